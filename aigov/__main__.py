@@ -1,0 +1,5 @@
+"""``python -m aigov``."""
+
+from aigov.cli.main import main
+
+main()

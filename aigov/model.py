@@ -1,0 +1,360 @@
+"""The values every part of aigov passes around.
+
+Every input (Terraform plan, HCL, Bicep, ARM, what-if, a live subscription)
+becomes :class:`Resource` values in ARM shape; the engine turns resources,
+rules and a :class:`Context` into :class:`Finding` values, each carrying a
+:class:`CostImpact`; reporters render a :class:`ScanResult`. See
+``docs/design.md`` for how the pieces fit.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final
+
+
+class _Unknown:
+    """A value that is only known after apply (or could not be evaluated statically)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __str__(self) -> str:
+        return "(known after apply)"
+
+    def __bool__(self) -> bool:
+        # Truthiness of an unknown value is itself unknown; code must test
+        # ``is UNKNOWN`` explicitly rather than lean on a guess.
+        raise TypeError("the truth of an unknown value is unknown; test `is UNKNOWN`")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+"""Marks a value that cannot be known before apply. Never treated as compliant."""
+
+
+def is_unknown(value: object) -> bool:
+    return value is UNKNOWN
+
+
+class Action(enum.StrEnum):
+    """What the input says will happen to a resource."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    NOOP = "no-op"  # present in a plan, unchanged: context only, not evaluated
+    DEPLOY = "deploy"  # a template's resource (Bicep/ARM/HCL): what would exist after deployment
+    LIVE = "live"  # read from a live subscription
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether rules run on a resource with this action (unchanged plan resources are context)."""
+        return self is not Action.NOOP
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a resource came from, precise enough to annotate a diff or open the portal."""
+
+    source: str  # registry name of the source: terraform_plan, bicep, arm, azure, ...
+    file: str | None = None  # path as given on the command line, None for live resources
+    line: int | None = None
+    address: str | None = (
+        None  # IaC address (module.ai.azurerm_cognitive_deployment.chat["gpt4o"]) or live resource id
+    )
+
+    @property
+    def live(self) -> bool:
+        return self.source == "azure"
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One Azure resource in ARM shape, whatever it was read from.
+
+    ``body`` is the ARM representation (``name``, ``type``, ``location``,
+    ``kind``, ``sku``, ``tags``, ``properties``), plain dicts and lists in
+    which values unknown until apply are :data:`UNKNOWN`. Rules reach into it
+    with ARM field paths. ``key`` is unique within one inventory: the IaC
+    address, or the live resource id.
+    """
+
+    key: str
+    type: str  # canonical ARM type, e.g. Microsoft.CognitiveServices/accounts/deployments
+    name: str | _Unknown  # the resource's own (leaf) name, e.g. the deployment name, not account/deployment
+    body: Mapping[str, Any]
+    origin: Origin
+    action: Action = Action.DEPLOY
+    subscription_id: str | _Unknown | None = None
+    resource_group: str | _Unknown | None = None
+    parent_key: str | None = None  # key of the parent resource in the same inventory (deployment -> account)
+    api_version: str | None = None
+
+    @property
+    def location(self) -> str | _Unknown | None:
+        value = self.body.get("location")
+        return value if value is UNKNOWN or isinstance(value, str) else None
+
+    @property
+    def address(self) -> str:
+        return self.origin.address or self.key
+
+
+class Inventory:
+    """The resources of one input, with parent/child links resolved.
+
+    Immutable after construction. Lookups used on the hot path are dicts.
+    """
+
+    __slots__ = ("_by_key", "_children", "resources")
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.resources: tuple[Resource, ...] = tuple(resources)
+        self._by_key: dict[str, Resource] = {r.key: r for r in self.resources}
+        children: dict[str, list[Resource]] = {}
+        for r in self.resources:
+            if r.parent_key is not None:
+                children.setdefault(r.parent_key, []).append(r)
+        self._children: dict[str, tuple[Resource, ...]] = {k: tuple(v) for k, v in children.items()}
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def get(self, key: str) -> Resource | None:
+        return self._by_key.get(key)
+
+    def parent(self, resource: Resource) -> Resource | None:
+        return self._by_key.get(resource.parent_key) if resource.parent_key else None
+
+    def children(self, resource: Resource) -> tuple[Resource, ...]:
+        return self._children.get(resource.key, ())
+
+    def ancestors(self, resource: Resource) -> Iterator[Resource]:
+        seen = {resource.key}
+        current = self.parent(resource)
+        while current is not None and current.key not in seen:
+            seen.add(current.key)
+            yield current
+            current = self.parent(current)
+
+    def effective_location(self, resource: Resource) -> str | _Unknown | None:
+        """The resource's region: its own, or its nearest ancestor's (ARM child resources have none)."""
+        if resource.location is not None:
+            return resource.location
+        for ancestor in self.ancestors(resource):
+            if ancestor.location is not None:
+                return ancestor.location
+        return None
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    name: str | None = None
+    environment: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PocApproval:
+    workload: str
+    approved_on: date
+    reference: str | None = None
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything the engine needs besides resources and rules. The engine has no clock of its own."""
+
+    now: datetime
+    subscriptions: Mapping[str, Subscription] = field(default_factory=dict)  # keyed by lower-case id
+    poc_approvals: tuple[PocApproval, ...] = ()
+    workload_tag: str = "workload"
+    # Observed usage per resource key (live scan): metric name -> value. Absent means unknown.
+    usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- cost
+
+
+class Confidence(enum.StrEnum):
+    EXACT = "exact"  # list price x a quantity the input states
+    ESTIMATE = "estimate"  # an assumption is involved (default region, running hours, scale bound)
+    UNKNOWN = "unknown"  # depends on something not known (token usage, a price not in the catalogue)
+
+    @staticmethod
+    def weakest(values: Iterable[Confidence]) -> Confidence:
+        order = (Confidence.UNKNOWN, Confidence.ESTIMATE, Confidence.EXACT)
+        present = set(values)
+        for level in order:
+            if level in present:
+                return level
+        return Confidence.EXACT
+
+
+HOURS_PER_MONTH: Final = 730
+"""Azure's convention for a month of hourly billing (365 x 24 / 12)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """One catalogue price, with what a finance person needs to find it again."""
+
+    meter: str  # e.g. "Provisioned Managed Regional Unit"
+    unit_price: float
+    unit: str  # "1 Hour", "1M tokens", ...
+    region: str  # the ARM region the price is for, or "global"
+    currency: str
+    source: str  # e.g. "Azure Retail Prices API"
+    as_of: date
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """The monthly cost attributed to one billed resource; totals de-duplicate on ``resource_key``."""
+
+    resource_key: str
+    monthly_usd: float | None
+    formula: str
+    confidence: Confidence
+    prices: tuple[Price, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CostImpact:
+    """What a finding costs per month, and how that figure was reached."""
+
+    monthly_usd: float | None  # None when it cannot be known (confidence unknown)
+    basis: str  # the formula with prices, region and the prices' date
+    confidence: Confidence
+    lines: tuple[CostLine, ...] = ()
+
+    @property
+    def prices(self) -> tuple[Price, ...]:
+        seen: dict[tuple[str, str, float], Price] = {}
+        for line in self.lines:
+            for p in line.prices:
+                seen.setdefault((p.meter, p.region, p.unit_price), p)
+        return tuple(seen.values())
+
+    @staticmethod
+    def unknown(basis: str) -> CostImpact:
+        return CostImpact(None, basis, Confidence.UNKNOWN)
+
+    @staticmethod
+    def from_lines(lines: Iterable[CostLine], *, empty_basis: str = "no billed meter") -> CostImpact:
+        lines = tuple(lines)
+        if not lines:
+            return CostImpact(0.0, empty_basis, Confidence.EXACT)
+        known = [ln.monthly_usd for ln in lines if ln.monthly_usd is not None]
+        monthly = round(sum(known), 2) if known else None
+        basis = " + ".join(ln.formula for ln in lines)
+        return CostImpact(monthly, basis, Confidence.weakest(ln.confidence for ln in lines), lines)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"  # a notice: reported, never fails the gate unless asked to
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK: Final = {s: i for i, s in enumerate(Severity)}
+
+
+class Outcome(enum.StrEnum):
+    VIOLATION = "violation"
+    UNDETERMINED = "undetermined"  # the rule could not decide: a value it needs is unknown until apply
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    title: str
+    category: str  # sku | environment | idle | tags | rate
+    severity: Severity
+    outcome: Outcome
+    message: str
+    remediation: str
+    resource: Resource
+    cost: CostImpact
+    unknown_fields: tuple[str, ...] = ()  # what made an UNDETERMINED outcome
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs and line moves: the rule and the resource's identity only."""
+        digest = hashlib.sha256(f"{self.rule_id}\x00{self.resource.key}".encode()).hexdigest()
+        return digest[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogInfo:
+    name: str  # "bundled" or the path of a refreshed catalogue
+    as_of: date
+    currency: str
+    default_region: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    inputs: tuple[str, ...]
+    resources: tuple[Resource, ...]  # every resource rules were evaluated on
+    findings: tuple[Finding, ...]
+    catalog: CatalogInfo
+    generated_at: datetime
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def monthly_cost_at_risk_usd(self) -> float:
+        """Sum of finding costs, each billed resource counted once (its largest line)."""
+        return monthly_at_risk(self.findings)
+
+    @property
+    def unknown_cost_findings(self) -> int:
+        return sum(1 for f in self.findings if f.cost.monthly_usd is None)
+
+
+def monthly_at_risk(findings: Iterable[Finding]) -> float:
+    """De-duplicated monthly cost of ``findings``.
+
+    A resource flagged by several rules (or flagged itself and through its
+    parent's roll-up) is counted once, at the largest amount any finding puts
+    on it.
+    """
+    per_resource: dict[str, float] = {}
+    for finding in findings:
+        for line in finding.cost.lines:
+            if line.monthly_usd is None:
+                continue
+            if line.monthly_usd > per_resource.get(line.resource_key, 0.0):
+                per_resource[line.resource_key] = line.monthly_usd
+    return round(sum(per_resource.values()), 2)

@@ -1,0 +1,19 @@
+"""Where aigov's bundled data lives, installed or in a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def bundled_policies_dir() -> Path:
+    """The rules shipped with aigov (``policies/`` in the repository)."""
+    installed = _PACKAGE / "bundled_policies"  # a wheel maps policies/ here
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent / "policies"  # source checkout or editable install
+
+
+def package_data(*parts: str) -> Path:
+    return _PACKAGE.joinpath(*parts)
