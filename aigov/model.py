@@ -251,6 +251,11 @@ class CostImpact:
     lines: tuple[CostLine, ...] = ()
 
     @property
+    def partial(self) -> bool:
+        """A known figure that leaves out lines whose cost is unknown: a lower bound, not the whole cost."""
+        return self.monthly_usd is not None and any(line.monthly_usd is None for line in self.lines)
+
+    @property
     def prices(self) -> tuple[Price, ...]:
         seen: dict[tuple[str, str, float], Price] = {}
         for line in self.lines:
@@ -267,10 +272,14 @@ class CostImpact:
         lines = tuple(lines)
         if not lines:
             return CostImpact(0.0, empty_basis, Confidence.EXACT)
-        known = [ln.monthly_usd for ln in lines if ln.monthly_usd is not None]
-        monthly = round(sum(known), 2) if known else None
+        known = [ln for ln in lines if ln.monthly_usd is not None]
         basis = " + ".join(ln.formula for ln in lines)
-        return CostImpact(monthly, basis, Confidence.weakest(ln.confidence for ln in lines), lines)
+        if not known:
+            return CostImpact(None, basis, Confidence.UNKNOWN, lines)
+        # The confidence of a figure is that of what it adds up; the lines left
+        # out (usage-priced) make it a lower bound, which `partial` says.
+        monthly = round(sum(ln.monthly_usd or 0.0 for ln in known), 2)
+        return CostImpact(monthly, basis, Confidence.weakest(ln.confidence for ln in known), lines)
 
 
 # --------------------------------------------------------------------------- findings

@@ -69,17 +69,22 @@ def test_monthly_at_risk_counts_each_billed_resource_once() -> None:
     assert monthly_at_risk(findings) == 43900.0
 
 
-def test_cost_impact_from_lines_keeps_weakest_confidence_and_unknown_sum() -> None:
+def test_cost_impact_from_lines_is_a_lower_bound_when_lines_are_unknown() -> None:
     lines = (
         CostLine("a", 10.0, "a", Confidence.EXACT),
         CostLine("b", None, "b tokens", Confidence.UNKNOWN),
     )
     impact = CostImpact.from_lines(lines)
     assert impact.monthly_usd == 10.0
-    assert impact.confidence is Confidence.UNKNOWN
+    assert impact.confidence is Confidence.EXACT  # what the figure adds up is exact ...
+    assert impact.partial  # ... and it leaves out the unknown line: a lower bound
     assert impact.basis == "a + b tokens"
     only_unknown = CostImpact.from_lines(lines[1:])
     assert only_unknown.monthly_usd is None
+    assert only_unknown.confidence is Confidence.UNKNOWN
+    assert not only_unknown.partial
+    estimate = CostImpact.from_lines((*lines, CostLine("c", 5.0, "c", Confidence.ESTIMATE)))
+    assert estimate.confidence is Confidence.ESTIMATE
 
 
 def test_fingerprint_ignores_location_and_message() -> None:

@@ -1,0 +1,144 @@
+"""``aigov.yaml``: subscriptions, PoC approvals, the workload tag, pricing and per-rule overrides.
+
+Validated by ``aigov/policy/config.schema.json`` (the one validator of its
+shape); every error is one line with the file, the line and the JSON path.
+Unknown top-level keys are errors, so a typo never silently disables a
+setting. YAML dates (``2026-09-01``) may arrive as dates or strings; both are
+accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from aigov.errors import ConfigError
+from aigov.model import Context, PocApproval, Severity, Subscription
+from aigov.policy import yamlio
+from aigov.policy.rule import RuleOverride
+from aigov.policy.yamlio import ErrorFactory
+
+CONFIG_NAMES: Final = ("aigov.yaml", ".aigov.yaml")
+CONFIG_SCHEMA: Final = "config.schema.json"
+DEFAULT_WORKLOAD_TAG: Final = "workload"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The parsed configuration; ``Config()`` is the default when there is no file."""
+
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)  # keyed by lower-case id
+    poc_approvals: tuple[PocApproval, ...] = ()
+    workload_tag: str = DEFAULT_WORKLOAD_TAG
+    rule_overrides: dict[str, RuleOverride] = field(default_factory=dict)
+    default_region: str | None = None
+    catalog_path: Path | None = None  # resolved against the config file's directory
+    file: Path | None = None
+
+    def context(self, now: datetime, usage: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
+        """The engine context for a run at ``now`` (``usage`` from a live scan, by resource key)."""
+        return Context(
+            now=now,
+            subscriptions=self.subscriptions,
+            poc_approvals=self.poc_approvals,
+            workload_tag=self.workload_tag,
+            usage=usage or {},
+        )
+
+
+def find_config(cwd: Path) -> Path | None:
+    """``aigov.yaml`` (or ``.aigov.yaml``) in ``cwd``, if there is one."""
+    for name in CONFIG_NAMES:
+        candidate = cwd / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate ``path``; ``None`` gives the default configuration."""
+    if path is None:
+        return Config()
+    data, root = yamlio.load(path, ConfigError)
+    if data is None:
+        return Config(file=path)
+    file = str(path)
+    yamlio.validate(CONFIG_SCHEMA, data, root, file, ConfigError)
+    return _build(data, root, path)
+
+
+def parse_date(text: str, file: str, where: str, error: ErrorFactory = ConfigError) -> date:
+    """A schema-checked ``YYYY-MM-DD`` string as a date (the schema cannot reject 2026-02-30)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise error(f"{text!r} is not a valid date", file=file, where=where) from None
+
+
+def poc_approvals(
+    items: list[Mapping[str, Any]],
+    root: yaml.Node | None,
+    file: str,
+    base: list[str | int],
+    error: ErrorFactory = ConfigError,
+) -> tuple[PocApproval, ...]:
+    """Schema-valid approval entries as values; ``base`` is their list's JSON path, for errors."""
+    out = []
+    for i, item in enumerate(items):
+
+        def at(key: str, i: int = i) -> str:
+            return yamlio.where(root, [*base, i, key])
+
+        approved_on = parse_date(item["approved_on"], file, at("approved_on"), error)
+        expires_on = (
+            parse_date(item["expires_on"], file, at("expires_on"), error) if "expires_on" in item else None
+        )
+        if expires_on is not None and expires_on < approved_on:
+            raise error("expires_on is before approved_on", file=file, where=at("expires_on"))
+        out.append(PocApproval(item["workload"], approved_on, item.get("reference"), expires_on))
+    return tuple(out)
+
+
+def _build(data: Mapping[str, Any], root: yaml.Node | None, path: Path) -> Config:
+    file = str(path)
+    subscriptions = {
+        sub_id.lower(): Subscription(
+            id=sub_id,
+            name=spec.get("name"),
+            environment=spec.get("environment"),
+            tags=dict(spec.get("tags", {})),
+        )
+        for sub_id, spec in data.get("subscriptions", {}).items()
+    }
+    approvals = poc_approvals(data.get("approvals", {}).get("poc", []), root, file, ["approvals", "poc"])
+    overrides = {
+        rule_id: RuleOverride(
+            parameters=dict(spec.get("parameters", {})),
+            severity=Severity(spec["severity"]) if "severity" in spec else None,
+            enabled=spec.get("enabled", True),
+            file=file,
+            line=yamlio.line_of(root, ["rules", rule_id]),
+            parameter_lines={
+                name: line
+                for name in spec.get("parameters", {})
+                if (line := yamlio.line_of(root, ["rules", rule_id, "parameters", name])) is not None
+            },
+        )
+        for rule_id, spec in data.get("rules", {}).items()
+    }
+    pricing = data.get("pricing", {})
+    catalog = pricing.get("catalog")
+    return Config(
+        subscriptions=subscriptions,
+        poc_approvals=approvals,
+        workload_tag=data.get("workload_tag", DEFAULT_WORKLOAD_TAG),
+        rule_overrides=overrides,
+        default_region=pricing.get("default_region"),
+        catalog_path=(path.parent / catalog) if catalog is not None else None,
+        file=path,
+    )

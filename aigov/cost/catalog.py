@@ -1,0 +1,353 @@
+"""The price catalogue: list prices by meter, region and date, and how to look them up.
+
+A catalogue is a YAML file (``prices.yaml`` is the bundled one) validated by
+``catalog.schema.json``. Lookups match SKU, size, model and region names
+case-insensitively. A region the catalogue does not list (or a region that
+is unknown or missing in the input) is priced at the catalogue's default
+region; the returned :class:`PriceMatch` says so, and the cost model turns
+such a figure into an estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import jsonschema
+import yaml
+
+from aigov.errors import CatalogError
+from aigov.model import UNKNOWN, CatalogInfo, Price
+from aigov.paths import package_data
+
+ALL_REGIONS: Final = "*"
+GLOBAL_REGION: Final = "global"  # Price.region of a price that is the same in every region
+DIRECTIONS: Final = ("input", "cached_input", "output")
+
+PTU: Final = "openai_ptu"
+FT_HOSTING: Final = "openai_ft_hosting"
+TOKENS: Final = "openai_tokens"
+SEARCH_UNIT: Final = "search_unit"
+VM: Final = "vm"
+
+_Key = tuple[str, tuple[str | None, ...]]  # (family, casefolded match keys)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRow:
+    """One catalogue row as written, once validated."""
+
+    family: str
+    meter: str
+    unit: str
+    unit_price: float
+    source: str  # the source's title, ready for Price.source
+    as_of: date
+    uncertain: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceMatch:
+    """A looked-up price and how it was found.
+
+    ``region`` is the region the figure is applied to: the one asked for, or
+    the catalogue's default region when ``fallback_reason`` says why the one
+    asked for could not be used.
+    """
+
+    price: Price
+    region: str
+    fallback_reason: str | None = None
+    uncertain: bool = False
+    note: str | None = None
+
+    @property
+    def fallback(self) -> bool:
+        return self.fallback_reason is not None
+
+    @property
+    def where(self) -> str:
+        """The region part of a formula: ``eastus`` or ``region X not in catalogue; priced at eastus``."""
+        if self.fallback_reason is None:
+            return self.region
+        return f"{self.fallback_reason}; priced at {self.region}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A loaded, validated price catalogue. Build it with :func:`load_catalog`."""
+
+    info: CatalogInfo
+    path: str
+    _rows: Mapping[_Key, Mapping[str, PriceRow]]
+
+    # ------------------------------------------------------------------ lookups
+
+    def ptu_hourly(self, sku_name: str, region: object) -> PriceMatch | None:
+        """$/PTU/hour of a provisioned deployment type (``ProvisionedManaged``, ...)."""
+        return self._lookup(PTU, (sku_name,), region)
+
+    def ft_hosting_hourly(self, sku_name: str, region: object) -> PriceMatch | None:
+        """$/hour hosting fee of a fine-tuned model deployed with ``sku_name``."""
+        return self._lookup(FT_HOSTING, (sku_name,), region)
+
+    def token_prices(
+        self, model: str, version: str | None, sku_name: str, region: object
+    ) -> dict[str, PriceMatch]:
+        """$/1M tokens per direction (``input``, ``cached_input``, ``output``) that the catalogue has.
+
+        A row for the exact model version wins; otherwise a row written
+        without ``version`` (the model's price whatever its version) is used.
+        A row for a *different* version is never used: versions can be priced
+        differently. Directions the catalogue has no price for are absent.
+        """
+        found: dict[str, PriceMatch] = {}
+        for direction in DIRECTIONS:
+            match = None
+            if version:
+                match = self._lookup(TOKENS, (model, version, sku_name, direction), region)
+            if match is None:
+                match = self._lookup(TOKENS, (model, None, sku_name, direction), region)
+            if match is not None:
+                found[direction] = match
+        return found
+
+    def search_unit_hourly(self, sku: str, region: object) -> PriceMatch | None:
+        """$/search unit/hour of an AI Search tier (``basic``, ``standard``, ...)."""
+        return self._lookup(SEARCH_UNIT, (sku,), region)
+
+    def vm_hourly(self, size: str, region: object) -> PriceMatch | None:
+        """$/hour of a Linux pay-as-you-go VM size (``Standard_NC24ads_A100_v4``)."""
+        return self._lookup(VM, (size,), region)
+
+    def stale_warning(self, now: datetime, max_age_days: int = 90) -> str | None:
+        """A warning when the catalogue's prices are older than ``max_age_days`` on ``now``, else None."""
+        age = (now.date() - self.info.as_of).days
+        if age <= max_age_days:
+            return None
+        return (
+            f"price catalogue {self.info.name!r} is {age} days old (prices of {self.info.as_of.isoformat()}, "
+            f"more than {max_age_days}); costs may be out of date"
+        )
+
+    def with_default_region(self, region: str) -> Catalog:
+        """The same prices, falling back to ``region`` (``East US`` or ``eastus``) instead."""
+        name = normalise_region(region)
+        if name is None or name == self.info.default_region:
+            return self
+        return dataclasses.replace(self, info=dataclasses.replace(self.info, default_region=name))
+
+    def __len__(self) -> int:
+        return sum(len(regions) for regions in self._rows.values())
+
+    # ------------------------------------------------------------------ internals
+
+    def _lookup(self, family: str, keys: tuple[str | None, ...], region: object) -> PriceMatch | None:
+        rows = self._rows.get((family, tuple(_fold(k) for k in keys)))
+        if rows is None:
+            return None
+        asked = normalise_region(region)
+        if asked is not None:
+            row = rows.get(asked) or rows.get(ALL_REGIONS)
+            if row is not None:
+                return self._match(row, asked, asked in rows, None)
+        default = self.info.default_region
+        row = rows.get(default) or rows.get(ALL_REGIONS)
+        if row is None:
+            return None
+        if asked is not None:
+            reason = f"region {asked} not in catalogue"
+        elif region is UNKNOWN:
+            reason = "region known only after apply"
+        else:
+            reason = "no region in input"
+        return self._match(row, default, default in rows, reason)
+
+    def _match(self, row: PriceRow, region: str, regional: bool, reason: str | None) -> PriceMatch:
+        price = Price(
+            meter=row.meter,
+            unit_price=row.unit_price,
+            unit=row.unit,
+            region=region if regional else GLOBAL_REGION,
+            currency=self.info.currency,
+            source=row.source,
+            as_of=row.as_of,
+        )
+        return PriceMatch(price, region, reason, row.uncertain, row.note)
+
+
+def normalise_region(region: object) -> str | None:
+    """ARM region name from what an input says (``East US`` → ``eastus``); None if unknown or absent."""
+    if not isinstance(region, str):
+        return None
+    name = "".join(region.split()).casefold()
+    return name or None
+
+
+def _fold(value: str | None) -> str | None:
+    return value.casefold() if value is not None else None
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def bundled_catalog_path() -> Path:
+    return package_data("cost", "prices.yaml")
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(package_data("cost", "catalog.schema.json").read_text(encoding="utf-8"))
+    return data
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read, validate and index a catalogue; ``None`` loads the bundled one.
+
+    Raises :class:`CatalogError` with the file and ``line N: $.json.path``.
+    """
+    file = path if path is not None else bundled_catalog_path()
+    shown = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogError(f"not valid YAML: {problem}", file=shown, where=where) from exc
+
+    document = _plain(data)
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        parts = tuple(error.absolute_path)
+        raise CatalogError(_one_line(error.message), file=shown, where=_where(node, parts))
+
+    # CatalogInfo.name identifies the prices in reports: "bundled", or the file a user supplied.
+    return _build(document, node, shown, "bundled" if path is None else str(path))
+
+
+def _build(document: dict[str, Any], node: yaml.Node | None, shown: str, name: str) -> Catalog:
+    head = document["catalog"]
+    info = CatalogInfo(
+        name=name,
+        as_of=date.fromisoformat(head["as_of"]),
+        currency=head["currency"],
+        default_region=head["default_region"],
+    )
+    sources: dict[str, Any] = document["sources"]
+    index: dict[_Key, dict[str, PriceRow]] = {}
+    for i, raw in enumerate(document["prices"]):
+        if raw["source"] not in sources:
+            raise CatalogError(
+                f"unknown source {raw['source']!r} (not a key of sources)",
+                file=shown,
+                where=_where(node, ("prices", i, "source")),
+            )
+        family = raw["family"]
+        keys = _match_keys(family, raw)
+        row = PriceRow(
+            family=family,
+            meter=raw.get("meter") or _describe(family, keys, raw.get("direction")),
+            unit=raw["unit"],
+            unit_price=float(raw["unit_price"]),
+            source=sources[raw["source"]]["title"],
+            as_of=date.fromisoformat(raw["as_of"]),
+            uncertain=bool(raw.get("uncertain", False)),
+            note=raw.get("note"),
+        )
+        slot = index.setdefault((family, tuple(_fold(k) for k in keys)), {})
+        for region in raw["regions"]:
+            if region in slot:
+                raise CatalogError(
+                    f"duplicate price for {family} {'/'.join(k or '*' for k in keys)} in region {region}",
+                    file=shown,
+                    where=_where(node, ("prices", i, "regions")),
+                )
+            slot[region] = row
+    return Catalog(info=info, path=shown, _rows=index)
+
+
+def _match_keys(family: str, raw: Mapping[str, Any]) -> tuple[str | None, ...]:
+    if family == TOKENS:
+        return (raw["model"], raw.get("version"), raw["sku"], raw["direction"])
+    if family == VM:
+        return (raw["size"],)
+    return (raw["sku"],)
+
+
+def _describe(family: str, keys: tuple[str | None, ...], direction: str | None) -> str:
+    """A readable meter label for rows whose Azure meter name was not recorded."""
+    if family == TOKENS:
+        model, version, sku, _ = keys
+        label = f"{model} {version}" if version else str(model)
+        return f"{label} {sku} {(direction or '').replace('_', ' ')} tokens"
+    if family == VM:
+        return f"{keys[0]} (Linux)"
+    return f"{family} {keys[0]}"
+
+
+def _plain(value: Any) -> Any:
+    """YAML data with dates as ISO strings, the form the schema validates."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _one_line(message: str) -> str:
+    first = message.splitlines()[0] if message else message
+    return first if len(first) <= 300 else first[:297] + "..."
+
+
+def _json_path(parts: tuple[str | int, ...]) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _where(node: yaml.Node | None, parts: tuple[str | int, ...]) -> str:
+    """``line N: $.a[1].b`` for the deepest YAML node the path reaches."""
+    line = None
+    for found in _walk(node, parts):
+        line = found.start_mark.line + 1
+    path = _json_path(parts)
+    return f"line {line}: {path}" if line is not None else path
+
+
+def _walk(node: yaml.Node | None, parts: tuple[str | int, ...]) -> Iterator[yaml.Node]:
+    current = node
+    if current is None:
+        return
+    yield current
+    for part in parts:
+        nxt: yaml.Node | None = None
+        if isinstance(current, yaml.MappingNode) and isinstance(part, str):
+            for key, value in current.value:
+                if getattr(key, "value", None) == part:
+                    nxt = value
+                    break
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
+            nxt = current.value[part]
+        if nxt is None:
+            return
+        current = nxt
+        yield current

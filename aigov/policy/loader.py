@@ -1,0 +1,239 @@
+"""Loading rule files: safe YAML, the JSON Schema, semantic checks, then one compile per rule.
+
+Rule files are untrusted data (they may come from a pull request): they are
+read with ``yaml.SafeLoader`` only, validated by ``rule.schema.json`` (the one
+validator of their shape) and compiled into closures; nothing in them is
+ever evaluated as code. Every error is one line naming the file, the line and
+the JSON path: ``policies/sku/AIGOV-SKU-001.yaml: line 12: $.if.allOf[1]: ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema.exceptions import ValidationError
+
+from aigov import armpath
+from aigov.cost.spec import CostKind, CostSpec
+from aigov.errors import ConfigError, RuleError
+from aigov.model import Severity
+from aigov.policy import yamlio
+from aigov.policy.conditions import ConditionError, compile_condition
+from aigov.policy.rule import ParameterSpec, Rule, RuleOverride, RuleSet
+
+__all__ = ["RuleOverride", "RuleSet", "compile_rule", "discover", "load_rule_file", "load_rules"]
+
+RULE_SCHEMA = "rule.schema.json"
+TEST_SUFFIX = ".test.yaml"
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def explain_schema_error(error: ValidationError) -> str:
+    """A schema error in the words a rule author needs."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if "field" in schema.get("properties", {}) and error.validator in (
+        "minProperties",
+        "maxProperties",
+        "oneOf",
+    ):
+        return "a condition needs exactly one subject (field or context) and exactly one operator"
+    return error.message
+
+
+def discover(dirs: Sequence[Path]) -> list[Path]:
+    """Rule files under ``dirs`` (a directory is searched recursively; ``*.test.yaml`` are tests)."""
+    found: list[Path] = []
+    for d in dirs:
+        if d.is_file():
+            found.append(d)
+            continue
+        if not d.is_dir():
+            raise RuleError("no such rules directory", file=str(d))
+        found.extend(p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and p.is_file())
+    return found
+
+
+def load_rule_file(path: Path, overrides: RuleOverride | None = None) -> Rule:
+    """Read, validate and compile one rule file (with ``overrides`` applied, if any)."""
+    data, root = read_rule_document(path)
+    return compile_rule(data, str(path), root, overrides)
+
+
+def read_rule_document(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
+    """A rule file's schema-valid document and its YAML node tree."""
+    data, root = yamlio.load(path, RuleError)
+    if data is None:
+        raise RuleError("empty rule file", file=str(path))
+    yamlio.validate(RULE_SCHEMA, data, root, str(path), RuleError, explain=explain_schema_error)
+    return data, root
+
+
+def load_rules(dirs: Sequence[Path], overrides: Mapping[str, RuleOverride] | None = None) -> RuleSet:
+    """Every rule under ``dirs``, with ``aigov.yaml``'s per-rule overrides applied.
+
+    Raises :class:`RuleError` for a bad rule file or a duplicate id, and
+    :class:`ConfigError` for an override that names an unknown rule or an
+    undeclared parameter.
+    """
+    overrides = dict(overrides or {})
+    documents: dict[str, tuple[Path, Any, yaml.Node | None]] = {}
+    for path in discover(dirs):
+        data, root = read_rule_document(path)
+        rule_id = data["id"]
+        if rule_id in documents:
+            raise RuleError(
+                f"duplicate rule id {rule_id} (also in {documents[rule_id][0]})",
+                file=str(path),
+                where=yamlio.where(root, ["id"]),
+            )
+        documents[rule_id] = (path, data, root)
+    for rule_id, unused in overrides.items():
+        if rule_id not in documents:
+            raise ConfigError(
+                f"unknown rule {rule_id!r}", file=unused.file, where=_config_where(unused, rule_id)
+            )
+    rules = []
+    for rule_id, (path, data, root) in documents.items():
+        override = overrides.get(rule_id)
+        if override is not None and not override.enabled:
+            continue
+        rules.append(compile_rule(data, str(path), root, override))
+    return RuleSet(rules)
+
+
+def _config_where(override: RuleOverride, rule_id: str, parameter: str | None = None) -> str:
+    if parameter is None:
+        line = override.line
+        where = yamlio.json_path(["rules", rule_id])
+    else:
+        line = override.parameter_lines.get(parameter, override.line)
+        where = yamlio.json_path(["rules", rule_id, "parameters", parameter])
+    return f"line {line}: {where}" if line is not None else where
+
+
+def compile_rule(
+    data: Mapping[str, Any],
+    file: str,
+    root: yaml.Node | None = None,
+    override: RuleOverride | None = None,
+    *,
+    parameter_error: type[RuleError] | type[ConfigError] = ConfigError,
+) -> Rule:
+    """Compile one schema-valid rule document; ``root`` (its YAML nodes) places errors by line.
+
+    Override parameters are checked against the declared ones; an error about
+    them is a ``parameter_error`` naming the override's file.
+    """
+
+    def fail(message: str, path: Sequence[str | int]) -> RuleError:
+        return RuleError(message, file=file, where=yamlio.where(root, path))
+
+    specs = {
+        name: ParameterSpec(name, spec["default"], spec.get("description"), spec.get("type"))
+        for name, spec in data.get("parameters", {}).items()
+    }
+    parameters: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if not _type_ok(spec.type, spec.default):
+            raise fail(f"default of {name!r} is not of type {spec.type}", ["parameters", name, "default"])
+        parameters[name] = spec.default
+    severity = Severity(data["severity"])
+    if override is not None:
+        for name, value in override.parameters.items():
+            spec_ = specs.get(name)
+            if spec_ is None:
+                declared = ", ".join(sorted(specs)) or "none"
+                raise parameter_error(
+                    f"rule {data['id']} has no parameter {name!r} (declared: {declared})",
+                    file=override.file,
+                    where=_config_where(override, data["id"], name),
+                )
+            if not _type_ok(spec_.type, value):
+                raise parameter_error(
+                    f"parameter {name!r} of rule {data['id']} must be of type {spec_.type}",
+                    file=override.file,
+                    where=_config_where(override, data["id"], name),
+                )
+            parameters[name] = value
+        if override.severity is not None:
+            severity = override.severity
+
+    for_each = None
+    if "forEach" in data:
+        name = data["forEach"]["parameter"]
+        if name not in parameters:
+            raise fail(f"forEach parameter {name!r} is not declared in parameters", ["forEach", "parameter"])
+        for_each = parameters[name]
+        if not isinstance(for_each, list | Mapping):
+            raise fail(f"forEach parameter {name!r} must be a list or a mapping", ["forEach", "parameter"])
+    try:
+        condition = compile_condition(data["if"], parameters, for_each)
+    except ConditionError as exc:
+        raise fail(exc.message, ["if", *exc.path]) from None
+
+    cost = _cost(data["cost"], parameters, fail)
+    types = data["resource"] if isinstance(data["resource"], list) else [data["resource"]]
+    return Rule(
+        id=data["id"],
+        title=data["title"],
+        category=data["category"],
+        severity=severity,
+        resource_types=frozenset(t.lower() for t in types),
+        parameters=parameters,
+        parameter_specs=specs,
+        condition=condition,
+        cost=cost,
+        message=data["message"],
+        remediation=data["remediation"],
+        description=data.get("description"),
+        references=tuple(data.get("references", ())),
+        file=file,
+        document=data,
+    )
+
+
+def _type_ok(json_type: str | None, value: Any) -> bool:
+    if json_type is None:
+        return True
+    if isinstance(value, bool) and json_type in ("number", "integer"):
+        return False
+    return isinstance(value, _JSON_TYPES[json_type])
+
+
+def _cost(
+    spec: Any, parameters: Mapping[str, Any], fail: Callable[[str, Sequence[str | int]], RuleError]
+) -> CostSpec:
+    if spec == "resource":
+        return CostSpec(CostKind.RESOURCE)
+    if spec == "none":
+        return CostSpec(CostKind.NONE)
+    delta = spec["delta"]
+    try:
+        path = armpath.parse(delta["field"])
+    except RuleError as exc:
+        raise fail(exc.message, ["cost", "delta", "field"]) from None
+    if path.has_wildcard:
+        raise fail("a cost delta cannot change a [*] path", ["cost", "delta", "field"])
+    to = delta["to"]
+    if isinstance(to, Mapping):
+        name = to["parameter"]
+        if name not in parameters:
+            raise fail(
+                f"parameter {name!r} is not declared in parameters", ["cost", "delta", "to", "parameter"]
+            )
+        to = parameters[name]
+    values = tuple(to) if isinstance(to, list) else (to,)
+    if not values:
+        raise fail("a cost delta needs at least one value to change to", ["cost", "delta", "to"])
+    return CostSpec(CostKind.DELTA, field=path.text, to=values)

@@ -1,0 +1,169 @@
+"""Reading untrusted YAML (rules, rule tests, ``aigov.yaml``) and reporting errors by line.
+
+Every document is parsed once with PyYAML's ``SafeLoader`` (no tags that
+construct Python objects), keeping the node tree so a JSON-Schema error's
+path can be turned into the line an author sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from aigov.errors import AigovError
+from aigov.paths import package_data
+
+PathElem = str | int
+ErrorFactory = Callable[..., AigovError]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def json_path(path: Sequence[PathElem]) -> str:
+    """``$.if.allOf[1]``; keys that are not plain names are quoted: ``$.tags['app.id']``."""
+    out = ["$"]
+    for elem in path:
+        if isinstance(elem, int):
+            out.append(f"[{elem}]")
+        elif _IDENTIFIER.match(elem):
+            out.append(f".{elem}")
+        else:
+            out.append(f"[{elem!r}]")
+    return "".join(out)
+
+
+def node_at(root: yaml.Node | None, path: Sequence[PathElem]) -> yaml.Node | None:
+    """The deepest YAML node along ``path`` (the node itself when the whole path resolves)."""
+    node = root
+    for elem in path:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(elem):
+                    child = value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(elem, int) and elem < len(node.value):
+            child = node.value[elem]
+        if child is None:
+            break
+        node = child
+    return node
+
+
+def where(root: yaml.Node | None, path: Sequence[PathElem]) -> str:
+    """``line 12: $.if.allOf[1]`` (the line is omitted when the node tree cannot place it)."""
+    node = node_at(root, path)
+    if node is None:
+        return json_path(path)
+    return f"line {node.start_mark.line + 1}: {json_path(path)}"
+
+
+def line_of(root: yaml.Node | None, path: Sequence[PathElem]) -> int | None:
+    node = node_at(root, path)
+    return None if node is None else node.start_mark.line + 1
+
+
+def load(
+    path: Path,
+    error: ErrorFactory,
+    *,
+    loader: type[yaml.SafeLoader] | None = None,
+) -> tuple[Any, yaml.Node | None]:
+    """Parse one YAML document safely; returns the data (dates as ISO strings) and its node tree."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read: {exc}", file=str(path)) from None
+    return loads(text, str(path), error, loader=loader)
+
+
+def loads(
+    text: str,
+    file: str,
+    error: ErrorFactory,
+    *,
+    loader: type[yaml.SafeLoader] | None = None,
+) -> tuple[Any, yaml.Node | None]:
+    """Like :func:`load`, from text already read."""
+    parser = (loader or SafeLoader)(text)
+    try:
+        node = parser.get_single_node()
+        data = None if node is None else parser.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error(f"invalid YAML: {problem}", file=file, where=at) from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        # PyYAML's constructors can fail with plain ValueError/TypeError on odd scalars.
+        raise error(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        parser.dispose()
+    return plain(data), node
+
+
+def plain(value: Any) -> Any:
+    """YAML data as JSON data: dates become ISO strings and mapping keys strings.
+
+    YAML 1.1 turns ``2026-09-01`` into a ``date``; the schemas speak JSON, so
+    dates are validated as strings and parsed again where a date is expected.
+    """
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class SafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that keeps timestamps as the strings written.
+
+    The schemas check dates as ``YYYY-MM-DD`` strings and the callers parse
+    them, so ``2026-02-30`` is an error with a line rather than a crash in
+    PyYAML's date constructor.
+    """
+
+
+def _timestamp_as_text(loader: SafeLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)
+    return str(loader.construct_scalar(node))
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+@lru_cache(maxsize=8)
+def validator(schema_name: str) -> Draft202012Validator:
+    """The validator for a schema shipped in ``aigov/policy/`` (checked once per process)."""
+    schema = json.loads(package_data("policy", schema_name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate(
+    schema_name: str,
+    data: Any,
+    root: yaml.Node | None,
+    file: str,
+    error: ErrorFactory,
+    *,
+    explain: Callable[[ValidationError], str] | None = None,
+) -> None:
+    """Raise ``error`` with the single most relevant schema violation, placed by line and JSON path."""
+    found = best_match(validator(schema_name).iter_errors(data))
+    if found is None:
+        return
+    path = list(found.absolute_path)
+    message = explain(found) if explain is not None else found.message
+    raise error(message, file=file, where=where(root, path))

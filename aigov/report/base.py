@@ -1,0 +1,152 @@
+"""The reporter interface, and the presentation helpers every format shares.
+
+A reporter turns a :class:`~aigov.model.ScanResult` into text and nothing
+more: totals come from the model (``monthly_cost_at_risk_usd``,
+``unknown_cost_findings``), whether a finding fails the gate from
+:mod:`aigov.gate`. Reporters order, count and format; they never price.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from aigov.gate import OnUnknown, fails_gate
+from aigov.model import (
+    Confidence,
+    Finding,
+    Inventory,
+    Outcome,
+    Resource,
+    ScanResult,
+    Severity,
+    _Unknown,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How to render: presentation settings, and the gate policy used to label failing findings."""
+
+    color: bool = False  # ANSI colour (human formats only)
+    width: int = 120  # columns for human formats
+    fail_on: Severity | None = Severity.LOW  # None: findings never fail (``--fail-on never``)
+    on_unknown: OnUnknown = "fail"
+
+    def fails_gate(self, finding: Finding) -> bool:
+        """Whether ``finding`` fails the gate under these options."""
+        return fails_gate(finding, self.fail_on, self.on_unknown)
+
+
+DEFAULT_OPTIONS = ReportOptions()
+"""Plain text, 120 columns, the CLI's default gate (fail on ``low`` and above, unknowns fail)."""
+
+
+class Reporter(ABC):
+    """One output format. Subclasses are listed in :data:`aigov.report.REPORTERS`."""
+
+    name: ClassVar[str]  # the ``--format`` value
+    description: ClassVar[str]  # one line for ``--help``
+
+    @abstractmethod
+    def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
+        """The whole report as text, ending with a newline."""
+
+
+SEVERITIES_DESCENDING: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank, reverse=True))
+"""Severities from the most to the least severe, the order reports list them in."""
+
+
+def _order_key(finding: Finding) -> tuple[int, int, float, str, str, str]:
+    monthly = finding.cost.monthly_usd
+    # Unknown costs sort after every known one of the same severity: a figure
+    # nobody can state is not evidence of a large one.
+    cost_rank = (0, -monthly) if monthly is not None else (1, 0.0)
+    return (
+        -finding.severity.rank,
+        cost_rank[0],
+        cost_rank[1],
+        finding.rule_id,
+        finding.resource.address,
+        finding.fingerprint,
+    )
+
+
+def ordered_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in report order: severity descending, then monthly cost descending
+    (unknown cost last), then rule id, then resource address."""
+    return sorted(findings, key=_order_key)
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """How many findings have each severity, every severity present, most severe first."""
+    counts = dict.fromkeys(SEVERITIES_DESCENDING, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+def count_by_outcome(findings: Iterable[Finding]) -> dict[Outcome, int]:
+    """How many findings have each outcome, every outcome present."""
+    counts = dict.fromkeys(Outcome, 0)
+    for finding in findings:
+        counts[finding.outcome] += 1
+    return counts
+
+
+RegionLookup = Callable[[Resource], str | _Unknown | None]
+
+
+def region_lookup(result: ScanResult) -> RegionLookup:
+    """A function giving a resource's region: its own, or its nearest ancestor's in the same input.
+
+    ARM child resources (deployments) carry no location of their own; they
+    are billed in their parent's region, which is what a reader wants to see.
+    Resources are grouped per input because keys are only unique within one.
+    """
+    groups: dict[tuple[str, str | None], list[Resource]] = {}
+    for resource in result.resources:
+        groups.setdefault((resource.origin.source, resource.origin.file), []).append(resource)
+    inventories = {group: Inventory(resources) for group, resources in groups.items()}
+
+    def lookup(resource: Resource) -> str | _Unknown | None:
+        inventory = inventories.get((resource.origin.source, resource.origin.file))
+        if inventory is None:
+            return resource.location
+        return inventory.effective_location(resource)
+
+    return lookup
+
+
+def format_usd(amount: float) -> str:
+    """``43800.0`` as ``$43,800.00``; negative amounts as ``-$12.00``."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def format_cost(monthly_usd: float | None, confidence: Confidence, *, partial: bool = False) -> str:
+    """A monthly figure as a reader sees it.
+
+    ``unknown``; ``~$1,241.00`` for an estimate; ``≥$43,800.00`` for a lower
+    bound (some of what is billed to the resource depends on usage); else exact.
+    """
+    if monthly_usd is None:
+        return "unknown"
+    marker = "~" if confidence is Confidence.ESTIMATE else ""
+    bound = "≥" if partial else ""
+    return f"{bound}{marker}{format_usd(monthly_usd)}"
+
+
+def format_number(value: float) -> str:
+    """A unit price without losing digits: ``2.00``, ``0.0000025``."""
+    if round(value, 2) == value:
+        return f"{value:,.2f}"
+    return f"{value:,.10f}".rstrip("0")
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 finding``, ``2 findings``."""
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count} {word}"

@@ -1,0 +1,172 @@
+"""The machine report: one JSON document, described by ``report.schema.json``.
+
+The shape is documented field by field in ``docs/json-report.md``. Within
+``schema_version`` 1 fields are only ever added, never renamed, removed or
+given another type. Keys come out in a fixed order and findings in report
+order (severity, then cost, descending), so two runs over the same input
+differ only in ``generated_at``.
+
+Values known only after apply (:data:`aigov.model.UNKNOWN`) become ``null``;
+a resource's ``unknown`` list names which of its fields are null for that
+reason rather than because they are absent, and a finding's
+``unknown_fields`` names the fields that left its rule undetermined.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar, Final
+
+from aigov import __version__
+from aigov.model import UNKNOWN, CostImpact, CostLine, Finding, Outcome, Price, Resource, ScanResult
+from aigov.report.base import (
+    DEFAULT_OPTIONS,
+    RegionLookup,
+    Reporter,
+    ReportOptions,
+    count_by_outcome,
+    count_by_severity,
+    ordered_findings,
+    region_lookup,
+)
+
+SCHEMA_VERSION: Final = 1
+SCHEMA_RESOURCE: Final = "report.schema.json"
+
+# The resource fields that may hold UNKNOWN, in the order they are listed in ``unknown``.
+_MAYBE_UNKNOWN: Final = ("name", "subscription_id", "resource_group", "location")
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of the report this module writes."""
+    text = resources.files("aigov.report").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+class JsonReporter(Reporter):
+    """The scan result as a stable, documented JSON document."""
+
+    name: ClassVar[str] = "json"
+    description: ClassVar[str] = "JSON document for tools (schema: aigov/report/report.schema.json)"
+
+    def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
+        # ASCII-only output is valid JSON on any console code page; parsers
+        # restore the characters. NaN is not JSON: refuse rather than emit it.
+        return (
+            json.dumps(build_document(result, options), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+        )
+
+
+def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
+    """The report as plain JSON-ready values, in output order."""
+    findings = ordered_findings(result.findings)
+    outcomes = count_by_outcome(findings)
+    region = region_lookup(result)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "aigov", "version": __version__},
+        "generated_at": result.generated_at.isoformat(),
+        "inputs": list(result.inputs),
+        "catalog": {
+            "name": result.catalog.name,
+            "as_of": result.catalog.as_of.isoformat(),
+            "currency": result.catalog.currency,
+            "default_region": result.catalog.default_region,
+        },
+        "gate": {
+            "fail_on": None if options.fail_on is None else str(options.fail_on),
+            "on_unknown": options.on_unknown,
+            "failing_findings": sum(1 for f in findings if options.fails_gate(f)),
+        },
+        "summary": {
+            "resources": len(result.resources),
+            "findings": len(findings),
+            "violations": outcomes[Outcome.VIOLATION],
+            "undetermined": outcomes[Outcome.UNDETERMINED],
+            "by_severity": {str(s): n for s, n in count_by_severity(findings).items()},
+            "monthly_cost_at_risk_usd": result.monthly_cost_at_risk_usd,
+            "unknown_cost_findings": result.unknown_cost_findings,
+        },
+        "findings": [_finding(f, options, region) for f in findings],
+        "warnings": list(result.warnings),
+    }
+
+
+def _finding(finding: Finding, options: ReportOptions, region: RegionLookup) -> dict[str, Any]:
+    origin = finding.resource.origin
+    return {
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "category": finding.category,
+        "severity": str(finding.severity),
+        "outcome": str(finding.outcome),
+        "fails_gate": options.fails_gate(finding),
+        "message": finding.message,
+        "remediation": finding.remediation,
+        "fingerprint": finding.fingerprint,
+        "unknown_fields": list(finding.unknown_fields),
+        "resource": _resource(finding.resource, region),
+        "location": {"source": origin.source, "file": origin.file, "line": origin.line},
+        "cost": _cost(finding.cost),
+    }
+
+
+def _resource(resource: Resource, region: RegionLookup) -> dict[str, Any]:
+    values: dict[str, object] = {
+        "name": resource.name,
+        "subscription_id": resource.subscription_id,
+        "resource_group": resource.resource_group,
+        "location": region(resource),
+    }
+    return {
+        "key": resource.key,
+        "address": resource.address,
+        "type": resource.type,
+        "name": _known(values["name"]),
+        "action": str(resource.action),
+        "subscription_id": _known(values["subscription_id"]),
+        "resource_group": _known(values["resource_group"]),
+        "location": _known(values["location"]),
+        "parent_key": resource.parent_key,
+        "unknown": [field for field in _MAYBE_UNKNOWN if values[field] is UNKNOWN],
+    }
+
+
+def _known(value: object) -> object:
+    return None if value is UNKNOWN else value
+
+
+def _cost(cost: CostImpact) -> dict[str, Any]:
+    return {
+        "monthly_usd": cost.monthly_usd,
+        "basis": cost.basis,
+        "confidence": str(cost.confidence),
+        "partial": cost.partial,
+        "lines": [_line(line) for line in cost.lines],
+        "prices": [_price(price) for price in cost.prices],
+    }
+
+
+def _line(line: CostLine) -> dict[str, Any]:
+    return {
+        "resource_key": line.resource_key,
+        "monthly_usd": line.monthly_usd,
+        "formula": line.formula,
+        "confidence": str(line.confidence),
+    }
+
+
+def _price(price: Price) -> dict[str, Any]:
+    return {
+        "meter": price.meter,
+        "unit_price": price.unit_price,
+        "unit": price.unit,
+        "region": price.region,
+        "currency": price.currency,
+        "source": price.source,
+        "as_of": price.as_of.isoformat(),
+    }

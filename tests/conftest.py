@@ -1,0 +1,41 @@
+"""Shared pytest setup: the ``--update-golden`` option and the ``golden`` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+GoldenCheck = Callable[[str, str], None]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden output files under fixtures/ instead of comparing against them",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> GoldenCheck:
+    """Compare text with ``fixtures/<relative path>``, or rewrite that file under ``--update-golden``."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(relative_path: str, actual: str) -> None:
+        path = FIXTURES / relative_path
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8", newline="\n")
+            return
+        if not path.exists():
+            pytest.fail(f"{path} is missing; run pytest --update-golden to create it, then review it")
+        expected = path.read_text(encoding="utf-8")
+        # Plain equality gives pytest's line diff on failure.
+        assert actual == expected, f"{relative_path} differs; if the change is intended run --update-golden"
+
+    return check

@@ -1,0 +1,29 @@
+"""The reporter registry the CLI reads for its ``--format`` choices."""
+
+from __future__ import annotations
+
+import pytest
+
+from aigov.model import ScanResult
+from aigov.report import REPORTERS, JsonReporter, Reporter, ReportOptions, TableReporter
+
+
+def test_registry_lists_the_built_in_formats_by_name() -> None:
+    assert {"table": TableReporter, "json": JsonReporter} == REPORTERS
+    for name, reporter in REPORTERS.items():
+        assert reporter.name == name
+        assert reporter.description
+
+
+@pytest.mark.parametrize("name", sorted(REPORTERS))
+def test_every_reporter_renders_text_ending_in_newline(name: str, mixed: ScanResult) -> None:
+    reporter: Reporter = REPORTERS[name]()
+    output = reporter.render(mixed, ReportOptions())
+    assert output.endswith("\n")
+    assert reporter.render(mixed) == output  # the default options are the CLI's defaults
+
+
+def test_report_options_are_frozen() -> None:
+    options = ReportOptions()
+    with pytest.raises(AttributeError):
+        options.width = 80  # type: ignore[misc]
