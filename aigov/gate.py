@@ -29,7 +29,7 @@ import enum
 from collections.abc import Iterable
 from typing import Final, Literal
 
-from aigov.model import Finding, Outcome, ScanResult, Severity
+from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
 
 OnUnknown = Literal["fail", "warn"]
 """What an undetermined finding at or above the threshold does: fail the gate, or only be reported."""
@@ -65,6 +65,8 @@ def fails_gate(finding: Finding, fail_on: Severity | None, on_unknown: OnUnknown
     """Whether ``finding`` alone makes the gate fail under this threshold and unknown policy."""
     if fail_on is None or finding.severity.rank < fail_on.rank:
         return False
+    if finding.suppressed or finding.baseline is BaselineState.EXISTING:
+        return False
     if finding.outcome is Outcome.UNDETERMINED:
         return on_unknown == "fail"
     return True
@@ -82,13 +84,16 @@ def exit_code(
     *,
     fail_on: Severity | None,
     on_unknown: OnUnknown = "fail",
-    partial: bool = False,
+    partial: bool | None = None,
 ) -> ExitCode:
     """The exit code for a completed scan (ERROR is for scans that produced no result).
 
     ``fail_on`` is the lowest failing severity (``None``: findings never fail);
-    ``partial`` says a live scan could not read everything it was asked to.
+    ``partial`` says a live scan could not read everything it was asked to
+    (default: whether the result lists anything as not scanned).
     """
+    if partial is None:
+        partial = result.partial
     if partial:
         return ExitCode.PARTIAL
     if failing_findings(result.findings, fail_on, on_unknown):

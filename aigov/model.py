@@ -306,6 +306,27 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding does not fail the gate although it is reported: a waiver or an inline comment."""
+
+    kind: str  # "waiver" (aigov.yaml) or "inline" (a comment beside the resource in the IaC file)
+    reason: str
+    owner: str | None = None
+    expires_on: date | None = None
+    origin: str | None = None  # where it was declared, e.g. "aigov.yaml:14" or "main.tf:22"
+    expired: bool = False  # an expired waiver suppresses nothing; the finding says it expired
+
+    @property
+    def active(self) -> bool:
+        return not self.expired
+
+
+class BaselineState(enum.StrEnum):
+    NEW = "new"  # not in the baseline report: fails the gate
+    EXISTING = "existing"  # in the baseline report: reported, does not fail the gate
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     title: str
@@ -317,6 +338,12 @@ class Finding:
     resource: Resource
     cost: CostImpact
     unknown_fields: tuple[str, ...] = ()  # what made an UNDETERMINED outcome
+    suppression: Suppression | None = None
+    baseline: BaselineState | None = None  # None when the scan was given no baseline
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None and self.suppression.active
 
     @property
     def fingerprint(self) -> str:
@@ -334,6 +361,14 @@ class CatalogInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class NotScanned:
+    """A part of a live scan that could not be read (exit code 3): a subscription, an account, a call."""
+
+    scope: str  # a subscription id, a resource id, or a description of what was asked
+    reason: str  # e.g. "403 AuthorizationFailed: ..."
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     inputs: tuple[str, ...]
     resources: tuple[Resource, ...]  # every resource rules were evaluated on
@@ -341,6 +376,11 @@ class ScanResult:
     catalog: CatalogInfo
     generated_at: datetime
     warnings: tuple[str, ...] = ()
+    not_scanned: tuple[NotScanned, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.not_scanned)
 
     @property
     def monthly_cost_at_risk_usd(self) -> float:
@@ -366,4 +406,4 @@ def monthly_at_risk(findings: Iterable[Finding]) -> float:
                 continue
             if line.monthly_usd > per_resource.get(line.resource_key, 0.0):
                 per_resource[line.resource_key] = line.monthly_usd
-    return round(sum(per_resource.values()), 2)
+    return round(float(sum(per_resource.values())), 2)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
 
 from aigov.gate import FAIL_ON_CHOICES, ExitCode, exit_code, failing_findings, fails_gate, parse_fail_on
 from aigov.model import (
+    BaselineState,
     CatalogInfo,
     Confidence,
     CostImpact,
     Finding,
+    NotScanned,
     Origin,
     Outcome,
     Resource,
     ScanResult,
     Severity,
+    Suppression,
 )
 
 RESOURCE = Resource("r", "Microsoft.CognitiveServices/accounts", "r", {}, Origin("test"))
@@ -134,3 +138,23 @@ def test_parse_fail_on_rejects_other_values_and_lists_the_choices() -> None:
     assert FAIL_ON_CHOICES == ("never", "info", "low", "medium", "high", "critical")
     with pytest.raises(ValueError, match="never, info, low, medium, high, critical"):
         parse_fail_on("severe")
+
+
+def test_suppressed_and_existing_findings_do_not_fail_but_expired_waivers_do() -> None:
+    base = _finding(Severity.HIGH)
+    waived = dataclasses.replace(base, suppression=Suppression("waiver", "approved PTU", owner="platform"))
+    expired = dataclasses.replace(
+        base, suppression=Suppression("waiver", "approved PTU", expires_on=date(2026, 1, 1), expired=True)
+    )
+    existing = dataclasses.replace(base, baseline=BaselineState.EXISTING)
+    new = dataclasses.replace(base, baseline=BaselineState.NEW)
+    assert not fails_gate(waived, Severity.LOW)
+    assert fails_gate(expired, Severity.LOW)
+    assert not fails_gate(existing, Severity.LOW)
+    assert fails_gate(new, Severity.LOW)
+
+
+def test_a_result_with_unscanned_parts_is_partial_by_default() -> None:
+    result = dataclasses.replace(_result(), not_scanned=(NotScanned("sub-1", "403 AuthorizationFailed"),))
+    assert exit_code(result, fail_on=Severity.LOW) is ExitCode.PARTIAL
+    assert exit_code(result, fail_on=Severity.LOW, partial=False) is ExitCode.OK
