@@ -15,8 +15,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from aigov.errors import ConfigError
 from aigov.model import Context, PocApproval, Severity, Subscription
 from aigov.policy import yamlio
@@ -82,7 +80,7 @@ def parse_date(text: str, file: str, where: str, error: ErrorFactory = ConfigErr
 
 def poc_approvals(
     items: list[Mapping[str, Any]],
-    root: yaml.Node | None,
+    root: yamlio.Root,
     file: str,
     base: list[str | int],
     error: ErrorFactory = ConfigError,
@@ -104,7 +102,7 @@ def poc_approvals(
     return tuple(out)
 
 
-def _build(data: Mapping[str, Any], root: yaml.Node | None, path: Path) -> Config:
+def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
     file = str(path)
     subscriptions = {
         sub_id.lower(): Subscription(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,13 +10,12 @@ from pathlib import Path
 from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
-from aigov.errors import SourceError
 from aigov.model import Context, Finding, Resource, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, load_rules
 from aigov.sources import detect
-from aigov.sources.base import SourceOptions
+from aigov.sources.base import SourceInput, SourceOptions, display_name
 
 STDIN = "-"
 
@@ -27,22 +25,6 @@ class ScanOptions:
     subscription: str | None = None  # overrides the subscription the input states
     policy_dirs: Sequence[Path] = field(default_factory=tuple)  # added after the bundled rules
     catalog_path: Path | None = None  # overrides the configured / bundled price catalogue
-
-
-def read_input(path: str) -> bytes:
-    """The bytes of an input file, or of stdin for ``-``; unreadable files are a SourceError."""
-    if path == STDIN:
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except IsADirectoryError:
-        raise SourceError("is a directory; give a plan file (terraform show -json)", file=path) from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-
-
-def display_name(path: str) -> str:
-    return "<stdin>" if path == STDIN else path
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
@@ -80,10 +62,8 @@ def run_scan(
     resources: list[Resource] = []
     findings: list[Finding] = []
     for path in inputs:
-        name = display_name(path)
-        data = read_input(path)
-        source = detect(name, data)()
-        inventory = source.load(name, data, source_options)
+        source_input = SourceInput.open(path)
+        inventory = detect(source_input)().load(source_input, source_options)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
 

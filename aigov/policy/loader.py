@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema.exceptions import ValidationError
 
 from aigov import armpath
@@ -70,7 +69,7 @@ def load_rule_file(path: Path, overrides: RuleOverride | None = None) -> Rule:
     return compile_rule(data, str(path), root, overrides)
 
 
-def read_rule_document(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
+def read_rule_document(path: Path) -> tuple[dict[str, Any], yamlio.Root]:
     """A rule file's schema-valid document and its YAML node tree."""
     data, root = yamlio.load(path, RuleError)
     if data is None:
@@ -87,7 +86,7 @@ def load_rules(dirs: Sequence[Path], overrides: Mapping[str, RuleOverride] | Non
     undeclared parameter.
     """
     overrides = dict(overrides or {})
-    documents: dict[str, tuple[Path, Any, yaml.Node | None]] = {}
+    documents: dict[str, tuple[Path, Any, yamlio.Root]] = {}
     for path in discover(dirs):
         data, root = read_rule_document(path)
         rule_id = data["id"]
@@ -125,7 +124,7 @@ def _config_where(override: RuleOverride, rule_id: str, parameter: str | None = 
 def compile_rule(
     data: Mapping[str, Any],
     file: str,
-    root: yaml.Node | None = None,
+    root: yamlio.Root = None,
     override: RuleOverride | None = None,
     *,
     parameter_error: type[RuleError] | type[ConfigError] = ConfigError,

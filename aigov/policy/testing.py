@@ -36,8 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from aigov.config import poc_approvals
 from aigov.cost.spec import CostEstimator
 from aigov.errors import RuleError
@@ -157,7 +155,7 @@ def load_case_file(path: Path) -> list[RuleCase]:
 
 
 def _case(
-    rule_id: str, raw: Mapping[str, Any], path: Path, root: yaml.Node | None, at: list[str | int]
+    rule_id: str, raw: Mapping[str, Any], path: Path, root: yamlio.Root, at: list[str | int]
 ) -> RuleCase:
     file = str(path)
 

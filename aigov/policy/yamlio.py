@@ -1,8 +1,10 @@
 """Reading untrusted YAML (rules, rule tests, ``aigov.yaml``) and reporting errors by line.
 
-Every document is parsed once with PyYAML's ``SafeLoader`` (no tags that
-construct Python objects), keeping the node tree so a JSON-Schema error's
-path can be turned into the line an author sees.
+Documents are parsed with PyYAML's safe loader (no tags that construct
+Python objects), through libyaml's C parser where PyYAML has it. The node tree
+that turns a JSON-Schema error's path into the line an author sees is
+composed only when a line is asked for: every scan reads the bundled rules,
+and composing their trees would cost more than the rest of a small scan.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +43,30 @@ def json_path(path: Sequence[PathElem]) -> str:
     return "".join(out)
 
 
-def node_at(root: yaml.Node | None, path: Sequence[PathElem]) -> yaml.Node | None:
+class NodeTree:
+    """The YAML node tree of a document, composed on first use (it only serves line numbers)."""
+
+    def __init__(self, text: str, loader: type[yaml.SafeLoader]) -> None:
+        self._text = text
+        self._loader = loader
+
+    @cached_property
+    def root(self) -> yaml.Node | None:
+        parser = self._loader(self._text)
+        try:
+            return parser.get_single_node()
+        except yaml.YAMLError:  # the data parsed, so this does not happen; no line then
+            return None
+        finally:
+            parser.dispose()
+
+
+Root = NodeTree | yaml.Node | None
+
+
+def node_at(root: Root, path: Sequence[PathElem]) -> yaml.Node | None:
     """The deepest YAML node along ``path`` (the node itself when the whole path resolves)."""
-    node = root
+    node = root.root if isinstance(root, NodeTree) else root
     for elem in path:
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
@@ -59,7 +82,7 @@ def node_at(root: yaml.Node | None, path: Sequence[PathElem]) -> yaml.Node | Non
     return node
 
 
-def where(root: yaml.Node | None, path: Sequence[PathElem]) -> str:
+def where(root: Root, path: Sequence[PathElem]) -> str:
     """``line 12: $.if.allOf[1]`` (the line is omitted when the node tree cannot place it)."""
     node = node_at(root, path)
     if node is None:
@@ -67,7 +90,7 @@ def where(root: yaml.Node | None, path: Sequence[PathElem]) -> str:
     return f"line {node.start_mark.line + 1}: {json_path(path)}"
 
 
-def line_of(root: yaml.Node | None, path: Sequence[PathElem]) -> int | None:
+def line_of(root: Root, path: Sequence[PathElem]) -> int | None:
     node = node_at(root, path)
     return None if node is None else node.start_mark.line + 1
 
@@ -77,7 +100,7 @@ def load(
     error: ErrorFactory,
     *,
     loader: type[yaml.SafeLoader] | None = None,
-) -> tuple[Any, yaml.Node | None]:
+) -> tuple[Any, NodeTree]:
     """Parse one YAML document safely; returns the data (dates as ISO strings) and its node tree."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -92,12 +115,11 @@ def loads(
     error: ErrorFactory,
     *,
     loader: type[yaml.SafeLoader] | None = None,
-) -> tuple[Any, yaml.Node | None]:
+) -> tuple[Any, NodeTree]:
     """Like :func:`load`, from text already read."""
-    parser = (loader or SafeLoader)(text)
+    parser = (loader or FastSafeLoader)(text)
     try:
-        node = parser.get_single_node()
-        data = None if node is None else parser.construct_document(node)
+        data = parser.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
@@ -108,7 +130,7 @@ def loads(
         raise error(f"invalid YAML: {exc}", file=file) from None
     finally:
         parser.dispose()
-    return plain(data), node
+    return plain(data), NodeTree(text, loader or SafeLoader)
 
 
 def plain(value: Any) -> Any:
@@ -142,6 +164,15 @@ def _timestamp_as_text(loader: SafeLoader, node: yaml.Node) -> str:
 
 SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
+_CSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class FastSafeLoader(_CSafeLoader):  # type: ignore[valid-type,misc]
+    """The same safe loading on libyaml's C parser (the pure-Python one where PyYAML lacks it)."""
+
+
+FastSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
 
 @lru_cache(maxsize=8)
 def validator(schema_name: str) -> Draft202012Validator:
@@ -154,7 +185,7 @@ def validator(schema_name: str) -> Draft202012Validator:
 def validate(
     schema_name: str,
     data: Any,
-    root: yaml.Node | None,
+    root: Root,
     file: str,
     error: ErrorFactory,
     *,

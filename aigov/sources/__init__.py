@@ -7,7 +7,7 @@ reads for its ``--format`` choices; a new source is added there.
 from __future__ import annotations
 
 from aigov.errors import SourceError
-from aigov.sources.base import Source, SourceOptions, display_name
+from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.terraform_plan import TerraformPlanSource
 
 SOURCES: dict[str, type[Source]] = {
@@ -15,17 +15,18 @@ SOURCES: dict[str, type[Source]] = {
 }
 """Every built-in source by registry name."""
 
-__all__ = ["SOURCES", "Source", "SourceOptions", "TerraformPlanSource", "detect"]
+__all__ = ["SOURCES", "Source", "SourceInput", "SourceOptions", "TerraformPlanSource", "detect"]
 
 
-def detect(path: str, data: bytes) -> type[Source]:
-    """The source whose input ``data`` looks like, tried in registry order.
+def detect(source_input: SourceInput) -> type[Source]:
+    """The source the input looks like, tried in registry order.
 
-    Raises :class:`SourceError` naming ``path`` when no source recognises it.
+    Raises :class:`SourceError` naming the input when no source recognises it.
     """
     for source in SOURCES.values():
-        if source.detect(path, data):
+        if source.detect(source_input):
             return source
     expected = "; ".join(f"{s.description}" for s in SOURCES.values())
-    what = "the input is empty" if not data.strip() else "no source recognises this input"
-    raise SourceError(f"not a recognised input: expected a {expected}; {what}", file=display_name(path))
+    empty = not source_input.is_dir and not source_input.sniff().strip()
+    what = "the input is empty" if empty else "no source recognises this input"
+    raise SourceError(f"not a recognised input: expected a {expected}; {what}", file=source_input.name)

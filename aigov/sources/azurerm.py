@@ -26,11 +26,10 @@ azapi_resource (type ``<ARM type>@<api>``)  any ARM type in :data:`ARM_TYPES`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-
-import orjson
 
 from aigov.model import UNKNOWN
 
@@ -377,8 +376,8 @@ def _azapi_resource(values: Mapping[str, Any], configured: frozenset[str] | None
             body["kind"] = UNKNOWN
     elif isinstance(raw, str):  # azapi v1: body = jsonencode({...})
         try:
-            decoded = orjson.loads(raw) if raw.strip() else {}
-        except orjson.JSONDecodeError as exc:
+            decoded = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
             raise MappingError(f"azapi body is not valid JSON: {exc.msg}") from None
         if not isinstance(decoded, dict):
             raise MappingError("azapi body is not a JSON object")

@@ -2,18 +2,22 @@
 
 A source turns one input (a Terraform plan, a template, a live subscription)
 into an :class:`~aigov.model.Inventory` of resources in ARM shape. Sources
-read only what they are given: no environment variables, no network, no
-files besides ``data``. Problems with the input raise
+read only what they are given (a :class:`SourceInput`: a file, standard
+input, or a directory and the files it holds): no environment variables, no
+network. Problems with the input raise
 :class:`~aigov.errors.SourceError` with the file and where in it, so the CLI
 can print one line.
 """
 
 from __future__ import annotations
 
+import sys
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
+from aigov.errors import SourceError
 from aigov.model import Inventory
 
 STDIN_NAME = "<stdin>"
@@ -27,6 +31,76 @@ class SourceOptions:
     subscription: str | None = None  # --subscription: overrides whatever the input says
 
 
+SNIFF_BYTES = 65536
+"""How much of an input ``detect`` may look at."""
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    """One input as the user named it: a file, ``-`` (standard input), or a directory.
+
+    Files are read when a source asks, not before, so a large plan's bytes are
+    never held beside its parsed form. Standard input can be read once only,
+    so its bytes are kept.
+    """
+
+    path: str
+    _stdin: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, path: str) -> SourceInput:
+        """The input named ``path``; ``-`` reads standard input now. A missing path is a SourceError."""
+        if path == "-":
+            return cls(path, sys.stdin.buffer.read())
+        if not Path(path).exists():
+            raise SourceError("no such file or directory", file=path)
+        return cls(path)
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> SourceInput:
+        """An in-memory input (tests, or content already read) shown to the user as ``name``."""
+        return cls(name, data)
+
+    @property
+    def name(self) -> str:
+        """The input as shown to the user: the path as given, ``<stdin>`` for ``-``."""
+        return display_name(self.path)
+
+    @property
+    def is_dir(self) -> bool:
+        return self._stdin is None and Path(self.path).is_dir()
+
+    def sniff(self, size: int = SNIFF_BYTES) -> bytes:
+        """The first ``size`` bytes (empty for a directory), for cheap detection."""
+        if self._stdin is not None:
+            return self._stdin[:size]
+        if self.is_dir:
+            return b""
+        try:
+            with open(self.path, "rb") as handle:
+                return handle.read(size)
+        except OSError as exc:
+            raise SourceError(exc.strerror or str(exc), file=self.path) from None
+
+    def read_bytes(self) -> bytes:
+        if self._stdin is not None:
+            return self._stdin
+        if self.is_dir:
+            raise SourceError("is a directory; this kind of input is a single file", file=self.path)
+        try:
+            return Path(self.path).read_bytes()
+        except OSError as exc:
+            raise SourceError(exc.strerror or str(exc), file=self.path) from None
+
+    def read_text(self) -> str:
+        """The whole content as text: UTF-8, a leading byte-order mark dropped."""
+        data = self.read_bytes()
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=self.name) from None
+
+
 class Source(ABC):
     """Reads one kind of input into an :class:`Inventory`."""
 
@@ -35,12 +109,12 @@ class Source(ABC):
 
     @classmethod
     @abstractmethod
-    def detect(cls, path: str, data: bytes) -> bool:
-        """Whether ``data`` looks like this source's input. Cheap: a sniff, not a parse."""
+    def detect(cls, source_input: SourceInput) -> bool:
+        """Whether the input looks like this source's. Cheap: its name and ``sniff()``, not a parse."""
 
     @abstractmethod
-    def load(self, path: str, data: bytes, options: SourceOptions) -> Inventory:
-        """Read ``data`` (the content of ``path``; ``-`` for stdin) into resources in ARM shape."""
+    def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
+        """Read the input into resources in ARM shape."""
 
 
 def display_name(path: str) -> str:

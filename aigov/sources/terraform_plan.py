@@ -39,16 +39,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-import orjson
-
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.sources.azurerm import TERRAFORM_TYPES, Mapped, MappingError, parse_arm_id
-from aigov.sources.base import Source, SourceOptions, display_name
+from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.json_sections import NotAnObject, load_members
 
 SUPPORTED_MAJOR_VERSIONS: Final = frozenset({0, 1})
-LARGE_INPUT_BYTES: Final = 32 * 1024 * 1024
-"""Above this size plans are parsed with the standard library (a lower memory peak) instead of orjson."""
 
 _ACTIONS: Final[Mapping[tuple[str, ...], Action]] = {
     ("create",): Action.CREATE,
@@ -85,22 +82,39 @@ class TerraformPlanSource(Source):
     description = "Terraform plan JSON (terraform show -json PLANFILE)"
 
     @classmethod
-    def detect(cls, path: str, data: bytes) -> bool:
-        # A byte search, not a parse: Terraform writes both keys first, but
-        # `jq -S` sorts them behind `configuration`, so search the whole text.
-        head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-        return head.startswith(b"{") and b'"format_version"' in data and b'"terraform_version"' in data
+    def detect(cls, source_input: SourceInput) -> bool:
+        # A byte search of the head, not a parse. Terraform writes
+        # format_version first; `jq -S` sorts the keys, which still puts one
+        # of these early unless the configuration before it is huge.
+        head = source_input.sniff()
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return False
+        return any(marker in head for marker in _PLAN_MARKERS)
 
-    def load(self, path: str, data: bytes, options: SourceOptions) -> Inventory:
+    def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         with _collector_paused():
-            return _read(display_name(path), data, options)
+            return _read(source_input, options)
 
 
-def _read(file: str, data: bytes, options: SourceOptions) -> Inventory:
+_PLAN_MARKERS: Final = (
+    b'"format_version"',
+    b'"terraform_version"',
+    b'"resource_changes"',
+    b'"planned_values"',
+)
+
+_WANTED_MEMBERS: Final = frozenset(
+    {"format_version", "terraform_version", "variables", "resource_changes", "configuration", "errored"}
+)
+"""The plan members aigov reads; planned_values and prior_state (about half a plan) are skipped."""
+
+
+def _read(source_input: SourceInput, options: SourceOptions) -> Inventory:
     # A function of its own so the parsed plan is freed when it returns,
     # before the collector resumes (else its first pass would walk it all).
-    plan = _parse(data, file)
-    _check_plan(plan, file)
+    file = source_input.name
+    plan, members = _parse(source_input.read_text(), file)
+    _check_plan(plan, members, file)
     return _PlanReader(plan, file, options).read()
 
 
@@ -126,40 +140,26 @@ def _collector_paused() -> Iterator[None]:
 # --------------------------------------------------------------------------- parsing and checks
 
 
-def _parse(data: bytes, file: str) -> dict[str, Any]:
-    if not data.strip():
+def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
+    if not text.strip():
         raise SourceError("invalid JSON: the input is empty", file=file)
     try:
-        if len(data) > LARGE_INPUT_BYTES:
-            # orjson first builds a document of its own, then the Python
-            # objects: on a 60 MB plan its peak is ~85 MB above the standard
-            # parser's, for ~0.2 s saved. Large plans favour memory.
-            document = json.loads(data)  # decodes UTF-8 with or without a BOM
-        else:
-            view = memoryview(data)
-            if data[:3] == b"\xef\xbb\xbf":  # a UTF-8 BOM, as some editors and PowerShell write
-                view = view[3:]
-            document = orjson.loads(view)
-    except json.JSONDecodeError as exc:  # orjson.JSONDecodeError is a subclass
-        message = exc.msg
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise SourceError(f"invalid JSON: {message}", file=file, where=where) from None
-    if not isinstance(document, dict):
+        return load_members(text, _WANTED_MEMBERS)
+    except json.JSONDecodeError as exc:
+        truncated = exc.pos >= len(text.rstrip())
+        message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
         raise SourceError(
-            f"not a Terraform plan: the JSON is a {_json_type(document)}, expected an object "
+            f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except NotAnObject as exc:
+        raise SourceError(
+            f"not a Terraform plan: the JSON is a {exc.kind}, expected an object "
             "(terraform show -json PLANFILE)",
             file=file,
-        )
-    return document
+        ) from None
 
 
-def _json_type(value: Any) -> str:
-    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(
-        type(value), "null"
-    )
-
-
-def _check_plan(plan: Mapping[str, Any], file: str) -> None:
+def _check_plan(plan: Mapping[str, Any], members: frozenset[str], file: str) -> None:
     version = plan.get("format_version")
     if version is None:
         raise SourceError(
@@ -176,13 +176,13 @@ def _check_plan(plan: Mapping[str, Any], file: str) -> None:
             where="format_version",
         )
     if "resource_changes" not in plan:
-        if "values" in plan and "planned_values" not in plan:
+        if "values" in members and "planned_values" not in members:
             raise SourceError(
                 "this is a Terraform state, not a plan: save a plan with terraform plan -out=PLANFILE "
                 "and pass terraform show -json PLANFILE",
                 file=file,
             )
-        if "planned_values" not in plan:
+        if "planned_values" not in members:
             raise SourceError(
                 "not a Terraform plan: no resource_changes (expected terraform show -json PLANFILE)",
                 file=file,
@@ -262,7 +262,7 @@ def _index_value(text: str | None) -> int | str | None:
     if text is None:
         return None
     if text.startswith('"'):
-        value = orjson.loads(text)
+        value = json.loads(text)
         return value if isinstance(value, str) else None
     return int(text)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import orjson
-
 from aigov.model import Inventory
-from aigov.sources.base import SourceOptions
+from aigov.sources.base import SourceInput, SourceOptions
 from aigov.sources.terraform_plan import TerraformPlanSource
 
 
@@ -83,8 +82,10 @@ def plan(
 def load(
     document: dict[str, Any] | bytes, *, path: str = "plan.json", subscription: str | None = None
 ) -> Inventory:
-    data = document if isinstance(document, bytes) else orjson.dumps(document)
-    return TerraformPlanSource().load(path, data, SourceOptions(subscription=subscription))
+    data = document if isinstance(document, bytes) else json.dumps(document).encode()
+    return TerraformPlanSource().load(
+        SourceInput.from_bytes(path, data), SourceOptions(subscription=subscription)
+    )
 
 
 def deployment_after(name: str = "chat", **overrides: Any) -> dict[str, Any]:
