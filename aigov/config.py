@@ -15,11 +15,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from aigov.cost.model import NO_TERMS, PricingTerms, Reservation
+from aigov.cost.usage import UsageEntry, parse_entries
 from aigov.errors import ConfigError
 from aigov.model import Context, PocApproval, Severity, Subscription
 from aigov.policy import yamlio
 from aigov.policy.rule import RuleOverride
 from aigov.policy.yamlio import ErrorFactory
+from aigov.waivers import Waiver, parse_waivers
 
 CONFIG_NAMES: Final = ("aigov.yaml", ".aigov.yaml")
 CONFIG_SCHEMA: Final = "config.schema.json"
@@ -36,6 +39,11 @@ class Config:
     rule_overrides: dict[str, RuleOverride] = field(default_factory=dict)
     default_region: str | None = None
     catalog_path: Path | None = None  # resolved against the config file's directory
+    waivers: tuple[Waiver, ...] = ()  # findings accepted on purpose, see aigov/waivers.py
+    usage: tuple[UsageEntry, ...] = ()  # the `usage:` section, see aigov/cost/usage.py
+    pricing_terms: PricingTerms = NO_TERMS  # negotiated discounts and owned PTU reservations
+    # `live.environment_tag`: the subscription tag that names its environment
+    live_environment_tag: str = "environment"
     file: Path | None = None
 
     def context(self, now: datetime, usage: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
@@ -138,5 +146,23 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         rule_overrides=overrides,
         default_region=pricing.get("default_region"),
         catalog_path=(path.parent / catalog) if catalog is not None else None,
+        waivers=parse_waivers(data.get("waivers", []), root, file),
+        usage=parse_entries(data, root, file) if "usage" in data else (),
+        pricing_terms=_pricing_terms(pricing),
+        live_environment_tag=data.get("live", {}).get("environment_tag", "environment"),
         file=path,
+    )
+
+
+def _pricing_terms(pricing: Mapping[str, Any]) -> PricingTerms:
+    """Schema-valid ``pricing`` discounts and reservations as :class:`PricingTerms`."""
+    return PricingTerms(
+        discount_percent=float(pricing.get("discount_percent", 0)),
+        discounts={k: float(v) for k, v in pricing.get("discounts", {}).items()},
+        reservations=tuple(
+            Reservation(r["deployment_type"], float(r["ptu"]), "".join(r["region"].split()).casefold())
+            if "region" in r
+            else Reservation(r["deployment_type"], float(r["ptu"]))
+            for r in pricing.get("reservations", [])
+        ),
     )

@@ -120,10 +120,13 @@ class Inventory:
     Immutable after construction. Lookups used on the hot path are dicts.
     """
 
-    __slots__ = ("_by_key", "_children", "resources")
+    __slots__ = ("_by_key", "_children", "resources", "warnings")
 
-    def __init__(self, resources: Iterable[Resource]) -> None:
+    def __init__(self, resources: Iterable[Resource], warnings: Iterable[str] = ()) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
+        # What the source could not evaluate and the user should know (a remote
+        # module not fetched, a function not evaluated): shown as scan warnings.
+        self.warnings: tuple[str, ...] = tuple(warnings)
         self._by_key: dict[str, Resource] = {r.key: r for r in self.resources}
         children: dict[str, list[Resource]] = {}
         for r in self.resources:
@@ -369,6 +372,31 @@ class NotScanned:
 
 
 @dataclass(frozen=True, slots=True)
+class CostChangeItem:
+    """A finding that appeared or disappeared since the base report, with its monthly cost."""
+
+    rule_id: str
+    address: str
+    fingerprint: str
+    monthly_usd: float | None  # None when the finding's cost is unknown
+
+
+@dataclass(frozen=True, slots=True)
+class CostChange:
+    """The monthly cost at risk of this scan against a base report (``--compare-to``)."""
+
+    base: str  # the base report's path, as given
+    before_usd: float  # the base report's monthly cost at risk
+    after_usd: float  # this scan's
+    added: tuple[CostChangeItem, ...] = ()  # findings not in the base report
+    removed: tuple[CostChangeItem, ...] = ()  # base findings this scan no longer reports
+
+    @property
+    def delta_usd(self) -> float:
+        return round(self.after_usd - self.before_usd, 2)
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     inputs: tuple[str, ...]
     resources: tuple[Resource, ...]  # every resource rules were evaluated on
@@ -377,6 +405,7 @@ class ScanResult:
     generated_at: datetime
     warnings: tuple[str, ...] = ()
     not_scanned: tuple[NotScanned, ...] = ()
+    cost_change: CostChange | None = None  # with --compare-to: the delta against the base report
 
     @property
     def partial(self) -> bool:

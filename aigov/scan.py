@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from aigov.baseline import load_report, mark_baseline
 from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
+from aigov.cost.refresh import preferred_catalog_path
+from aigov.cost.usage import UsageBook, load_usage
+from aigov.costdiff import compare
 from aigov.model import Context, Finding, Resource, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, load_rules
 from aigov.sources import detect
 from aigov.sources.base import SourceInput, SourceOptions, display_name
+from aigov.sources.tf_locate import enrich_plan_origins
+from aigov.suppress import apply_suppressions
+from aigov.waivers import check_rules
 
 STDIN = "-"
 
@@ -25,6 +32,14 @@ class ScanOptions:
     subscription: str | None = None  # overrides the subscription the input states
     policy_dirs: Sequence[Path] = field(default_factory=tuple)  # added after the bundled rules
     catalog_path: Path | None = None  # overrides the configured / bundled price catalogue
+    baseline: Path | None = None  # an earlier JSON report: its findings are `existing`, not failing
+    compare_to: Path | None = None  # the base branch's JSON report, for the cost-at-risk delta
+    repo_root: Path | None = None  # locate plan resources in the .tf files under this directory
+    usage_path: Path | None = None  # usage assumptions (usage.yaml); aigov.yaml's `usage:` follows it
+    var_files: tuple[str, ...] = ()  # Terraform --var-file, in order
+    variables: Mapping[str, str] = field(default_factory=dict)  # Terraform --var NAME=VALUE
+    environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* from the environment
+    parameters_file: str | None = None  # --parameters: ARM parameters file for an ARM template input
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
@@ -32,7 +47,14 @@ def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
 
 
 def load_prices(config: Config, options: ScanOptions) -> Catalog:
-    return load_catalog(options.catalog_path or config.catalog_path)
+    # Without an explicit catalogue, the newest `aigov prices refresh` output wins over the bundled one.
+    return load_catalog(options.catalog_path or config.catalog_path or preferred_catalog_path())
+
+
+def load_usage_book(config: Config, options: ScanOptions) -> UsageBook:
+    """Usage assumptions: the --usage file's entries first, then aigov.yaml's `usage:` section."""
+    from_file = load_usage(options.usage_path).entries if options.usage_path is not None else ()
+    return UsageBook((*from_file, *config.usage))
 
 
 def build_context(config: Config, now: datetime) -> Context:
@@ -54,23 +76,39 @@ def run_scan(
     """Scan ``inputs`` (paths, ``-`` for stdin) and return the result. Raises AigovError on bad input."""
     options = options or ScanOptions()
     catalog = load_prices(config, options)
-    costs = CostModel(catalog, default_region=config.default_region)
+    costs = CostModel(
+        catalog,
+        default_region=config.default_region,
+        usage=load_usage_book(config, options),
+        terms=config.pricing_terms,
+    )
     rules = load_rule_set(config, options)
+    check_rules(config.waivers, [*(r.id for r in rules), *config.rule_overrides], _config_file(config))
     context = build_context(config, now)
-    source_options = SourceOptions(subscription=options.subscription)
+    source_options = SourceOptions(
+        subscription=options.subscription,
+        var_files=options.var_files,
+        variables=options.variables,
+        environment=options.environment,
+        parameters_file=options.parameters_file,
+    )
 
     resources: list[Resource] = []
     findings: list[Finding] = []
+    source_warnings: list[str] = []
     for path in inputs:
         source_input = SourceInput.open(path)
         inventory = detect(source_input)().load(source_input, source_options)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
+        source_warnings.extend(inventory.warnings)
 
     warnings: list[str] = []
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
+    warnings.extend(source_warnings)
+    resources, findings = pipeline_state(inputs, resources, findings, config, now, options, warnings)
     return ScanResult(
         inputs=tuple(display_name(p) for p in inputs),
         resources=tuple(resources),
@@ -78,4 +116,34 @@ def run_scan(
         catalog=catalog.info,
         generated_at=now,
         warnings=tuple(warnings),
+        cost_change=compare(load_report(options.compare_to), findings) if options.compare_to else None,
     )
+
+
+def _config_file(config: Config) -> str | None:
+    return str(config.file) if config.file is not None else None
+
+
+def pipeline_state(
+    inputs: Sequence[str],
+    resources: list[Resource],
+    findings: list[Finding],
+    config: Config,
+    now: datetime,
+    options: ScanOptions,
+    warnings: list[str],
+) -> tuple[list[Resource], list[Finding]]:
+    """After evaluation: plan files and lines (--repo-root), waivers and inline suppressions, the baseline.
+
+    Appends what the reader should know (directives not honoured, plan
+    resources not located) to ``warnings``. The engine's findings are only
+    copied with these fields set, never re-evaluated.
+    """
+    if options.repo_root is not None:
+        resources, findings, located = enrich_plan_origins(inputs, resources, findings, options.repo_root)
+        warnings.extend(located)
+    findings, ignored = apply_suppressions(findings, config.waivers, now.date())
+    warnings.extend(ignored)
+    if options.baseline is not None:
+        findings = mark_baseline(findings, load_report(options.baseline).fingerprints)
+    return resources, findings

@@ -1,4 +1,4 @@
-"""Shared pytest setup: the ``--update-golden`` option and the ``golden`` fixture."""
+"""Shared pytest setup: the ``--update-golden`` option, the ``golden`` fixture, an isolated price cache."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite golden output files under fixtures/ instead of comparing against them",
     )
+
+
+@pytest.fixture(autouse=True)
+def isolated_price_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scans prefer a refreshed price catalogue in the user's cache; tests must see only the bundled one."""
+    monkeypatch.setenv("AIGOV_CACHE_DIR", str(tmp_path_factory.mktemp("aigov-cache")))
 
 
 @pytest.fixture

@@ -15,14 +15,16 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
 from aigov import __version__
-from aigov.config import find_config, load_config
+from aigov.config import Config, find_config, load_config
+from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, ExitCode, exit_code, parse_fail_on
+from aigov.model import Severity
 from aigov.report import REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
@@ -79,6 +81,17 @@ def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
         raise AigovError(exc.strerror or str(exc), file=path) from None
 
 
+def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
+    """``--var NAME=VALUE`` options as a mapping (a later one for the same name wins, as in Terraform)."""
+    variables: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise AigovError(f"--var {pair!r}: expected NAME=VALUE")
+        variables[name.strip()] = value
+    return variables
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
@@ -115,7 +128,36 @@ def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
     show_default=True,
     help="Whether findings a rule could not decide (values known only after apply) fail the gate.",
 )
-@click.option("--subscription", help="Subscription id to assume for every resource of the input.")
+@click.option(
+    "--subscription",
+    "subscriptions",
+    multiple=True,
+    help="Plan/template: the subscription id to assume for every resource (once). "
+    "`scan azure`: a subscription to scan (repeatable; default: every one the credential can read).",
+)
+@click.option(
+    "--management-group",
+    "management_groups",
+    multiple=True,
+    help="`scan azure`: scan the subscriptions under this management group (repeatable).",
+)
+@click.option("--arm-endpoint", help="`scan azure`: ARM endpoint (sovereign clouds). Default: public Azure.")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False),
+    help="`scan azure`: SQLite history file; the report shows new, persisting and fixed findings.",
+)
+@click.option(
+    "--window-days",
+    type=click.IntRange(min=1),
+    help="`scan azure`: days without requests that make a fine-tuned deployment idle [default: 7].",
+)
+@click.option(
+    "--utilisation-threshold",
+    type=click.FloatRange(min=0, max=100),
+    help="`scan azure`: provisioned utilisation (%) under which PTUs count as idle [default: 20].",
+)
 @click.option(
     "--policies",
     "policy_dirs",
@@ -124,6 +166,51 @@ def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
     help="Extra rule directory (repeatable).",
 )
 @click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option(
+    "--usage",
+    "usage_path",
+    type=click.Path(dir_okay=False),
+    help="Usage assumptions (usage.yaml): price pay-per-token deployments in findings.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False),
+    help="An earlier JSON report: its findings are reported as existing and only new ones fail the gate.",
+)
+@click.option(
+    "--compare-to",
+    "compare_to_path",
+    type=click.Path(dir_okay=False),
+    help="The base branch's JSON report: report the monthly cost-at-risk change against it.",
+)
+@click.option(
+    "--repo-root",
+    "repo_root",
+    type=click.Path(file_okay=False),
+    help="Locate plan resources in the .tf files under DIR (file and line; inline aigov:ignore comments).",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    metavar="FILE",
+    help="Terraform configuration: a variables file (.tfvars or .tfvars.json; repeatable, later wins).",
+)
+@click.option(
+    "--var",
+    "tf_vars",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Terraform configuration: set a root variable (repeatable; wins over --var-file and TF_VAR_*).",
+)
+@click.option(
+    "--parameters",
+    "parameters_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="ARM template: a parameters file (azuredeploy.parameters.json).",
+)
 @guarded
 def scan(
     inputs: tuple[str, ...],
@@ -132,9 +219,21 @@ def scan(
     outputs: tuple[str, ...],
     fail_on: str,
     on_unknown: Literal["fail", "warn"],
-    subscription: str | None,
+    subscriptions: tuple[str, ...],
     policy_dirs: tuple[str, ...],
     catalog_path: str | None,
+    usage_path: str | None = None,
+    baseline_path: str | None = None,
+    compare_to_path: str | None = None,
+    repo_root: str | None = None,
+    management_groups: tuple[str, ...] = (),
+    arm_endpoint: str | None = None,
+    history_path: str | None = None,
+    window_days: int | None = None,
+    utilisation_threshold: float | None = None,
+    var_files: tuple[str, ...] = (),
+    tf_vars: tuple[str, ...] = (),
+    parameters_file: str | None = None,
 ) -> int:
     """Evaluate the rules against INPUT (a `terraform show -json` plan; - for stdin).
 
@@ -150,10 +249,44 @@ def scan(
 
     config_file = Path(config_path) if config_path else find_config(Path.cwd())
     config = load_config(config_file)
+    if inputs == ("azure",):
+        return _scan_azure(
+            config,
+            formats,
+            targets,
+            parse_fail_on(fail_on),
+            on_unknown,
+            subscriptions=subscriptions,
+            management_groups=management_groups,
+            arm_endpoint=arm_endpoint,
+            history=history_path,
+            window_days=window_days,
+            utilisation_threshold=utilisation_threshold,
+            policy_dirs=policy_dirs,
+            catalog_path=catalog_path,
+        )
+    if len(subscriptions) > 1:
+        raise AigovError(
+            "--subscription is given once for a plan or template; several are for `aigov scan azure`"
+        )
+    if management_groups or arm_endpoint or history_path or window_days or utilisation_threshold is not None:
+        raise AigovError(
+            "--management-group, --arm-endpoint, --history, --window-days and "
+            "--utilisation-threshold apply to `aigov scan azure` only"
+        )
+    subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
         subscription=subscription,
         policy_dirs=tuple(Path(d) for d in policy_dirs),
         catalog_path=Path(catalog_path) if catalog_path else None,
+        usage_path=Path(usage_path) if usage_path else None,
+        baseline=Path(baseline_path) if baseline_path else None,
+        compare_to=Path(compare_to_path) if compare_to_path else None,
+        repo_root=Path(repo_root) if repo_root else None,
+        var_files=var_files,
+        variables=_terraform_variables(tf_vars),
+        environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")},
+        parameters_file=parameters_file,
     )
     result = run_scan(inputs, config, now=datetime.now(UTC), options=options)
 
@@ -166,4 +299,42 @@ def scan(
             click.echo(text, nl=not text.endswith("\n"))
         else:
             _write_output(target, text, inputs)
+    if result.cost_change is not None and ("table", STDIN) not in zip(formats, targets, strict=True):
+        # The table on stdout has a "Cost change" section; otherwise the CI log gets the one line.
+        click.echo(summary_line(result.cost_change), err=True)
     return exit_code(result, fail_on=threshold, on_unknown=on_unknown)
+
+
+def _scan_azure(
+    config: Config,
+    formats: Sequence[str],
+    targets: Sequence[str],
+    threshold: Severity | None,
+    on_unknown: Literal["fail", "warn"],
+    **given: Any,
+) -> int:
+    """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
+    # Imported here: the Azure SDKs are loaded only for live scans.
+    from aigov.live.command import azure_command, run_azure  # noqa: PLC0415
+
+    report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
+    for fmt, target in zip(formats, targets, strict=True):
+        stdout_tty = target == STDIN and sys.stdout.isatty()
+        text = report.render(fmt, ReportOptions(color=stdout_tty, fail_on=threshold, on_unknown=on_unknown))
+        if target == STDIN:
+            click.echo(text, nl=not text.endswith("\n"))
+        else:
+            _write_output(target, text, ())
+    return report.exit_code(threshold, on_unknown)
+
+
+# `aigov rules` lives in its own module (it looks `guarded` up from here when a command runs).
+from aigov.cli.rules import rules  # noqa: E402
+
+main.add_command(rules)
+
+from aigov.cli.estimate import estimate  # noqa: E402
+from aigov.cli.prices import prices  # noqa: E402
+
+main.add_command(estimate)
+main.add_command(prices)

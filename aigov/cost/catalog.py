@@ -20,17 +20,18 @@ from pathlib import Path
 from typing import Any, Final
 
 import jsonschema
-import yaml
 
 from aigov.errors import CatalogError
 from aigov.model import UNKNOWN, CatalogInfo, Price
 from aigov.paths import package_data
+from aigov.policy import yamlio
 
 ALL_REGIONS: Final = "*"
 GLOBAL_REGION: Final = "global"  # Price.region of a price that is the same in every region
 DIRECTIONS: Final = ("input", "cached_input", "output")
 
 PTU: Final = "openai_ptu"
+PTU_RESERVATION: Final = "openai_ptu_reservation"
 FT_HOSTING: Final = "openai_ft_hosting"
 TOKENS: Final = "openai_tokens"
 SEARCH_UNIT: Final = "search_unit"
@@ -87,12 +88,18 @@ class Catalog:
     info: CatalogInfo
     path: str
     _rows: Mapping[_Key, Mapping[str, PriceRow]]
+    # Versions the catalogue prices per (model, sku), casefolded, newest first.
+    _versions: Mapping[tuple[str, str], tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
 
     def ptu_hourly(self, sku_name: str, region: object) -> PriceMatch | None:
         """$/PTU/hour of a provisioned deployment type (``ProvisionedManaged``, ...)."""
         return self._lookup(PTU, (sku_name,), region)
+
+    def ptu_reservation_monthly(self, sku_name: str, region: object) -> PriceMatch | None:
+        """$/PTU/month of a one-month PTU reservation for a provisioned deployment type."""
+        return self._lookup(PTU_RESERVATION, (sku_name,), region)
 
     def ft_hosting_hourly(self, sku_name: str, region: object) -> PriceMatch | None:
         """$/hour hosting fee of a fine-tuned model deployed with ``sku_name``."""
@@ -109,15 +116,25 @@ class Catalog:
         differently. Directions the catalogue has no price for are absent.
         """
         found: dict[str, PriceMatch] = {}
+        # The Retail Prices API names versions by month and day only
+        # ("gpt 4o 1120 Inp glbl"): a refreshed catalogue keys them "1120".
+        short = _short_version(version)
         for direction in DIRECTIONS:
             match = None
             if version:
                 match = self._lookup(TOKENS, (model, version, sku_name, direction), region)
+            if match is None and short:
+                match = self._lookup(TOKENS, (model, short, sku_name, direction), region)
             if match is None:
                 match = self._lookup(TOKENS, (model, None, sku_name, direction), region)
             if match is not None:
                 found[direction] = match
         return found
+
+    def newest_version(self, model: str, sku_name: str) -> str | None:
+        """The newest version the catalogue prices ``model`` at on ``sku_name``, if any is versioned."""
+        versions = self._versions.get((model.casefold(), sku_name.casefold()))
+        return versions[0] if versions else None
 
     def search_unit_hourly(self, sku: str, region: object) -> PriceMatch | None:
         """$/search unit/hour of an AI Search tier (``basic``, ``standard``, ...)."""
@@ -146,6 +163,12 @@ class Catalog:
 
     def __len__(self) -> int:
         return sum(len(regions) for regions in self._rows.values())
+
+    def entries(self) -> Iterator[tuple[str, tuple[str | None, ...], str, PriceRow]]:
+        """Every price as ``(family, match keys, region, row)``; keys are casefolded."""
+        for (family, keys), regions in self._rows.items():
+            for region, row in regions.items():
+                yield family, keys, region, row
 
     # ------------------------------------------------------------------ internals
 
@@ -191,6 +214,13 @@ def normalise_region(region: object) -> str | None:
     return name or None
 
 
+def _short_version(version: str | None) -> str | None:
+    """``2024-11-20`` → ``1120`` (how Retail Prices meter names write a model version)."""
+    if version and len(version) == 10 and version[4] == "-" and version[7] == "-":
+        return version[5:7] + version[8:10]
+    return None
+
+
 def _fold(value: str | None) -> str | None:
     return value.casefold() if value is not None else None
 
@@ -219,27 +249,18 @@ def load_catalog(path: Path | None = None) -> Catalog:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError(f"not valid YAML: {problem}", file=shown, where=where) from exc
-
-    document = _plain(data)
+    document, node = yamlio.loads(text, shown, CatalogError)
     validator = jsonschema.Draft202012Validator(_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         parts = tuple(error.absolute_path)
-        raise CatalogError(_one_line(error.message), file=shown, where=_where(node, parts))
+        raise CatalogError(_one_line(error.message), file=shown, where=yamlio.where(node, parts))
 
     # CatalogInfo.name identifies the prices in reports: "bundled", or the file a user supplied.
     return _build(document, node, shown, "bundled" if path is None else str(path))
 
 
-def _build(document: dict[str, Any], node: yaml.Node | None, shown: str, name: str) -> Catalog:
+def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -> Catalog:
     head = document["catalog"]
     info = CatalogInfo(
         name=name,
@@ -249,12 +270,13 @@ def _build(document: dict[str, Any], node: yaml.Node | None, shown: str, name: s
     )
     sources: dict[str, Any] = document["sources"]
     index: dict[_Key, dict[str, PriceRow]] = {}
+    versions: dict[tuple[str, str], set[str]] = {}
     for i, raw in enumerate(document["prices"]):
         if raw["source"] not in sources:
             raise CatalogError(
                 f"unknown source {raw['source']!r} (not a key of sources)",
                 file=shown,
-                where=_where(node, ("prices", i, "source")),
+                where=yamlio.where(node, ("prices", i, "source")),
             )
         family = raw["family"]
         keys = _match_keys(family, raw)
@@ -274,10 +296,18 @@ def _build(document: dict[str, Any], node: yaml.Node | None, shown: str, name: s
                 raise CatalogError(
                     f"duplicate price for {family} {'/'.join(k or '*' for k in keys)} in region {region}",
                     file=shown,
-                    where=_where(node, ("prices", i, "regions")),
+                    where=yamlio.where(node, ("prices", i, "regions")),
                 )
             slot[region] = row
-    return Catalog(info=info, path=shown, _rows=index)
+        if family == TOKENS and raw.get("version"):
+            versions.setdefault((raw["model"].casefold(), raw["sku"].casefold()), set()).add(raw["version"])
+    newest = {k: tuple(sorted(v, key=_version_order, reverse=True)) for k, v in versions.items()}
+    return Catalog(info=info, path=shown, _rows=index, _versions=newest)
+
+
+def _version_order(version: str) -> str:
+    """Sort key putting dated versions (``2024-11-20``) and short ones (``1120``) in date order."""
+    return version if len(version) == 10 else f"0000-{version[:2]}-{version[2:]}"
 
 
 def _match_keys(family: str, raw: Mapping[str, Any]) -> tuple[str | None, ...]:
@@ -299,55 +329,6 @@ def _describe(family: str, keys: tuple[str | None, ...], direction: str | None) 
     return f"{family} {keys[0]}"
 
 
-def _plain(value: Any) -> Any:
-    """YAML data with dates as ISO strings, the form the schema validates."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def _one_line(message: str) -> str:
     first = message.splitlines()[0] if message else message
     return first if len(first) <= 300 else first[:297] + "..."
-
-
-def _json_path(parts: tuple[str | int, ...]) -> str:
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def _where(node: yaml.Node | None, parts: tuple[str | int, ...]) -> str:
-    """``line N: $.a[1].b`` for the deepest YAML node the path reaches."""
-    line = None
-    for found in _walk(node, parts):
-        line = found.start_mark.line + 1
-    path = _json_path(parts)
-    return f"line {line}: {path}" if line is not None else path
-
-
-def _walk(node: yaml.Node | None, parts: tuple[str | int, ...]) -> Iterator[yaml.Node]:
-    current = node
-    if current is None:
-        return
-    yield current
-    for part in parts:
-        nxt: yaml.Node | None = None
-        if isinstance(current, yaml.MappingNode) and isinstance(part, str):
-            for key, value in current.value:
-                if getattr(key, "value", None) == part:
-                    nxt = value
-                    break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
-            nxt = current.value[part]
-        if nxt is None:
-            return
-        current = nxt
-        yield current

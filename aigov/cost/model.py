@@ -12,13 +12,26 @@ missing price decides the figure it is ``None``, never a guess.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aigov import armpath
-from aigov.cost.catalog import GLOBAL_REGION, Catalog, PriceMatch
+from aigov.cost.catalog import (
+    FT_HOSTING,
+    GLOBAL_REGION,
+    PTU,
+    PTU_RESERVATION,
+    SEARCH_UNIT,
+    TOKENS,
+    VM,
+    Catalog,
+    PriceMatch,
+    normalise_region,
+)
 from aigov.cost.spec import CostKind, CostSpec
+from aigov.cost.usage import Usage, UsageProvider, count
 from aigov.model import (
     HOURS_PER_MONTH,
     UNKNOWN,
@@ -61,6 +74,62 @@ def is_fine_tuned(model_name: object) -> bool:
     return ".ft-" in name or name.startswith("ftchkpt-")
 
 
+FAMILIES: Final = (PTU, PTU_RESERVATION, FT_HOSTING, TOKENS, SEARCH_UNIT, VM)
+"""Meter families a negotiated discount can name (``pricing.discounts`` in aigov.yaml)."""
+
+_DATED_BASE: Final = re.compile(r"^(?P<model>.+)-(?P<version>\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Owned PTU reservations: ``ptu`` units of ``deployment_type`` in ``region`` (None: any region)."""
+
+    deployment_type: str
+    ptu: float
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PricingTerms:
+    """What the organisation actually pays: negotiated discounts and owned reservations.
+
+    ``discount_percent`` applies to every meter family; ``discounts`` overrides
+    it per family (:data:`FAMILIES`). Reservations cover provisioned
+    deployments of their type and region in inventory order; the PTUs they
+    cover are billed by the reservation, not by the hour.
+    """
+
+    discount_percent: float = 0.0
+    discounts: Mapping[str, float] = field(default_factory=dict)
+    reservations: tuple[Reservation, ...] = ()
+
+    def discount(self, family: str) -> float:
+        """The discount in percent that applies to ``family``."""
+        return self.discounts.get(family, self.discount_percent)
+
+    @property
+    def any_discount(self) -> bool:
+        return self.discount_percent > 0 or any(v > 0 for v in self.discounts.values())
+
+
+NO_TERMS: Final = PricingTerms()
+
+
+def fine_tuned_base(model_name: str) -> tuple[str, str | None] | None:
+    """The base model (and version) of a fine-tuned model id, or None for a checkpoint id.
+
+    ``gpt-4o-mini-2024-07-18.ft-<hex>`` → ``("gpt-4o-mini", "2024-07-18")``.
+    Fine-tuned inference tokens bill at the base model's rate (azure-facts §3.4).
+    """
+    head, sep, _ = model_name.partition(".ft-")
+    if not sep:
+        return None
+    match = _DATED_BASE.match(head)
+    if match is None:
+        return head, None
+    return match["model"], match["version"]
+
+
 @dataclass(frozen=True, slots=True)
 class _Estimate:
     """A resource's own cost line, plus what a delta may compare.
@@ -75,17 +144,65 @@ class _Estimate:
     pay_per_token: bool = False  # no fixed charge; tokens are billed per use
 
 
+@dataclass(slots=True)
+class _Memo:
+    """Prices already computed for the resources of one inventory, by key."""
+
+    inventory: Inventory
+    monthly: dict[str, CostImpact] = field(default_factory=dict)
+    leaves: dict[str, _Estimate | None] = field(default_factory=dict)
+
+
 class CostModel:
     """Prices resources from a catalogue; implements :class:`aigov.cost.spec.CostEstimator`."""
 
-    def __init__(self, catalog: Catalog, *, default_region: str | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        default_region: str | None = None,
+        usage: UsageProvider | None = None,
+        terms: PricingTerms | None = None,
+    ) -> None:
         # aigov.yaml's pricing.default_region overrides the catalogue's own fallback region.
         self.catalog = catalog.with_default_region(default_region) if default_region else catalog
+        self.usage = usage
+        self.terms = terms or NO_TERMS
+        # Reservation coverage per inventory: which PTUs come before each deployment in its pool.
+        self._pools: dict[int, tuple[Inventory, dict[tuple[str, str], dict[str, float]]]] = {}
+        self._memos: dict[int, _Memo] = {}
+
+    def usage_for(self, resource: Resource, inventory: Inventory) -> Usage | None:
+        """The usage the model prices ``resource`` with, if any is known."""
+        return self.usage.usage_for(resource, inventory) if self.usage is not None else None
 
     # ------------------------------------------------------------------ public
 
     def monthly_cost(self, resource: Resource, inventory: Inventory) -> CostImpact:
         """The resource's own monthly cost; an account or workspace is the sum of its billed children."""
+        memo = self._memo(inventory, resource)
+        if memo is None:
+            return self._monthly_cost(resource, inventory)
+        found = memo.monthly.get(resource.key)
+        if found is None:
+            found = memo.monthly[resource.key] = self._monthly_cost(resource, inventory)
+        return found
+
+    def _memo(self, inventory: Inventory, resource: Resource) -> _Memo | None:
+        """The per-inventory memo, for a resource as it stands in ``inventory`` (not a delta's modified copy).
+
+        Several rules flag the same resource, and every finding on an account
+        re-prices all its deployments: without the memo a large plan spends
+        most of its scan pricing the same resources again.
+        """
+        if inventory.get(resource.key) is not resource:
+            return None
+        memo = self._memos.get(id(inventory))
+        if memo is None or memo.inventory is not inventory:
+            memo = self._memos[id(inventory)] = _Memo(inventory)
+        return memo
+
+    def _monthly_cost(self, resource: Resource, inventory: Inventory) -> CostImpact:
         kind = resource.type.casefold()
         if kind == ACCOUNT:
             return self._rollup(resource, inventory, DEPLOYMENT, "no billed deployments in this input")
@@ -102,7 +219,52 @@ class CostModel:
             return self.monthly_cost(resource, inventory)
         if spec.kind is CostKind.NONE:
             return CostImpact(0.0, "the rule carries no cost of its own", Confidence.EXACT)
+        if spec.kind is CostKind.RESERVATION_SAVING:
+            return self.reservation_saving(resource, inventory)
         return self._delta(spec, resource, inventory)
+
+    def reservation_saving(self, resource: Resource, inventory: Inventory) -> CostImpact:
+        """What a one-month PTU reservation would save on a provisioned deployment billed hourly."""
+        body = resource.body
+        sku = _text(armpath.get(body, "sku.name"))
+        if resource.type.casefold() != DEPLOYMENT or not isinstance(sku, str):
+            return CostImpact(0.0, "not a provisioned deployment with a known type", Confidence.EXACT)
+        if sku.casefold() not in PROVISIONED_SKUS:
+            return CostImpact(0.0, f"{sku} is not a provisioned deployment type", Confidence.EXACT)
+        region = inventory.effective_location(resource)
+        hourly = self.catalog.ptu_hourly(sku, region)
+        monthly = self.catalog.ptu_reservation_monthly(sku, region)
+        if hourly is None or monthly is None:
+            missing = "hourly PTU" if hourly is None else "PTU reservation"
+            return _unknown_impact(resource, f"no {missing} price for {sku} in the price catalogue", ())
+        prices = (hourly.price, monthly.price)
+        capacity = _quantity(armpath.get(body, "sku.capacity"))
+        if not isinstance(capacity, float):
+            why = "known only after apply" if isinstance(capacity, _Unknown) else "not in the input"
+            return _unknown_impact(resource, f"PTU count (sku.capacity) {why}", prices)
+        covered = self._covered(resource, inventory, sku, region, capacity)
+        billed = capacity - covered
+        hour_rate = hourly.price.unit_price * (1 - self.terms.discount(PTU) / 100)
+        month_rate = monthly.price.unit_price * (1 - self.terms.discount(PTU_RESERVATION) / 100)
+        per_ptu = hour_rate * HOURS_PER_MONTH - month_rate
+        amount = round(max(billed * per_ptu, 0.0), 2)
+        covered_text = ""
+        if covered:
+            covered_text = f"{_num(capacity)} PTU − {_num(covered)} covered by owned reservations = "
+        basis = (
+            f"{covered_text}{_num(billed)} PTU x ({_rate(hour_rate)} $/h x {HOURS_PER_MONTH} h − "
+            f"{_rate(month_rate)} $/PTU/month reserved) = {_usd(amount)} $/month saved by a 1-month "
+            "reservation "
+            f"({_context(sku, hourly)}; reservation {_context(sku, monthly)}"
+            f"{self._discount_note((PTU, PTU_RESERVATION))})"
+        )
+        if per_ptu <= 0:
+            basis += "; the reservation is no cheaper here"
+        confidence = Confidence.EXACT
+        if any(m.fallback or m.uncertain for m in (hourly, monthly)):
+            confidence = Confidence.ESTIMATE
+        line = CostLine(resource.key, amount, basis, confidence, prices)
+        return CostImpact(amount, basis, confidence, (line,))
 
     # ------------------------------------------------------------------ delta
 
@@ -122,7 +284,11 @@ class CostModel:
         best: tuple[float, Any, _Estimate] | None = None
         skipped: list[str] = []
         for value in spec.to:
-            changed = dataclasses.replace(resource, body=armpath.with_value(resource.body, spec.field, value))
+            body = armpath.with_value(resource.body, spec.field, value)
+            if spec.field.casefold() == "properties.model.name":
+                # Another model's versions are its own: price the alternative at its newest version.
+                body = armpath.with_value(body, "properties.model.version", None)
+            changed = dataclasses.replace(resource, body=body)
             alternative = self._any(changed, inventory)
             if alternative.fixed is None:
                 skipped.append(f"{value} ({alternative.line.formula})")
@@ -168,6 +334,14 @@ class CostModel:
         return _Estimate(line, impact.monthly_usd)
 
     def _leaf(self, resource: Resource, inventory: Inventory) -> _Estimate | None:
+        memo = self._memo(inventory, resource)
+        if memo is None:
+            return self._price_leaf(resource, inventory)
+        if resource.key not in memo.leaves:
+            memo.leaves[resource.key] = self._price_leaf(resource, inventory)
+        return memo.leaves[resource.key]
+
+    def _price_leaf(self, resource: Resource, inventory: Inventory) -> _Estimate | None:
         kind = resource.type.casefold()
         if kind == DEPLOYMENT:
             return self._deployment(resource, inventory)
@@ -203,7 +377,7 @@ class CostModel:
         folded = sku.casefold()
 
         if folded in PROVISIONED_SKUS:
-            return self._provisioned(resource, sku, region)
+            return self._provisioned(resource, inventory, sku, region)
         if folded not in PAY_PER_TOKEN_SKUS:
             return _unknown(resource, f"deployment type {sku} not recognised; no price model for it")
         if isinstance(model, _Unknown):
@@ -212,13 +386,14 @@ class CostModel:
                 f"pay-per-token ({sku}): model known only after apply (a fine-tuned model would add an "
                 f"hourly hosting fee); {_NO_USAGE}",
             )
+        usage = self.usage_for(resource, inventory)
         if isinstance(model, str) and is_fine_tuned(model):
-            return self._fine_tuned(resource, sku, region)
+            return self._fine_tuned(resource, model, sku, region, usage)
         return self._pay_per_token(
-            resource, model, version if isinstance(version, str) else None, sku, region
+            resource, model, version if isinstance(version, str) else None, sku, region, usage
         )
 
-    def _provisioned(self, resource: Resource, sku: str, region: object) -> _Estimate:
+    def _provisioned(self, resource: Resource, inventory: Inventory, sku: str, region: object) -> _Estimate:
         match = self.catalog.ptu_hourly(sku, region)
         if match is None:
             return _unknown(resource, f"no PTU price for {sku} in the price catalogue")
@@ -228,49 +403,209 @@ class CostModel:
             return _unknown(resource, f"PTU count (sku.capacity) known only after apply; {rate}", match)
         if capacity is None:
             return _unknown(resource, f"no PTU count (sku.capacity) in the input; {rate}", match)
-        monthly = round(capacity * match.price.unit_price * HOURS_PER_MONTH, 2)
+        covered = self._covered(resource, inventory, sku, region, capacity)
+        billed = capacity - covered
+        monthly = round(billed * match.price.unit_price * HOURS_PER_MONTH, 2)
+        reserved = (
+            f"{_num(capacity)} PTU − {_num(covered)} covered by owned reservations (billed by the "
+            f"reservation, not here) = "
+            if covered
+            else ""
+        )
         formula = (
-            f"{_num(capacity)} PTU x {_rate(match.price.unit_price)} $/h x {HOURS_PER_MONTH} h "
+            f"{reserved}{_num(billed)} PTU x {_rate(match.price.unit_price)} $/h x {HOURS_PER_MONTH} h "
             f"({_context(sku, match)})"
         )
-        return _priced(resource, monthly, formula, Confidence.EXACT, match)
+        return self._priced(resource, monthly, formula, Confidence.EXACT, match, PTU)
 
-    def _fine_tuned(self, resource: Resource, sku: str, region: object) -> _Estimate:
+    def _fine_tuned(
+        self, resource: Resource, model: str, sku: str, region: object, usage: Usage | None
+    ) -> _Estimate:
         match = self.catalog.ft_hosting_hourly(sku, region)
         if match is None:
             return _unknown(resource, f"fine-tuned model on {sku}: no hosting price in the price catalogue")
         monthly = round(match.price.unit_price * HOURS_PER_MONTH, 2)
-        formula = (
+        hosting = (
             f"{_rate(match.price.unit_price)} $/h hosting x {HOURS_PER_MONTH} h "
-            f"({_context(f'fine-tuned, {sku}', match)}); tokens billed per use, not included"
+            f"({_context(f'fine-tuned, {sku}', match)})"
         )
-        estimate = _priced(resource, monthly, formula, Confidence.EXACT, match)
+        base = fine_tuned_base(model)
+        if usage is not None and base is not None:
+            tokens = self._pay_per_token(resource, base[0], base[1], sku, region, usage)
+            if tokens.line.monthly_usd is not None:
+                hosted = self._priced(resource, monthly, hosting, Confidence.EXACT, match, FT_HOSTING)
+                assert hosted.line.monthly_usd is not None
+                total = round(hosted.line.monthly_usd + tokens.line.monthly_usd, 2)
+                formula = (
+                    f"{hosted.line.formula} + tokens at the base model's rate: {tokens.line.formula} "
+                    f"= {_usd(total)} $/month"
+                )
+                confidence = Confidence.weakest((hosted.line.confidence, tokens.line.confidence))
+                prices = _unique(hosted.line.prices + tokens.line.prices)
+                line = CostLine(resource.key, total, formula, confidence, prices)
+                return _Estimate(line, total, pay_per_token=True)
+        formula = f"{hosting}; tokens billed per use, not included"
+        estimate = self._priced(resource, monthly, formula, Confidence.EXACT, match, FT_HOSTING)
         return dataclasses.replace(estimate, pay_per_token=True)
 
     def _pay_per_token(
-        self, resource: Resource, model: str | None, version: str | None, sku: str, region: object
+        self,
+        resource: Resource,
+        model: str | None,
+        version: str | None,
+        sku: str,
+        region: object,
+        usage: Usage | None = None,
     ) -> _Estimate:
         if model is None:
             text = f"pay-per-token: no model in the input, {sku}; {_NO_USAGE}"
             return _Estimate(CostLine(resource.key, None, text, Confidence.UNKNOWN), 0.0, pay_per_token=True)
         matches = self.catalog.token_prices(model, version, sku, region)
+        assumed_version = ""
+        if not matches and usage is not None and version is None:
+            newest = self.catalog.newest_version(model, sku)
+            if newest is not None:
+                matches = self.catalog.token_prices(model, newest, sku, region)
+                assumed_version = f", no version given: priced at version {newest}"
         if not matches:
             text = f"pay-per-token: {model} {sku}, no token price in the price catalogue; {_NO_USAGE}"
+            if usage is not None:
+                text = (
+                    f"pay-per-token: {model} {sku}, no token price in the price catalogue "
+                    f"(usage: {usage.source})"
+                )
             return _Estimate(CostLine(resource.key, None, text, Confidence.UNKNOWN), 0.0, pay_per_token=True)
-        quoted = ", ".join(
-            f"{_rate(m.price.unit_price)} $/1M {direction.replace('_', ' ')}"
-            for direction, m in matches.items()
-        )
         first = next(iter(matches.values()))
         place = "" if first.price.region == GLOBAL_REGION and not first.fallback else f"{first.where}, "
         uncertain = ", price uncertain" if any(m.uncertain for m in matches.values()) else ""
-        text = (
-            f"pay-per-token: {model} {sku} {quoted} "
-            f"({place}price of {first.price.as_of.isoformat()}{uncertain}); {_NO_USAGE}"
-        )
+        where = f"{model} {sku}, {place}price of {first.price.as_of.isoformat()}{uncertain}{assumed_version}"
         prices = tuple(m.price for m in matches.values())
-        line = CostLine(resource.key, None, text, Confidence.UNKNOWN, prices)
-        return _Estimate(line, 0.0, pay_per_token=True)
+        if usage is None:
+            quoted = ", ".join(
+                f"{_rate(m.price.unit_price)} $/1M {direction.replace('_', ' ')}"
+                for direction, m in matches.items()
+            )
+            text = f"pay-per-token: {model} {sku} {quoted} ({where.partition(', ')[2]}); {_NO_USAGE}"
+            line = CostLine(resource.key, None, text, Confidence.UNKNOWN, prices)
+            return _Estimate(line, 0.0, pay_per_token=True)
+        return self._tokens(resource, model, matches, usage, where)
+
+    def _tokens(
+        self, resource: Resource, model: str, matches: Mapping[str, PriceMatch], usage: Usage, where: str
+    ) -> _Estimate:
+        """Token volumes x $/1M per direction, with each volume's derivation."""
+        terms: list[str] = []
+        notes: list[str] = []
+        total = 0.0
+        used: list[PriceMatch] = []
+        for direction in ("input", "cached_input", "output"):
+            volume = usage.volume(direction)
+            if volume <= 0:
+                continue
+            label = direction.replace("_", " ")
+            match = matches.get(direction)
+            if match is None and direction == "cached_input" and "input" in matches:
+                match = matches["input"]
+                notes.append("cached input at the input rate, an upper bound (no cached price)")
+            if match is None and direction == "output" and "embedding" in model.casefold():
+                notes.append("output tokens not billed (embeddings bill input only)")
+                continue
+            if match is None:
+                text = (
+                    f"pay-per-token: {count(volume)} {label} tokens but no {label} token price for "
+                    f"{where}; usage: {usage.source}"
+                )
+                return _Estimate(
+                    CostLine(resource.key, None, text, Confidence.UNKNOWN, tuple(m.price for m in used)),
+                    None,
+                    pay_per_token=True,
+                )
+            derivation = usage.derivations.get(direction)
+            shown = f"{count(round(volume))} {label} tokens" + (f" ({derivation})" if derivation else "")
+            terms.append(f"{shown} x {_rate(match.price.unit_price)} $/1M")
+            total += volume / 1_000_000 * match.price.unit_price
+            used.append(match)
+        if not terms:
+            terms.append("0 tokens")
+        monthly = round(total, 2)
+        formula = f"{' + '.join(terms)} = {_usd(monthly)} $/month ({where}; usage: {usage.source}"
+        formula += "; " + "; ".join(notes) + ")" if notes else ")"
+        confidence = Confidence.ESTIMATE  # usage is an assumption or a run-rate, never a bill
+        net, formula = self._net(TOKENS, monthly, formula)
+        prices = _unique(m.price for m in used)
+        return _Estimate(CostLine(resource.key, net, formula, confidence, prices), net, pay_per_token=True)
+
+    # ------------------------------------------------------------------ rate terms
+
+    def _net(self, family: str, monthly: float, formula: str) -> tuple[float, str]:
+        """``monthly`` less the negotiated discount for ``family``, the formula saying so."""
+        percent = self.terms.discount(family)
+        if percent <= 0:
+            return monthly, formula
+        net = round(monthly * (1 - percent / 100), 2)
+        discounted = f"{percent:g}% negotiated discount ({_usd(monthly)} list) = {_usd(net)} $/month"
+        return net, f"{formula} − {discounted}"
+
+    def _discount_note(self, families: Iterable[str]) -> str:
+        percents = sorted({self.terms.discount(f) for f in families if self.terms.discount(f) > 0})
+        if not percents:
+            return ""
+        return "; after " + " / ".join(f"{p:g}%" for p in percents) + " negotiated discount"
+
+    def _priced(
+        self,
+        resource: Resource,
+        monthly: float,
+        formula: str,
+        confidence: Confidence,
+        match: PriceMatch,
+        family: str,
+    ) -> _Estimate:
+        net, formula = self._net(family, monthly, formula)
+        return _priced(resource, net, formula, confidence, match)
+
+    def _covered(
+        self, resource: Resource, inventory: Inventory, sku: str, region: object, capacity: float
+    ) -> float:
+        """PTUs of ``resource`` covered by owned reservations of its type and region, in inventory order."""
+        if not self.terms.reservations:
+            return 0.0
+        place = normalise_region(region) or ""
+        owned = sum(
+            r.ptu
+            for r in self.terms.reservations
+            if r.deployment_type.casefold() == sku.casefold() and r.region in (None, place)
+        )
+        if owned <= 0:
+            return 0.0
+        before = self._pool(inventory, sku.casefold(), place)
+        # A deployment outside the pool's order (a changed alternative) queues behind every member.
+        ahead = before.get(resource.key, before.get("", 0.0))
+        return max(0.0, min(capacity, owned - ahead))
+
+    def _pool(self, inventory: Inventory, sku: str, place: str) -> dict[str, float]:
+        cached = self._pools.get(id(inventory))
+        if cached is None or cached[0] is not inventory:
+            cached = (inventory, {})
+            self._pools[id(inventory)] = cached
+        pools = cached[1]
+        if (sku, place) not in pools:
+            running = 0.0
+            order: dict[str, float] = {}
+            for candidate in inventory:
+                if candidate.type.casefold() != DEPLOYMENT:
+                    continue
+                name = _text(armpath.get(candidate.body, "sku.name"))
+                if not isinstance(name, str) or name.casefold() != sku:
+                    continue
+                if (normalise_region(inventory.effective_location(candidate)) or "") != place:
+                    continue
+                order[candidate.key] = running
+                amount = _quantity(armpath.get(candidate.body, "sku.capacity"))
+                running += amount if isinstance(amount, float) else 0.0
+            order[""] = running
+            pools[(sku, place)] = order
+        return pools[(sku, place)]
 
     # ------------------------------------------------------------------ AI Search
 
@@ -298,7 +633,7 @@ class CostModel:
             f"{_rate(match.price.unit_price)} $/h x {_num(replicas)} replicas x {_num(partitions)} partitions"
             f" x {HOURS_PER_MONTH} h ({_context(sku, match)})"
         )
-        return _priced(resource, monthly, formula, Confidence.EXACT, match)
+        return self._priced(resource, monthly, formula, Confidence.EXACT, match, SEARCH_UNIT)
 
     # ------------------------------------------------------------------ Azure ML computes
 
@@ -330,7 +665,7 @@ class CostModel:
         if folded == "computeinstance":
             monthly = round(match.price.unit_price * HOURS_PER_MONTH, 2)
             formula = f"1 instance x {rate} $/h x {HOURS_PER_MONTH} h, assuming it runs all month ({context})"
-            return _priced(resource, monthly, formula, Confidence.ESTIMATE, match)
+            return self._priced(resource, monthly, formula, Confidence.ESTIMATE, match, VM)
 
         low_priority = _text(armpath.get(settings, "vmPriority"))
         priority_note = ""
@@ -347,7 +682,7 @@ class CostModel:
                 f"{_num(minimum)} nodes always on (minNodeCount) x {rate} $/h x {HOURS_PER_MONTH} h "
                 f"({context}{priority_note})"
             )
-            return _priced(resource, monthly, formula, confidence, match)
+            return self._priced(resource, monthly, formula, confidence, match, VM)
         maximum = _quantity(armpath.get(settings, "scaleSettings.maxNodeCount"))
         if isinstance(maximum, _Unknown):
             return _unknown(resource, f"maxNodeCount known only after apply; {per_node}", match)
@@ -358,7 +693,7 @@ class CostModel:
             f"upper bound: {_num(maximum)} nodes (maxNodeCount; minNodeCount 0 scales to zero when idle) x "
             f"{rate} $/h x {HOURS_PER_MONTH} h if all run all month ({context}{priority_note})"
         )
-        return _priced(resource, monthly, formula, Confidence.ESTIMATE, match)
+        return self._priced(resource, monthly, formula, Confidence.ESTIMATE, match, VM)
 
 
 # ---------------------------------------------------------------------------- helpers

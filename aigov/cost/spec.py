@@ -13,6 +13,7 @@ class CostKind(enum.StrEnum):
     RESOURCE = "resource"  # the resource's own monthly cost (roll-up for parents)
     DELTA = "delta"  # its cost minus its cost with `field` set to the cheapest of `to`
     NONE = "none"  # the rule has no cost of its own
+    RESERVATION_SAVING = "reservation_saving"  # what a 1-month PTU reservation saves over hourly billing
 
 
 @dataclass(frozen=True, slots=True)

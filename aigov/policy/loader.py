@@ -217,6 +217,8 @@ def _cost(
         return CostSpec(CostKind.RESOURCE)
     if spec == "none":
         return CostSpec(CostKind.NONE)
+    if spec == "reservation_saving":
+        return CostSpec(CostKind.RESERVATION_SAVING)
     delta = spec["delta"]
     try:
         path = armpath.parse(delta["field"])

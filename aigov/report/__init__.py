@@ -8,14 +8,36 @@ from __future__ import annotations
 
 from typing import Final
 
+from aigov.report.azure_devops import AzureDevopsReporter
 from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions
+from aigov.report.github import GithubReporter
 from aigov.report.json_report import JsonReporter
+from aigov.report.junit import JunitReporter
+from aigov.report.markdown import MarkdownReporter
+from aigov.report.sarif import SarifReporter
 from aigov.report.table import TableReporter
 
 REPORTERS: Final[dict[str, type[Reporter]]] = {
     TableReporter.name: TableReporter,
     JsonReporter.name: JsonReporter,
+    SarifReporter.name: SarifReporter,
+    JunitReporter.name: JunitReporter,
+    MarkdownReporter.name: MarkdownReporter,
+    GithubReporter.name: GithubReporter,
+    AzureDevopsReporter.name: AzureDevopsReporter,
 }
 """Every built-in reporter by its ``--format`` name; the first is the default on a terminal."""
 
-__all__ = ["DEFAULT_OPTIONS", "REPORTERS", "JsonReporter", "ReportOptions", "Reporter", "TableReporter"]
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "REPORTERS",
+    "AzureDevopsReporter",
+    "GithubReporter",
+    "JsonReporter",
+    "JunitReporter",
+    "MarkdownReporter",
+    "ReportOptions",
+    "Reporter",
+    "SarifReporter",
+    "TableReporter",
+]

@@ -110,12 +110,21 @@ def region_lookup(result: ScanResult) -> RegionLookup:
     for resource in result.resources:
         groups.setdefault((resource.origin.source, resource.origin.file), []).append(resource)
     inventories = {group: Inventory(resources) for group, resources in groups.items()}
+    # A plan located with --repo-root spreads one input over several .tf
+    # files, so a parent may sit in another group: look it up by source too.
+    by_source = {
+        source: Inventory(r for r in result.resources if r.origin.source == source)
+        for source in {r.origin.source for r in result.resources}
+    }
 
     def lookup(resource: Resource) -> str | _Unknown | None:
         inventory = inventories.get((resource.origin.source, resource.origin.file))
         if inventory is None:
             return resource.location
-        return inventory.effective_location(resource)
+        found = inventory.effective_location(resource)
+        if found is None and resource.parent_key is not None:
+            found = by_source[resource.origin.source].effective_location(resource)
+        return found
 
     return lookup
 

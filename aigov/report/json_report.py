@@ -20,7 +20,21 @@ from importlib import resources
 from typing import Any, ClassVar, Final
 
 from aigov import __version__
-from aigov.model import UNKNOWN, CostImpact, CostLine, Finding, Outcome, Price, Resource, ScanResult
+from aigov.baseline import count_baseline
+from aigov.model import (
+    UNKNOWN,
+    BaselineState,
+    CostChange,
+    CostChangeItem,
+    CostImpact,
+    CostLine,
+    Finding,
+    Outcome,
+    Price,
+    Resource,
+    ScanResult,
+    Suppression,
+)
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     RegionLookup,
@@ -66,6 +80,7 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
     findings = ordered_findings(result.findings)
     outcomes = count_by_outcome(findings)
     region = region_lookup(result)
+    baseline = count_baseline(findings)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aigov", "version": __version__},
@@ -90,9 +105,13 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
             "by_severity": {str(s): n for s, n in count_by_severity(findings).items()},
             "monthly_cost_at_risk_usd": result.monthly_cost_at_risk_usd,
             "unknown_cost_findings": result.unknown_cost_findings,
+            "waived": sum(1 for f in findings if f.suppressed),
+            "new": baseline[BaselineState.NEW],
+            "existing": baseline[BaselineState.EXISTING],
         },
         "findings": [_finding(f, options, region) for f in findings],
         "warnings": list(result.warnings),
+        "cost_change": _cost_change(result.cost_change),
     }
 
 
@@ -112,6 +131,43 @@ def _finding(finding: Finding, options: ReportOptions, region: RegionLookup) -> 
         "resource": _resource(finding.resource, region),
         "location": {"source": origin.source, "file": origin.file, "line": origin.line},
         "cost": _cost(finding.cost),
+        "suppression": _suppression(finding.suppression),
+        "baseline": None if finding.baseline is None else str(finding.baseline),
+    }
+
+
+def _suppression(suppression: Suppression | None) -> dict[str, Any] | None:
+    if suppression is None:
+        return None
+    return {
+        "kind": suppression.kind,
+        "reason": suppression.reason,
+        "owner": suppression.owner,
+        "expires_on": None if suppression.expires_on is None else suppression.expires_on.isoformat(),
+        "origin": suppression.origin,
+        "expired": suppression.expired,
+    }
+
+
+def _cost_change(change: CostChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {
+        "base": change.base,
+        "before_usd": change.before_usd,
+        "after_usd": change.after_usd,
+        "delta_usd": change.delta_usd,
+        "added": [_change_item(item) for item in change.added],
+        "removed": [_change_item(item) for item in change.removed],
+    }
+
+
+def _change_item(item: CostChangeItem) -> dict[str, Any]:
+    return {
+        "rule_id": item.rule_id,
+        "address": item.address,
+        "fingerprint": item.fingerprint,
+        "monthly_usd": item.monthly_usd,
     }
 
 

@@ -9,7 +9,14 @@ Layout, top to bottom:
 3. totals: resources evaluated, findings by outcome and severity, the monthly
    cost at risk (each billed resource counted once), findings whose cost is
    unknown, the gate policy, the price catalogue and its date;
-4. warnings, such as a stale catalogue.
+4. with ``--compare-to``, "Cost change": the monthly cost at risk before and
+   after, and the findings added and removed with their cost;
+5. warnings, such as a stale catalogue.
+
+Waived findings say so in the gate column (``waived``) and under their
+message (reason, owner, expiry, where declared); an expired waiver says when
+it expired. With ``--baseline`` a ``baseline`` column marks each finding
+``new`` or ``existing`` and the totals count them.
 
 A scan without findings prints one line instead of the table. Rendering goes
 through rich into a string so that the output is the same on a terminal, in
@@ -26,7 +33,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from aigov.model import Confidence, Finding, Outcome, ScanResult, Severity
+from aigov.model import BaselineState, Confidence, CostChange, Finding, Outcome, ScanResult, Severity
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
@@ -89,6 +96,8 @@ class TableReporter(Reporter):
                     style="green",
                 )
             ]
+            if result.cost_change is not None:
+                parts.extend([Text(""), _cost_change(result.cost_change)])
             parts.extend(_warnings(result))
             return parts
         findings = ordered_findings(result.findings)
@@ -101,6 +110,8 @@ class TableReporter(Reporter):
             Text(""),
             _totals(result, findings, options),
         ]
+        if result.cost_change is not None:
+            parts.extend([Text(""), _cost_change(result.cost_change)])
         warnings = _warnings(result)
         if warnings:
             parts.append(Text(""))
@@ -120,6 +131,9 @@ def _findings_table(findings: list[Finding], options: ReportOptions) -> Table:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("gate", no_wrap=True)
+    with_baseline = any(f.baseline is not None for f in findings)
+    if with_baseline:
+        table.add_column("baseline", no_wrap=True)
     table.add_column("rule", overflow="fold")
     table.add_column("cost/month", justify="right", overflow="fold")
     table.add_column("resource / message", overflow="fold", ratio=1)
@@ -128,10 +142,15 @@ def _findings_table(findings: list[Finding], options: ReportOptions) -> Table:
         undetermined = finding.outcome is Outcome.UNDETERMINED
         severity = f"{_UNDETERMINED_MARK} {finding.severity}" if undetermined else str(finding.severity)
         fails = options.fails_gate(finding)
-        table.add_row(
+        cells = [
             Text(str(number)),
             Text(severity, style=style),
-            Text("fail" if fails else "warn", style="bold red" if fails else "dim"),
+            Text(_gate_mark(finding, fails), style="bold red" if fails else "dim"),
+        ]
+        if with_baseline:
+            cells.append(Text(str(finding.baseline or ""), style="bold" if _is_new(finding) else "dim"))
+        table.add_row(
+            *cells,
             Text(finding.rule_id),
             Text(
                 format_cost(finding.cost.monthly_usd, finding.cost.confidence, partial=finding.cost.partial)
@@ -151,7 +170,36 @@ def _resource_and_message(finding: Finding) -> Text:
         else:
             text.append("undetermined. ", style="bold")
     text.append(finding.message)
+    suppression = finding.suppression
+    if suppression is not None:
+        text.append("\n")
+        text.append(_suppression_note(finding), style="dim" if suppression.active else "bold")
     return text
+
+
+def _gate_mark(finding: Finding, fails: bool) -> str:
+    if fails:
+        return "fail"
+    if finding.suppressed:
+        return "waived"
+    return "warn"
+
+
+def _is_new(finding: Finding) -> bool:
+    return finding.baseline is BaselineState.NEW
+
+
+def _suppression_note(finding: Finding) -> str:
+    s = finding.suppression
+    assert s is not None
+    where = f" at {s.origin}" if s.origin else ""
+    owner = f", owner {s.owner}" if s.owner else ""
+    if s.kind == "inline":
+        return f"ignored by an inline comment{where}: {s.reason}"
+    expires = s.expires_on.isoformat() if s.expires_on is not None else "(no date)"
+    if s.expired:
+        return f"waiver expired on {expires}{where}{owner}; it no longer applies: {s.reason}"
+    return f"waived{where}{owner}, until {expires}: {s.reason}"
 
 
 def _basis_grid(findings: list[Finding]) -> Table:
@@ -194,6 +242,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
             f"{outcomes[Outcome.UNDETERMINED]} undetermined ({by_severity})"
         ),
         _at_risk_line(result),
+        *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
         Text(
             f"Price catalogue: {result.catalog.name}, as of {result.catalog.as_of.isoformat()} "
@@ -216,6 +265,47 @@ def _at_risk_line(result: ScanResult) -> Text:
         notes.append(f"{plural(unknown, 'finding')} with unknown cost not included")
     line.append(f" ({'; '.join(notes)})")
     return line
+
+
+def _pipeline_lines(findings: list[Finding]) -> list[Text]:
+    """Waived and baseline counts, only when the scan had waivers, suppressions or a baseline."""
+    lines = []
+    if any(f.suppression is not None for f in findings):
+        waived = sum(1 for f in findings if f.suppressed)
+        expired = sum(1 for f in findings if f.suppression is not None and f.suppression.expired)
+        line = f"Waived: {plural(waived, 'finding')} (waivers in aigov.yaml and inline aigov:ignore comments)"
+        if expired:
+            line += f"; {plural(expired, 'finding')} with an expired waiver"
+        lines.append(Text(line))
+    if any(f.baseline is not None for f in findings):
+        new = sum(1 for f in findings if f.baseline is BaselineState.NEW)
+        existing = sum(1 for f in findings if f.baseline is BaselineState.EXISTING)
+        lines.append(Text(f"Baseline: {new} new, {existing} existing (only new findings fail the gate)"))
+    return lines
+
+
+def _cost_change(change: CostChange) -> Group:
+    lines: list[RenderableType] = [Text("Cost change", style="bold")]
+    lines.append(
+        Text(
+            f"Monthly cost at risk: {format_usd(change.before_usd)} in {change.base} -> "
+            f"{format_usd(change.after_usd)} now ({_signed_usd(change.delta_usd)})"
+        )
+    )
+    for label, items in (("added", change.added), ("removed", change.removed)):
+        if not items:
+            lines.append(Text(f"  {label}: none"))
+            continue
+        lines.append(Text(f"  {label}: {plural(len(items), 'finding')}"))
+        for item in items:
+            cost = "unknown" if item.monthly_usd is None else format_usd(item.monthly_usd)
+            sign = "+" if label == "added" else "-"
+            lines.append(Text(f"    {sign} {cost:>14}  {item.rule_id}  {item.address}"))
+    return Group(*lines)
+
+
+def _signed_usd(amount: float) -> str:
+    return f"+{format_usd(amount)}" if amount > 0 else format_usd(amount)
 
 
 def _gate_line(findings: list[Finding], options: ReportOptions) -> str:

@@ -7,10 +7,18 @@ reads for its ``--format`` choices; a new source is added there.
 from __future__ import annotations
 
 from aigov.errors import SourceError
+from aigov.sources.arm import ArmTemplateSource
+from aigov.sources.arm_whatif import ArmWhatIfSource
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.bicep.source import BicepSource
+from aigov.sources.terraform_hcl import TerraformHclSource
 from aigov.sources.terraform_plan import TerraformPlanSource
 
 SOURCES: dict[str, type[Source]] = {
+    TerraformHclSource.name: TerraformHclSource,
+    BicepSource.name: BicepSource,
+    ArmTemplateSource.name: ArmTemplateSource,
+    ArmWhatIfSource.name: ArmWhatIfSource,
     TerraformPlanSource.name: TerraformPlanSource,
 }
 """Every built-in source by registry name."""

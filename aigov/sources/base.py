@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -29,6 +30,10 @@ class SourceOptions:
     """Choices the user made on the command line that affect how an input is read."""
 
     subscription: str | None = None  # --subscription: overrides whatever the input says
+    var_files: tuple[str, ...] = ()  # --var-file: Terraform variable files, in the order given
+    variables: Mapping[str, str] = field(default_factory=dict)  # --var NAME=VALUE
+    environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* entries the CLI passes in
+    parameters_file: str | None = None  # --parameters: an ARM deploymentParameters.json file
 
 
 SNIFF_BYTES = 65536

@@ -103,7 +103,14 @@ def test_a_notice_alone_does_not_fail_by_default(tmp_path: Path) -> None:
         "rules:\n"
         + "".join(
             f"  {rule}: {{enabled: false}}\n"
-            for rule in ("AIGOV-SKU-001", "AIGOV-SKU-005", "AIGOV-SKU-007", "AIGOV-TAG-001", "AIGOV-TAG-002")
+            for rule in (
+                "AIGOV-SKU-001",
+                "AIGOV-SKU-005",
+                "AIGOV-SKU-007",
+                "AIGOV-TAG-001",
+                "AIGOV-TAG-002",
+                "AIGOV-RATE-001",
+            )
         )
     )
     code, report = scan_json(EXAMPLE, "--config", str(config))

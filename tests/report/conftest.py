@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
+from sarif_validator import SarifValidator, ValidatorUnavailable
+from sarif_validator import install as install_sarif_validator
 
 from aigov.model import (
     UNKNOWN,
     Action,
+    BaselineState,
     CatalogInfo,
     Confidence,
     CostImpact,
     CostLine,
     Finding,
+    NotScanned,
     Origin,
     Outcome,
     Price,
     Resource,
     ScanResult,
     Severity,
+    Suppression,
 )
 
 AS_OF = date(2026, 9, 30)
@@ -291,3 +297,154 @@ def mixed() -> ScanResult:
 @pytest.fixture
 def clean() -> ScanResult:
     return clean_result()
+
+
+# --------------------------------------------------------------------------- pipeline formats
+
+WAIVER = Suppression(
+    kind="waiver",
+    reason="cost-center assigned by finance in FIN-88",
+    owner="platform-team",
+    expires_on=date(2026, 12, 31),
+    origin="aigov.yaml:14",
+)
+INLINE = Suppression(kind="inline", reason="demo until Friday", origin="main.tf:22")
+EXPIRED = Suppression(
+    kind="waiver",
+    reason="gpt-4 until the migration",
+    owner="chat-team",
+    expires_on=date(2026, 9, 1),
+    origin="aigov.yaml:20",
+    expired=True,
+)
+
+
+def pipeline_result() -> ScanResult:
+    """The mixed scan as a pull request sees it with a baseline and waivers.
+
+    SKU-001 (ptu) new, fails; TAG-001 (account) waived and existing;
+    IDLE-001 (fine-tune) suppressed inline, new; SKU-002 (batch) existing;
+    MODEL-001 (chat) new, its waiver expired, fails again; SKU-010 (search) new, fails.
+    """
+    mixed = mixed_result()
+    by_rule = {f.rule_id: f for f in mixed.findings}
+    states: dict[str, tuple[Suppression | None, BaselineState]] = {
+        "AIGOV-SKU-001": (None, BaselineState.NEW),
+        "AIGOV-TAG-001": (WAIVER, BaselineState.EXISTING),
+        "AIGOV-IDLE-001": (INLINE, BaselineState.NEW),
+        "AIGOV-SKU-002": (None, BaselineState.EXISTING),
+        "AIGOV-MODEL-001": (EXPIRED, BaselineState.NEW),
+        "AIGOV-SKU-010": (None, BaselineState.NEW),
+    }
+    findings = tuple(
+        dataclasses.replace(by_rule[rule], suppression=suppression, baseline=baseline)
+        for rule, (suppression, baseline) in states.items()
+    )
+    return dataclasses.replace(mixed, findings=findings)
+
+
+LIVE_ACCOUNT_ID = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-ai-prod/providers/"
+    "Microsoft.CognitiveServices/accounts/ai-reports"
+)
+LIVE_PTU_ID = f"{LIVE_ACCOUNT_ID}/deployments/ptu"
+
+
+def live_result() -> ScanResult:
+    """A nightly scan of a subscription: resources read from Azure, one finding, one scope not read."""
+    account = Resource(
+        key=LIVE_ACCOUNT_ID,
+        type=ACCOUNT_TYPE,
+        name="ai-reports",
+        body={"location": "eastus", "kind": "OpenAI", "tags": {}},
+        origin=Origin("azure", None, None, LIVE_ACCOUNT_ID),
+        action=Action.LIVE,
+        subscription_id=SUB,
+        resource_group="rg-ai-prod",
+    )
+    ptu = Resource(
+        key=LIVE_PTU_ID,
+        type=DEPLOYMENT_TYPE,
+        name="ptu",
+        body={"sku": {"name": "ProvisionedManaged", "capacity": 30}},
+        origin=Origin("azure", None, None, LIVE_PTU_ID),
+        action=Action.LIVE,
+        subscription_id=SUB,
+        resource_group="rg-ai-prod",
+        parent_key=LIVE_ACCOUNT_ID,
+    )
+    finding = Finding(
+        rule_id="AIGOV-SKU-001",
+        title="Azure OpenAI deployments use an approved deployment type",
+        category="sku",
+        severity=Severity.HIGH,
+        outcome=Outcome.VIOLATION,
+        message="ptu uses deployment type ProvisionedManaged; allowed: Standard, GlobalStandard",
+        remediation="Use a pay-as-you-go deployment type, or record an approval.",
+        resource=ptu,
+        cost=CostImpact.from_lines(
+            [CostLine(LIVE_PTU_ID, PTU_MONTHLY, "30 PTU x 2.00 $/h x 730 h", Confidence.EXACT, (PTU_PRICE,))]
+        ),
+    )
+    return ScanResult(
+        inputs=(f"azure:{SUB}",),
+        resources=(account, ptu),
+        findings=(finding,),
+        catalog=CATALOG,
+        generated_at=GENERATED_AT,
+        not_scanned=(NotScanned("00000000-0000-0000-0000-000000000002", "403 AuthorizationFailed"),),
+    )
+
+
+HOSTILE = (
+    "a|b <script>alert(1)</script> 100% done\r\nnext::error::x; ]] `code` *bold* $1 @team #12 [x](1) &amp;"
+)
+
+
+def hostile_result() -> ScanResult:
+    """One finding whose every piece of user text tries to break out of its format."""
+    mixed = mixed_result()
+    finding = mixed.findings[0]
+    resource = dataclasses.replace(
+        finding.resource,
+        key=f'azurerm_cognitive_deployment.x["{HOSTILE}"]',
+        origin=Origin(
+            "terraform_plan", "./infra/my plan;v2].json", 7, f'azurerm_cognitive_deployment.x["{HOSTILE}"]'
+        ),
+    )
+    hostile = dataclasses.replace(
+        finding,
+        title=f"title {HOSTILE}",
+        message=f"message {HOSTILE}",
+        remediation=f"fix {HOSTILE}",
+        resource=resource,
+        suppression=Suppression(kind="waiver", reason=f"reason {HOSTILE}", owner=f"owner {HOSTILE}"),
+    )
+    failing = dataclasses.replace(hostile, rule_id="AIGOV-SKU-009", suppression=None)
+    return dataclasses.replace(
+        mixed, findings=(hostile, failing), warnings=(f"warning {HOSTILE}",), resources=(resource,)
+    )
+
+
+@pytest.fixture
+def pipeline() -> ScanResult:
+    return pipeline_result()
+
+
+@pytest.fixture
+def live() -> ScanResult:
+    return live_result()
+
+
+@pytest.fixture
+def hostile() -> ScanResult:
+    return hostile_result()
+
+
+@pytest.fixture(scope="session")
+def sarif_validator() -> SarifValidator:
+    """Microsoft's SARIF validator, installed from npm once into tests/.cache (fails, never skips)."""
+    try:
+        return install_sarif_validator()
+    except ValidatorUnavailable as exc:
+        pytest.fail(f"the SARIF validator is required: {exc}")

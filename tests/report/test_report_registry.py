@@ -5,11 +5,31 @@ from __future__ import annotations
 import pytest
 
 from aigov.model import ScanResult
-from aigov.report import REPORTERS, JsonReporter, Reporter, ReportOptions, TableReporter
+from aigov.report import (
+    REPORTERS,
+    AzureDevopsReporter,
+    GithubReporter,
+    JsonReporter,
+    JunitReporter,
+    MarkdownReporter,
+    Reporter,
+    ReportOptions,
+    SarifReporter,
+    TableReporter,
+)
 
 
 def test_registry_lists_the_built_in_formats_by_name() -> None:
-    assert {"table": TableReporter, "json": JsonReporter} == REPORTERS
+    assert {
+        "table": TableReporter,
+        "json": JsonReporter,
+        "sarif": SarifReporter,
+        "junit": JunitReporter,
+        "markdown": MarkdownReporter,
+        "github": GithubReporter,
+        "azure-devops": AzureDevopsReporter,
+    } == REPORTERS
+    assert next(iter(REPORTERS)) == "table"  # the default stays first
     for name, reporter in REPORTERS.items():
         assert reporter.name == name
         assert reporter.description

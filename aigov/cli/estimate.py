@@ -1,0 +1,178 @@
+"""``aigov estimate``: the monthly cost of every AI resource in the inputs, before or after deployment.
+
+Reads any input a scan reads (through the source registry), prices hourly
+meters from the catalogue and token meters from usage (``--usage`` and the
+``usage:`` section of ``aigov.yaml``), and prints a table, JSON or a
+FOCUS-aligned CSV. ``--compare-to`` adds the change against a saved JSON
+estimate: per resource and in total. Exit 0, or 2 with one line on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+from typing import Final
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from aigov.config import find_config, load_config
+from aigov.cost.estimate import Comparison, Estimate, compare, load_base, run_estimate, to_json
+from aigov.cost.focus import render_focus_csv
+from aigov.scan import STDIN, ScanOptions, load_prices, load_usage_book
+
+FORMATS: Final = ("table", "json", "focus-csv")
+
+
+def guarded(func: Callable[..., int]) -> Callable[..., None]:
+    """:func:`aigov.cli.main.guarded`, looked up when the command runs (main imports this module)."""
+
+    def wrapper(*args: object, **kwargs: object) -> None:
+        from aigov.cli.main import guarded as main_guarded  # noqa: PLC0415
+
+        main_guarded(func)(*args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--usage", "usage_path", type=click.Path(dir_okay=False), help="Usage assumptions (usage.yaml)."
+)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="aigov.yaml (default: ./aigov.yaml)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--output", metavar="FILE", help="Write the estimate here instead of stdout.")
+@click.option(
+    "--compare-to",
+    "compare_to",
+    type=click.Path(dir_okay=False),
+    help="A saved `aigov estimate --format json`: show the change per resource and in total.",
+)
+@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option("--subscription", help="Subscription id to assume for every resource of the input.")
+@guarded
+def estimate(
+    inputs: tuple[str, ...],
+    usage_path: str | None,
+    config_path: str | None,
+    fmt: str,
+    output: str | None,
+    compare_to: str | None,
+    catalog_path: str | None,
+    subscription: str | None,
+) -> int:
+    """Monthly cost of every AI resource in INPUT (plan, template or any input aigov reads)."""
+    config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
+    options = ScanOptions(
+        catalog_path=Path(catalog_path) if catalog_path else None,
+        usage_path=Path(usage_path) if usage_path else None,
+    )
+    catalog = load_prices(config, options)
+    book = load_usage_book(config, options)
+    result = run_estimate(
+        inputs,
+        catalog,
+        now=datetime.now(UTC),
+        default_region=config.default_region,
+        usage=book,
+        terms=config.pricing_terms,
+        subscription=subscription,
+    )
+    comparison = None
+    if compare_to is not None:
+        comparison = compare(result, load_base(Path(compare_to)), compare_to)
+    if fmt == "json":
+        text = json.dumps(to_json(result, comparison), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "focus-csv":
+        text = render_focus_csv(result)
+    else:
+        text = render_table(result, comparison)
+    if output is None or output == STDIN:
+        click.echo(text, nl=False)
+    else:
+        from aigov.cli.main import _write_output  # noqa: PLC0415
+
+        _write_output(output, text, [*inputs, *(p for p in (usage_path, compare_to) if p)])
+    if comparison is not None and fmt != "table":
+        click.echo(f"monthly cost change against {compare_to}: {_signed(comparison.total_delta)}", err=True)
+    return 0
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.2f}"
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    return f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
+
+
+def render_table(result: Estimate, comparison: Comparison | None = None, width: int = 120) -> str:
+    """The estimate for people: one row per resource, each figure's basis, the total and the change."""
+    buffer = StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, no_color=True, highlight=False, markup=False, emoji=False
+    )
+    if not result.rows:
+        console.print("No billed AI resources in the input.")
+    else:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("#", justify="right")
+        table.add_column("resource")
+        table.add_column("type")
+        table.add_column("monthly", justify="right")
+        table.add_column("confidence")
+        table.add_column("per 1k requests", justify="right")
+        for i, row in enumerate(result.rows, 1):
+            per_k = row.cost_per_1000_requests
+            table.add_row(
+                str(i),
+                row.address,
+                row.type.rsplit("/", 1)[-1],
+                _money(row.monthly_usd),
+                row.confidence.value,
+                "" if per_k is None else f"${per_k:,.4f}",
+            )
+        console.print(table)
+        console.print("Cost basis:")
+        for i, row in enumerate(result.rows, 1):
+            console.print(f"[{i}] {row.address}: {row.basis}")
+    console.print()
+    total = f"Total: {_money(result.total_monthly_usd)} per month ({len(result.rows)} resources"
+    if result.unknown:
+        total += f"; {result.unknown} with unknown cost not included: give their usage with --usage"
+    total += ")"
+    console.print(total)
+    if result.discounted:
+        console.print(
+            f"List price total: {_money(result.total_list_monthly_usd)} (before negotiated discounts)"
+        )
+    info = result.catalog
+    console.print(f"Price catalogue: {info.name}, as of {info.as_of.isoformat()} ({info.currency})")
+    if comparison is not None:
+        console.print()
+        console.print(
+            f"Change against {comparison.base}: {_signed(comparison.total_delta)} per month "
+            f"({_money(comparison.before_total)} → {_money(comparison.after_total)})"
+        )
+        for delta in comparison.deltas:
+            console.print(
+                f"  {delta.change:<8} {delta.address}: {_money(delta.before)} → {_money(delta.after)} "
+                f"({_signed(delta.delta)})"
+            )
+    lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["estimate", "render_table"]

@@ -1,0 +1,101 @@
+"""``aigov prices``: refresh the price catalogue from the Azure Retail Prices API, and show prices.
+
+``refresh`` writes a dated catalogue to the cache directory (``$AIGOV_CACHE_DIR``,
+default ``~/.cache/aigov``); later scans and estimates use the newest one and
+name it in their output. ``show MODEL`` prints what the catalogue in use
+knows about a model (or any SKU, tier or VM size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from aigov.config import find_config, load_config
+from aigov.cost.catalog import load_catalog
+from aigov.cost.refresh import API_URL_ENV, DEFAULT_TIMEOUT, preferred_catalog_path, refresh
+from aigov.errors import AigovError
+
+
+def guarded(func: Callable[..., int]) -> Callable[..., None]:
+    """:func:`aigov.cli.main.guarded`, looked up when the command runs (main imports this module)."""
+
+    def wrapper(*args: object, **kwargs: object) -> None:
+        from aigov.cli.main import guarded as main_guarded  # noqa: PLC0415
+
+        main_guarded(func)(*args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group()
+def prices() -> None:
+    """Refresh and inspect the price catalogue."""
+
+
+@prices.command("refresh")
+@click.option("--region", "regions", multiple=True, required=True, help="ARM region to fetch (repeatable).")
+@click.option("--currency", default="USD", show_default=True, help="ISO currency code, e.g. EUR.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), help="Catalogue file (default: the cache directory)."
+)
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+@click.option(
+    "--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."
+)
+@click.option("--api-url", hidden=True, envvar=API_URL_ENV, help="Retail Prices API base URL (tests).")
+@guarded
+def refresh_command(
+    regions: tuple[str, ...],
+    currency: str,
+    output: str | None,
+    force: bool,
+    timeout: float,
+    api_url: str | None,
+) -> int:
+    """Fetch Azure OpenAI and AI Search prices for each --region and write a dated catalogue."""
+    target = Path(output) if output else None
+    if target is not None and target.exists() and not force:
+        raise AigovError("exists; give --force to overwrite it", file=str(target))
+    result = refresh(regions, currency=currency, output=target, base_url=api_url, timeout=timeout)
+    click.echo(
+        f"wrote {result.path}: {result.prices} prices from {result.recognised} API rows "
+        f"({result.skipped} rows not used; {result.carried_vm_rows} VM prices carried from the bundled "
+        "catalogue)"
+    )
+    return 0
+
+
+@prices.command("show")
+@click.argument("name")
+@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to read.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="aigov.yaml.")
+@guarded
+def show(name: str, catalog_path: str | None, config_path: str | None) -> int:
+    """Every price of NAME (a model such as gpt-4o, a deployment type, a search tier or a VM size)."""
+    config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
+    catalog = load_catalog(
+        Path(catalog_path) if catalog_path else config.catalog_path or preferred_catalog_path()
+    )
+    wanted = name.casefold()
+    rows = sorted(
+        (family, keys, region, row)
+        for family, keys, region, row in catalog.entries()
+        if wanted in {k for k in keys if k is not None}
+    )
+    info = catalog.info
+    click.echo(f"price catalogue: {info.name}, as of {info.as_of.isoformat()} ({info.currency})")
+    if not rows:
+        raise AigovError(f"no price for {name!r} in this catalogue")
+    for family, keys, region, row in rows:
+        described = " ".join(k for k in keys if k is not None)
+        flag = " (uncertain)" if row.uncertain else ""
+        click.echo(
+            f"{family:<22} {described:<48} {region:<16} {row.unit_price:>10.4f} {info.currency}/{row.unit}"
+            f"  {row.as_of.isoformat()}{flag}"
+        )
+    return 0

@@ -1,0 +1,322 @@
+"""``aigov estimate``: the monthly cost of every AI resource in the inputs, and its change.
+
+An estimate prices each billed AI resource (Azure OpenAI deployments, AI
+Search services, Azure ML computes) with the same :class:`CostModel` the
+scan uses: hourly meters from the catalogue and token meters from usage
+(assumed, or observed by a live scan). Accounts and workspaces are not rows
+of their own: their cost is the sum of their children, which are.
+
+With negotiated discounts, each row carries the list figure as well as the
+effective one (the FOCUS ``ListCost`` and ``EffectiveCost``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence, Sized
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from aigov import armpath
+from aigov.cost.catalog import Catalog
+from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel, PricingTerms
+from aigov.cost.usage import UsageProvider
+from aigov.errors import AigovError
+from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource
+from aigov.sources import detect
+from aigov.sources.base import SourceInput, SourceOptions
+
+BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE})
+ESTIMATE_SCHEMA: Final = "aigov-estimate/1"
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateRow:
+    """One billed resource's monthly cost, effective (after discounts) and list."""
+
+    address: str
+    name: str
+    type: str
+    monthly_usd: float | None
+    list_monthly_usd: float | None
+    basis: str
+    confidence: Confidence
+    input: str
+    location: str | None = None
+    sku: str | None = None  # what was priced: deployment type + model, search tier, VM size
+    tags: Mapping[str, str] | None = None  # the resource's tags over its ancestors'
+    monthly_requests: float | None = None
+    prices: tuple[Price, ...] = ()
+
+    @property
+    def cost_per_1000_requests(self) -> float | None:
+        """Unit economics: the monthly cost per 1,000 requests, where requests are known."""
+        if self.monthly_usd is None or not self.monthly_requests:
+            return None
+        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    inputs: tuple[str, ...]
+    rows: tuple[EstimateRow, ...]
+    catalog: CatalogInfo
+    generated_at: datetime
+    discounted: bool = False
+    usage_entries: int = 0
+
+    @property
+    def total_monthly_usd(self) -> float:
+        return round(sum(r.monthly_usd for r in self.rows if r.monthly_usd is not None), 2)
+
+    @property
+    def total_list_monthly_usd(self) -> float:
+        return round(sum(r.list_monthly_usd for r in self.rows if r.list_monthly_usd is not None), 2)
+
+    @property
+    def unknown(self) -> int:
+        return sum(1 for r in self.rows if r.monthly_usd is None)
+
+
+def estimate_inventory(
+    inventory: Inventory, costs: CostModel, input_name: str, list_costs: CostModel | None = None
+) -> list[EstimateRow]:
+    """A row per billed AI resource of ``inventory``; ``list_costs`` prices the list figure (no discount)."""
+    rows = []
+    for resource in inventory:
+        if resource.type.casefold() not in BILLED_TYPES:
+            continue
+        impact = costs.monthly_cost(resource, inventory)
+        listed = list_costs.monthly_cost(resource, inventory) if list_costs is not None else impact
+        usage = costs.usage_for(resource, inventory)
+        location = inventory.effective_location(resource)
+        rows.append(
+            EstimateRow(
+                address=resource.address,
+                name=resource.name if isinstance(resource.name, str) else resource.key,
+                type=resource.type,
+                monthly_usd=impact.monthly_usd,
+                list_monthly_usd=listed.monthly_usd,
+                basis=impact.basis,
+                confidence=impact.confidence,
+                input=input_name,
+                location=location if isinstance(location, str) else None,
+                sku=_sku(resource),
+                tags=_tags(resource, inventory),
+                monthly_requests=usage.requests if usage is not None else None,
+                prices=impact.prices,
+            )
+        )
+    return rows
+
+
+def run_estimate(
+    inputs: Sequence[str],
+    catalog: Catalog,
+    *,
+    now: datetime,
+    default_region: str | None = None,
+    usage: UsageProvider | None = None,
+    terms: PricingTerms | None = None,
+    subscription: str | None = None,
+) -> Estimate:
+    """Estimate every input (any format the source registry reads). Raises AigovError on bad input."""
+    costs = CostModel(catalog, default_region=default_region, usage=usage, terms=terms)
+    list_costs = None
+    if terms is not None and terms.any_discount:
+        list_costs = CostModel(
+            catalog,
+            default_region=default_region,
+            usage=usage,
+            terms=PricingTerms(reservations=terms.reservations),
+        )
+    options = SourceOptions(subscription=subscription)
+    rows: list[EstimateRow] = []
+    names = []
+    for path in inputs:
+        source_input = SourceInput.open(path)
+        inventory = detect(source_input)().load(source_input, options)
+        names.append(source_input.name)
+        rows.extend(estimate_inventory(inventory, costs, source_input.name, list_costs))
+    return Estimate(
+        inputs=tuple(names),
+        rows=tuple(rows),
+        catalog=costs.catalog.info,
+        generated_at=now,
+        discounted=list_costs is not None,
+        usage_entries=len(usage) if isinstance(usage, Sized) else 0,
+    )
+
+
+def _sku(resource: Resource) -> str | None:
+    body = resource.body
+    kind = resource.type.casefold()
+    parts: list[str] = []
+    paths: tuple[str, ...]
+    if kind == DEPLOYMENT:
+        paths = ("sku.name", "properties.model.name", "properties.model.version")
+    elif kind == SEARCH:
+        paths = ("sku.name",)
+    else:
+        paths = ("properties.properties.vmSize", "properties.vmSize")
+    for path in paths:
+        value = armpath.get(body, path)
+        if isinstance(value, str) and value:
+            parts.append(value)
+            if kind == COMPUTE:
+                break
+    return " ".join(parts) or None
+
+
+def _tags(resource: Resource, inventory: Inventory) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for holder in [*reversed(list(inventory.ancestors(resource))), resource]:
+        tags = holder.body.get("tags")
+        if isinstance(tags, Mapping):
+            merged.update({str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float)})
+    return merged
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[str, Any]:
+    """The estimate as the JSON document ``aigov estimate --format json`` prints."""
+    info = estimate.catalog
+    document: dict[str, Any] = {
+        "schema": ESTIMATE_SCHEMA,
+        "generated_at": estimate.generated_at.isoformat(),
+        "inputs": list(estimate.inputs),
+        "currency": info.currency,
+        "catalog": {
+            "name": info.name,
+            "as_of": info.as_of.isoformat(),
+            "currency": info.currency,
+            "default_region": info.default_region,
+        },
+        "resources": [
+            {
+                "address": r.address,
+                "name": r.name,
+                "type": r.type,
+                "monthly_usd": r.monthly_usd,
+                "list_monthly_usd": r.list_monthly_usd,
+                "basis": r.basis,
+                "confidence": r.confidence.value,
+                "input": r.input,
+                "location": r.location,
+                "sku": r.sku,
+                "monthly_requests": r.monthly_requests,
+                "cost_per_1000_requests_usd": r.cost_per_1000_requests,
+                "prices": [
+                    {
+                        "meter": p.meter,
+                        "unit_price": p.unit_price,
+                        "unit": p.unit,
+                        "region": p.region,
+                        "currency": p.currency,
+                        "source": p.source,
+                        "as_of": p.as_of.isoformat(),
+                    }
+                    for p in r.prices
+                ],
+            }
+            for r in estimate.rows
+        ],
+        "total_monthly_usd": estimate.total_monthly_usd,
+        "total_list_monthly_usd": estimate.total_list_monthly_usd,
+        "unknown_cost_resources": estimate.unknown,
+    }
+    if comparison is not None:
+        document["compare"] = {
+            "base": comparison.base,
+            "base_total_monthly_usd": comparison.before_total,
+            "total_delta_usd": comparison.total_delta,
+            "resources": [
+                {
+                    "address": d.address,
+                    "change": d.change,
+                    "base_monthly_usd": d.before,
+                    "monthly_usd": d.after,
+                    "delta_usd": d.delta,
+                }
+                for d in comparison.deltas
+            ],
+        }
+    return document
+
+
+# ---------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceDelta:
+    address: str
+    change: str  # added | removed | changed
+    before: float | None
+    after: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.change == "added":
+            return self.after
+        if self.change == "removed":
+            return -self.before if self.before is not None else None
+        if self.before is None or self.after is None:
+            return None
+        return round(self.after - self.before, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """This estimate against a saved one: what changed per resource, and the total."""
+
+    base: str
+    before_total: float
+    after_total: float
+    deltas: tuple[ResourceDelta, ...]
+
+    @property
+    def total_delta(self) -> float:
+        return round(self.after_total - self.before_total, 2)
+
+
+def load_base(path: Path) -> dict[str, float | None]:
+    """A saved ``aigov estimate --format json``: monthly cost by address. Errors are one line."""
+    shown = str(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AigovError(f"cannot read: {exc.strerror or exc}", file=shown) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AigovError(f"not JSON: {exc}", file=shown) from None
+    resources = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(resources, list):
+        raise AigovError(
+            "not an aigov estimate: no `resources` list (save one with --format json)", file=shown
+        )
+    out: dict[str, float | None] = {}
+    for i, item in enumerate(resources):
+        if not isinstance(item, dict) or not isinstance(item.get("address"), str):
+            raise AigovError("each resource needs an `address` string", file=shown, where=f"$.resources[{i}]")
+        value = item.get("monthly_usd")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AigovError("monthly_usd must be a number or null", file=shown, where=f"$.resources[{i}]")
+        out[item["address"]] = float(value) if value is not None else None
+    return out
+
+
+def compare(estimate: Estimate, base: Mapping[str, float | None], base_name: str) -> Comparison:
+    """Per-resource and total change from ``base`` (address → monthly cost) to ``estimate``."""
+    after = {r.address: r.monthly_usd for r in estimate.rows}
+    deltas: list[ResourceDelta] = []
+    for address, value in after.items():
+        if address not in base:
+            deltas.append(ResourceDelta(address, "added", None, value))
+        elif base[address] != value:
+            deltas.append(ResourceDelta(address, "changed", base[address], value))
+    deltas.extend(ResourceDelta(a, "removed", v, None) for a, v in base.items() if a not in after)
+    before_total = round(sum(v for v in base.values() if v is not None), 2)
+    return Comparison(base_name, before_total, estimate.total_monthly_usd, tuple(deltas))

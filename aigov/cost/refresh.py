@@ -1,0 +1,475 @@
+"""``aigov prices refresh``: a dated local catalogue from the Azure Retail Prices API.
+
+The client pages through the unauthenticated Retail Prices API
+(``NextPageLink`` until null) for Azure OpenAI (``serviceName eq 'Foundry
+Models'``; the older 'Cognitive Services' name returns nothing now) and AI
+Search (``serviceName eq 'Azure Cognitive Search'``), one query per service
+and region, and turns the rows it recognises into catalogue rows:
+
+* token meters (``gpt 4o 1120 Inp glbl Tokens``) → ``openai_tokens`` by
+  model, version (month and day, as the meter writes it), deployment type
+  and direction, in $/1M tokens whatever the API's unit (``1K``, ``1M``);
+* ``Provisioned Managed Global|Data Zone|Regional Unit`` → ``openai_ptu``
+  ($/PTU/hour, unit ``1/Hour``); one-month reservations → ``openai_ptu_reservation``;
+* fine-tuned ``hosting`` meters → ``openai_ft_hosting`` ($/hour);
+* AI Search ``<Tier> Unit`` meters → ``search_unit`` ($/hour).
+
+Rows it does not recognise are counted and left out. VM prices are not
+fetched: the bundled ones are carried over when the currency is USD.
+
+The catalogue is written to ``$AIGOV_CACHE_DIR`` (default
+``~/.cache/aigov``) as ``prices-<date>.yaml``; scans use the newest such file
+in preference to the bundled catalogue and name it in their report. Network
+failures (a timeout, an HTTP error, a body that is not the API's JSON) are
+one :class:`~aigov.errors.CatalogError` line; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from aigov.cost.catalog import (
+    FT_HOSTING,
+    PTU,
+    PTU_RESERVATION,
+    SEARCH_UNIT,
+    TOKENS,
+    VM,
+    bundled_catalog_path,
+    load_catalog,
+    normalise_region,
+)
+from aigov.errors import CatalogError
+
+API_URL: Final = "https://prices.azure.com/api/retail/prices"
+API_URL_ENV: Final = "AIGOV_PRICES_API_URL"
+CACHE_DIR_ENV: Final = "AIGOV_CACHE_DIR"
+DEFAULT_TIMEOUT: Final = 30.0
+MAX_PAGES: Final = 500  # a guard against a NextPageLink that never ends
+SERVICES: Final = ("Foundry Models", "Azure Cognitive Search")
+_CATALOG_FILE: Final = re.compile(r"^prices-(\d{4}-\d{2}-\d{2})(?:-[A-Z]{3})?\.yaml$")
+
+_SEARCH_METERS: Final = {
+    "free unit": "free",
+    "basic unit": "basic",
+    "standard s1 unit": "standard",
+    "standard s2 unit": "standard2",
+    "standard s3 unit": "standard3",
+    "storage optimized l1 unit": "storage_optimized_l1",
+    "storage optimized l2 unit": "storage_optimized_l2",
+}
+_PTU_METERS: Final = {
+    "provisioned managed global unit": "GlobalProvisionedManaged",
+    "provisioned managed data zone unit": "DataZoneProvisionedManaged",
+    "provisioned managed regional unit": "ProvisionedManaged",
+}
+_INPUT: Final = frozenset({"inp", "input", "inpt", "in"})
+_OUTPUT: Final = frozenset({"outp", "output", "out", "opt", "outpt"})
+_CACHED: Final = frozenset({"cached", "cchd", "cache"})
+_GLOBAL: Final = frozenset({"glbl", "global", "gl"})
+_REGIONAL: Final = frozenset({"regnl", "regional", "rgnl", "regl"})
+_DATAZONE: Final = frozenset({"dzone", "dz", "datazone"})
+_NOISE: Final = frozenset({"tokens", "token", "1m", "1k"})
+_NOT_INFERENCE: Final = frozenset({"training", "train", "ft", "hosting", "grader", "fine", "tuning"})
+_MMDD: Final = re.compile(r"^\d{4}$")
+
+
+# ---------------------------------------------------------------------------- paths
+
+
+def cache_dir() -> Path:
+    """Where refreshed catalogues live: ``$AIGOV_CACHE_DIR``, else ``~/.cache/aigov`` (XDG honoured)."""
+    explicit = os.environ.get(CACHE_DIR_ENV)
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "aigov"
+
+
+def default_output(today: date, currency: str) -> Path:
+    suffix = "" if currency == "USD" else f"-{currency}"
+    return cache_dir() / f"prices-{today.isoformat()}{suffix}.yaml"
+
+
+def preferred_catalog_path() -> Path | None:
+    """The newest refreshed catalogue in the cache directory, or None (then the bundled one is used)."""
+    directory = cache_dir()
+    try:
+        candidates = [
+            (m.group(1), p.name, p) for p in directory.iterdir() if (m := _CATALOG_FILE.match(p.name))
+        ]
+    except OSError:
+        return None
+    if not candidates:
+        return None
+    return max(candidates)[2]
+
+
+def api_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get(API_URL_ENV) or API_URL
+
+
+# ---------------------------------------------------------------------------- units
+
+
+def normalise_unit(unit: str) -> tuple[str, float] | None:
+    """The catalogue unit for an API ``unitOfMeasure`` and the factor its price is multiplied by.
+
+    ``1K`` → (``1M tokens``, 1000); ``1M`` → (``1M tokens``, 1); ``1 Hour``,
+    ``1/Hour``, ``1Hour`` → (``1 Hour``, 1); ``100 Hours`` → (``1 Hour``,
+    0.01); ``1/Month`` → (``1 Month``, 1); ``1/Day`` → (``1 Day``, 1).
+    None for a unit that is neither a token count nor a period.
+    """
+    match = re.match(r"^(\d+(?:\.\d+)?)\s*([km])?\s*/?\s*(hours?|months?|days?)?$", unit.strip().casefold())
+    if match is None:
+        return None
+    quantity = float(match.group(1))
+    scale, period = match.group(2), match.group(3)
+    if quantity <= 0 or (scale and period):
+        return None
+    if period:
+        name = {"h": "1 Hour", "m": "1 Month", "d": "1 Day"}[period[0]]
+        return name, 1 / quantity
+    if scale:
+        tokens = quantity * (1_000 if scale == "k" else 1_000_000)
+        return "1M tokens", 1_000_000 / tokens
+    return None
+
+
+# ---------------------------------------------------------------------------- meters
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A recognised API row: its catalogue family, match keys and unit."""
+
+    family: str
+    keys: tuple[tuple[str, str], ...]  # (catalogue field, value), e.g. (("sku", "GlobalStandard"), ...)
+    unit: str
+
+
+def parse_item(item: Mapping[str, Any]) -> Parsed | None:
+    """What an API item prices, or None when aigov has no use for it."""
+    meter = str(item.get("meterName", ""))
+    folded = meter.casefold().strip()
+    service = str(item.get("serviceName", ""))
+    kind = str(item.get("type", ""))
+    if service == "Azure Cognitive Search":
+        sku = _SEARCH_METERS.get(folded)
+        return Parsed(SEARCH_UNIT, (("sku", sku),), "1 Hour") if sku and kind == "Consumption" else None
+    if kind == "Reservation":
+        if str(item.get("reservationTerm", "")) != "1 Month":
+            return None
+        text = f"{item.get('skuName', '')} {meter} {item.get('productName', '')}".casefold()
+        if "provisioned" not in text:
+            return None
+        sku = _deployment_family(text)
+        return Parsed(PTU_RESERVATION, (("sku", sku),), "1 Month") if sku else None
+    if kind != "Consumption":
+        return None
+    if folded in _PTU_METERS:
+        return Parsed(PTU, (("sku", _PTU_METERS[folded]),), "1 Hour")
+    if "hosting" in folded:
+        words = set(_words(folded))
+        sku = _standard_type(words, "data zone" in folded)
+        if sku is None or words & {"dev", "developer"}:
+            return None
+        return Parsed(FT_HOSTING, (("sku", sku),), "1 Hour")
+    if folded.endswith("tokens"):
+        return _token_meter(folded)
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s_\-]+", text) if w]
+
+
+def _deployment_family(text: str) -> str | None:
+    if "global" in text:
+        return "GlobalProvisionedManaged"
+    if "data zone" in text or "datazone" in text:
+        return "DataZoneProvisionedManaged"
+    if "regional" in text:
+        return "ProvisionedManaged"
+    return None
+
+
+def _standard_type(words: set[str], data_zone: bool, batch: bool = False) -> str | None:
+    if data_zone or words & _DATAZONE:
+        return "DataZoneBatch" if batch else "DataZoneStandard"
+    if words & _GLOBAL:
+        return "GlobalBatch" if batch else "GlobalStandard"
+    if words & _REGIONAL:
+        return None if batch else "Standard"
+    return None
+
+
+def _token_meter(folded: str) -> Parsed | None:
+    words = _words(folded)
+    if set(words) & _NOT_INFERENCE:
+        return None
+    data_zone = "data zone" in folded
+    rest = [w for w in words if w not in _NOISE]
+    if data_zone:
+        rest = [w for w in rest if w not in {"data", "zone"}]
+    batch = "batch" in rest
+    sku = _standard_type(set(rest), data_zone, batch)
+    if sku is None:
+        return None
+    direction = None
+    if set(rest) & _CACHED:
+        direction = "cached_input"
+    elif set(rest) & _OUTPUT:
+        direction = "output"
+    elif set(rest) & _INPUT:
+        direction = "input"
+    skip = _INPUT | _OUTPUT | _CACHED | _GLOBAL | _REGIONAL | _DATAZONE | {"batch"}
+    model_words = [w for w in rest if w not in skip]
+    version = None
+    if model_words and _MMDD.match(model_words[-1]):
+        version = model_words.pop()
+    if not model_words:
+        return None
+    model = "-".join(model_words)
+    if direction is None:
+        if "embedding" not in model:
+            return None
+        direction = "input"  # embeddings meter input tokens only, without saying so
+    keys: list[tuple[str, str]] = [("model", model)]
+    if version:
+        keys.append(("version", version))
+    keys += [("sku", sku), ("direction", direction)]
+    return Parsed(TOKENS, tuple(keys), "1M tokens")
+
+
+# ---------------------------------------------------------------------------- HTTP
+
+
+def fetch(url: str, timeout: float) -> dict[str, Any]:
+    """One API page as JSON; every failure is one CatalogError line."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "aigov"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response; close it, its body is not needed
+        raise CatalogError(
+            f"Retail Prices API answered HTTP {exc.code} {exc.reason}; no catalogue written, "
+            "the previous one stays in use",
+            file=_origin(url),
+        ) from None
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError) or isinstance(exc, TimeoutError):
+            what = f"no answer within {timeout:g} s"
+        else:
+            what = str(reason)
+        raise CatalogError(
+            f"cannot reach the Retail Prices API ({what}); no catalogue written, "
+            "the previous one stays in use",
+            file=_origin(url),
+        ) from None
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CatalogError("the Retail Prices API answer is not JSON", file=_origin(url)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("Items"), list):
+        raise CatalogError("the Retail Prices API answer has no Items list", file=_origin(url))
+    return document
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def query_url(base: str, service: str, region: str, currency: str) -> str:
+    expression = f"serviceName eq '{service}' and armRegionName eq '{region}'"
+    query: dict[str, str] = {"$filter": expression}
+    if currency != "USD":
+        query["currencyCode"] = currency
+    separator = "&" if "?" in base else "?"
+    return base + separator + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+
+
+def items(base: str, service: str, region: str, currency: str, timeout: float) -> Iterator[dict[str, Any]]:
+    """Every item the API returns for ``service`` in ``region``, following NextPageLink."""
+    url: str | None = query_url(base, service, region, currency)
+    pages = 0
+    while url:
+        if not url.startswith(("http://", "https://")):
+            raise CatalogError(
+                f"the API's NextPageLink is not an http(s) URL: {url[:80]}", file=_origin(base)
+            )
+        pages += 1
+        if pages > MAX_PAGES:
+            raise CatalogError(f"more than {MAX_PAGES} pages for {service} in {region}", file=_origin(base))
+        page = fetch(url, timeout)
+        for item in page["Items"]:
+            if isinstance(item, dict):
+                yield item
+        link = page.get("NextPageLink")
+        url = link if isinstance(link, str) and link else None
+
+
+# ---------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    path: Path
+    prices: int  # rows written (a row may cover several regions)
+    recognised: int  # API items turned into prices
+    skipped: int  # API items aigov has no use for
+    carried_vm_rows: int
+
+
+def refresh(
+    regions: Sequence[str],
+    *,
+    currency: str = "USD",
+    output: Path | None = None,
+    base_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    today: date | None = None,
+) -> RefreshResult:
+    """Fetch prices for ``regions`` and write a catalogue; returns where and how much."""
+    today = today or date.today()
+    currency = currency.upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise CatalogError(f"--currency must be a three-letter ISO code, not {currency!r}")
+    names = []
+    for region in regions:
+        name = normalise_region(region)
+        if name is None or not re.fullmatch(r"[a-z0-9]+", name):
+            raise CatalogError(f"not an Azure region name: {region!r}")
+        names.append(name)
+    if not names:
+        raise CatalogError("give at least one --region")
+    base = api_url(base_url)
+
+    # (family, keys, region) -> (effectiveStartDate, unit_price, meter)
+    found: dict[tuple[str, tuple[tuple[str, str], ...], str], tuple[str, float, str]] = {}
+    recognised = skipped = 0
+    for region in dict.fromkeys(names):
+        for service in SERVICES:
+            for item in items(base, service, region, currency, timeout):
+                parsed = parse_item(item)
+                unit = normalise_unit(str(item.get("unitOfMeasure", "")))
+                price = item.get("retailPrice", item.get("unitPrice"))
+                tier = item.get("tierMinimumUnits", 0)
+                usable = (
+                    parsed is not None
+                    and unit is not None
+                    and unit[0] == parsed.unit
+                    and isinstance(price, int | float)
+                    and not isinstance(price, bool)
+                    and price >= 0
+                    and (not isinstance(tier, int | float) or tier == 0)
+                )
+                if not usable or parsed is None or unit is None or not isinstance(price, int | float):
+                    skipped += 1
+                    continue
+                recognised += 1
+                key = (parsed.family, parsed.keys, region)
+                start = str(item.get("effectiveStartDate", ""))
+                value = round(float(price) * unit[1], 6)
+                if key not in found or start > found[key][0]:
+                    found[key] = (start, value, str(item.get("meterName", "")))
+
+    rows = _rows(found, today)
+    carried = _bundled_vm_rows() if currency == "USD" else []
+    document = {
+        "catalog": {
+            "name": "refreshed",
+            "currency": currency,
+            "default_region": names[0],
+            "as_of": today.isoformat(),
+        },
+        "sources": {
+            "retail": {
+                "title": "Azure Retail Prices API",
+                "url": base if base.startswith(("http://", "https://")) else API_URL,
+                "retrieved": today.isoformat(),
+            },
+            **(
+                {
+                    "bundled": {
+                        "title": "aigov's bundled catalogue (VM prices, not fetched by refresh)",
+                        "description": "carried over from prices.yaml; each row keeps its own date",
+                        "retrieved": today.isoformat(),
+                    }
+                }
+                if carried
+                else {}
+            ),
+        },
+        "prices": rows + carried,
+    }
+    target = output or default_output(today, currency)
+    _write(target, document)
+    load_catalog(target)  # the file must be one the scans can read
+    return RefreshResult(target, len(rows), recognised, skipped, len(carried))
+
+
+def _rows(
+    found: Mapping[tuple[str, tuple[tuple[str, str], ...], str], tuple[str, float, str]], today: date
+) -> list[dict[str, Any]]:
+    """Catalogue rows, one per family, keys and price, listing every region at that price."""
+    grouped: dict[tuple[str, tuple[tuple[str, str], ...], float, str], list[str]] = {}
+    for (family, keys, region), (_, value, meter) in sorted(found.items()):
+        grouped.setdefault((family, keys, value, meter), []).append(region)
+    rows = []
+    seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
+    for (family, keys, value, meter), listed in grouped.items():
+        # Two meters for the same key and region (e.g. ft hosting of several models) keep the first.
+        regions = [r for r in listed if (family, keys, r) not in seen]
+        if not regions:
+            continue
+        seen.update((family, keys, r) for r in regions)
+        unit = {PTU_RESERVATION: "1 Month", TOKENS: "1M tokens"}.get(family, "1 Hour")
+        row: dict[str, Any] = {"family": family, "meter": meter, **dict(keys)}
+        row.update(regions=regions, unit=unit, unit_price=value, source="retail", as_of=today.isoformat())
+        rows.append(row)
+    return rows
+
+
+def _bundled_vm_rows() -> list[dict[str, Any]]:
+    data = yaml.safe_load(bundled_catalog_path().read_text(encoding="utf-8"))
+    out = []
+    for row in data["prices"]:
+        if row["family"] == VM:
+            carried = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+            carried["source"] = "bundled"
+            out.append(carried)
+    return out
+
+
+def _write(target: Path, document: Mapping[str, Any]) -> None:
+    text = (
+        "# aigov price catalogue refreshed from the Azure Retail Prices API. Written by\n"
+        "# `aigov prices refresh`; scans prefer the newest one in the cache directory.\n"
+        + yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=200)
+    )
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise CatalogError(f"cannot write: {exc.strerror or exc}", file=str(target)) from None

@@ -1,0 +1,197 @@
+"""The real Azure SDK clients a live scan uses, all aimed at one ARM endpoint.
+
+One :class:`ClientFactory` per scan builds the subscription, Resource Graph,
+Cognitive Services, Monitor and Policy Insights clients with:
+
+* ``base_url`` = the ARM endpoint (``--arm-endpoint``: public cloud by
+  default, a sovereign cloud, or the test suite's local fake) and the
+  credential scope that goes with it;
+* the SDK's own retry policy (``retry_total``, ``retry_backoff_factor``;
+  it retries 408, 429 and 5xx and honours ``Retry-After``) and timeouts;
+* one shared HTTP connection pool sized for the scan's workers;
+* a request hook that counts every HTTP attempt by kind (:class:`CallLog`),
+  which the benchmark prints and the tests assert on.
+
+TLS is always verified; a private CA is trusted through the standard
+``REQUESTS_CA_BUNDLE`` / ``SSL_CERT_FILE`` variables.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import requests
+from azure.core.credentials import TokenCredential
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.transport import RequestsTransport
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.monitor import MonitorManagementClient
+from azure.mgmt.policyinsights import PolicyInsightsClient
+from azure.mgmt.resource.subscriptions import SubscriptionClient
+from azure.mgmt.resourcegraph import ResourceGraphClient
+from requests.adapters import HTTPAdapter
+
+from aigov.errors import AigovError
+
+PUBLIC_ARM: Final = "https://management.azure.com"
+
+# ARM endpoint host -> the token audience it expects (azure-mgmt-core's get_arm_endpoints).
+_KNOWN_SCOPES: Final = {
+    "management.azure.com": "https://management.azure.com/.default",
+    "management.usgovcloudapi.net": "https://management.core.usgovcloudapi.net/.default",
+    "management.chinacloudapi.cn": "https://management.chinacloudapi.cn/.default",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ArmEndpoint:
+    """An ARM endpoint and the credential scope its tokens are issued for."""
+
+    url: str
+    scope: str
+
+    @staticmethod
+    def parse(url: str | None, scope: str | None = None) -> ArmEndpoint:
+        """``https://host[:port]`` (default: public Azure); the scope defaults to the cloud's audience.
+
+        Raises :class:`AigovError` for anything that is not an https URL: ARM
+        calls carry a bearer token and are never sent in clear text.
+        """
+        text = (url or PUBLIC_ARM).rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme != "https" or not parts.hostname:
+            raise AigovError(f"--arm-endpoint must be an https URL such as {PUBLIC_ARM}, not {url!r}")
+        if parts.path or parts.query or parts.fragment:
+            raise AigovError(f"--arm-endpoint takes a scheme, host and port only, not {url!r}")
+        audience = _KNOWN_SCOPES.get(parts.hostname.lower(), f"{parts.scheme}://{parts.netloc}/.default")
+        return ArmEndpoint(text, scope or audience)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """How hard a call is tried. ``Retry-After`` from the service overrides the computed backoff."""
+
+    total: int = 6
+    backoff_factor: float = 0.8  # seconds; doubled on each attempt
+    backoff_max: float = 60.0
+    connection_timeout: float = 20.0
+    read_timeout: float = 60.0
+
+
+# Path patterns -> call kind, most specific first. Kinds name what aigov asked for.
+_KINDS: Final = (
+    ("metrics", re.compile(r"/providers/microsoft\.insights/metrics$", re.I)),
+    ("policy_states", re.compile(r"/providers/microsoft\.policyinsights/policystates/", re.I)),
+    ("resource_graph", re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.I)),
+    ("deployments", re.compile(r"/accounts/[^/]+/deployments$", re.I)),
+    ("subscriptions", re.compile(r"^/subscriptions/?$", re.I)),
+)
+
+
+def call_kind(path: str) -> str:
+    """The kind of ARM call a request path is (``other`` when aigov does not know it)."""
+    for kind, pattern in _KINDS:
+        if pattern.search(path):
+            return kind
+    return "other"
+
+
+class CallLog:
+    """Thread-safe counts of HTTP attempts by kind and of responses by status (retries included)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        kind = call_kind(urlsplit(request.http_request.url).path)
+        with self._lock:
+            self.calls[kind] += 1
+
+    def on_response(self, response: PipelineResponse[Any, Any]) -> None:
+        with self._lock:
+            self.statuses[response.http_response.status_code] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+class ClientFactory:
+    """Builds the SDK clients of one scan; per-subscription clients are made once and reused."""
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        endpoint: ArmEndpoint,
+        *,
+        retry: RetrySettings | None = None,
+        pool_size: int = 16,
+        log: CallLog | None = None,
+    ) -> None:
+        self.credential = credential
+        self.endpoint = endpoint
+        self.retry = retry or RetrySettings()
+        self.log = log or CallLog()
+        self._lock = threading.Lock()
+        self._per_subscription: dict[tuple[str, str], Any] = {}
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+        self._session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _options(self) -> dict[str, Any]:
+        r = self.retry
+        return {
+            "base_url": self.endpoint.url,
+            "credential_scopes": [self.endpoint.scope],
+            "retry_total": r.total,
+            "retry_backoff_factor": r.backoff_factor,
+            "retry_backoff_max": r.backoff_max,
+            # The transport owns the timeouts: given to the client, they would not reach it.
+            "transport": RequestsTransport(
+                session=self._session,
+                session_owner=False,
+                connection_timeout=r.connection_timeout,
+                read_timeout=r.read_timeout,
+            ),
+            "raw_request_hook": self.log.on_request,
+            "raw_response_hook": self.log.on_response,
+        }
+
+    def subscriptions(self) -> SubscriptionClient:
+        return SubscriptionClient(self.credential, **self._options())
+
+    def resource_graph(self) -> ResourceGraphClient:
+        return ResourceGraphClient(self.credential, **self._options())
+
+    def cognitive(self, subscription_id: str) -> CognitiveServicesManagementClient:
+        client: CognitiveServicesManagementClient = self._cached(
+            "cognitive", subscription_id, CognitiveServicesManagementClient
+        )
+        return client
+
+    def monitor(self, subscription_id: str) -> MonitorManagementClient:
+        client: MonitorManagementClient = self._cached("monitor", subscription_id, MonitorManagementClient)
+        return client
+
+    def policy_insights(self, subscription_id: str) -> PolicyInsightsClient:
+        client: PolicyInsightsClient = self._cached("policy", subscription_id, PolicyInsightsClient)
+        return client
+
+    def _cached(self, kind: str, subscription_id: str, cls: Any) -> Any:
+        key = (kind, subscription_id.lower())
+        with self._lock:
+            client = self._per_subscription.get(key)
+            if client is None:
+                client = cls(self.credential, subscription_id, **self._options())
+                self._per_subscription[key] = client
+            return client

@@ -1,0 +1,65 @@
+"""``aigov scan azure``: the live scan as the CLI runs it (scan, record history, render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from aigov.config import Config
+from aigov.errors import AigovError
+from aigov.live.history import History
+from aigov.live.scan import DEFAULT_WINDOW_DAYS, LiveOptions, scan_live
+from aigov.live.summary import LiveReport
+from aigov.scan import ScanOptions
+
+AZURE_INPUT = "azure"
+"""The INPUT word that makes ``aigov scan`` read live Azure instead of files."""
+
+
+@dataclass(frozen=True, slots=True)
+class AzureCommand:
+    """The CLI's live-scan options, as given."""
+
+    options: LiveOptions
+    history: Path | None = None
+
+
+def run_azure(config: Config, command: AzureCommand, *, now: datetime) -> LiveReport:
+    """Scan, then record the scan in the history file when one is given."""
+    scan = scan_live(config, now=now, options=command.options)
+    if command.history is None:
+        return LiveReport(scan)
+    with History(command.history) as history:
+        diff = history.record(scan.result, scan.scanned_subscription_ids)
+    return LiveReport(scan, diff)
+
+
+def azure_command(
+    config: Config,
+    *,
+    subscriptions: tuple[str, ...],
+    management_groups: tuple[str, ...],
+    arm_endpoint: str | None,
+    history: str | None,
+    window_days: int | None,
+    utilisation_threshold: float | None,
+    policy_dirs: tuple[str, ...],
+    catalog_path: str | None,
+) -> AzureCommand:
+    """The command line's options as an :class:`AzureCommand`."""
+    if subscriptions and management_groups:
+        raise AigovError("give --subscription or --management-group, not both")
+    options = LiveOptions(
+        subscriptions=subscriptions,
+        management_groups=management_groups,
+        arm_endpoint=arm_endpoint,
+        window_days=window_days if window_days is not None else DEFAULT_WINDOW_DAYS,
+        utilisation_threshold=utilisation_threshold,
+        environment_tag=config.live_environment_tag,
+        scan=ScanOptions(
+            policy_dirs=tuple(Path(d) for d in policy_dirs),
+            catalog_path=Path(catalog_path) if catalog_path else None,
+        ),
+    )
+    return AzureCommand(options, Path(history) if history else None)

@@ -1,0 +1,183 @@
+"""Azure OpenAI usage per deployment, from ONE Azure Monitor call per account.
+
+Azure OpenAI publishes its metrics on the account, split by the
+``ModelDeploymentName`` dimension. One ``metrics.list`` call per account asks
+for ``AzureOpenAIRequests`` (Total) and
+``AzureOpenAIProvisionedManagedUtilizationV2`` (Average) at a daily grain,
+with ``$filter=ModelDeploymentName eq '*'`` and ``top`` raised above the
+number of deployments, so every deployment gets its own time series without a
+call of its own. A deployment that has no series in the answer had no
+traffic at all.
+
+The call covers a look-back (at least 30 days) longer than the rule window,
+so an idle deployment's idle days can be counted beyond the window. What
+the rules see (``context.usage``, by deployment key):
+
+=====================  =========================================================
+``requests``           total requests over the last ``window_days`` days
+``window_days``        the window (``--window-days``)
+``idle_days``          consecutive days without a request, up to now (capped at
+                       the deployment's age when ARM says when it was created)
+``lookback_days``      how far back ``idle_days`` could look
+``utilisation_pct``    provisioned deployments: mean daily utilisation over the
+                       window (0 when the deployment served no request at all)
+=====================  =========================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from aigov import armpath
+from aigov.cost.model import PROVISIONED_SKUS
+from aigov.live.client import ClientFactory
+from aigov.live.deployments import split_account_id
+from aigov.model import Resource
+
+REQUESTS: Final = "AzureOpenAIRequests"
+UTILISATION: Final = "AzureOpenAIProvisionedManagedUtilizationV2"
+DIMENSION: Final = "ModelDeploymentName"
+MIN_LOOKBACK_DAYS: Final = 30
+MIN_TOP: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsQuery:
+    """The parameters of the one metrics call for an account."""
+
+    timespan: str
+    interval: str
+    metricnames: str
+    aggregation: str
+    filter: str
+    top: int
+    start: datetime
+    end: datetime
+
+
+def build_query(now: datetime, window_days: int, deployments: int) -> MetricsQuery:
+    """The metrics call for an account with ``deployments`` deployments, ending at ``now``."""
+    end = now.astimezone(UTC).replace(second=0, microsecond=0)
+    start = end - timedelta(days=max(window_days, MIN_LOOKBACK_DAYS))
+    return MetricsQuery(
+        timespan=f"{_iso(start)}/{_iso(end)}",
+        interval="P1D",
+        metricnames=f"{REQUESTS},{UTILISATION}",
+        aggregation="Total,Average",
+        filter=f"{DIMENSION} eq '*'",
+        # `top` caps the number of series (one per deployment); the default is 10.
+        top=max(MIN_TOP, 2 * deployments),
+        start=start,
+        end=end,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fetch(clients: ClientFactory, account: Resource, query: MetricsQuery) -> Any:
+    """The raw SDK ``Response`` of the account's metrics call."""
+    subscription, _, _ = split_account_id(account.address)
+    return clients.monitor(subscription).metrics.list(
+        account.address.lstrip("/"),
+        timespan=query.timespan,
+        interval=query.interval,
+        metricnames=query.metricnames,
+        aggregation=query.aggregation,
+        filter=query.filter,
+        top=query.top,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    requests: dict[datetime, float]
+    utilisation: dict[datetime, float]
+
+
+def parse(response: Any) -> dict[str, _Series]:
+    """Daily points per deployment name (folded to lower case) from a ``Response``."""
+    series: dict[str, _Series] = {}
+    for metric in response.value or ():
+        name = (metric.name.value if metric.name is not None else "") or ""
+        for element in metric.timeseries or ():
+            deployment = _dimension(element.metadatavalues or ())
+            if deployment is None:
+                continue
+            entry = series.setdefault(deployment.lower(), _Series({}, {}))
+            for point in element.data or ():
+                if point.time_stamp is None:
+                    continue
+                stamp = point.time_stamp.astimezone(UTC)
+                if name.lower() == REQUESTS.lower() and point.total is not None:
+                    entry.requests[stamp] = entry.requests.get(stamp, 0.0) + float(point.total)
+                elif name.lower() == UTILISATION.lower() and point.average is not None:
+                    entry.utilisation[stamp] = float(point.average)
+    return series
+
+
+def _dimension(values: Iterable[Any]) -> str | None:
+    for value in values:
+        key = value.name.value if value.name is not None else None
+        if isinstance(key, str) and key.lower() == DIMENSION.lower() and isinstance(value.value, str):
+            return str(value.value)
+    return None
+
+
+def usage_for(
+    deployment: Resource,
+    series: Mapping[str, _Series],
+    query: MetricsQuery,
+    window_days: int,
+) -> dict[str, Any]:
+    """The ``context.usage`` metrics of one deployment of the queried account."""
+    name = deployment.name if isinstance(deployment.name, str) else ""
+    observed = series.get(name.lower(), _Series({}, {}))
+    window_start = query.end - timedelta(days=window_days)
+    requests = sum(v for t, v in observed.requests.items() if t >= window_start)
+    lookback_days = (query.end - query.start).days
+    idle_days = _idle_days(observed.requests, query, lookback_days)
+    created = _created_at(deployment)
+    if created is not None:
+        age_days = max(0, math.floor((query.end - created).total_seconds() / 86400))
+        idle_days = min(idle_days, age_days)
+    usage: dict[str, Any] = {
+        "requests": int(requests) if float(requests).is_integer() else requests,
+        "window_days": window_days,
+        "idle_days": idle_days,
+        "lookback_days": lookback_days,
+    }
+    sku = armpath.get(deployment.body, "sku.name")
+    if isinstance(sku, str) and sku.casefold() in PROVISIONED_SKUS:
+        points = [v for t, v in observed.utilisation.items() if t >= window_start]
+        if points:
+            usage["utilisation_pct"] = round(sum(points) / len(points), 2)
+        elif requests == 0:
+            # No request and no utilisation sample: the capacity sat unused.
+            usage["utilisation_pct"] = 0.0
+    return usage
+
+
+def _idle_days(requests: Mapping[datetime, float], query: MetricsQuery, lookback_days: int) -> int:
+    """Days since the last daily bucket with a request (the whole look-back when there is none)."""
+    active = [t for t, v in requests.items() if v > 0]
+    if not active:
+        return lookback_days
+    last_bucket_end = max(active) + timedelta(days=1)
+    return max(0, math.floor((query.end - last_bucket_end).total_seconds() / 86400))
+
+
+def _created_at(deployment: Resource) -> datetime | None:
+    value = armpath.get(deployment.body, "systemData.createdAt")
+    if not isinstance(value, str):
+        return None
+    try:
+        created = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return created if created.tzinfo is not None else created.replace(tzinfo=UTC)

@@ -1,0 +1,440 @@
+"""A live scan: discover, read deployments and usage, evaluate the rules, report what could not be read.
+
+The I/O around the pure engine, like :mod:`aigov.scan` for files (whose rule,
+price and context helpers it reuses):
+
+1. subscriptions with their names and tags (one paged call);
+2. AI resources across every target subscription or a management group (one
+   paged Resource Graph query);
+3. per Azure OpenAI / AI Services account, on a bounded thread pool: its
+   deployments, then ONE metrics call for all of them;
+4. per subscription holding AI resources: its non-compliant Azure Policy states;
+5. the engine over the inventory, with usage in the context; Azure Policy's
+   states as findings beside aigov's.
+
+A call that still fails after the SDK's retries (403, 5xx, a timeout) does
+not stop the scan: what it would have read is listed in
+``ScanResult.not_scanned`` (exit code 3) and the rest completes. A
+subscription whose every call was refused is listed once, as a whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, TypeVar
+
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+
+from aigov.config import Config
+from aigov.cost.model import CostModel, is_fine_tuned
+from aigov.errors import AigovError
+from aigov.live import discovery, metrics, policy_states
+from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
+from aigov.live.credentials import make_credential
+from aigov.live.deployments import list_deployments
+from aigov.live.mapping import ACCOUNT, DEPLOYMENT, to_resource
+from aigov.model import (
+    HOURS_PER_MONTH,
+    Finding,
+    Inventory,
+    NotScanned,
+    Resource,
+    ScanResult,
+    Severity,
+    Subscription,
+)
+from aigov.policy.engine import evaluate
+from aigov.policy.rule import RuleOverride
+from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set
+
+DEFAULT_WINDOW_DAYS: Final = 7
+DEFAULT_WORKERS: Final = 8
+UTILISATION_RULE: Final = "AIGOV-IDLE-003"
+UTILISATION_PARAMETER: Final = "min_utilisation_pct"
+DEFAULT_ENVIRONMENT_TAG: Final = "environment"
+# Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
+DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
+_ACTIVE_STATES: Final = frozenset({"enabled", "warned", "pastdue"})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """What to scan and how hard to try."""
+
+    subscriptions: tuple[str, ...] = ()  # empty: every subscription the credential can read
+    management_groups: tuple[str, ...] = ()
+    arm_endpoint: str | None = None  # default: public Azure
+    arm_scope: str | None = None  # default: the endpoint's audience
+    window_days: int = DEFAULT_WINDOW_DAYS
+    utilisation_threshold: float | None = None  # overrides AIGOV-IDLE-003's floor when given
+    environment_tag: str = DEFAULT_ENVIRONMENT_TAG
+    workers: int = DEFAULT_WORKERS
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    policy_states: bool = True
+    policy_severity: Severity = Severity.INFO
+    progress: bool | None = None  # None: a progress bar when stderr is a terminal
+    scan: ScanOptions = field(default_factory=ScanOptions)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveScan:
+    """A live scan's result and what it took to get it."""
+
+    result: ScanResult
+    subscriptions: tuple[Subscription, ...]  # the subscriptions scanned, as the context saw them
+    scanned_subscription_ids: tuple[str, ...]  # those read without a refusal (for history)
+    calls: CallLog
+    graph_pages: int
+
+
+def run_live_scan(
+    config: Config,
+    *,
+    now: datetime,
+    options: LiveOptions | None = None,
+    credential: TokenCredential | None = None,
+) -> ScanResult:
+    """Scan live Azure and return the result (see :func:`scan_live` for the details)."""
+    return scan_live(config, now=now, options=options, credential=credential).result
+
+
+def scan_live(
+    config: Config,
+    *,
+    now: datetime,
+    options: LiveOptions | None = None,
+    credential: TokenCredential | None = None,
+) -> LiveScan:
+    """Scan live Azure. Raises :class:`AigovError` when nothing can be read at all (no credential,
+    no subscription list and none given, Resource Graph down); partial failures go to ``not_scanned``."""
+    options = options or LiveOptions()
+    if options.window_days < 1:
+        raise AigovError(f"--window-days must be at least 1, not {options.window_days}")
+    config = _with_threshold(config, options.utilisation_threshold)
+    catalog = load_prices(config, options.scan)
+    costs = CostModel(catalog, default_region=config.default_region)
+    rules = load_rule_set(config, options.scan)
+    endpoint = ArmEndpoint.parse(options.arm_endpoint, options.arm_scope)
+    clients = ClientFactory(
+        credential or make_credential(),
+        endpoint,
+        retry=options.retry,
+        pool_size=max(4, 2 * options.workers),
+    )
+    try:
+        return _scan(config, now, options, clients, costs, rules, catalog)
+    except ClientAuthenticationError as exc:
+        raise AigovError(f"azure: authentication failed: {_first_line(exc)}") from None
+    finally:
+        clients.close()
+
+
+def _scan(
+    config: Config,
+    now: datetime,
+    options: LiveOptions,
+    clients: ClientFactory,
+    costs: CostModel,
+    rules: Any,
+    catalog: Any,
+) -> LiveScan:
+    warnings: list[str] = []
+    not_scanned: list[NotScanned] = []
+
+    visible = _visible_subscriptions(clients, options, warnings)
+    targets = _targets(options, visible, not_scanned, warnings)
+
+    try:
+        graph = discovery.query_resources(
+            clients,
+            subscriptions=[] if options.management_groups else sorted(targets),
+            management_groups=options.management_groups,
+        )
+    except AzureError as exc:
+        raise AigovError(f"azure: Resource Graph query failed: {_reason(exc)}") from None
+    if graph.truncated:
+        warnings.append("Resource Graph truncated its answer: some resources may be missing")
+
+    resources: list[Resource] = []
+    excluded = {n.scope.lower() for n in not_scanned}
+    for row in graph.rows:
+        resource = to_resource(row)
+        sub = resource.subscription_id
+        if isinstance(sub, str) and sub.lower() in excluded:
+            continue
+        resources.append(resource)
+    subscription_ids = sorted(
+        {r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)}
+        | ({t.lower() for t in targets} if not options.management_groups else set())
+    )
+
+    accounts = [
+        r for r in resources if r.type == ACCOUNT and str(r.body.get("kind", "")).lower() in DEPLOYMENT_KINDS
+    ]
+    with_ai = sorted({r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)})
+    failures: dict[str, list[tuple[str, str, bool]]] = {}  # subscription -> (scope, reason, refused)
+
+    usage: dict[str, dict[str, Any]] = {}
+    states: list[policy_states.PolicyState] = []
+    deployments: list[Resource] = []
+
+    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]]]:
+        found = list_deployments(clients, account)
+        if not found:
+            return found, {}
+        query = metrics.build_query(now, options.window_days, len(found))
+        try:
+            response = metrics.fetch(clients, account, query)
+        except AzureError as exc:
+            _record(failures, account, f"{account.address} (metrics)", exc)
+            return found, {}
+        series = metrics.parse(response)
+        return found, {d.key: metrics.usage_for(d, series, query, options.window_days) for d in found}
+
+    def policy_job(subscription_id: str) -> list[policy_states.PolicyState]:
+        return policy_states.list_non_compliant(clients, subscription_id)
+
+    jobs: list[tuple[str, Callable[[], Any], Any]] = [
+        (account.address, functools.partial(account_job, account), account) for account in accounts
+    ]
+    if options.policy_states:
+        jobs.extend((sub, functools.partial(policy_job, sub), sub) for sub in with_ai)
+
+    for scope, outcome in _run_bounded(jobs, options, "Reading accounts and policy states"):
+        subject = outcome[0]
+        if isinstance(outcome[1], BaseException):
+            error = outcome[1]
+            if not isinstance(error, AzureError):
+                raise error
+            _record(failures, subject, scope, error)
+            continue
+        if isinstance(subject, Resource):
+            found, observed = outcome[1]
+            deployments.extend(found)
+            usage.update(observed)
+        else:
+            states.extend(outcome[1])
+
+    not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
+    refused = {n.scope.lower() for n in not_scanned}
+
+    inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
+    _add_idle_cost(inventory, usage, costs)
+    subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
+    context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
+    findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
+    findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
+
+    stale = catalog.stale_warning(now)
+    if stale:
+        warnings.append(stale)
+    result = ScanResult(
+        inputs=_inputs(options),
+        resources=inventory.resources,
+        findings=tuple(findings),
+        catalog=catalog.info,
+        generated_at=now,
+        warnings=tuple(warnings),
+        not_scanned=tuple(not_scanned),
+    )
+    return LiveScan(
+        result=result,
+        subscriptions=tuple(subscriptions[s] for s in subscription_ids if s in subscriptions),
+        scanned_subscription_ids=tuple(s for s in subscription_ids if s not in refused),
+        calls=clients.log,
+        graph_pages=graph.pages,
+    )
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+def _visible_subscriptions(
+    clients: ClientFactory, options: LiveOptions, warnings: list[str]
+) -> dict[str, discovery.LiveSubscription]:
+    try:
+        listed = discovery.list_subscriptions(clients)
+    except ClientAuthenticationError:
+        raise
+    except AzureError as exc:
+        if not options.subscriptions:
+            raise AigovError(f"azure: listing subscriptions failed: {_reason(exc)}") from None
+        warnings.append(f"subscription names and tags unavailable: {_reason(exc)}")
+        return {}
+    return {s.id.lower(): s for s in listed}
+
+
+def _targets(
+    options: LiveOptions,
+    visible: Mapping[str, discovery.LiveSubscription],
+    not_scanned: list[NotScanned],
+    warnings: list[str],
+) -> list[str]:
+    if options.subscriptions:
+        targets = []
+        for sub in options.subscriptions:
+            if visible and sub.lower() not in visible:
+                not_scanned.append(NotScanned(sub, "not visible to the credential (no read access?)"))
+            else:
+                targets.append(sub)
+        return targets
+    active = []
+    for live in visible.values():
+        if (live.state or "enabled").lower() in _ACTIVE_STATES:
+            active.append(live.id)
+        else:
+            warnings.append(f"subscription {live.display_name or live.id} skipped: it is {live.state}")
+    targets = active
+    if not targets and not options.management_groups:
+        raise AigovError("azure: the credential can read no subscription; give --subscription")
+    return targets
+
+
+def _subscription_context(
+    config: Config,
+    visible: Mapping[str, discovery.LiveSubscription],
+    subscription_ids: Iterable[str],
+    environment_tag: str,
+) -> dict[str, Subscription]:
+    """aigov.yaml's subscriptions, completed with live names, tags and the environment tag."""
+    merged = dict(config.subscriptions)
+    for sub_id in subscription_ids:
+        live = visible.get(sub_id)
+        known = config.subscriptions.get(sub_id)
+        tags = {**(live.tags if live else {}), **(known.tags if known else {})}
+        tag_env = next((v for k, v in tags.items() if k.lower() == environment_tag.lower()), None)
+        merged[sub_id] = Subscription(
+            id=known.id if known else (live.id if live else sub_id),
+            name=(known.name if known and known.name else None) or (live.display_name if live else None),
+            environment=(known.environment if known and known.environment else None) or tag_env,
+            tags=tags,
+        )
+    return merged
+
+
+# --------------------------------------------------------------------------- usage and cost
+
+
+def _add_idle_cost(inventory: Inventory, usage: dict[str, dict[str, Any]], costs: CostModel) -> None:
+    """``idle_usd``: what an idle fine-tuned deployment's hosting cost over its idle days."""
+    for key, observed in usage.items():
+        deployment = inventory.get(key)
+        if deployment is None or deployment.type != DEPLOYMENT:
+            continue
+        model = deployment.body.get("properties", {}).get("model", {}).get("name")
+        if not is_fine_tuned(model):
+            continue
+        monthly = costs.monthly_cost(deployment, inventory).monthly_usd
+        if monthly is not None:
+            observed["idle_usd"] = round(monthly / HOURS_PER_MONTH * 24 * observed["idle_days"], 2)
+
+
+def _with_threshold(config: Config, threshold: float | None) -> Config:
+    if threshold is None:
+        return config
+    current = config.rule_overrides.get(UTILISATION_RULE, RuleOverride())
+    override = dataclasses.replace(
+        current, parameters={**current.parameters, UTILISATION_PARAMETER: threshold}
+    )
+    return dataclasses.replace(config, rule_overrides={**config.rule_overrides, UTILISATION_RULE: override})
+
+
+# --------------------------------------------------------------------------- concurrency and failures
+
+
+def _run_bounded(
+    jobs: Sequence[tuple[str, Callable[[], Any], Any]], options: LiveOptions, label: str
+) -> list[tuple[str, tuple[Any, Any]]]:
+    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order."""
+    results: dict[int, tuple[str, tuple[Any, Any]]] = {}
+    show = options.progress if options.progress is not None else sys.stderr.isatty()
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        futures = {pool.submit(job): (i, scope, subject) for i, (scope, job, subject) in enumerate(jobs)}
+        progress, task = _progress(show, label, len(jobs))
+        try:
+            for future in as_completed(futures):
+                i, scope, subject = futures[future]
+                error = future.exception()
+                results[i] = (scope, (subject, error if error is not None else future.result()))
+                if progress is not None:
+                    progress.advance(task)
+        finally:
+            if progress is not None:
+                progress.stop()
+    return [results[i] for i in sorted(results)]
+
+
+def _progress(show: bool, label: str, total: int) -> tuple[Any, Any]:
+    if not show or total == 0:
+        return None, None
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import Progress  # noqa: PLC0415
+
+    progress = Progress(console=Console(stderr=True), transient=True)
+    task = progress.add_task(label, total=total)
+    progress.start()
+    return progress, task
+
+
+def _record(
+    failures: dict[str, list[tuple[str, str, bool]]], subject: Any, scope: str, exc: AzureError
+) -> None:
+    if isinstance(subject, Resource):
+        sub = subject.subscription_id if isinstance(subject.subscription_id, str) else ""
+    else:
+        sub = str(subject)
+    refused = isinstance(exc, HttpResponseError) and exc.status_code in {401, 403}
+    failures.setdefault(sub.lower(), []).append((scope, _reason(exc), refused))
+
+
+def _collapse(
+    failures: Mapping[str, list[tuple[str, str, bool]]],
+    accounts: Sequence[Resource],
+    subscriptions_with_ai: Sequence[str],
+    policy_states_read: bool,
+) -> list[NotScanned]:
+    """One entry per subscription that refused every call, else one per failed scope."""
+    out: list[NotScanned] = []
+    for sub, items in sorted(failures.items()):
+        expected = sum(
+            1 for a in accounts if isinstance(a.subscription_id, str) and a.subscription_id.lower() == sub
+        ) + (1 if policy_states_read and sub in subscriptions_with_ai else 0)
+        if items and all(refused for _, _, refused in items) and len(items) >= expected:
+            out.append(NotScanned(sub, items[0][1]))
+            continue
+        out.extend(NotScanned(scope, reason) for scope, reason, _ in items)
+    return out
+
+
+def _reason(exc: AzureError) -> str:
+    if isinstance(exc, HttpResponseError):
+        code = getattr(exc.error, "code", None) if exc.error is not None else None
+        message = getattr(exc.error, "message", None) if exc.error is not None else None
+        parts = [str(exc.status_code or "")]
+        if code:
+            parts.append(f"{code}:")
+        parts.append(message or exc.reason or "error")
+        return " ".join(p for p in parts if p)
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _inputs(options: LiveOptions) -> tuple[str, ...]:
+    if options.management_groups:
+        return tuple(f"azure:managementGroups/{mg}" for mg in options.management_groups)
+    if options.subscriptions:
+        return tuple(f"azure:subscriptions/{s}" for s in options.subscriptions)
+    return ("azure",)

@@ -1,0 +1,148 @@
+"""What a live scan adds to the standard reports: subscriptions, what was not scanned, history, API calls.
+
+The reporters render a :class:`~aigov.model.ScanResult` and know nothing of
+live scans. :class:`LiveReport` renders the standard report and adds:
+
+* ``table``: a "Live scan" section after it (subscriptions by name and
+  environment, what could not be read and why, new / persisting / fixed
+  findings since the previous scan, the cost at risk over the last scans);
+* ``json``: a top-level ``live`` object with the same facts (the report
+  schema allows added top-level keys);
+* other formats: the standard report unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aigov.gate import ExitCode, OnUnknown, exit_code
+from aigov.live.history import HistoryDiff
+from aigov.live.scan import LiveScan
+from aigov.model import Severity
+from aigov.report import REPORTERS
+from aigov.report.base import ReportOptions, format_usd, plural
+from aigov.report.json_report import build_document
+
+
+@dataclass(frozen=True, slots=True)
+class LiveReport:
+    """A live scan and, when ``--history`` was given, its comparison with the previous scans."""
+
+    scan: LiveScan
+    history: HistoryDiff | None = None
+
+    def exit_code(self, fail_on: Severity | None, on_unknown: OnUnknown) -> ExitCode:
+        return exit_code(self.scan.result, fail_on=fail_on, on_unknown=on_unknown)
+
+    def render(self, fmt: str, options: ReportOptions) -> str:
+        if fmt == "json":
+            document = build_document(self.scan.result, options)
+            document["live"] = self.document()
+            return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+        text = REPORTERS[fmt]().render(self.scan.result, options)
+        if fmt == "table":
+            text = text.rstrip("\n") + "\n\n" + self.text()
+        return text
+
+    # ------------------------------------------------------------------ JSON
+
+    def document(self) -> dict[str, Any]:
+        """The ``live`` object of the JSON report."""
+        scan = self.scan
+        out: dict[str, Any] = {
+            "subscriptions": [
+                {"id": s.id, "name": s.name, "environment": s.environment} for s in scan.subscriptions
+            ],
+            "not_scanned": [{"scope": n.scope, "reason": n.reason} for n in scan.result.not_scanned],
+            "api_calls": dict(sorted(scan.calls.calls.items())),
+            "history": None,
+        }
+        diff = self.history
+        if diff is not None:
+            out["history"] = {
+                "previous_scan_at": diff.previous_at.isoformat() if diff.previous_at else None,
+                "new": [f.fingerprint for f in diff.new],
+                "persisting": [
+                    {"fingerprint": f.fingerprint, "since": since.isoformat()} for f, since in diff.persisting
+                ],
+                "fixed": [
+                    {
+                        "fingerprint": f.fingerprint,
+                        "rule_id": f.rule_id,
+                        "resource": f.address,
+                        "monthly_usd": f.monthly_usd,
+                        "first_seen": f.first_seen.isoformat(),
+                    }
+                    for f in diff.fixed
+                ],
+                "fixed_monthly_usd": diff.fixed_monthly_usd,
+                "not_rechecked": [f.fingerprint for f in diff.not_rechecked],
+                "trend": [
+                    {
+                        "generated_at": s.generated_at.isoformat(),
+                        "findings": s.findings,
+                        "monthly_at_risk_usd": s.monthly_at_risk_usd,
+                        "partial": s.partial,
+                    }
+                    for s in diff.trend
+                ],
+            }
+        return out
+
+    # ------------------------------------------------------------------ text
+
+    def text(self) -> str:
+        """The "Live scan" section of the table report."""
+        scan = self.scan
+        lines = ["Live scan", ""]
+        lines.append(f"Subscriptions scanned: {len(scan.scanned_subscription_ids)}")
+        for sub in scan.subscriptions:
+            env = f", environment {sub.environment}" if sub.environment else ""
+            lines.append(f"  {sub.name or '(no name)'} ({sub.id}{env})")
+        if scan.result.not_scanned:
+            lines.append("")
+            lines.append(f"NOT SCANNED ({len(scan.result.not_scanned)}): this report is incomplete")
+            lines.extend(f"  {n.scope}: {n.reason}" for n in scan.result.not_scanned)
+        calls = ", ".join(f"{kind} {count}" for kind, count in sorted(scan.calls.calls.items()))
+        lines.append("")
+        lines.append(f"API calls: {calls or 'none'} (retries included)")
+        if self.history is not None:
+            lines.append("")
+            lines.extend(_history_lines(self.history))
+        return "\n".join(lines) + "\n"
+
+
+def _history_lines(diff: HistoryDiff) -> Sequence[str]:
+    if diff.previous_at is None:
+        head = "History: first scan recorded; tomorrow's report will show what changed."
+        return [head, *_trend(diff)]
+    lines = [f"Since the previous scan ({diff.previous_at:%Y-%m-%d %H:%M} UTC):"]
+    lines.append(f"  new: {len(diff.new)}")
+    for f in diff.new:
+        lines.append(f"    + {f.rule_id} {f.resource.address}")
+    lines.append(f"  persisting: {len(diff.persisting)}")
+    for f, since in diff.persisting:
+        lines.append(f"    = {f.rule_id} {f.resource.address} (since {since:%Y-%m-%d})")
+    lines.append(f"  fixed: {len(diff.fixed)} ({format_usd(diff.fixed_monthly_usd)}/month no longer at risk)")
+    for stored in diff.fixed:
+        lines.append(f"    - {stored.rule_id} {stored.address} (open since {stored.first_seen:%Y-%m-%d})")
+    if diff.not_rechecked:
+        lines.append(
+            f"  not re-checked: {plural(len(diff.not_rechecked), 'finding')} "
+            "in scopes this scan could not read"
+        )
+    return [*lines, *_trend(diff)]
+
+
+def _trend(diff: HistoryDiff) -> list[str]:
+    lines = ["", "Cost at risk over the last scans:"]
+    for s in diff.trend:
+        partial = " (partial)" if s.partial else ""
+        lines.append(
+            f"  {s.generated_at:%Y-%m-%d %H:%M}  {format_usd(s.monthly_at_risk_usd)}/month  "
+            f"{plural(s.findings, 'finding')}{partial}"
+        )
+    return lines

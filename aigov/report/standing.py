@@ -1,0 +1,126 @@
+"""Where a finding stands beyond its outcome, and where it is, for the pipeline formats.
+
+SARIF, JUnit, Markdown, GitHub annotations and Azure DevOps logging commands
+all need the same few answers: does this finding fail the gate, or is it
+waived, suppressed inline, already in the baseline, or only a warning; what
+does its suppression say; which repository path does it point at. They are
+answered here once, from :mod:`aigov.gate` and the finding's own fields.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Final
+
+from aigov.model import BaselineState, CostImpact, Finding, Outcome, Severity, Suppression
+from aigov.report.base import ReportOptions, format_cost
+
+STDIN_NAMES: Final = frozenset({"-", "<stdin>"})
+"""What an input read from stdin is called: it has no path in the repository."""
+
+
+class Standing(enum.StrEnum):
+    """How a reported finding weighs on the gate."""
+
+    FAILS = "fail"  # fails the gate
+    WARNS = "warn"  # reported only: below the threshold, an undetermined finding under warn, or never
+    WAIVED = "waived"  # an active waiver in aigov.yaml
+    SUPPRESSED = "suppressed"  # an active inline comment beside the resource
+    EXISTING = "existing"  # in the baseline report: known debt, not introduced by this change
+
+    @property
+    def reported_only(self) -> bool:
+        """Waived, suppressed or existing: accepted on purpose, not a warning to act on now."""
+        return self in (Standing.WAIVED, Standing.SUPPRESSED, Standing.EXISTING)
+
+
+def standing(finding: Finding, options: ReportOptions) -> Standing:
+    """The finding's standing under the gate ``options`` describe (suppression first, then baseline)."""
+    suppression = finding.suppression
+    if suppression is not None and suppression.active:
+        return Standing.SUPPRESSED if suppression.kind == "inline" else Standing.WAIVED
+    if finding.baseline is BaselineState.EXISTING:
+        return Standing.EXISTING
+    return Standing.FAILS if options.fails_gate(finding) else Standing.WARNS
+
+
+def is_notice(finding: Finding) -> bool:
+    """An ``info`` finding: a notice, the mildest annotation level."""
+    return finding.severity is Severity.INFO
+
+
+def suppression_text(suppression: Suppression) -> str:
+    """One line saying what suppresses a finding (or no longer does), who owns it and until when."""
+    details: list[str] = []
+    if suppression.owner:
+        details.append(f"owner {suppression.owner}")
+    if suppression.expires_on is not None and not suppression.expired:
+        details.append(f"expires {suppression.expires_on.isoformat()}")
+    if suppression.origin:
+        details.append(suppression.origin)
+    where = f" ({', '.join(details)})" if details else ""
+    if suppression.expired:
+        on = f" on {suppression.expires_on.isoformat()}" if suppression.expires_on is not None else ""
+        return f"waiver expired{on}{where}, so this is a finding again: {suppression.reason}"
+    label = "suppressed inline" if suppression.kind == "inline" else "waived"
+    return f"{label}{where}: {suppression.reason}"
+
+
+def standing_notes(finding: Finding) -> list[str]:
+    """What a reader must know besides the message: suppression (or its expiry), baseline state."""
+    notes: list[str] = []
+    if finding.suppression is not None:
+        notes.append(suppression_text(finding.suppression))
+    if finding.baseline is BaselineState.EXISTING:
+        notes.append("existing: already in the baseline report")
+    elif finding.baseline is BaselineState.NEW:
+        notes.append("new: not in the baseline report")
+    return notes
+
+
+def undetermined_prefix(finding: Finding) -> str:
+    """``undetermined: sku.capacity known after apply. `` for an undetermined finding, else ``""``."""
+    if finding.outcome is not Outcome.UNDETERMINED:
+        return ""
+    if finding.unknown_fields:
+        return f"undetermined: {', '.join(finding.unknown_fields)} known after apply. "
+    return "undetermined. "
+
+
+def cost_summary(cost: CostImpact) -> str:
+    """``$43,800.00/month (exact)``, ``~$245.28/month (estimate)`` or ``cost unknown``."""
+    if cost.monthly_usd is None:
+        return "cost unknown"
+    figure = format_cost(cost.monthly_usd, cost.confidence, partial=cost.partial)
+    return f"{figure}/month ({cost.confidence})"
+
+
+def cost_with_basis(cost: CostImpact) -> str:
+    """The monthly figure and the formula it comes from, prices, region and date included."""
+    figure = "unknown" if cost.monthly_usd is None else cost_summary(cost)
+    return f"{figure}: {cost.basis}"
+
+
+def repo_path(file: str | None, cwd: Path | None = None) -> str | None:
+    """The path of an input as a CI service expects it: relative to the checkout, forward slashes.
+
+    The path is taken as given on the command line (that is how a pipeline
+    names files relative to its checkout), with backslashes turned into
+    forward slashes and a leading ``./`` removed. An absolute path under
+    ``cwd`` (default: the current directory) is made relative to it; one
+    elsewhere stays absolute. stdin and a missing file give ``None``.
+    """
+    if file is None or file in STDIN_NAMES or not file.strip():
+        return None
+    windows = PureWindowsPath(file)
+    if Path(file).is_absolute() or (windows.drive and windows.root):
+        base = (cwd or Path.cwd()).resolve()
+        try:
+            return Path(file).resolve().relative_to(base).as_posix()
+        except ValueError:
+            return Path(file).as_posix() if Path(file).is_absolute() else windows.as_posix()
+    text = file.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:].lstrip("/")
+    return PurePosixPath(text).as_posix() if text else None

@@ -1,0 +1,1051 @@
+"""Evaluate a parsed Bicep file (and the local modules it calls) to resources with real values.
+
+What is evaluated: parameters (the value given, else the default, else
+unknown; ``@allowed``, ``@minValue``/``@maxValue`` and ``@minLength``/
+``@maxLength`` are checked), variables, user functions and lambdas, string
+interpolation, the functions in :mod:`aigov.sources.bicep.functions` and the
+deployment functions below, conditions, loops over arrays, ranges and
+objects, nested child resources (every one of them), ``parent:``, ``existing``
+resources (kept as context, never as new), and local modules with their
+parameters, to any depth.
+
+What stays :data:`~aigov.model.UNKNOWN`: whatever exists only at deployment
+(``resourceGroup().location`` and ``.id`` unless a module is scoped to a
+resource group declared in the template, ``subscription().subscriptionId``
+unless ``--subscription`` is given, ``reference()``, ``listKeys()``, runtime
+properties of resources such as ``.properties.endpoint`` or ``.id``,
+``utcNow()``, ``newGuid()``), and everything computed from it. A condition
+that is unknown keeps the resource (it may be deployed: fail closed); a loop
+over an unknown collection yields one instance, addressed ``[?]``, whose
+loop variable is unknown.
+
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
+read offline: each is recorded in :attr:`Evaluation.unresolved` and its
+outputs are unknown; the scan goes on.
+
+Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
+nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
+evaluation steps per input, so a pathological template ends with an error,
+not a hang.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from aigov.errors import SourceError
+from aigov.model import UNKNOWN
+from aigov.sources.bicep import ast
+from aigov.sources.bicep.functions import FUNCTIONS, FunctionError, contains_unknown, equal, lookup, to_string
+from aigov.sources.bicep.parser import parse
+
+MAX_LOOP: Final = 800
+"""ARM's limit on the number of copies of one loop."""
+
+MAX_MODULE_DEPTH: Final = 32
+MAX_STEPS: Final = 2_000_000
+MAX_LOADED_FILE: Final = 1024 * 1024
+"""Largest file ``loadTextContent``/``loadJsonContent`` read (ARM's own limit is lower)."""
+
+_REGISTRY_PREFIXES: Final = ("br:", "br/", "ts:", "ts/")
+_NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
+_RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
+
+
+class EvalError(Exception):
+    """Raised inside evaluation; converted to a SourceError with the position of the node."""
+
+
+@dataclass
+class Budget:
+    """What one input may spend: evaluation steps, shared by the template and all its modules."""
+
+    steps: int = 0
+    limit: int = MAX_STEPS
+
+
+@dataclass
+class Instance:
+    """One evaluated resource: an element of a loop, or the single resource of a declaration."""
+
+    key: str
+    symbol: str
+    type: str  # full ARM type as written (case kept)
+    api_version: str | None
+    name: Any  # the leaf name: str or UNKNOWN
+    full_name: Any  # 'account/deployment' for a child: str or UNKNOWN
+    body: dict[str, Any]
+    file: str
+    line: int
+    existing: bool
+    parent: Instance | None
+    resource_group: Any  # name: str or UNKNOWN
+    subscription_id: Any  # str or UNKNOWN
+
+
+@dataclass
+class ModuleInstance:
+    """One evaluated module call: its name and the evaluator of its file (None when unresolved)."""
+
+    name: Any
+    evaluator: FileEvaluator | None
+
+
+@dataclass
+class Evaluation:
+    """Everything one input evaluates to."""
+
+    instances: list[Instance] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    budget: Budget = field(default_factory=Budget)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where a file is deployed: what ``resourceGroup()`` and ``subscription()`` return there."""
+
+    resource_group: Any = UNKNOWN  # name
+    location: Any = UNKNOWN  # the resource group's location
+    subscription_id: Any = UNKNOWN
+
+
+class Closure:
+    """A lambda or user function as a Python callable; extra arguments (an index) are ignored."""
+
+    def __init__(self, ev: FileEvaluator, params: tuple[str, ...], body: ast.Expr, scope: Mapping[str, Any]):
+        self.ev = ev
+        self.params = params
+        self.body = body
+        self.scope = scope
+
+    def __call__(self, *args: Any) -> Any:
+        if len(args) < len(self.params):
+            raise FunctionError(f"the lambda takes {len(self.params)} argument(s), got {len(args)}")
+        local = dict(self.scope)
+        local.update(zip(self.params, args, strict=False))
+        return self.ev.eval(self.body, local)
+
+
+class _Evaluating:
+    """Marks a symbol whose value is being computed, to report cycles."""
+
+
+_IN_PROGRESS: Final = _Evaluating()
+
+
+def load_file(path: str, file_label: str) -> ast.File:
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise SourceError("no such file", file=file_label) from None
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc), file=file_label) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
+    return parse(text, file_label)
+
+
+class FileEvaluator:
+    """Evaluates one Bicep file with given parameter values; modules get evaluators of their own."""
+
+    def __init__(
+        self,
+        tree: ast.File,
+        *,
+        file: str,
+        inputs: Mapping[str, Any],
+        prefix: str,
+        deployment: Deployment,
+        evaluation: Evaluation,
+        stack: tuple[str, ...] = (),
+        strict_inputs: bool = False,
+    ) -> None:
+        self.tree = tree
+        self.file = file
+        self.inputs = dict(inputs)
+        self.prefix = prefix
+        self.deployment = deployment
+        self.evaluation = evaluation
+        self.stack = (*stack, os.path.normcase(os.path.abspath(file)))
+        self.strict_inputs = strict_inputs  # a module: a required parameter without a value is an error
+        self.params: dict[str, ast.Param] = {}
+        self.vars: dict[str, ast.Var] = {}
+        self.funcs: dict[str, ast.Func] = {}
+        self.outputs: dict[str, ast.Output] = {}
+        self.resources: dict[str, tuple[ast.ResourceDecl, str | None]] = {}  # symbol -> (decl, parent symbol)
+        self.modules: dict[str, ast.ModuleDecl] = {}
+        self.imports: dict[str, tuple[ast.Import, str]] = {}
+        self.values: dict[str, Any] = {}
+        self.module_values: dict[str, Any] = {}
+        self.instances: dict[str, list[Instance]] = {}
+        self.using: ast.Using | None = None
+        for statement in tree.statements:
+            self._declare(statement)
+
+    # ----------------------------------------------------------------- declarations
+
+    def _declare(self, statement: ast.Statement) -> None:
+        if isinstance(statement, ast.Param):
+            self.params[statement.name] = statement
+        elif isinstance(statement, ast.Var):
+            self.vars[statement.name] = statement
+        elif isinstance(statement, ast.Func):
+            self.funcs[statement.name] = statement
+        elif isinstance(statement, ast.Output):
+            self.outputs[statement.name] = statement
+        elif isinstance(statement, ast.ResourceDecl):
+            self._declare_resource(statement, None)
+        elif isinstance(statement, ast.ModuleDecl):
+            self.modules[statement.name] = statement
+        elif isinstance(statement, ast.Import):
+            for name in statement.names:
+                self.imports[name] = (statement, name)
+        elif isinstance(statement, ast.Using):
+            self.using = statement
+
+    def _declare_resource(self, decl: ast.ResourceDecl, parent: str | None) -> None:
+        symbol = decl.name if parent is None else f"{parent}::{decl.name}"
+        self.resources[symbol] = (decl, parent)
+        body = decl.value.body if isinstance(decl.value, ast.For) else decl.value
+        if isinstance(body, ast.Object):
+            for entry in body.entries:
+                if isinstance(entry, ast.ResourceDecl):
+                    self._declare_resource(entry, symbol)
+
+    # ----------------------------------------------------------------- errors
+
+    def error(self, node: ast.Node, message: str) -> SourceError:
+        return SourceError(message, file=self.file, where=f"line {node.line}, column {node.col}")
+
+    def step(self, node: ast.Node) -> None:
+        budget = self.evaluation.budget
+        budget.steps += 1
+        if budget.steps > budget.limit:
+            raise self.error(
+                node, f"evaluation stopped after {budget.limit} steps (a loop or recursion too large)"
+            )
+
+    # ----------------------------------------------------------------- the whole file
+
+    def run(self) -> None:
+        """Evaluate every resource and module of the file (outputs only when a caller reads them)."""
+        for name in self.params:
+            self.param_value(name)
+        for symbol in self.resources:
+            self.resource_instances(symbol)
+        for name in self.modules:
+            self.module_value(name)
+
+    # ----------------------------------------------------------------- symbols
+
+    def param_value(self, name: str) -> Any:
+        cached = self.values.get(f"param:{name}")
+        if cached is _IN_PROGRESS:
+            raise self.error(self.params[name], f"parameter '{name}' refers to itself")
+        if f"param:{name}" in self.values:
+            return cached
+        decl = self.params[name]
+        self.values[f"param:{name}"] = _IN_PROGRESS
+        if name in self.inputs:
+            value = self.inputs[name]
+        elif decl.default is not None:
+            value = self.eval(decl.default, {})
+        elif self.strict_inputs and not (decl.type and decl.type.nullable):
+            raise self.error(decl, f"parameter '{name}' has no value: the module call does not give it")
+        else:
+            value = None if decl.type and decl.type.nullable else UNKNOWN
+        self._check_param(decl, value)
+        self.values[f"param:{name}"] = value
+        return value
+
+    def _check_param(self, decl: ast.Param, value: Any) -> None:
+        if value is UNKNOWN or value is None:
+            return
+        for decorator in decl.decorators:
+            name = decorator.name.lower()
+            if name == "allowed" and decorator.args:
+                allowed = self.eval(decorator.args[0], {})
+                if not isinstance(allowed, list) or contains_unknown(allowed):
+                    continue
+                values = (
+                    value
+                    if isinstance(value, list) and not any(isinstance(a, list) for a in allowed)
+                    else [value]
+                )
+                for item in values:
+                    if contains_unknown(item):
+                        continue
+                    if not any(equal(item, a) is True for a in allowed):
+                        shown = ", ".join(to_string(a) for a in allowed)
+                        raise self.error(
+                            decl,
+                            f"parameter '{decl.name}': {to_string(item)!r} is not an allowed value ({shown})",
+                        )
+            elif name in ("minvalue", "maxvalue") and decorator.args and isinstance(value, int):
+                bound = self.eval(decorator.args[0], {})
+                if isinstance(bound, int) and (value < bound if name == "minvalue" else value > bound):
+                    word = "below the minimum" if name == "minvalue" else "above the maximum"
+                    raise self.error(decl, f"parameter '{decl.name}': {value} is {word} {bound}")
+            elif name in ("minlength", "maxlength") and decorator.args and isinstance(value, str | list):
+                bound = self.eval(decorator.args[0], {})
+                size = len(value)
+                if isinstance(bound, int) and (size < bound if name == "minlength" else size > bound):
+                    word = "shorter than" if name == "minlength" else "longer than"
+                    raise self.error(decl, f"parameter '{decl.name}': length {size} is {word} {bound}")
+        literals = decl.type.literals if decl.type is not None and decl.type.name != "array" else ()
+        if literals and not any(equal(value, a) is True for a in literals):
+            shown = ", ".join(to_string(a) for a in literals)
+            raise self.error(decl, f"parameter '{decl.name}': {to_string(value)!r} is not one of {shown}")
+
+    def var_value(self, name: str) -> Any:
+        key = f"var:{name}"
+        if key in self.values:
+            value = self.values[key]
+            if value is _IN_PROGRESS:
+                raise self.error(self.vars[name], f"variable '{name}' refers to itself")
+            return value
+        self.values[key] = _IN_PROGRESS
+        value = self.eval(self.vars[name].value, {})
+        self.values[key] = value
+        return value
+
+    def output_value(self, name: str) -> Any:
+        key = f"output:{name}"
+        if key in self.values:
+            value = self.values[key]
+            if value is _IN_PROGRESS:
+                raise self.error(self.outputs[name], f"output '{name}' refers to itself")
+            return value
+        self.values[key] = _IN_PROGRESS
+        value = self.eval(self.outputs[name].value, {})
+        self.values[key] = value
+        return value
+
+    def outputs_value(self) -> dict[str, Any]:
+        return {name: self.output_value(name) for name in self.outputs}
+
+    def lookup_symbol(self, node: ast.Ref, local: Mapping[str, Any]) -> Any:
+        name = node.name
+        if name in local:
+            return local[name]
+        if name in self.params:
+            return self.param_value(name)
+        if name in self.vars:
+            return self.var_value(name)
+        if name in self.resources:
+            return self.resource_value(name)
+        if name in self.modules:
+            return self.module_value(name)
+        if name in self.imports:
+            return self.imported(node, name)
+        # A nested resource's own symbol, used inside its parent's declaration.
+        nested = [s for s in self.resources if s.endswith(f"::{name}")]
+        if len(nested) == 1:
+            return self.resource_value(nested[0])
+        raise self.error(node, f"'{name}' is not declared")
+
+    def imported(self, node: ast.Node, name: str) -> Any:
+        statement, _ = self.imports[name]
+        if statement.path.startswith(_REGISTRY_PREFIXES):
+            return UNKNOWN
+        other = self._load_relative(node, statement.path)
+        evaluator = FileEvaluator(
+            other,
+            file=other.path,
+            inputs={},
+            prefix=self.prefix,
+            deployment=self.deployment,
+            evaluation=Evaluation(budget=self.evaluation.budget),
+            stack=self.stack,
+        )
+        if name in evaluator.vars:
+            return evaluator.var_value(name)
+        if name in evaluator.funcs:
+            func = evaluator.funcs[name]
+            return Closure(evaluator, func.params, func.body, {})
+        return UNKNOWN  # an imported type: not a value
+
+    def _load_relative(self, node: ast.Node, path: str) -> ast.File:
+        target = os.path.normpath(os.path.join(os.path.dirname(self.file), path))
+        if os.path.normcase(os.path.abspath(target)) in self.stack:
+            raise self.error(node, f"'{path}' refers back to a file that refers to it (a cycle)")
+        if len(self.stack) > MAX_MODULE_DEPTH:
+            raise self.error(node, f"modules nested more than {MAX_MODULE_DEPTH} deep")
+        if not os.path.isfile(target):
+            raise self.error(node, f"'{path}' not found (looked for {target})")
+        return load_file(target, target)
+
+    # ----------------------------------------------------------------- resources
+
+    def resource_value(self, symbol: str) -> Any:
+        decl, _ = self.resources[symbol]
+        instances = self.resource_instances(symbol)
+        if isinstance(decl.value, ast.For):
+            return list(instances)
+        return instances[0] if instances else UNKNOWN
+
+    def resource_instances(self, symbol: str) -> list[Instance]:
+        if symbol in self.instances:
+            return self.instances[symbol]
+        decl, parent_symbol = self.resources[symbol]
+        marker = f"resource:{symbol}"
+        if self.values.get(marker) is _IN_PROGRESS:
+            raise self.error(decl, f"resource '{decl.name}' depends on itself")
+        self.values[marker] = _IN_PROGRESS
+        out = self._evaluate_resource(decl, symbol, parent_symbol)
+        self.instances[symbol] = out
+        self.values[marker] = None
+        self.evaluation.instances.extend(out)
+        return out
+
+    def _evaluate_resource(
+        self, decl: ast.ResourceDecl, symbol: str, parent_symbol: str | None
+    ) -> list[Instance]:
+        parent: Instance | None = None
+        if parent_symbol is not None:
+            parents = self.resource_instances(parent_symbol)
+            if not parents:  # the parent is not deployed (false condition): nor are its children
+                return []
+            parent = parents[0]
+        if decl.condition is not None:
+            condition = self.eval(decl.condition, {})
+            if condition is False:
+                return []
+            self._want_bool(decl.condition, condition, "the resource condition")
+        address = self.prefix + symbol
+        out: list[Instance] = []
+        if isinstance(decl.value, ast.For):
+            for key_suffix, local in self.loop(decl.value):
+                out.append(self._instance(decl, decl.value.body, local, address + key_suffix, parent))
+        else:
+            out.append(self._instance(decl, decl.value, {}, address, parent))
+        return out
+
+    def loop(self, node: ast.For) -> list[tuple[str, dict[str, Any]]]:
+        """The iterations of a loop as (address suffix, loop variables); filters applied."""
+        iterable = self.eval(node.iterable, {})
+        if iterable is UNKNOWN:
+            return [("[?]", dict.fromkeys((k for k in (node.item, node.index) if k), UNKNOWN))]
+        if not isinstance(iterable, list):
+            raise self.error(node.iterable, f"a loop needs an array, got {_kind(iterable)}")
+        if len(iterable) > MAX_LOOP:
+            raise self.error(node, f"the loop has {len(iterable)} items; ARM allows at most {MAX_LOOP}")
+        out: list[tuple[str, dict[str, Any]]] = []
+        for index, item in enumerate(iterable):
+            local: dict[str, Any] = {}
+            if node.item:
+                local[node.item] = item
+            if node.index:
+                local[node.index] = index
+            if node.condition is not None:
+                keep = self.eval(node.condition, local)
+                if keep is False:
+                    continue
+                self._want_bool(node.condition, keep, "the loop filter")
+            out.append((f"[{index}]", local))
+        return out
+
+    def _want_bool(self, node: ast.Node, value: Any, what: str) -> None:
+        if value is not UNKNOWN and not isinstance(value, bool):
+            raise self.error(node, f"{what} must be true or false, got {_kind(value)}")
+
+    def _instance(
+        self,
+        decl: ast.ResourceDecl,
+        body_node: ast.Expr,
+        local: dict[str, Any],
+        key: str,
+        parent: Instance | None,
+    ) -> Instance:
+        if not isinstance(body_node, ast.Object):
+            raise self.error(body_node, "a resource's value must be an object")
+        raw_type, _, api_version = decl.type.partition("@")
+        body = self.eval_object(body_node, local, skip=_NOT_IN_BODY)
+        if body is UNKNOWN:
+            body = {"name": UNKNOWN}
+        explicit_parent = self._parent_of(body_node, local)
+        if explicit_parent is not None:
+            parent = explicit_parent
+        if parent is not None and "/" not in raw_type.strip("/"):
+            full_type = f"{parent.type}/{raw_type}"
+            api_version = api_version or (parent.api_version or "")
+        else:
+            full_type = raw_type
+        name = body.get("name", UNKNOWN)
+        if parent is not None:
+            leaf = name
+            full_name = UNKNOWN if UNKNOWN in (parent.full_name, name) else f"{parent.full_name}/{name}"
+        elif isinstance(name, str) and "/" in name:
+            full_name = name
+            leaf = name.rsplit("/", 1)[1]
+        else:
+            full_name = leaf = name
+        arm_body = {k: v for k, v in body.items() if k.lower() not in _NOT_IN_BODY}
+        arm_body["type"] = full_type
+        arm_body["name"] = leaf
+        return Instance(
+            key=key,
+            symbol=decl.name,
+            type=full_type,
+            api_version=api_version or None,
+            name=leaf,
+            full_name=full_name,
+            body=arm_body,
+            file=self.file,
+            line=decl.line,
+            existing=decl.existing,
+            parent=parent,
+            resource_group=self.deployment.resource_group,
+            subscription_id=self.deployment.subscription_id,
+        )
+
+    def _parent_of(self, body_node: ast.Object, local: dict[str, Any]) -> Instance | None:
+        for entry in body_node.entries:
+            if isinstance(entry, ast.Property) and entry.key == "parent":
+                value = self.eval(entry.value, local)
+                if isinstance(value, Instance):
+                    return value
+                if value is UNKNOWN:
+                    return None
+                raise self.error(entry.value, f"'parent' must be a resource, got {_kind(value)}")
+        return None
+
+    # ----------------------------------------------------------------- modules
+
+    def module_value(self, name: str) -> Any:
+        key = f"module:{name}"
+        if key in self.module_values:
+            cached = self.module_values[key]
+            if cached is _IN_PROGRESS:
+                raise self.error(self.modules[name], f"module '{name}' depends on itself")
+            return cached
+        self.module_values[key] = _IN_PROGRESS
+        decl = self.modules[name]
+        value: Any
+        if decl.condition is not None:
+            condition = self.eval(decl.condition, {})
+            if condition is False:
+                self.module_values[key] = UNKNOWN
+                return UNKNOWN
+            self._want_bool(decl.condition, condition, "the module condition")
+        if isinstance(decl.value, ast.For):
+            value = [
+                self._module_instance(decl, decl.value.body, local, f"{self.prefix}module.{name}{suffix}.")
+                for suffix, local in self.loop(decl.value)
+            ]
+        else:
+            value = self._module_instance(decl, decl.value, {}, f"{self.prefix}module.{name}.")
+        self.module_values[key] = value
+        return value
+
+    def _module_instance(
+        self, decl: ast.ModuleDecl, body_node: ast.Expr, local: dict[str, Any], prefix: str
+    ) -> ModuleInstance:
+        if not isinstance(body_node, ast.Object):
+            raise self.error(body_node, "a module's value must be an object")
+        body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
+        name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
+        if decl.path.startswith(_REGISTRY_PREFIXES):
+            self.evaluation.unresolved.append(
+                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from a "
+                f"registry ({decl.path}); not evaluated, its resources are not scanned"
+            )
+            return ModuleInstance(name, None)
+        tree = self._load_relative(decl, decl.path)
+        params = body.get("params", {}) if isinstance(body, dict) else UNKNOWN
+        if params is UNKNOWN:
+            inputs: dict[str, Any] = {}
+            unknown_inputs = True
+        elif isinstance(params, dict):
+            inputs = dict(params)
+            unknown_inputs = False
+        else:
+            raise self.error(body_node, f"'params' must be an object, got {_kind(params)}")
+        deployment = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
+        evaluator = FileEvaluator(
+            tree,
+            file=tree.path,
+            inputs=inputs,
+            prefix=prefix,
+            deployment=deployment,
+            evaluation=self.evaluation,
+            stack=self.stack,
+            strict_inputs=not unknown_inputs,
+        )
+        if unknown_inputs:
+            evaluator.inputs = dict.fromkeys(evaluator.params, UNKNOWN)
+        for given in inputs:
+            if given not in evaluator.params:
+                raise self.error(body_node, f"module '{decl.name}': '{decl.path}' has no parameter '{given}'")
+        evaluator.run()
+        return ModuleInstance(name, evaluator)
+
+    def _module_deployment(self, scope: Any) -> Deployment:
+        if isinstance(scope, Instance) and scope.type.lower() == _RESOURCE_GROUPS:
+            return Deployment(
+                scope.name, scope.body.get("location", UNKNOWN), self.deployment.subscription_id
+            )
+        if isinstance(scope, dict) and str(scope.get("type", "")).lower() == _RESOURCE_GROUPS:
+            return Deployment(
+                scope.get("name", UNKNOWN), scope.get("location", UNKNOWN), self.deployment.subscription_id
+            )
+        if scope is None:
+            return self.deployment
+        return Deployment(UNKNOWN, UNKNOWN, self.deployment.subscription_id)
+
+    # ----------------------------------------------------------------- expressions
+
+    def eval(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
+        self.step(node)
+        try:
+            return self._eval(node, local)
+        except FunctionError as exc:
+            raise self.error(node, str(exc)) from None
+        except EvalError as exc:
+            raise self.error(node, str(exc)) from None
+        except RecursionError:
+            raise self.error(node, "expression nested too deeply to evaluate") from None
+
+    def _eval(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
+        if isinstance(node, ast.Literal):
+            return node.value
+        if isinstance(node, ast.Ref):
+            return self.lookup_symbol(node, local)
+        if isinstance(node, ast.Interpolated):
+            parts: list[str] = []
+            for part in node.parts:
+                if isinstance(part, str):
+                    parts.append(part)
+                    continue
+                value = self.eval(part, local)
+                if contains_unknown(value):
+                    return UNKNOWN
+                parts.append(to_string(value))
+            return "".join(parts)
+        if isinstance(node, ast.Object):
+            return self.eval_object(node, local)
+        if isinstance(node, ast.Array):
+            items: list[Any] = []
+            for item in node.items:
+                if isinstance(item, ast.Spread):
+                    spread = self.eval(item.value, local)
+                    if spread is UNKNOWN:
+                        return UNKNOWN
+                    if not isinstance(spread, list):
+                        raise self.error(
+                            item, f"only an array can be spread into an array, got {_kind(spread)}"
+                        )
+                    items.extend(spread)
+                else:
+                    items.append(self.eval(item, local))
+            return items
+        if isinstance(node, ast.Member):
+            return self.member(
+                node, self.eval(node.target, local), node.name, node.safe or _safe_chain(node.target)
+            )
+        if isinstance(node, ast.Index):
+            return self.index(node, local)
+        if isinstance(node, ast.ChildRef):
+            return self.child_ref(node)
+        if isinstance(node, ast.Call):
+            return self.call(node, local)
+        if isinstance(node, ast.Unary):
+            value = self.eval(node.operand, local)
+            if value is UNKNOWN:
+                return UNKNOWN
+            if node.op == "!":
+                if not isinstance(value, bool):
+                    raise EvalError(f"'!' needs a bool, got {_kind(value)}")
+                return not value
+            if not _is_int(value):
+                raise EvalError(f"'-' needs an int, got {_kind(value)}")
+            return -value
+        if isinstance(node, ast.NonNull):
+            return self.eval(node.operand, local)
+        if isinstance(node, ast.Binary):
+            return self.binary(node, local)
+        if isinstance(node, ast.Ternary):
+            condition = self.eval(node.condition, local)
+            if condition is UNKNOWN:
+                then = self.eval(node.then, local)
+                otherwise = self.eval(node.otherwise, local)
+                return then if equal(then, otherwise) is True else UNKNOWN
+            if not isinstance(condition, bool):
+                raise self.error(node.condition, f"a condition must be true or false, got {_kind(condition)}")
+            return self.eval(node.then if condition else node.otherwise, local)
+        if isinstance(node, ast.Lambda):
+            return Closure(self, node.params, node.body, dict(local))
+        if isinstance(node, ast.For):
+            out: list[Any] = []
+            for _, loop_local in self.loop(node):
+                out.append(self.eval(node.body, {**local, **loop_local}))
+            return out
+        raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
+
+    def eval_object(
+        self, node: ast.Object, local: Mapping[str, Any], skip: frozenset[str] = frozenset()
+    ) -> Any:
+        out: dict[str, Any] = {}
+        unknown = False
+        for entry in node.entries:
+            if isinstance(entry, ast.ResourceDecl):
+                continue  # a nested child resource: a resource of its own
+            if isinstance(entry, ast.Spread):
+                spread = self.eval(entry.value, local)
+                if spread is UNKNOWN:
+                    unknown = True
+                    continue
+                if not isinstance(spread, dict):
+                    raise self.error(
+                        entry, f"only an object can be spread into an object, got {_kind(spread)}"
+                    )
+                out.update(spread)
+                continue
+            key = entry.key if isinstance(entry.key, str) else self.eval(entry.key, local)
+            if key is UNKNOWN:
+                unknown = True
+                continue
+            if not isinstance(key, str):
+                raise self.error(entry, f"a property name must be a string, got {_kind(key)}")
+            if key.lower() in skip:
+                continue
+            out[key] = self.eval(entry.value, local)
+        return UNKNOWN if unknown else out
+
+    def member(self, node: ast.Node, target: Any, name: str, safe: bool) -> Any:
+        if target is UNKNOWN:
+            return UNKNOWN
+        if target is None:
+            if safe:
+                return None
+            raise self.error(node, f"cannot read '{name}' of null (use '.?{name}' for an optional value)")
+        if isinstance(target, Instance):
+            return _resource_member(target, name)
+        if isinstance(target, ModuleInstance):
+            if name == "name":
+                return target.name
+            if name == "outputs":
+                return target.evaluator.outputs_value() if target.evaluator else UNKNOWN
+            return UNKNOWN
+        if isinstance(target, dict):
+            found, value = lookup(target, name)
+            if found:
+                return value
+            if safe:
+                return None
+            shown = ", ".join(sorted(target)) or "none"
+            raise self.error(node, f"the object has no property '{name}' (it has: {shown})")
+        if isinstance(target, list) and target and all(isinstance(t, Instance) for t in target):
+            raise self.error(node, f"'{name}' of a resource loop: index it first ([i].{name})")
+        raise self.error(node, f"cannot read '{name}' of {_kind(target)}")
+
+    def index(self, node: ast.Index, local: Mapping[str, Any]) -> Any:
+        target = self.eval(node.target, local)
+        index = self.eval(node.index, local)
+        safe = node.safe or _safe_chain(node.target)
+        if target is UNKNOWN or index is UNKNOWN:
+            return UNKNOWN
+        if target is None and safe:
+            return None
+        if isinstance(index, str):
+            return self.member(node, target, index, safe)
+        if isinstance(target, list) and _is_int(index):
+            if 0 <= index < len(target):
+                return target[index]
+            if safe:
+                return None
+            raise self.error(node, f"index {index} is outside the array (length {len(target)})")
+        raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
+
+    def child_ref(self, node: ast.ChildRef) -> Any:
+        path: list[str] = [node.name]
+        target: ast.Expr = node.target
+        while isinstance(target, ast.ChildRef):
+            path.append(target.name)
+            target = target.target
+        if not isinstance(target, ast.Ref):
+            raise self.error(node, "'::' must follow a resource symbol")
+        symbol = "::".join([target.name, *reversed(path)])
+        if symbol not in self.resources:
+            raise self.error(node, f"'{symbol}' is not a declared nested resource")
+        return self.resource_value(symbol)
+
+    def binary(self, node: ast.Binary, local: Mapping[str, Any]) -> Any:
+        op = node.op
+        left = self.eval(node.left, local)
+        if op == "&&":
+            if left is False:
+                return False
+            right = self.eval(node.right, local)
+            if right is False:
+                return False
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            return self._bool_operand(node, left) and self._bool_operand(node, right)
+        if op == "||":
+            if left is True:
+                return True
+            right = self.eval(node.right, local)
+            if right is True:
+                return True
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            return self._bool_operand(node, left) or self._bool_operand(node, right)
+        if op == "??":
+            if left is UNKNOWN:
+                return UNKNOWN
+            return self.eval(node.right, local) if left is None else left
+        right = self.eval(node.right, local)
+        if op in ("==", "!="):
+            result = equal(left, right)
+            return result if result is UNKNOWN else (result if op == "==" else not result)
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        if op in ("=~", "!~"):
+            if not (isinstance(left, str) and isinstance(right, str)):
+                raise EvalError(f"'{op}' compares strings, got {_kind(left)} and {_kind(right)}")
+            same = left.lower() == right.lower()
+            return same if op == "=~" else not same
+        if op in ("<", "<=", ">", ">="):
+            if not ((_is_int(left) and _is_int(right)) or (isinstance(left, str) and isinstance(right, str))):
+                raise EvalError(f"'{op}' compares ints or strings, got {_kind(left)} and {_kind(right)}")
+            return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+        if not (_is_int(left) and _is_int(right)):
+            raise EvalError(f"'{op}' needs ints, got {_kind(left)} and {_kind(right)}")
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        if right == 0:
+            raise EvalError("division by zero")
+        quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
+        return quotient if op == "/" else left - quotient * right
+
+    def _bool_operand(self, node: ast.Node, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(node, f"'{getattr(node, 'op', '')}' needs bools, got {_kind(value)}")
+        return value
+
+    # ----------------------------------------------------------------- calls
+
+    def call(self, node: ast.Call, local: Mapping[str, Any]) -> Any:
+        name = node.name
+        if node.target is not None:
+            namespace = node.target
+            is_namespace = (
+                isinstance(namespace, ast.Ref)
+                and namespace.name in ("az", "sys")
+                and namespace.name not in local
+                and namespace.name not in self.params
+                and namespace.name not in self.vars
+                and namespace.name not in self.resources
+            )
+            if not is_namespace:
+                target = self.eval(namespace, local)
+                if isinstance(target, Instance | ModuleInstance) or target is UNKNOWN:
+                    return UNKNOWN  # listKeys(), getSecret(), ...: values of the deployed resource
+                raise self.error(node, f"'{name}()' cannot be called on {_kind(target)}")
+        if name in local and isinstance(local[name], Closure):
+            return local[name](*[self.eval(a, local) for a in node.args])
+        if name in self.funcs:
+            func = self.funcs[name]
+            args = [self.eval(a, local) for a in node.args]
+            if len(args) != len(func.params):
+                raise self.error(node, f"{name}() takes {len(func.params)} argument(s), got {len(args)}")
+            return Closure(self, func.params, func.body, {})(*args)
+        if name in self.imports:
+            imported = self.imported(node, name)
+            if isinstance(imported, Closure):
+                return imported(*[self.eval(a, local) for a in node.args])
+            return UNKNOWN
+        special = _DEPLOYMENT_FUNCTIONS.get(name.lower())
+        if special is not None:
+            return special(self, node, [self.eval(a, local) for a in node.args])
+        function = FUNCTIONS.get(name.lower())
+        if function is None:
+            raise self.error(node, f"unknown function '{name}'")
+        return function(*[self.eval(a, local) for a in node.args])
+
+    def resource_group(self, node: ast.Node, args: list[Any]) -> Any:
+        if args:
+            name = args[-1]
+            return {
+                "id": UNKNOWN,
+                "name": name,
+                "type": "Microsoft.Resources/resourceGroups",
+                "location": UNKNOWN,
+                "properties": UNKNOWN,
+                "tags": UNKNOWN,
+            }
+        d = self.deployment
+        return {
+            "id": _id(d.subscription_id, d.resource_group),
+            "name": d.resource_group,
+            "type": "Microsoft.Resources/resourceGroups",
+            "location": d.location,
+            "properties": UNKNOWN,
+            "tags": UNKNOWN,
+            "managedBy": UNKNOWN,
+        }
+
+    def subscription(self, node: ast.Node, args: list[Any]) -> Any:
+        sub = args[0] if args else self.deployment.subscription_id
+        return {
+            "id": UNKNOWN if sub is UNKNOWN else f"/subscriptions/{sub}",
+            "subscriptionId": sub,
+            "tenantId": UNKNOWN,
+            "displayName": UNKNOWN,
+        }
+
+    def resource_id(self, node: ast.Node, args: list[Any], scope: str) -> Any:
+        if any(contains_unknown(a) for a in args):
+            return UNKNOWN
+        strings = [a for a in args if isinstance(a, str)]
+        if len(strings) != len(args):
+            raise self.error(node, "resourceId() takes strings")
+        type_at = next((i for i, a in enumerate(strings) if "/" in a and "." in a.split("/")[0]), None)
+        if type_at is None:
+            raise self.error(
+                node, "resourceId() needs a resource type such as 'Microsoft.Search/searchServices'"
+            )
+        leading, type_, names = strings[:type_at], strings[type_at], strings[type_at + 1 :]
+        segments = type_.split("/")
+        if len(names) != len(segments) - 1:
+            raise self.error(
+                node, f"resourceId(): '{type_}' needs {len(segments) - 1} name(s), got {len(names)}"
+            )
+        tail = "/".join([segments[0], *[f"{t}/{n}" for t, n in zip(segments[1:], names, strict=True)]])
+        if scope == "tenant":
+            return f"/providers/{tail}"
+        sub = leading[0] if leading else self.deployment.subscription_id
+        if scope == "subscription":
+            return UNKNOWN if sub is UNKNOWN else f"/subscriptions/{sub}/providers/{tail}"
+        group = leading[-1] if len(leading) >= 1 and scope == "group" else self.deployment.resource_group
+        if len(leading) == 1:
+            sub = self.deployment.subscription_id
+        if sub is UNKNOWN or group is UNKNOWN:
+            return UNKNOWN
+        return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{tail}"
+
+    def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
+        if not args or not isinstance(args[0], str):
+            raise self.error(node, f"{kind}() needs a file path string")
+        target = os.path.normpath(os.path.join(os.path.dirname(self.file), args[0]))
+        try:
+            if os.path.getsize(target) > MAX_LOADED_FILE:
+                raise self.error(node, f"'{args[0]}' is larger than {MAX_LOADED_FILE // 1024} KiB")
+            data = Path(target).read_bytes()
+        except OSError:
+            raise self.error(node, f"'{args[0]}' not found (looked for {target})") from None
+        if kind == "loadFileAsBase64":
+            return base64.b64encode(data).decode()
+        text = data.decode("utf-8-sig", errors="replace")
+        if kind == "loadTextContent":
+            return text
+        if kind == "loadYamlContent":
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError:
+                raise self.error(node, f"'{args[0]}' is not valid YAML") from None
+        else:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
+        if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
+            return UNKNOWN  # a JSONPath filter: not evaluated
+        return value
+
+
+def _id(subscription: Any, group: Any) -> Any:
+    if subscription is UNKNOWN or group is UNKNOWN:
+        return UNKNOWN
+    return f"/subscriptions/{subscription}/resourceGroups/{group}"
+
+
+_DeploymentFn = Callable[[FileEvaluator, ast.Node, list[Any]], Any]
+
+_DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
+    "resourcegroup": FileEvaluator.resource_group,
+    "subscription": FileEvaluator.subscription,
+    "tenant": lambda ev, node, args: {"tenantId": UNKNOWN, "displayName": UNKNOWN, "countryCode": UNKNOWN},
+    "managementgroup": lambda ev, node, args: UNKNOWN,
+    "deployment": lambda ev, node, args: {"name": UNKNOWN, "location": UNKNOWN, "properties": UNKNOWN},
+    "deployer": lambda ev, node, args: UNKNOWN,
+    "environment": lambda ev, node, args: UNKNOWN,
+    "resourceid": lambda ev, node, args: ev.resource_id(node, args, "group"),
+    "subscriptionresourceid": lambda ev, node, args: ev.resource_id(node, args, "subscription"),
+    "tenantresourceid": lambda ev, node, args: ev.resource_id(node, args, "tenant"),
+    "extensionresourceid": lambda ev, node, args: UNKNOWN,
+    "managementgroupresourceid": lambda ev, node, args: UNKNOWN,
+    "loadtextcontent": lambda ev, node, args: ev.load_content(node, args, "loadTextContent"),
+    "loadjsoncontent": lambda ev, node, args: ev.load_content(node, args, "loadJsonContent"),
+    "loadyamlcontent": lambda ev, node, args: ev.load_content(node, args, "loadYamlContent"),
+    "loadfileasbase64": lambda ev, node, args: ev.load_content(node, args, "loadFileAsBase64"),
+    # aigov reads no environment: a parameter file's environment variable is its default, else unknown.
+    "readenvironmentvariable": lambda ev, node, args: args[1] if len(args) > 1 else UNKNOWN,
+    "getsecret": lambda ev, node, args: UNKNOWN,
+    "externalinput": lambda ev, node, args: UNKNOWN,
+}
+
+
+def _resource_member(instance: Instance, name: str) -> Any:
+    lowered = name.lower()
+    if lowered == "name":
+        return instance.name
+    if lowered == "type":
+        return instance.type
+    if lowered == "apiversion":
+        return instance.api_version
+    if lowered == "id":
+        return UNKNOWN
+    if instance.existing:
+        return UNKNOWN
+    found, value = lookup(instance.body, name)
+    # A property the template does not set is the deployed resource's: known only then.
+    return value if found else UNKNOWN
+
+
+def _safe_chain(node: ast.Expr) -> bool:
+    """Whether ``node`` is part of a chain with a safe access (``a.?b.c``: null propagates)."""
+    while isinstance(node, ast.Member | ast.Index | ast.NonNull):
+        if isinstance(node, ast.Member | ast.Index) and node.safe:
+            return True
+        node = node.target if not isinstance(node, ast.NonNull) else node.operand
+    return False
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value: Any) -> str:
+    if value is UNKNOWN:
+        return "an unknown value"
+    if isinstance(value, Instance):
+        return "a resource"
+    if isinstance(value, ModuleInstance):
+        return "a module"
+    if isinstance(value, Closure):
+        return "a lambda"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, int):
+        return "an int"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "null" if value is None else type(value).__name__

@@ -1,0 +1,215 @@
+"""Bicep templates and ``.bicepparam`` files as an inventory, without the Bicep CLI.
+
+``aigov scan infra/main.bicep`` parses the template with aigov's own parser
+(:mod:`aigov.sources.bicep.parser`), evaluates it
+(:mod:`aigov.sources.bicep.evaluate`) with its parameters' defaults (or the
+values of a JSON parameters file given with ``--parameters``), and maps every
+resource of a type aigov evaluates to ARM shape. ``aigov scan
+infra/main.bicepparam`` evaluates the template its ``using`` names with the
+file's values.
+
+Resources:
+
+* key and address: the symbol, with the loop index and nested-resource path
+  (``account::deployments[1]``) and the module calls leading to it
+  (``module.openAi.account::deployments[1]``);
+* origin: the file that declares it (a module's own file) and the line of
+  its ``resource`` declaration;
+* ``existing`` resources: :attr:`~aigov.model.Action.NOOP` (context for their
+  children, never evaluated as new); all others
+  :attr:`~aigov.model.Action.DEPLOY`;
+* parent: the enclosing resource of a nested child, the resource named in
+  ``parent:``, or, for a name written ``account/deployment``, the resource of
+  the parent type with that name;
+* subscription: ``--subscription`` when given, else unknown; resource group:
+  the one a module is scoped to when it is declared in the template, else
+  unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from aigov.errors import SourceError
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.sources.azurerm import ARM_TYPES
+from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.bicep import ast
+from aigov.sources.bicep.evaluate import (
+    Closure,
+    Deployment,
+    Evaluation,
+    FileEvaluator,
+    Instance,
+    ModuleInstance,
+    load_file,
+)
+from aigov.sources.bicep.parser import parse
+
+_EXTENSIONS: Final = (".bicep", ".bicepparam")
+
+
+class BicepSource(Source):
+    """Reads a Bicep template (``.bicep``) or a Bicep parameters file (``.bicepparam``)."""
+
+    name = "bicep"
+    description = "Bicep template (.bicep) or Bicep parameters file (.bicepparam)"
+
+    @classmethod
+    def detect(cls, source_input: SourceInput) -> bool:
+        return not source_input.is_dir and source_input.path.lower().endswith(_EXTENSIONS)
+
+    def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
+        evaluation = evaluate_input(source_input, options)
+        return to_inventory(evaluation)
+
+
+def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
+    """Parse and evaluate a .bicep or .bicepparam input; its resources and unresolved modules."""
+    file = source_input.name
+    tree = parse(source_input.read_text(), file)
+    evaluation = Evaluation()
+    deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
+    inputs: dict[str, Any] = {}
+    template_file = file
+    if file.lower().endswith(".bicepparam"):
+        template_file, tree, inputs = _parameters_file(tree, file, deployment, evaluation)
+    if options.parameters_file:
+        inputs.update(read_json_parameters(options.parameters_file))
+    template = FileEvaluator(
+        tree,
+        file=template_file,
+        inputs=inputs,
+        prefix="",
+        deployment=deployment,
+        evaluation=evaluation,
+    )
+    for name in inputs:
+        if name not in template.params:
+            raise SourceError(
+                f"parameter '{name}' is given a value but {template_file} declares no such parameter",
+                file=file,
+            )
+    template.run()
+    return evaluation
+
+
+def _parameters_file(
+    tree: ast.File, file: str, deployment: Deployment, evaluation: Evaluation
+) -> tuple[str, ast.File, dict[str, Any]]:
+    using = next((s for s in tree.statements if isinstance(s, ast.Using)), None)
+    if using is None:
+        raise SourceError("a .bicepparam file starts with `using '<template>.bicep'`; none found", file=file)
+    where = f"line {using.line}, column {using.col}"
+    if not using.path:
+        raise SourceError("`using none`: no template to evaluate", file=file, where=where)
+    if using.path.startswith(("br:", "br/", "ts:", "ts/")):
+        raise SourceError(
+            f"the template {using.path} is in a registry; aigov reads local templates only",
+            file=file,
+            where=where,
+        )
+    if not using.path.lower().endswith(".bicep"):
+        raise SourceError(f"the template {using.path} is not a .bicep file", file=file, where=where)
+    target = os.path.normpath(os.path.join(os.path.dirname(file), using.path))
+    if not os.path.isfile(target):
+        raise SourceError(
+            f"the template '{using.path}' was not found (looked for {target})", file=file, where=where
+        )
+    values = FileEvaluator(
+        tree, file=file, inputs={}, prefix="", deployment=deployment, evaluation=evaluation
+    )
+    inputs = {name: values.param_value(name) for name in values.params}
+    return target, load_file(target, target), inputs
+
+
+def read_json_parameters(path: str) -> dict[str, Any]:
+    """Values of an ARM JSON parameters file (``{"parameters": {"x": {"value": ...}}}``).
+
+    A Key Vault ``reference`` is a secret known only at deployment: unknown.
+    """
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc), file=path) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            f"invalid JSON: {exc.msg}", file=path, where=f"line {exc.lineno}, column {exc.colno}"
+        ) from None
+    parameters = data.get("parameters") if isinstance(data, dict) else None
+    if not isinstance(parameters, dict):
+        raise SourceError("not an ARM parameters file: no 'parameters' object", file=path)
+    out: dict[str, Any] = {}
+    for name, entry in parameters.items():
+        if not isinstance(entry, dict) or not ("value" in entry or "reference" in entry):
+            raise SourceError(
+                "expected an object with 'value' or 'reference'", file=path, where=f"$.parameters.{name}"
+            )
+        out[name] = entry.get("value", UNKNOWN)
+    return out
+
+
+# --------------------------------------------------------------------------- to the model
+
+
+def to_inventory(evaluation: Evaluation) -> Inventory:
+    """The evaluated instances of the types aigov knows, as resources linked to their parents."""
+    by_name: dict[tuple[str, str], Instance] = {}
+    for instance in evaluation.instances:
+        if isinstance(instance.full_name, str):
+            by_name.setdefault((instance.type.lower(), instance.full_name.lower()), instance)
+    resources: list[Resource] = []
+    for instance in evaluation.instances:
+        arm_type = ARM_TYPES.get(instance.type.lower())
+        if arm_type is None:
+            continue
+        resources.append(_resource(instance, arm_type, _parent(instance, by_name)))
+    return Inventory(resources, warnings=tuple(evaluation.unresolved))
+
+
+def _parent(instance: Instance, by_name: Mapping[tuple[str, str], Instance]) -> Instance | None:
+    if instance.parent is not None:
+        return instance.parent
+    if not isinstance(instance.full_name, str) or "/" not in instance.full_name:
+        return None
+    parent_type, _, _ = instance.type.rpartition("/")
+    parent_name, _, _ = instance.full_name.rpartition("/")
+    return by_name.get((parent_type.lower(), parent_name.lower()))
+
+
+def _resource(instance: Instance, arm_type: str, parent: Instance | None) -> Resource:
+    if instance.existing:
+        body: dict[str, Any] = {"type": arm_type, "name": instance.name, "location": UNKNOWN}
+    else:
+        body = {k: plain(v) for k, v in instance.body.items()}
+        body["type"] = arm_type
+    name = instance.name if isinstance(instance.name, str) else UNKNOWN
+    return Resource(
+        key=instance.key,
+        type=arm_type,
+        name=name,
+        body=body,
+        origin=Origin(source=BicepSource.name, file=instance.file, line=instance.line, address=instance.key),
+        action=Action.NOOP if instance.existing else Action.DEPLOY,
+        subscription_id=instance.subscription_id if isinstance(instance.subscription_id, str) else UNKNOWN,
+        resource_group=instance.resource_group if isinstance(instance.resource_group, str) else UNKNOWN,
+        parent_key=parent.key if parent is not None and parent.type.lower() in ARM_TYPES else None,
+        api_version=instance.api_version,
+    )
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain data: a resource or module reference, or a lambda, in a body is unknown."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, Instance | ModuleInstance | Closure):
+        return UNKNOWN
+    return value

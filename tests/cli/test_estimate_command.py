@@ -1,0 +1,191 @@
+"""``aigov estimate``, ``aigov prices`` and ``aigov scan --usage`` end to end."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from aigov.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "fixtures" / "terraform_plan" / "example.json")
+EXAMPLE_CONFIG = str(ROOT / "fixtures" / "terraform_plan" / "example.aigov.yaml")
+USAGE = str(ROOT / "fixtures" / "cost" / "usage.yaml")
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIGOV_CACHE_DIR", str(cache))
+    monkeypatch.delenv("AIGOV_PRICES_API_URL", raising=False)
+    return cache
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_estimate_table() -> None:
+    result = run("estimate", EXAMPLE, "--usage", USAGE, "--config", EXAMPLE_CONFIG)
+    assert result.exit_code == 0, result.output
+    assert "Total: $88,707.75 per month (5 resources)" in result.output
+    assert "100,000,000 input tokens x 0.15 $/1M + 20,000,000 output tokens x 0.60 $/1M = 27.00 $/month" in (
+        result.output.replace("\n", " ")
+    )
+    assert "Price catalogue: bundled" in result.output
+
+
+def test_estimate_without_usage_says_what_is_unknown() -> None:
+    result = run("estimate", EXAMPLE, "--config", EXAMPLE_CONFIG)
+    assert result.exit_code == 0
+    assert "1 with unknown cost not included: give their usage with --usage" in result.output
+
+
+def test_estimate_json_and_compare_to(tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    first = run("estimate", EXAMPLE, "--config", EXAMPLE_CONFIG, "--format", "json", "--output", str(base))
+    assert first.exit_code == 0
+    saved = json.loads(base.read_text(encoding="utf-8"))
+    # Without usage the chat deployment is unknown and the fine-tuned one is its hosting fee only.
+    assert saved["total_monthly_usd"] == 88_673.10
+    result = run("estimate", EXAMPLE, "--usage", USAGE, "--config", EXAMPLE_CONFIG, "--compare-to", str(base))
+    assert result.exit_code == 0
+    assert "Change against" in result.output
+    assert "+$34.65 per month" in result.output  # chat 27.00 + fine-tuned tokens 7.65
+    as_json = run(
+        "estimate",
+        EXAMPLE,
+        "--usage",
+        USAGE,
+        "--config",
+        EXAMPLE_CONFIG,
+        "--format",
+        "json",
+        "--compare-to",
+        str(base),
+    )
+    document = json.loads(as_json.stdout)
+    assert document["compare"]["total_delta_usd"] == 34.65
+
+
+def test_estimate_focus_csv_with_discount(tmp_path: Path) -> None:
+    config = tmp_path / "aigov.yaml"
+    config.write_text("pricing: {discount_percent: 10}\n", encoding="utf-8")
+    result = run("estimate", EXAMPLE, "--usage", USAGE, "--config", str(config), "--format", "focus-csv")
+    assert result.exit_code == 0
+    header, *rows = result.output.splitlines()
+    assert header.startswith(
+        "ResourceId,ResourceName,ResourceType,RegionId,ServiceName,ServiceCategory,SkuId"
+    )
+    assert len(rows) == 5
+
+
+def test_bad_usage_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    usage = tmp_path / "usage.yaml"
+    usage.write_text("usage:\n  - {match: '*', chat_share: 2}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["estimate", EXAMPLE, "--usage", str(usage)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: {usage}: line 2: $.usage[0]")
+
+
+def test_output_never_overwrites_an_input(tmp_path: Path) -> None:
+    usage = tmp_path / "usage.yaml"
+    usage.write_text(Path(USAGE).read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["estimate", EXAMPLE, "--usage", str(usage), "--output", str(usage)])
+    assert result.exit_code == 2
+    assert "refusing to overwrite" in result.stderr
+
+
+def test_scan_with_usage_prices_findings() -> None:
+    result = run(
+        "scan",
+        EXAMPLE,
+        "--config",
+        EXAMPLE_CONFIG,
+        "--usage",
+        USAGE,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    )
+    document = json.loads(result.stdout)
+    chat = [f for f in document["findings"] if f["resource"]["address"].endswith('["chat"]')]
+    assert chat
+    assert all(f["cost"]["monthly_usd"] == 27.0 for f in chat)
+
+
+# ---------------------------------------------------------------- prices
+
+
+class OnePage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        items: list[dict[str, Any]] = []
+        if "Foundry" in self.path:
+            items = [
+                {
+                    "meterName": "gpt 4o 1120 Inp glbl Tokens",
+                    "retailPrice": 0.002,
+                    "unitOfMeasure": "1K",
+                    "serviceName": "Foundry Models",
+                    "type": "Consumption",
+                }
+            ]
+        body = json.dumps({"Items": items, "NextPageLink": None}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OnePage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/retail/prices"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_prices_refresh_then_the_next_estimate_uses_it(api: str, isolated_cache: Path) -> None:
+    result = run("prices", "refresh", "--region", "eastus", "--region", "swedencentral", "--api-url", api)
+    assert result.exit_code == 0, result.output
+    assert "wrote " in result.output
+    assert "1 prices from 2 API rows" in result.output
+    written = next(isolated_cache.glob("prices-*.yaml"))
+    shown = run("prices", "show", "gpt-4o")
+    assert f"price catalogue: {written}" in shown.output
+    assert "2.0000 USD/1M tokens" in shown.output
+    estimate = run("estimate", EXAMPLE, "--format", "json")
+    assert json.loads(estimate.stdout)["catalog"]["name"] == str(written)
+
+
+def test_prices_refresh_failure_keeps_the_bundled_catalogue(isolated_cache: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["prices", "refresh", "--region", "eastus", "--api-url", "http://127.0.0.1:9/x", "--timeout", "2"],
+    )
+    assert result.exit_code == 2
+    assert "cannot reach the Retail Prices API" in result.stderr
+    assert "Price catalogue: bundled" in run("estimate", EXAMPLE).output
+
+
+def test_prices_show_unknown_model() -> None:
+    result = CliRunner().invoke(main, ["prices", "show", "no-such-model"])
+    assert result.exit_code == 2
+    assert "no price for 'no-such-model'" in result.stderr

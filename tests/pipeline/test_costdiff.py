@@ -1,0 +1,103 @@
+"""``--compare-to``: the monthly cost-at-risk change against the base branch's report."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from aigov.baseline import parse_report
+from aigov.costdiff import compare, summary_line
+from aigov.model import CostChange, CostChangeItem, monthly_at_risk
+from aigov.report.json_report import JsonReporter
+from tests.pipeline.conftest import CONFIG, PLAN, one_error_line, run, run_json, scan_example
+
+PTU = 'azurerm_cognitive_deployment.reports["ptu"]'
+
+
+def _base_without(tmp_path: Path, rule_id: str) -> tuple[Path, dict[str, object]]:
+    """The example's report with one rule's findings removed, and one finding the branch no longer has."""
+    document = json.loads(JsonReporter().render(scan_example()))
+    document["findings"] = [f for f in document["findings"] if f["rule_id"] != rule_id]
+    gone = dict(document["findings"][0])
+    gone["rule_id"], gone["fingerprint"] = "AIGOV-OLD-001", "0" * 32
+    gone["resource"] = {**gone["resource"], "address": "azurerm_cognitive_deployment.old"}
+    gone["cost"] = {**gone["cost"], "monthly_usd": 500.0}
+    document["findings"].append(gone)
+    document["summary"]["monthly_cost_at_risk_usd"] = 1000.0
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path, document
+
+
+def test_compare_lists_added_and_removed_findings_with_their_cost(tmp_path: Path) -> None:
+    path, document = _base_without(tmp_path, "AIGOV-SKU-001")
+    findings = scan_example().findings
+    change = compare(parse_report(document, str(path)), findings)
+    assert change.before_usd == 1000.0
+    assert change.after_usd == monthly_at_risk(findings)
+    assert change.delta_usd == round(change.after_usd - 1000.0, 2)
+    sku = next(f for f in findings if f.rule_id == "AIGOV-SKU-001")
+    assert change.added == (CostChangeItem("AIGOV-SKU-001", PTU, sku.fingerprint, 43800.0),)
+    assert change.removed == (
+        CostChangeItem("AIGOV-OLD-001", "azurerm_cognitive_deployment.old", "0" * 32, 500.0),
+    )
+
+
+def test_unchanged_findings_with_another_cost_are_neither_added_nor_removed() -> None:
+    result = scan_example()
+    document = json.loads(JsonReporter().render(result))
+    for finding in document["findings"]:
+        finding["cost"]["monthly_usd"] = 1.0
+        finding["message"] = "reworded"
+    change = compare(parse_report(document, "base.json"), result.findings)
+    assert (change.added, change.removed) == ((), ())
+    assert change.delta_usd == 0.0
+
+
+def test_delta_sign_and_summary_line() -> None:
+    change = CostChange("base.json", 100.0, 1341.0, (CostChangeItem("R", "a", "f" * 32, 1241.0),), ())
+    assert change.delta_usd == 1241.0
+    assert summary_line(change) == (
+        "Cost change against base.json: $100.00 -> $1,341.00 per month (+$1,241.00); 1 added, 0 removed"
+    )
+    cheaper = dataclasses.replace(change, after_usd=40.0)
+    assert "(-$60.00)" in summary_line(cheaper)
+
+
+def test_table_has_a_cost_change_section_and_stderr_stays_quiet(tmp_path: Path) -> None:
+    path, _ = _base_without(tmp_path, "AIGOV-SKU-001")
+    result = run(PLAN, "--config", CONFIG, "--compare-to", path)
+    out = result.stdout
+    section = out[out.index("Cost change") :]
+    assert f"Monthly cost at risk: $1,000.00 in {path} ->" in " ".join(section.split())
+    assert "added: 1 finding" in section
+    assert "+     $43,800.00  AIGOV-SKU-001" in section
+    assert "removed: 1 finding" in section
+    assert "-        $500.00  AIGOV-OLD-001" in section
+    assert result.stderr == ""
+
+
+def test_json_carries_cost_change_and_the_log_gets_one_line(tmp_path: Path) -> None:
+    path, _ = _base_without(tmp_path, "AIGOV-SKU-001")
+    result, report = run_json(PLAN, "--config", CONFIG, "--compare-to", path)
+    change = report["cost_change"]
+    assert change["base"] == str(path)
+    assert change["before_usd"] == 1000.0
+    assert change["delta_usd"] == round(change["after_usd"] - 1000.0, 2)
+    assert [i["rule_id"] for i in change["added"]] == ["AIGOV-SKU-001"]
+    assert [i["monthly_usd"] for i in change["removed"]] == [500.0]
+    assert result.stderr.startswith(f"Cost change against {path}: $1,000.00 -> ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_without_compare_to_there_is_no_cost_change() -> None:
+    _, report = run_json(PLAN, "--config", CONFIG)
+    assert report["cost_change"] is None
+
+
+def test_a_base_that_is_not_an_aigov_report_is_one_line_and_exit_2() -> None:
+    line = one_error_line(run(PLAN, "--config", CONFIG, "--compare-to", PLAN))
+    assert (
+        line == f"error: {PLAN}: not an aigov JSON report (expected the output of aigov scan --format json)"
+    )
