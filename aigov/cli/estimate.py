@@ -10,7 +10,6 @@ estimate: per resource and in total. Exit 0, or 2 with one line on bad input.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -21,25 +20,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from aigov.cli.common import guarded, write_output
 from aigov.config import find_config, load_config
 from aigov.cost.estimate import Comparison, Estimate, compare, load_base, run_estimate, to_json
 from aigov.cost.focus import render_focus_csv
 from aigov.scan import STDIN, ScanOptions, load_prices, load_usage_book
 
 FORMATS: Final = ("table", "json", "focus-csv")
-
-
-def guarded(func: Callable[..., int]) -> Callable[..., None]:
-    """:func:`aigov.cli.main.guarded`, looked up when the command runs (main imports this module)."""
-
-    def wrapper(*args: object, **kwargs: object) -> None:
-        from aigov.cli.main import guarded as main_guarded  # noqa: PLC0415
-
-        main_guarded(func)(*args, **kwargs)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
 
 
 @click.command()
@@ -100,9 +87,7 @@ def estimate(
     if output is None or output == STDIN:
         click.echo(text, nl=False)
     else:
-        from aigov.cli.main import _write_output  # noqa: PLC0415
-
-        _write_output(output, text, [*inputs, *(p for p in (usage_path, compare_to) if p)])
+        write_output(output, text, [*inputs, *(p for p in (usage_path, compare_to) if p)])
     if comparison is not None and fmt != "table":
         click.echo(f"monthly cost change against {compare_to}: {_signed(comparison.total_delta)}", err=True)
     return 0

@@ -10,75 +10,32 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import click
 
 from aigov import __version__
+from aigov.cli.common import guarded, write_output
+from aigov.cli.estimate import estimate
+from aigov.cli.prices import prices
+from aigov.cli.rules import rules
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
-from aigov.gate import FAIL_ON_CHOICES, ExitCode, exit_code, parse_fail_on
+from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
 from aigov.model import Severity
 from aigov.report import REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
-
-F = TypeVar("F", bound=Callable[..., object])
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-
-
-def guarded(func: Callable[..., int]) -> Callable[..., None]:
-    """Run a command body, turning errors into one line and exit 2."""
-
-    def wrapper(*args: object, **kwargs: object) -> None:
-        try:
-            code = func(*args, **kwargs)
-        except AigovError as exc:
-            _fail(str(exc))
-            code = ExitCode.ERROR
-        except KeyboardInterrupt:
-            _fail("interrupted")
-            code = 130
-        except Exception as exc:  # the gate fails closed on our own bugs too
-            if os.environ.get("AIGOV_DEBUG"):
-                traceback.print_exc()
-            _fail(f"internal error: {type(exc).__name__}: {exc} (set AIGOV_DEBUG=1 for the traceback)")
-            code = ExitCode.ERROR
-        sys.exit(int(code))
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigov")
 def main() -> None:
     """FinOps guard-rails as code for Azure AI spend."""
-
-
-def _write_output(path: str, text: str, inputs: Sequence[str]) -> None:
-    """Write a report atomically; refuse to overwrite one of the scan's own inputs."""
-    target = Path(path)
-    if any(p != STDIN and Path(p).resolve() == target.resolve() for p in inputs):
-        raise AigovError("refusing to overwrite an input of this scan", file=path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise AigovError(exc.strerror or str(exc), file=path) from None
 
 
 def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
@@ -235,10 +192,16 @@ def scan(
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
 ) -> int:
-    """Evaluate the rules against INPUT (a `terraform show -json` plan; - for stdin).
+    """Evaluate the rules against INPUT and report every violation with its monthly cost.
+
+    INPUT is a `terraform show -json` plan (- for stdin), a Terraform
+    directory or .tf file, a .bicep or .bicepparam file, an ARM template, ARM
+    what-if output, or the word `azure` for the live subscriptions the
+    credential can read. The kind is detected from the input.
 
     Exit 0: nothing at or above --fail-on; 1: violations; 2: the input, the
-    configuration or the rules could not be read.
+    configuration or the rules could not be read; 3: a live scan could not
+    read everything it was asked to.
     """
     formats = formats or ("table",)
     if len(outputs) > len(formats):
@@ -298,7 +261,7 @@ def scan(
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
-            _write_output(target, text, inputs)
+            write_output(target, text, inputs)
     if result.cost_change is not None and ("table", STDIN) not in zip(formats, targets, strict=True):
         # The table on stdout has a "Cost change" section; otherwise the CI log gets the one line.
         click.echo(summary_line(result.cost_change), err=True)
@@ -324,17 +287,10 @@ def _scan_azure(
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
-            _write_output(target, text, ())
+            write_output(target, text, ())
     return report.exit_code(threshold, on_unknown)
 
 
-# `aigov rules` lives in its own module (it looks `guarded` up from here when a command runs).
-from aigov.cli.rules import rules  # noqa: E402
-
 main.add_command(rules)
-
-from aigov.cli.estimate import estimate  # noqa: E402
-from aigov.cli.prices import prices  # noqa: E402
-
 main.add_command(estimate)
 main.add_command(prices)

@@ -8,28 +8,15 @@ knows about a model (or any SKU, tier or VM size).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from aigov.cli.common import guarded
 from aigov.config import find_config, load_config
 from aigov.cost.catalog import load_catalog
 from aigov.cost.refresh import API_URL_ENV, DEFAULT_TIMEOUT, preferred_catalog_path, refresh
 from aigov.errors import AigovError
-
-
-def guarded(func: Callable[..., int]) -> Callable[..., None]:
-    """:func:`aigov.cli.main.guarded`, looked up when the command runs (main imports this module)."""
-
-    def wrapper(*args: object, **kwargs: object) -> None:
-        from aigov.cli.main import guarded as main_guarded  # noqa: PLC0415
-
-        main_guarded(func)(*args, **kwargs)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
 
 
 @click.group()

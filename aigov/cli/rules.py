@@ -24,6 +24,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from aigov.cli.common import guarded
 from aigov.config import Config, find_config, load_config
 from aigov.cost.catalog import load_catalog
 from aigov.cost.model import CostModel
@@ -58,23 +59,6 @@ COST_BASIS_BY_TYPE: Final[Mapping[str, str]] = {
         "(an upper-bound estimate); instance: $/VM/h x 730 h (estimate)"
     ),
 }
-
-
-def guarded(func: Callable[..., int]) -> Callable[..., None]:
-    """:func:`aigov.cli.main.guarded`, looked up when the command runs.
-
-    aigov.cli.main imports this module to register the group; importing main
-    here at load time would make the two modules' import order matter.
-    """
-
-    def wrapper(*args: object, **kwargs: object) -> None:
-        from aigov.cli.main import guarded as main_guarded  # noqa: PLC0415
-
-        main_guarded(func)(*args, **kwargs)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
 
 
 @click.group()

@@ -20,13 +20,12 @@ file's path inside it, as given, like every other input path.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
-
-import orjson
 
 from aigov.errors import SourceError
 from aigov.model import Finding, Origin, Resource
@@ -110,8 +109,8 @@ class PlanLocator:
 def plan_configuration(data: bytes, file: str) -> Any:
     """The ``configuration`` object of a plan's JSON (None when it has none)."""
     try:
-        document = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError:
+        document = json.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except json.JSONDecodeError:
         raise SourceError("invalid JSON", file=file) from None
     return document.get("configuration") if isinstance(document, dict) else None
 
