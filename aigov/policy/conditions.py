@@ -73,6 +73,8 @@ OPERATORS: Final = (
     "olderThan",
     "newerThan",
 )
+EXTENSIONS: Final = frozenset({"empty", "regex", "notRegex", "olderThan", "newerThan"})
+"""aigov's operators beyond Azure Policy's: every other operator means what it means in Azure Policy."""
 
 PathElem = str | int
 

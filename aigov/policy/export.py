@@ -48,6 +48,8 @@ from typing import Any, Final
 from aigov import armpath
 from aigov.armpath import WILDCARD
 from aigov.errors import RuleError
+from aigov.policy.conditions import EXTENSIONS
+from aigov.policy.conditions import OPERATORS as CONDITION_OPERATORS
 from aigov.policy.rule import Rule
 
 CATEGORY: Final = "Cost Management"
@@ -91,29 +93,10 @@ ALIASES: Final[Mapping[tuple[str, str], str]] = {
 TOP_LEVEL_FIELDS: Final = frozenset({"type", "name", "location", "kind", "tags"})
 
 OPERATORS: Final[Mapping[str, str]] = {
-    # aigov operator -> Azure Policy operator (same meaning, both case-insensitive on strings)
+    # aigov operator -> Azure Policy operator: the same name and meaning (both case-insensitive on strings)
     name: name
-    for name in (
-        "equals",
-        "notEquals",
-        "in",
-        "notIn",
-        "like",
-        "notLike",
-        "match",
-        "notMatch",
-        "matchInsensitively",
-        "notMatchInsensitively",
-        "contains",
-        "notContains",
-        "containsKey",
-        "notContainsKey",
-        "exists",
-        "greater",
-        "greaterOrEquals",
-        "less",
-        "lessOrEquals",
-    )
+    for name in CONDITION_OPERATORS
+    if name not in EXTENSIONS
 }
 
 NOT_EXPRESSIBLE: Final[Mapping[str, str]] = {

@@ -70,12 +70,12 @@ from aigov.sources.arm_expressions import (
     UserFunction,
     finalize,
     has_opaque,
-    is_undetermined,
     opaque,
     render,
 )
 from aigov.sources.azurerm import ARM_TYPES
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.template_functions import contains_undetermined
 
 DEPLOYMENTS_TYPE: Final = "microsoft.resources/deployments"
 MAX_NESTING: Final = 32
@@ -471,7 +471,7 @@ class _Reader:
             value = lazy[key]
             spec = declared[name] if isinstance(declared[name], dict) else {}
             allowed = spec.get("allowedValues")
-            if isinstance(allowed, list) and not _contains_unknown(value):
+            if isinstance(allowed, list) and not contains_undetermined(value):
                 candidates = value if isinstance(value, list) else [value]
                 bad = [v for v in candidates if not any(_same(v, a) for a in allowed)]
                 if bad:
@@ -923,16 +923,6 @@ def _user_functions(raw: Any) -> dict[str, UserFunction]:
             value = output.get("value") if isinstance(output, dict) else None
             out[f"{prefix}.{name}".lower()] = UserFunction(params, value)
     return out
-
-
-def _contains_unknown(value: Any) -> bool:
-    if is_undetermined(value):
-        return True
-    if isinstance(value, dict):
-        return any(_contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    return False
 
 
 def _same(a: Any, b: Any) -> bool:

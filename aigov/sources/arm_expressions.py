@@ -24,11 +24,13 @@ What cannot be known before deployment is never guessed:
   them are unknown, and :func:`finalize` turns every remaining opaque string
   into ``UNKNOWN`` before a value reaches a rule.
 
-``uniqueString()`` is ARM's own algorithm (Microsoft's MurmurHash64 variant
-over the UTF-8 arguments joined with ``-``, base32 of the top 65 bits, 13
-characters), checked against values Azure produced; ``guid()`` is ARM's
-documented name-based UUID v5 in namespace
-``11fb06fb-712d-4ddd-98c7-e71bbd588830`` over the same joined string.
+The functions ARM shares with Bicep (string, array, object, comparison,
+``uniqueString()``, ``guid()``, ``resourceId()``, lambdas' ``filter()``/
+``map()``/...) are :mod:`aigov.sources.template_functions`, which the Bicep
+evaluator calls too; this module keeps what is ARM's alone: the expression
+syntax, ``parameters()``, ``variables()``, ``copyIndex()``, ``lambda()``/
+``lambdaVariables()``, the lazy ``if()``, user-defined functions and the
+deployment context.
 
 Bounds keep a hostile template from hanging a scan: expressions at most
 :data:`MAX_EXPRESSION` characters and :data:`MAX_DEPTH` levels deep, strings
@@ -39,71 +41,51 @@ past one raises :class:`ExpressionError` that says which.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aigov.model import UNKNOWN
+from aigov.sources.template_functions import FUNCTIONS as SHARED_FUNCTIONS
+from aigov.sources.template_functions import (
+    MAX_ITEMS,
+    MAX_STRING,
+    FunctionError,
+    arm_guid,
+    equal,
+    finalize,
+    has_opaque,
+    is_undetermined,
+    murmur64,
+    opaque,
+    render,
+    show,
+    unique_string,
+)
+
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_STRING",
+    "arm_guid",
+    "finalize",
+    "has_opaque",
+    "is_undetermined",
+    "murmur64",
+    "opaque",
+    "render",
+    "unique_string",
+]
 
 MAX_EXPRESSION: Final = 65536
 MAX_DEPTH: Final = 64
-MAX_STRING: Final = 1_000_000
-MAX_ITEMS: Final = 100_000
 MAX_STEPS: Final = 1_000_000
 
 
-class ExpressionError(Exception):
+class ExpressionError(FunctionError):
     """The expression is invalid, or would fail at deployment (a missing parameter, an index out of range)."""
-
-
-# --------------------------------------------------------------------------- opaque strings
-
-_OPEN: Final = "\ue000"
-_CLOSE: Final = "\ue001"
-_SEP: Final = "\ue002"
-_OPAQUE: Final = re.compile(f"{_OPEN}([^{_CLOSE}]*){_CLOSE}")
-
-
-def opaque(description: str, identity: str = "") -> str:
-    """A placeholder for a string known only at deployment, named ``description``.
-
-    ``identity`` tells apart placeholders with the same description but
-    different inputs (the same call in two nested templates).
-    """
-    return f"{_OPEN}{description}{_SEP}{identity}{_CLOSE}"
-
-
-def has_opaque(value: object) -> bool:
-    return isinstance(value, str) and _OPEN in value
-
-
-def render(value: str) -> str:
-    """A string with every placeholder shown as ``${description}``."""
-    if _OPEN not in value:
-        return value
-    return _OPAQUE.sub(lambda m: "${" + m.group(1).split(_SEP, 1)[0] + "}", value)
-
-
-def is_undetermined(value: object) -> bool:
-    """UNKNOWN, or a string with a placeholder in it."""
-    return value is UNKNOWN or has_opaque(value)
-
-
-def finalize(value: Any) -> Any:
-    """``value`` with every string holding a placeholder replaced by UNKNOWN (object keys rendered)."""
-    if isinstance(value, str):
-        return UNKNOWN if _OPEN in value else value
-    if isinstance(value, dict):
-        return {render(k): finalize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [finalize(v) for v in value]
-    return value
 
 
 # --------------------------------------------------------------------------- syntax tree
@@ -309,9 +291,18 @@ def parse(text: str) -> Node:
 
 @dataclass(frozen=True, slots=True)
 class Lambda:
+    """A ``lambda()`` value; calling it evaluates the body with the arguments as lambda variables."""
+
     params: tuple[str, ...]
     body: Node
     evaluator: Evaluator
+
+    def __call__(self, *values: Any) -> Any:
+        if len(self.params) > len(values) or not self.params:
+            raise ExpressionError(f"the lambda takes {len(self.params)} parameters, got {len(values)}")
+        names = dict(zip(self.params, values, strict=False))
+        scope = self.evaluator.derive(lambda_vars={**self.evaluator.lambda_vars, **names})
+        return scope.evaluate(self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,7 +455,7 @@ class Evaluator:
         if is_undetermined(value):
             return UNKNOWN
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ExpressionError(f"copy loop '{loop}': count is not an integer ({_show(value)})")
+            raise ExpressionError(f"copy loop '{loop}': count is not an integer ({show(value)})")
         if not 0 <= value <= 800:
             raise ExpressionError(f"copy loop '{loop}': count {value} is outside ARM's limit of 0 to 800")
         return value
@@ -492,12 +483,20 @@ class Evaluator:
             return self.user_function(node)
         args = [self.evaluate(a) for a in node.args]
         function = _FUNCTIONS.get(name)
-        if function is None:
+        if function is not None:
+            return function(self, args, node)
+        shared = SHARED_FUNCTIONS.get(name)
+        if shared is None:
             if name.startswith("list"):
                 return UNKNOWN  # listKeys(), listSecrets(), ...: runtime values
             self.unsupported.add(node.name)
             return UNKNOWN
-        return function(self, args, node)
+        try:
+            return shared(_Site(self, node), args)
+        except ExpressionError:
+            raise
+        except FunctionError as exc:
+            raise ExpressionError(str(exc)) from None
 
     def user_function(self, node: Call) -> Any:
         function = self.functions.get(node.name.lower())
@@ -521,7 +520,7 @@ class Evaluator:
 
     def parameter(self, name: Any) -> Any:
         if not isinstance(name, str):
-            raise ExpressionError(f"parameters() needs a parameter name, got {_show(name)}")
+            raise ExpressionError(f"parameters() needs a parameter name, got {show(name)}")
         key = name.lower()
         if key not in self.parameters:
             raise ExpressionError(f"parameter '{name}' is not defined in the template")
@@ -529,7 +528,7 @@ class Evaluator:
 
     def variable(self, name: Any) -> Any:
         if not isinstance(name, str):
-            raise ExpressionError(f"variables() needs a variable name, got {_show(name)}")
+            raise ExpressionError(f"variables() needs a variable name, got {show(name)}")
         key = name.lower()
         if key in self._var_cache:
             return self._var_cache[key]
@@ -573,7 +572,7 @@ class Evaluator:
         if index is UNKNOWN or is_undetermined(offset):
             return UNKNOWN
         if isinstance(offset, bool) or not isinstance(offset, int):
-            raise ExpressionError(f"copyIndex() offset is not an integer ({_show(offset)})")
+            raise ExpressionError(f"copyIndex() offset is not an integer ({show(offset)})")
         return index + offset
 
     def placeholder(self, node: Call, args: Sequence[Any]) -> str:
@@ -584,6 +583,27 @@ class Evaluator:
         return opaque(render(unparse(node)), digest)
 
 
+class _Site:
+    """Where a shared function is called: placeholders named after the call, the deployment's scope."""
+
+    __slots__ = ("ev", "node")
+
+    def __init__(self, ev: Evaluator, node: Call) -> None:
+        self.ev = ev
+        self.node = node
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    def placeholder(self, args: Sequence[Any]) -> Any:
+        return self.ev.placeholder(self.node, args)
+
+    def scope(self) -> tuple[Any, Any]:
+        context = self.ev.context
+        return context.subscription()["subscriptionId"], context.resource_group_object()["name"]
+
+
 def _is_copy_list(value: Any) -> bool:
     return (
         isinstance(value, list)
@@ -592,24 +612,13 @@ def _is_copy_list(value: Any) -> bool:
     )
 
 
-def _show(value: Any) -> str:
-    if value is UNKNOWN:
-        return "unknown"
-    if isinstance(value, str):
-        return repr(render(value))
-    try:
-        return json.dumps(value)[:80]
-    except (TypeError, ValueError):
-        return type(value).__name__
-
-
 def _member(target: Any, key: Any, node: Node) -> Any:
     """``target.key`` / ``target[key]``; objects match keys case-insensitively, as ARM does."""
     if target is UNKNOWN or is_undetermined(key):
         return UNKNOWN
     if isinstance(target, dict):
         if not isinstance(key, str):
-            raise ExpressionError(f"an object cannot be indexed by {_show(key)}")
+            raise ExpressionError(f"an object cannot be indexed by {show(key)}")
         if key in target:
             return target[key]
         lowered = key.lower()
@@ -619,7 +628,7 @@ def _member(target: Any, key: Any, node: Node) -> Any:
         raise ExpressionError(f"property '{key}' does not exist (in {unparse(node)})")
     if isinstance(target, list):
         if isinstance(key, bool) or not isinstance(key, int):
-            raise ExpressionError(f"an array cannot be indexed by {_show(key)}")
+            raise ExpressionError(f"an array cannot be indexed by {show(key)}")
         if not 0 <= key < len(target):
             raise ExpressionError(
                 f"index {key} is out of range for an array of {len(target)} (in {unparse(node)})"
@@ -627,692 +636,19 @@ def _member(target: Any, key: Any, node: Node) -> Any:
         return target[key]
     if has_opaque(target):
         return UNKNOWN
-    raise ExpressionError(f"cannot take {_show(key)} of {_show(target)} (in {unparse(node)})")
+    raise ExpressionError(f"cannot take {show(key)} of {show(target)} (in {unparse(node)})")
 
 
-# --------------------------------------------------------------------------- helpers for built-ins
-
-
-def _arity(node: Call, args: Sequence[Any], low: int, high: int | None = None) -> None:
-    high = low if high is None else high
-    if not low <= len(args) <= high:
-        want = str(low) if low == high else f"{low} to {high}" if high < 99 else f"at least {low}"
-        raise ExpressionError(f"{node.name}() takes {want} arguments, got {len(args)}")
-
-
-def _any_unknown(args: Sequence[Any]) -> bool:
-    return any(a is UNKNOWN for a in args)
-
-
-def _any_undetermined(args: Sequence[Any]) -> bool:
-    return any(is_undetermined(a) for a in args)
-
-
-def _contains_unknown(value: Any) -> bool:
-    if is_undetermined(value):
-        return True
-    if isinstance(value, dict):
-        return any(_contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    return False
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _need_int(node: Call, value: Any) -> int:
-    if not _is_int(value):
-        raise ExpressionError(f"{node.name}() needs an integer, got {_show(value)}")
-    return int(value)
-
-
-def _need_str(node: Call, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ExpressionError(f"{node.name}() needs a string, got {_show(value)}")
-    return value
-
-
-def _check_size(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        raise ExpressionError(f"a string grows past {MAX_STRING} characters")
-    if isinstance(value, list) and len(value) > MAX_ITEMS:
-        raise ExpressionError(f"an array grows past {MAX_ITEMS} elements")
-    return value
-
-
-def _to_text(value: Any) -> str:
-    """ARM's ``string()`` of a known value."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if value is None:
-        return ""
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _equal(a: Any, b: Any) -> Any:
-    """Deep equality, UNKNOWN when an undetermined value decides it."""
-    if isinstance(a, str) and isinstance(b, str):
-        if a == b:
-            return True
-        return UNKNOWN if has_opaque(a) or has_opaque(b) else False
-    if a is UNKNOWN or b is UNKNOWN:
-        return UNKNOWN
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return False
-        return _all3(_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        left = {k.lower(): v for k, v in a.items()}
-        right = {k.lower(): v for k, v in b.items()}
-        if left.keys() != right.keys():
-            return False
-        return _all3(_equal(v, right[k]) for k, v in left.items())
-    return a is None and b is None
-
-
-def _all3(values: Iterator[Any] | Sequence[Any]) -> Any:
-    unknown = False
-    for v in values:
-        if v is False:
-            return False
-        if v is UNKNOWN:
-            unknown = True
-    return UNKNOWN if unknown else True
-
-
-def _compare(node: Call, args: list[Any], test: Callable[[Any, Any], bool]) -> Any:
-    _arity(node, args, 2)
-    a, b = args
-    if is_undetermined(a) or is_undetermined(b):
-        return UNKNOWN
-    if (_is_int(a) or isinstance(a, float)) and (_is_int(b) or isinstance(b, float)):
-        return test(a, b)
-    if isinstance(a, str) and isinstance(b, str):
-        return test(a, b)
-    raise ExpressionError(f"{node.name}() compares two numbers or two strings, got {_show(a)} and {_show(b)}")
-
-
-def _opaque_result(ev: Evaluator, node: Call, args: list[Any]) -> Any:
-    """The result of a string function whose inputs are undetermined: a placeholder, or UNKNOWN."""
-    if _any_unknown(args):
-        return UNKNOWN
-    return ev.placeholder(node, args)
-
-
-# --------------------------------------------------------------------------- built-ins
-
-
-def _concat(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    if not args:
-        return ""
-    if isinstance(args[0], list) or (args[0] is UNKNOWN and any(isinstance(a, list) for a in args)):
-        if _any_unknown(args):
-            return UNKNOWN
-        out: list[Any] = []
-        for a in args:
-            if a is None:
-                continue
-            if not isinstance(a, list):
-                raise ExpressionError(f"concat() of arrays got {_show(a)}")
-            out.extend(a)
-            _check_size(out)
-        return out
-    if _any_unknown(args):
-        return UNKNOWN
-    parts: list[str] = []
-    for a in args:
-        if isinstance(a, dict | list):
-            raise ExpressionError(f"concat() of strings got {_show(a)}")
-        parts.append(_to_text(a))
-    return _check_size("".join(parts))
-
-
-_FORMAT_ITEM: Final = re.compile(r"\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}")
-
-
-def _format(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1, 999)
-    template = args[0]
-    if template is UNKNOWN:
-        return UNKNOWN
-    template = _need_str(node, template)
-    values = args[1:]
-    unknown = False
-
-    def item(match: re.Match[str]) -> str:
-        nonlocal unknown
-        text = match.group(0)
-        if text == "{{":
-            return "{"
-        if text == "}}":
-            return "}"
-        i = int(match.group(1))
-        if i >= len(values):
-            raise ExpressionError(f"format(): {{{i}}} has no argument")
-        value = values[i]
-        if value is UNKNOWN:
-            unknown = True
-            return ""
-        spec = match.group(3)
-        if spec and (_is_int(value) or isinstance(value, float)):
-            return _number_format(value, spec)
-        return _to_text(value)
-
-    result = _FORMAT_ITEM.sub(item, template)
-    return UNKNOWN if unknown else _check_size(result)
-
-
-def _number_format(value: int | float, spec: str) -> str:
-    kind, digits = spec[:1].upper(), spec[1:]
-    places = int(digits) if digits.isdigit() else None
-    if kind == "D":
-        return f"{int(value):0{places or 0}d}"
-    if kind == "N":
-        return f"{value:,.{2 if places is None else places}f}"
-    if kind == "F":
-        return f"{value:.{2 if places is None else places}f}"
-    if kind == "X":
-        return f"{int(value):0{places or 0}{'X' if spec[0] == 'X' else 'x'}}"
-    if set(spec) <= {"0"}:
-        return f"{int(value):0{len(spec)}d}"
-    return _to_text(value)
-
-
-def _string(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if value is UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, dict | list) and _contains_unknown(value):
-        return _opaque_result(ev, node, args) if not _contains_plain_unknown(value) else UNKNOWN
-    return _to_text(value)
-
-
-def _contains_plain_unknown(value: Any) -> bool:
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(_contains_plain_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_plain_unknown(v) for v in value)
-    return False
-
-
-def _int(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if is_undetermined(value):
-        return UNKNOWN
-    if _is_int(value):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            raise ExpressionError(f"int(): {_show(value)} is not an integer") from None
-    raise ExpressionError(f"int() of {_show(value)}")
-
-
-def _bool(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if is_undetermined(value):
-        return UNKNOWN
-    if isinstance(value, bool):
-        return value
-    if _is_int(value):
-        return value != 0
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise ExpressionError(f"bool() of {_show(value)}")
-
-
-def _json(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if is_undetermined(value):
-        return UNKNOWN
-    text = _need_str(node, value)
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        raise ExpressionError(f"json(): {_show(value)} is not valid JSON") from None
-
-
-def _case(upper: bool) -> Function:
-    def convert(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 1)
-        value = args[0]
-        if is_undetermined(value):
-            return _opaque_result(ev, node, args)
-        text = _need_str(node, value)
-        return text.upper() if upper else text.lower()
-
-    return convert
-
-
-def _replace(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 3)
-    if _any_undetermined(args):
-        return _opaque_result(ev, node, args)
-    text, old, new = (_need_str(node, a) for a in args)
-    if not old:
-        raise ExpressionError("replace(): the string to replace is empty")
-    if len(new) > len(old) and text.count(old) * (len(new) - len(old)) + len(text) > MAX_STRING:
-        raise ExpressionError(f"a string grows past {MAX_STRING} characters")
-    return text.replace(old, new)
-
-
-def _substring(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1, 3)
-    if _any_undetermined(args):
-        return _opaque_result(ev, node, args)
-    text = _need_str(node, args[0])
-    start = _need_int(node, args[1]) if len(args) > 1 else 0
-    length = _need_int(node, args[2]) if len(args) > 2 else len(text) - start
-    if start < 0 or length < 0 or start + length > len(text):
-        raise ExpressionError(
-            f"substring(): start {start} and length {length} are outside a string of {len(text)} characters"
-        )
-    return text[start : start + length]
-
-
-def _length(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if is_undetermined(value):
-        return UNKNOWN
-    if isinstance(value, str | list | dict):
-        return len(value)
-    raise ExpressionError(f"length() of {_show(value)}")
-
-
-def _empty(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if is_undetermined(value):
-        return UNKNOWN
-    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
-
-
-def _contains(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    container, item = args
-    if container is UNKNOWN or item is UNKNOWN:
-        return UNKNOWN
-    if isinstance(container, dict):
-        if is_undetermined(item):
-            return UNKNOWN
-        return isinstance(item, str) and item.lower() in (k.lower() for k in container)
-    if isinstance(container, list):
-        found = [_equal(x, item) for x in container]
-        if True in found:
-            return True
-        return UNKNOWN if UNKNOWN in found else False
-    if isinstance(container, str):
-        if is_undetermined(container) or is_undetermined(item):
-            return UNKNOWN
-        return _to_text(item) in container
-    raise ExpressionError(f"contains() of {_show(container)}")
-
-
-def _deep_union(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    lower = {k.lower(): k for k in out}
-    for key, value in b.items():
-        existing = lower.get(key.lower())
-        if existing is not None and isinstance(out[existing], dict) and isinstance(value, dict):
-            out[existing] = _deep_union(out[existing], value)
-            continue
-        if existing is not None and existing != key:
-            del out[existing]
-        out[key] = value
-        lower[key.lower()] = key
-    return out
-
-
-def _union(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1, 999)
-    if _any_unknown(args):
-        return UNKNOWN
-    if all(isinstance(a, dict) or a is None for a in args):
-        merged: dict[str, Any] = {}
-        for a in args:
-            if a is not None:
-                merged = _deep_union(merged, a)
-        return merged
-    if all(isinstance(a, list) or a is None for a in args):
-        out: list[Any] = []
-        for a in args or ():
-            for item in a or ():
-                if not any(_equal(item, seen) is True for seen in out):
-                    out.append(item)
-        return _check_size(out)
-    raise ExpressionError(f"{node.name}() needs all objects or all arrays")
-
-
-def _shallow_merge(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    items = args[0]
-    if items is UNKNOWN or (isinstance(items, list) and _any_unknown(items)):
-        return UNKNOWN
-    if not isinstance(items, list):
-        raise ExpressionError(f"shallowMerge() needs an array of objects, got {_show(items)}")
-    merged: dict[str, Any] = {}
-    for item in items:
-        if not isinstance(item, dict):
-            raise ExpressionError(f"shallowMerge() needs an array of objects, got {_show(item)}")
-        merged.update(item)
-    return merged
-
-
-def _intersection(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2, 999)
-    if _any_unknown(args):
-        return UNKNOWN
-    if all(isinstance(a, dict) for a in args):
-        first = args[0]
-        return {k: v for k, v in first.items() if all(k in a and _equal(a[k], v) is True for a in args[1:])}
-    if all(isinstance(a, list) for a in args):
-        out: list[Any] = []
-        for item in args[0]:
-            if all(any(_equal(item, x) is True for x in a) for a in args[1:]) and not any(
-                _equal(item, x) is True for x in out
-            ):
-                out.append(item)
-        return out
-    raise ExpressionError("intersection() needs all objects or all arrays")
-
-
-def _create_array(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    return _check_size(list(args))
-
-
-def _create_object(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    if len(args) % 2:
-        raise ExpressionError("createObject() needs key and value pairs")
-    out: dict[str, Any] = {}
-    for key, value in zip(args[0::2], args[1::2], strict=True):
-        if key is UNKNOWN:
-            return UNKNOWN
-        out[_need_str(node, key)] = value
-    return out
-
-
-def _array(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if value is UNKNOWN:
-        return UNKNOWN
-    return value if isinstance(value, list) else [value]
-
-
-def _equals(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    return _equal(args[0], args[1])
-
-
-def _not(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if is_undetermined(value):
-        return UNKNOWN
-    if not isinstance(value, bool):
-        raise ExpressionError(f"not() of {_show(value)}")
-    return not value
-
-
-def _and_or(is_and: bool) -> Function:
-    def combine(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 1, 999)
-        unknown = False
-        for value in args:
-            if is_undetermined(value):
-                unknown = True
-                continue
-            if not isinstance(value, bool):
-                raise ExpressionError(f"{node.name}() of {_show(value)}")
-            if value is not is_and:
-                return value
-        return UNKNOWN if unknown else is_and
-
-    return combine
-
-
-def _coalesce(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    for value in args:
-        if is_undetermined(value):
-            return UNKNOWN
-        if value is not None:
-            return value
-    return None
-
-
-def _first_last(last: bool) -> Function:
-    def pick(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 1)
-        value = args[0]
-        if is_undetermined(value):
-            return UNKNOWN
-        if isinstance(value, list | str):
-            if not value:
-                return None if isinstance(value, list) else ""
-            return value[-1] if last else value[0]
-        raise ExpressionError(f"{node.name}() of {_show(value)}")
-
-    return pick
-
-
-def _take_skip(take: bool) -> Function:
-    def cut(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 2)
-        value, count = args
-        if is_undetermined(value) or is_undetermined(count):
-            return UNKNOWN
-        n = max(0, _need_int(node, count))
-        if isinstance(value, list | str):
-            return value[:n] if take else value[n:]
-        raise ExpressionError(f"{node.name}() of {_show(value)}")
-
-    return cut
-
-
-def _split(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    text, delimiters = args
-    if is_undetermined(text) or _contains_unknown(delimiters):
-        return UNKNOWN
-    text = _need_str(node, text)
-    seps = [delimiters] if isinstance(delimiters, str) else delimiters
-    if not isinstance(seps, list) or not all(isinstance(s, str) and s for s in seps):
-        raise ExpressionError(f"split() delimiters must be non-empty strings, got {_show(delimiters)}")
-    pattern = "|".join(re.escape(s) for s in seps)
-    return _check_size(re.split(pattern, text))
-
-
-def _join(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    items, sep = args
-    if items is UNKNOWN or sep is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(items, list):
-        raise ExpressionError(f"join() needs an array, got {_show(items)}")
-    if _any_unknown(items):
-        return UNKNOWN
-    return _check_size(_need_str(node, sep).join(_to_text(i) for i in items))
-
-
-def _range(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    if _any_undetermined(args):
-        return UNKNOWN
-    start, count = (_need_int(node, a) for a in args)
-    if not 0 <= count <= 10000:
-        raise ExpressionError(f"range(): count {count} is outside 0 to 10000")
-    return list(range(start, start + count))
+# --------------------------------------------------------------------------- ARM-only functions
 
 
 def _copy_index(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 0, 2)
+    if len(args) > 2:
+        raise ExpressionError(f"copyIndex() takes 0 to 2 arguments, got {len(args)}")
     return ev.copy_index(args)
 
 
 _BASE32: Final = "abcdefghijklmnopqrstuvwxyz234567"
-_M32: Final = 0xFFFFFFFF
-
-
-def _rotl(x: int, r: int) -> int:
-    return ((x << r) | (x >> (32 - r))) & _M32
-
-
-def _fmix(h: int) -> int:
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _M32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _M32
-    return h ^ (h >> 16)
-
-
-def murmur64(data: bytes, seed: int = 0) -> int:
-    """Microsoft's 64-bit MurmurHash variant that ARM's ``uniqueString()`` uses (two 32-bit lanes)."""
-    c1, c2, c3, c4 = 0x239B961B, 0xAB0E9789, 0x561CCD1B, 0x0BCAA747
-    h1 = h2 = seed
-    n = len(data)
-    i = 0
-    while i + 7 < n:
-        k1 = int.from_bytes(data[i : i + 4], "little")
-        k2 = int.from_bytes(data[i + 4 : i + 8], "little")
-        h1 = ((_rotl(h1 ^ ((_rotl((k1 * c1) & _M32, 15) * c2) & _M32), 19) + h2) * 5 + c3) & _M32
-        h2 = ((_rotl(h2 ^ ((_rotl((k2 * c2) & _M32, 17) * c1) & _M32), 13) + h1) * 5 + c4) & _M32
-        i += 8
-    tail = n - i
-    if tail > 0:
-        k1 = int.from_bytes(data[i : i + min(tail, 4)], "little")
-        h1 ^= (_rotl((k1 * c1) & _M32, 15) * c2) & _M32
-        if tail > 4:
-            k2 = int.from_bytes(data[i + 4 : n], "little")
-            h2 ^= (_rotl((k2 * c2) & _M32, 17) * c1) & _M32
-    h1 ^= n & _M32
-    h2 ^= n & _M32
-    h1 = (h1 + h2) & _M32
-    h2 = (h2 + h1) & _M32
-    h1, h2 = _fmix(h1), _fmix(h2)
-    h1 = (h1 + h2) & _M32
-    h2 = (h2 + h1) & _M32
-    return (h2 << 32) | h1
-
-
-def unique_string(*values: str) -> str:
-    """ARM's ``uniqueString()``: 13 base32 characters of the hash of the values joined with ``-``."""
-    h = murmur64("-".join(values).encode("utf-8"))
-    out = []
-    for _ in range(13):
-        out.append(_BASE32[h >> 59])
-        h = (h << 5) & 0xFFFFFFFFFFFFFFFF
-    return "".join(out)
-
-
-_GUID_NAMESPACE: Final = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
-
-
-def arm_guid(*values: str) -> str:
-    """ARM's ``guid()``: a name-based (v5) UUID of the values joined with ``-``."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, "-".join(values)))
-
-
-def _hash_function(make: Callable[..., str]) -> Function:
-    def hashed(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 1, 999)
-        if _any_undetermined(args):
-            return _opaque_result(ev, node, args)
-        return make(*(_need_str(node, a) for a in args))
-
-    return hashed
-
-
-def _split_type(node: Call, value: Any) -> list[str]:
-    text = _need_str(node, value)
-    parts = text.split("/")
-    if len(parts) < 2 or not all(parts):
-        raise ExpressionError(f"{node.name}(): {_show(value)} is not a resource type")
-    return parts
-
-
-def _id_tail(node: Call, args: list[Any]) -> str:
-    """``providers/NS/T1/N1/T2/N2`` from a type and its names (names may hold placeholders)."""
-    if not args:
-        raise ExpressionError(f"{node.name}() needs a resource type")
-    parts = _split_type(node, args[0])
-    names = [_need_str(node, a) for a in args[1:]]
-    types = parts[1:]
-    if len(names) != len(types):
-        raise ExpressionError(
-            f"{node.name}(): type {args[0]!r} needs {len(types)} name segments, got {len(names)}"
-        )
-    segments = [f"{t}/{n}" for t, n in zip(types, names, strict=True)]
-    return "/".join(["providers", parts[0], *segments])
-
-
-_GUID_LIKE: Final = re.compile(r"^[0-9a-fA-F-]{36}$")
-
-
-def _resource_id(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    if _any_unknown(args):
-        return UNKNOWN
-    sub: str | None = None
-    group: str | None = None
-    rest = list(args)
-    # Optional leading subscription id and resource group name: the type is
-    # the first argument with a '/' in it.
-    type_at = next(
-        (i for i, a in enumerate(rest) if isinstance(a, str) and "/" in a and not has_opaque(a)), 0
-    )
-    if type_at == 2:
-        sub, group = _need_str(node, rest[0]), _need_str(node, rest[1])
-    elif type_at == 1:
-        group = _need_str(node, rest[0])
-    rest = rest[type_at:]
-    context_sub = ev.context.subscription()["subscriptionId"]
-    context_group = ev.context.resource_group_object()["name"]
-    sub = sub or context_sub
-    group = group or context_group
-    return f"/subscriptions/{sub}/resourceGroups/{group}/{_id_tail(node, rest)}"
-
-
-def _subscription_resource_id(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    if _any_unknown(args):
-        return UNKNOWN
-    rest = list(args)
-    sub = ev.context.subscription()["subscriptionId"]
-    if rest and isinstance(rest[0], str) and "/" not in rest[0] and len(rest) % 2 == 0:
-        sub = rest.pop(0)
-    return f"/subscriptions/{sub}/{_id_tail(node, rest)}"
-
-
-def _tenant_resource_id(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    if _any_unknown(args):
-        return UNKNOWN
-    return "/" + _id_tail(node, list(args))
-
-
-def _extension_resource_id(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 3, 999)
-    if _any_unknown(args):
-        return UNKNOWN
-    base = _need_str(node, args[0]).rstrip("/")
-    return f"{base}/{_id_tail(node, list(args[1:]))}"
 
 
 def _resource_group(ev: Evaluator, args: list[Any], node: Call) -> Any:
@@ -1343,162 +679,6 @@ def _runtime(ev: Evaluator, args: list[Any], node: Call) -> Any:
     return UNKNOWN
 
 
-def _try_get(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2, 999)
-    value = args[0]
-    for key in args[1:]:
-        if value is None:
-            return None
-        if value is UNKNOWN or is_undetermined(key):
-            return UNKNOWN
-        if isinstance(value, dict) and isinstance(key, str):
-            lowered = key.lower()
-            value = next((v for k, v in value.items() if k.lower() == lowered), None)
-        elif isinstance(value, list) and _is_int(key):
-            value = value[key] if 0 <= key < len(value) else None
-        elif has_opaque(value):
-            return UNKNOWN
-        else:
-            return None
-    return value
-
-
-def _items(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(value, dict):
-        raise ExpressionError(f"items() needs an object, got {_show(value)}")
-    return [{"key": k, "value": v} for k, v in sorted(value.items(), key=lambda kv: kv[0].lower())]
-
-
-def _object_keys(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(value, dict):
-        raise ExpressionError(f"objectKeys() needs an object, got {_show(value)}")
-    return list(value)
-
-
-def _arith(op: Callable[[int, int], int], name: str) -> Function:
-    def compute(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 2)
-        if _any_undetermined(args):
-            return UNKNOWN
-        a, b = (_need_int(node, x) for x in args)
-        if name in ("div", "mod") and b == 0:
-            raise ExpressionError(f"{node.name}() by zero")
-        return op(a, b)
-
-    return compute
-
-
-def _div(a: int, b: int) -> int:
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
-
-
-def _mod(a: int, b: int) -> int:
-    return a - b * _div(a, b)
-
-
-def _min_max(pick: Callable[[list[Any]], Any]) -> Function:
-    def choose(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        values = args[0] if len(args) == 1 and isinstance(args[0], list) else args
-        if not values:
-            raise ExpressionError(f"{node.name}() of nothing")
-        if _any_undetermined(values):
-            return UNKNOWN
-        if not all(_is_int(v) or isinstance(v, float) for v in values):
-            raise ExpressionError(f"{node.name}() needs numbers")
-        return pick(values)
-
-    return choose
-
-
-def _string_test(test: Callable[[str, str], Any]) -> Function:
-    def check(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 2)
-        if _any_undetermined(args):
-            return UNKNOWN
-        return test(_need_str(node, args[0]), _need_str(node, args[1]))
-
-    return check
-
-
-def _trim(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    if _any_undetermined(args):
-        return _opaque_result(ev, node, args)
-    return _need_str(node, args[0]).strip()
-
-
-def _pad_left(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2, 3)
-    if _any_undetermined(args):
-        return _opaque_result(ev, node, args)
-    value = args[0]
-    text = _to_text(value)
-    width = _need_int(node, args[1])
-    if width > 16000:
-        raise ExpressionError("padLeft(): total length above 16000")
-    fill = _need_str(node, args[2]) if len(args) > 2 else " "
-    return text.rjust(width, fill[:1] or " ")
-
-
-def _base64(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    if _any_undetermined(args):
-        return _opaque_result(ev, node, args)
-    return base64.b64encode(_need_str(node, args[0]).encode()).decode()
-
-
-def _base64_to_string(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    if _any_undetermined(args):
-        return _opaque_result(ev, node, args)
-    try:
-        return base64.b64decode(_need_str(node, args[0]), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise ExpressionError(f"base64ToString(): {_show(args[0])} is not base64 text") from None
-
-
-def _flatten(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 1)
-    value = args[0]
-    if value is UNKNOWN or (isinstance(value, list) and _any_unknown(value)):
-        return UNKNOWN
-    if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
-        raise ExpressionError(f"flatten() needs an array of arrays, got {_show(value)}")
-    return _check_size([x for v in value for x in v])
-
-
-def _index_of(last: bool) -> Function:
-    def find(ev: Evaluator, args: list[Any], node: Call) -> Any:
-        _arity(node, args, 2)
-        container, item = args
-        if container is UNKNOWN or item is UNKNOWN:
-            return UNKNOWN
-        if isinstance(container, list):
-            order = range(len(container) - 1, -1, -1) if last else range(len(container))
-            for i in order:
-                same = _equal(container[i], item)
-                if same is UNKNOWN:
-                    return UNKNOWN
-                if same:
-                    return i
-            return -1
-        if is_undetermined(container) or is_undetermined(item):
-            return UNKNOWN
-        text, sub = _need_str(node, container).lower(), _need_str(node, item).lower()
-        return text.rfind(sub) if last else text.find(sub)
-
-    return find
-
-
 # ------------------------------------------------------------------ lambdas (languageVersion 2.0)
 
 
@@ -1518,105 +698,8 @@ def _lambda_variables(ev: Evaluator, node: Call) -> Any:
         raise ExpressionError("lambdaVariables() takes 1 argument")
     name = ev.evaluate(node.args[0])
     if not isinstance(name, str) or name.lower() not in ev.lambda_vars:
-        raise ExpressionError(f"lambdaVariables(): no lambda variable {_show(name)}")
+        raise ExpressionError(f"lambdaVariables(): no lambda variable {show(name)}")
     return ev.lambda_vars[name.lower()]
-
-
-def _apply(function: Any, node: Call, *values: Any) -> Any:
-    if not isinstance(function, Lambda):
-        raise ExpressionError(f"{node.name}() needs a lambda, got {_show(function)}")
-    if len(function.params) > len(values) or not function.params:
-        raise ExpressionError(f"{node.name}(): the lambda takes {len(function.params)} parameters")
-    names = dict(zip(function.params, values, strict=False))
-    scope = function.evaluator.derive(lambda_vars={**function.evaluator.lambda_vars, **names})
-    return scope.evaluate(function.body)
-
-
-def _sequence(node: Call, value: Any) -> list[Any] | None:
-    if value is UNKNOWN:
-        return None
-    if not isinstance(value, list):
-        raise ExpressionError(f"{node.name}() needs an array, got {_show(value)}")
-    return value
-
-
-def _filter(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    items = _sequence(node, args[0])
-    if items is None:
-        return UNKNOWN
-    out = []
-    for i, item in enumerate(items):
-        keep = _apply(args[1], node, item, i)
-        if is_undetermined(keep):
-            return UNKNOWN
-        if keep is True:
-            out.append(item)
-    return out
-
-
-def _map(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    items = _sequence(node, args[0])
-    if items is None:
-        return UNKNOWN
-    return [_apply(args[1], node, item, i) for i, item in enumerate(items)]
-
-
-def _reduce(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 3)
-    items = _sequence(node, args[0])
-    if items is None:
-        return UNKNOWN
-    acc = args[1]
-    for i, item in enumerate(items):
-        acc = _apply(args[2], node, acc, item, i)
-    return acc
-
-
-def _sort(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    items = _sequence(node, args[0])
-    if items is None:
-        return UNKNOWN
-    out: list[Any] = []
-    # Insertion sort with the lambda as "a comes before b": at most a few
-    # hundred items in practice, and the step budget bounds the rest.
-    for item in items:
-        pos = len(out)
-        for j, placed in enumerate(out):
-            before = _apply(args[1], node, item, placed)
-            if is_undetermined(before):
-                return UNKNOWN
-            if before is True:
-                pos = j
-                break
-        out.insert(pos, item)
-    return out
-
-
-def _to_object(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2, 3)
-    items = _sequence(node, args[0])
-    if items is None:
-        return UNKNOWN
-    out: dict[str, Any] = {}
-    for item in items:
-        key = _apply(args[1], node, item)
-        if is_undetermined(key):
-            return UNKNOWN
-        out[_need_str(node, key)] = _apply(args[2], node, item) if len(args) > 2 else item
-    return out
-
-
-def _map_values(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    _arity(node, args, 2)
-    value = args[0]
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(value, dict):
-        raise ExpressionError(f"mapValues() needs an object, got {_show(value)}")
-    return {k: _apply(args[1], node, v) for k, v in value.items()}
 
 
 # ------------------------------------------------------------------ special forms (lazy arguments)
@@ -1628,9 +711,9 @@ def _if(ev: Evaluator, node: Call) -> Any:
     condition = ev.evaluate(node.args[0])
     if is_undetermined(condition):
         yes, no = ev.evaluate(node.args[1]), ev.evaluate(node.args[2])
-        return yes if _equal(yes, no) is True else UNKNOWN
+        return yes if equal(yes, no) is True else UNKNOWN
     if not isinstance(condition, bool):
-        raise ExpressionError(f"if() condition is not a boolean ({_show(condition)})")
+        raise ExpressionError(f"if() condition is not a boolean ({show(condition)})")
     return ev.evaluate(node.args[1] if condition else node.args[2])
 
 
@@ -1655,87 +738,14 @@ _SPECIAL: Final[Mapping[str, Callable[[Evaluator, Call], Any]]] = {
 }
 
 _FUNCTIONS: Final[Mapping[str, Function]] = {
-    "concat": _concat,
-    "format": _format,
-    "string": _string,
-    "int": _int,
-    "bool": _bool,
-    "json": _json,
-    "tolower": _case(upper=False),
-    "toupper": _case(upper=True),
-    "replace": _replace,
-    "substring": _substring,
-    "length": _length,
-    "empty": _empty,
-    "contains": _contains,
-    "union": _union,
-    "shallowmerge": _shallow_merge,
-    "intersection": _intersection,
-    "createarray": _create_array,
-    "createobject": _create_object,
-    "array": _array,
-    "equals": _equals,
-    "not": _not,
-    "and": _and_or(is_and=True),
-    "or": _and_or(is_and=False),
-    "greater": lambda ev, a, n: _compare(n, a, lambda x, y: x > y),
-    "greaterorequals": lambda ev, a, n: _compare(n, a, lambda x, y: x >= y),
-    "less": lambda ev, a, n: _compare(n, a, lambda x, y: x < y),
-    "lessorequals": lambda ev, a, n: _compare(n, a, lambda x, y: x <= y),
-    "coalesce": _coalesce,
-    "first": _first_last(last=False),
-    "last": _first_last(last=True),
-    "take": _take_skip(take=True),
-    "skip": _take_skip(take=False),
-    "split": _split,
-    "join": _join,
-    "range": _range,
     "copyindex": _copy_index,
-    "uniquestring": _hash_function(unique_string),
-    "guid": _hash_function(arm_guid),
-    "resourceid": _resource_id,
-    "subscriptionresourceid": _subscription_resource_id,
-    "tenantresourceid": _tenant_resource_id,
-    "extensionresourceid": _extension_resource_id,
     "resourcegroup": _resource_group,
     "subscription": _subscription,
     "deployment": _deployment,
     "tenant": _tenant,
-    "reference": _runtime,
-    "utcnow": _runtime,
-    "newguid": _runtime,
-    "pickzones": _runtime,
     "environment": _runtime,
     "managementgroup": _runtime,
-    "tryget": _try_get,
-    "items": _items,
-    "objectkeys": _object_keys,
-    "filter": _filter,
-    "map": _map,
-    "reduce": _reduce,
-    "sort": _sort,
-    "toobject": _to_object,
-    "mapvalues": _map_values,
-    "add": _arith(lambda a, b: a + b, "add"),
-    "sub": _arith(lambda a, b: a - b, "sub"),
-    "mul": _arith(lambda a, b: a * b, "mul"),
-    "div": _arith(_div, "div"),
-    "mod": _arith(_mod, "mod"),
-    "min": _min_max(min),
-    "max": _min_max(max),
-    "true": lambda ev, a, n: True,
-    "false": lambda ev, a, n: False,
-    "null": lambda ev, a, n: None,
-    "startswith": _string_test(lambda a, b: a.lower().startswith(b.lower())),
-    "endswith": _string_test(lambda a, b: a.lower().endswith(b.lower())),
-    "indexof": _index_of(last=False),
-    "lastindexof": _index_of(last=True),
-    "trim": _trim,
-    "padleft": _pad_left,
-    "base64": _base64,
-    "base64tostring": _base64_to_string,
-    "flatten": _flatten,
 }
-"""Built-ins by lower-case name; arguments are evaluated before the call."""
+"""ARM's own built-ins by lower-case name (the rest are :data:`template_functions.FUNCTIONS`)."""
 
-SUPPORTED_FUNCTIONS: Final = frozenset(_FUNCTIONS) | frozenset(_SPECIAL)
+SUPPORTED_FUNCTIONS: Final = frozenset(_FUNCTIONS) | frozenset(SHARED_FUNCTIONS) | frozenset(_SPECIAL)

@@ -3,11 +3,13 @@
 What is evaluated: parameters (the value given, else the default, else
 unknown; ``@allowed``, ``@minValue``/``@maxValue`` and ``@minLength``/
 ``@maxLength`` are checked), variables, user functions and lambdas, string
-interpolation, the functions in :mod:`aigov.sources.bicep.functions` and the
-deployment functions below, conditions, loops over arrays, ranges and
-objects, nested child resources (every one of them), ``parent:``, ``existing``
-resources (kept as context, never as new), and local modules with their
-parameters, to any depth.
+interpolation, the functions in :mod:`aigov.sources.bicep.functions` (ARM's
+own, shared with the ARM evaluator through
+:mod:`aigov.sources.template_functions`) and the deployment functions
+below, conditions, loops over arrays, ranges and objects, nested child
+resources (every one of them), ``parent:``, ``existing`` resources (kept as
+context, never as new), and local modules with their parameters, to any
+depth.
 
 What stays :data:`~aigov.model.UNKNOWN`: whatever exists only at deployment
 (``resourceGroup().location`` and ``.id`` unless a module is scoped to a
@@ -44,8 +46,16 @@ import yaml
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN
 from aigov.sources.bicep import ast
-from aigov.sources.bicep.functions import FUNCTIONS, FunctionError, contains_unknown, equal, lookup, to_string
+from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
+from aigov.sources.template_functions import (
+    FunctionError,
+    PlainSite,
+    contains_unknown,
+    equal,
+    lookup,
+)
+from aigov.sources.template_functions import to_text as to_string
 
 MAX_LOOP: Final = 800
 """ARM's limit on the number of copies of one loop."""
@@ -874,7 +884,9 @@ class FileEvaluator:
         function = FUNCTIONS.get(name.lower())
         if function is None:
             raise self.error(node, f"unknown function '{name}'")
-        return function(*[self.eval(a, local) for a in node.args])
+        args = [self.eval(a, local) for a in node.args]
+        d = self.deployment
+        return function(PlainSite(name, d.subscription_id, d.resource_group), args)
 
     def resource_group(self, node: ast.Node, args: list[Any]) -> Any:
         if args:
@@ -906,36 +918,6 @@ class FileEvaluator:
             "tenantId": UNKNOWN,
             "displayName": UNKNOWN,
         }
-
-    def resource_id(self, node: ast.Node, args: list[Any], scope: str) -> Any:
-        if any(contains_unknown(a) for a in args):
-            return UNKNOWN
-        strings = [a for a in args if isinstance(a, str)]
-        if len(strings) != len(args):
-            raise self.error(node, "resourceId() takes strings")
-        type_at = next((i for i, a in enumerate(strings) if "/" in a and "." in a.split("/")[0]), None)
-        if type_at is None:
-            raise self.error(
-                node, "resourceId() needs a resource type such as 'Microsoft.Search/searchServices'"
-            )
-        leading, type_, names = strings[:type_at], strings[type_at], strings[type_at + 1 :]
-        segments = type_.split("/")
-        if len(names) != len(segments) - 1:
-            raise self.error(
-                node, f"resourceId(): '{type_}' needs {len(segments) - 1} name(s), got {len(names)}"
-            )
-        tail = "/".join([segments[0], *[f"{t}/{n}" for t, n in zip(segments[1:], names, strict=True)]])
-        if scope == "tenant":
-            return f"/providers/{tail}"
-        sub = leading[0] if leading else self.deployment.subscription_id
-        if scope == "subscription":
-            return UNKNOWN if sub is UNKNOWN else f"/subscriptions/{sub}/providers/{tail}"
-        group = leading[-1] if len(leading) >= 1 and scope == "group" else self.deployment.resource_group
-        if len(leading) == 1:
-            sub = self.deployment.subscription_id
-        if sub is UNKNOWN or group is UNKNOWN:
-            return UNKNOWN
-        return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{tail}"
 
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
@@ -983,10 +965,6 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "deployment": lambda ev, node, args: {"name": UNKNOWN, "location": UNKNOWN, "properties": UNKNOWN},
     "deployer": lambda ev, node, args: UNKNOWN,
     "environment": lambda ev, node, args: UNKNOWN,
-    "resourceid": lambda ev, node, args: ev.resource_id(node, args, "group"),
-    "subscriptionresourceid": lambda ev, node, args: ev.resource_id(node, args, "subscription"),
-    "tenantresourceid": lambda ev, node, args: ev.resource_id(node, args, "tenant"),
-    "extensionresourceid": lambda ev, node, args: UNKNOWN,
     "managementgroupresourceid": lambda ev, node, args: UNKNOWN,
     "loadtextcontent": lambda ev, node, args: ev.load_content(node, args, "loadTextContent"),
     "loadjsoncontent": lambda ev, node, args: ev.load_content(node, args, "loadJsonContent"),

@@ -1,0 +1,1194 @@
+"""The template functions ARM and Bicep share, on plain Python values: one implementation for both.
+
+Bicep compiles to ARM, so ``uniqueString('a')`` in a ``.bicep`` file and
+``[uniqueString('a')]`` in a template must give the same value; both
+evaluators (:mod:`aigov.sources.arm_expressions` and
+:mod:`aigov.sources.bicep.evaluate`) call the functions in :data:`FUNCTIONS`.
+What only one language has stays with it: ARM's ``parameters()``,
+``variables()``, ``copyIndex()``, ``lambda()`` and its lazy ``if()``; Bicep's
+lambdas, namespaces, ``items()``-style loops and ``load*Content()``; and
+both languages' ``resourceGroup()``/``subscription()``/``deployment()``.
+
+Values are ``str``, ``int``, ``float``, ``bool``, ``None``, ``list``,
+``dict`` (keys compared case-insensitively, as ARM does) and
+:data:`~aigov.model.UNKNOWN`. A string may hold *placeholders* (see
+:func:`opaque`): ARM's deployment context is a string known only at
+deployment, which concatenation and ``format()`` carry through exactly and
+any other string function turns into a new placeholder named after the call;
+:func:`finalize` makes every remaining one UNKNOWN. Bicep never makes
+placeholders, so for it "undetermined" is just UNKNOWN.
+
+Calling convention: a function is ``fn(site, args)``. ``args`` are the
+evaluated arguments; lambdas among them are plain Python callables taking the
+lambda's arguments (each language wraps its own lambdas). ``site`` is a
+:class:`Site`: the name as written (for messages), how to make a placeholder
+for a string result computed from undetermined inputs, and the deployment's
+subscription id and resource group name (for ``resourceId()``). Functions
+raise :class:`FunctionError` with a one-line message; the caller adds the
+file and position.
+
+``uniqueString()`` is ARM's own algorithm (Microsoft's MurmurHash64 variant
+over the UTF-8 arguments joined with ``-``, base32 of the top 65 bits, 13
+characters), checked against values Azure produced; ``guid()`` is ARM's
+name-based UUID v5 in namespace ``11fb06fb-712d-4ddd-98c7-e71bbd588830``
+over the same joined string.
+
+Bounds keep a hostile template from exhausting memory: strings at most
+:data:`MAX_STRING` characters, arrays at most :data:`MAX_ITEMS` elements,
+``range()`` at most :data:`MAX_RANGE` items (ARM's limit).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+
+from aigov.model import UNKNOWN
+
+MAX_STRING: Final = 1_000_000
+MAX_ITEMS: Final = 100_000
+MAX_RANGE: Final = 10000
+"""ARM's limit on ``range()``'s count."""
+
+
+class FunctionError(Exception):
+    """A function was called with arguments it cannot take (or would fail at deployment)."""
+
+
+class Site(Protocol):
+    """What a function may ask of the place it is called from."""
+
+    @property
+    def name(self) -> str:
+        """The function's name as written (``toLower``), for messages."""
+
+    def placeholder(self, args: Sequence[Any]) -> Any:
+        """The value of a string function of undetermined ``args``: a placeholder (ARM) or UNKNOWN."""
+
+    def scope(self) -> tuple[Any, Any]:
+        """The deployment's subscription id and resource group name (strings, placeholders or UNKNOWN)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlainSite:
+    """A :class:`Site` that makes no placeholders: an undetermined string result is UNKNOWN."""
+
+    name: str
+    subscription_id: Any = UNKNOWN
+    resource_group: Any = UNKNOWN
+
+    def placeholder(self, args: Sequence[Any]) -> Any:
+        return UNKNOWN
+
+    def scope(self) -> tuple[Any, Any]:
+        return self.subscription_id, self.resource_group
+
+
+Function = Callable[[Site, list[Any]], Any]
+"""A shared function: the call site and the evaluated arguments."""
+
+
+# --------------------------------------------------------------------------- opaque strings
+
+_OPEN: Final = "\ue000"
+_CLOSE: Final = "\ue001"
+_SEP: Final = "\ue002"
+_OPAQUE: Final = re.compile(f"{_OPEN}([^{_CLOSE}]*){_CLOSE}")
+
+
+def opaque(description: str, identity: str = "") -> str:
+    """A placeholder for a string known only at deployment, named ``description``.
+
+    ``identity`` tells apart placeholders with the same description but
+    different inputs (the same call in two nested templates).
+    """
+    return f"{_OPEN}{description}{_SEP}{identity}{_CLOSE}"
+
+
+def has_opaque(value: object) -> bool:
+    return isinstance(value, str) and _OPEN in value
+
+
+def render(value: str) -> str:
+    """A string with every placeholder shown as ``${description}``."""
+    if _OPEN not in value:
+        return value
+    return _OPAQUE.sub(lambda m: "${" + m.group(1).split(_SEP, 1)[0] + "}", value)
+
+
+def is_undetermined(value: object) -> bool:
+    """UNKNOWN, or a string with a placeholder in it."""
+    return value is UNKNOWN or has_opaque(value)
+
+
+def finalize(value: Any) -> Any:
+    """``value`` with every string holding a placeholder replaced by UNKNOWN (object keys rendered)."""
+    if isinstance(value, str):
+        return UNKNOWN if _OPEN in value else value
+    if isinstance(value, dict):
+        return {render(k): finalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finalize(v) for v in value]
+    return value
+
+
+def show(value: Any) -> str:
+    """A value as a message shows it: placeholders rendered, long values cut."""
+    if value is UNKNOWN:
+        return "unknown"
+    if isinstance(value, str):
+        return repr(render(value))
+    try:
+        return json.dumps(value)[:80]
+    except (TypeError, ValueError):
+        return type(value).__name__
+
+
+# --------------------------------------------------------------------------- value helpers
+
+
+def _arity(site: Site, args: Sequence[Any], low: int, high: int | None = None) -> None:
+    high = low if high is None else high
+    if not low <= len(args) <= high:
+        want = str(low) if low == high else f"{low} to {high}" if high < 99 else f"at least {low}"
+        raise FunctionError(f"{site.name}() takes {want} arguments, got {len(args)}")
+
+
+def _any_unknown(args: Sequence[Any]) -> bool:
+    return any(a is UNKNOWN for a in args)
+
+
+def _any_undetermined(args: Sequence[Any]) -> bool:
+    return any(is_undetermined(a) for a in args)
+
+
+def contains_undetermined(value: Any) -> bool:
+    """Whether ``value`` is or holds UNKNOWN or a placeholder anywhere."""
+    if is_undetermined(value):
+        return True
+    if isinstance(value, dict):
+        return any(contains_undetermined(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_undetermined(v) for v in value)
+    return False
+
+
+def is_int(value: Any) -> bool:
+    """An int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _need_int(site: Site, value: Any) -> int:
+    if not is_int(value):
+        raise FunctionError(f"{site.name}() needs an integer, got {show(value)}")
+    return int(value)
+
+
+def _need_str(site: Site, value: Any) -> str:
+    if not isinstance(value, str):
+        raise FunctionError(f"{site.name}() needs a string, got {show(value)}")
+    return value
+
+
+def _check_size(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        raise FunctionError(f"a string grows past {MAX_STRING} characters")
+    if isinstance(value, list) and len(value) > MAX_ITEMS:
+        raise FunctionError(f"an array grows past {MAX_ITEMS} elements")
+    return value
+
+
+def to_text(value: Any) -> str:
+    """ARM's ``string()`` of a known value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def equal(a: Any, b: Any) -> Any:
+    """Deep equality, UNKNOWN when an undetermined value decides it."""
+    if isinstance(a, str) and isinstance(b, str):
+        if a == b:
+            return True
+        return UNKNOWN if has_opaque(a) or has_opaque(b) else False
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        return _all3(equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        left = {k.lower(): v for k, v in a.items()}
+        right = {k.lower(): v for k, v in b.items()}
+        if left.keys() != right.keys():
+            return False
+        return _all3(equal(v, right[k]) for k, v in left.items())
+    return a is None and b is None
+
+
+def lookup(obj: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    """ARM property access, case-insensitive: (found, value)."""
+    if key in obj:
+        return True, obj[key]
+    folded = key.lower()
+    for k, v in obj.items():
+        if k.lower() == folded:
+            return True, v
+    return False, None
+
+
+def _all3(values: Iterator[Any] | Sequence[Any]) -> Any:
+    unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is UNKNOWN:
+            unknown = True
+    return UNKNOWN if unknown else True
+
+
+def _compare(site: Site, args: list[Any], test: Callable[[Any, Any], bool]) -> Any:
+    _arity(site, args, 2)
+    a, b = args
+    if is_undetermined(a) or is_undetermined(b):
+        return UNKNOWN
+    if (is_int(a) or isinstance(a, float)) and (is_int(b) or isinstance(b, float)):
+        return test(a, b)
+    if isinstance(a, str) and isinstance(b, str):
+        return test(a, b)
+    raise FunctionError(f"{site.name}() compares two numbers or two strings, got {show(a)} and {show(b)}")
+
+
+def _opaque_result(site: Site, args: list[Any]) -> Any:
+    """The result of a string function whose inputs are undetermined: a placeholder, or UNKNOWN."""
+    if _any_unknown(args):
+        return UNKNOWN
+    return site.placeholder(args)
+
+
+# --------------------------------------------------------------------------- built-ins
+
+
+def _concat(site: Site, args: list[Any]) -> Any:
+    if not args:
+        return ""
+    if isinstance(args[0], list) or (args[0] is UNKNOWN and any(isinstance(a, list) for a in args)):
+        if _any_unknown(args):
+            return UNKNOWN
+        out: list[Any] = []
+        for a in args:
+            if a is None:
+                continue
+            if not isinstance(a, list):
+                raise FunctionError(f"concat() expects all strings or all arrays, got {show(a)}")
+            out.extend(a)
+            _check_size(out)
+        return out
+    if _any_unknown(args):
+        return UNKNOWN
+    parts: list[str] = []
+    for a in args:
+        if isinstance(a, dict | list):
+            raise FunctionError(f"concat() expects all strings or all arrays, got {show(a)}")
+        parts.append(to_text(a))
+    return _check_size("".join(parts))
+
+
+_FORMAT_ITEM: Final = re.compile(r"\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}")
+
+
+def _format(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1, 999)
+    template = args[0]
+    if template is UNKNOWN:
+        return UNKNOWN
+    template = _need_str(site, template)
+    values = args[1:]
+    unknown = False
+
+    def item(match: re.Match[str]) -> str:
+        nonlocal unknown
+        text = match.group(0)
+        if text == "{{":
+            return "{"
+        if text == "}}":
+            return "}"
+        i = int(match.group(1))
+        if i >= len(values):
+            raise FunctionError(f"format(): {{{i}}} has no argument")
+        value = values[i]
+        if value is UNKNOWN:
+            unknown = True
+            return ""
+        spec = match.group(3)
+        if spec and (is_int(value) or isinstance(value, float)):
+            return _number_format(value, spec)
+        return to_text(value)
+
+    result = _FORMAT_ITEM.sub(item, template)
+    return UNKNOWN if unknown else _check_size(result)
+
+
+def _number_format(value: int | float, spec: str) -> str:
+    kind, digits = spec[:1].upper(), spec[1:]
+    places = int(digits) if digits.isdigit() else None
+    if kind == "D":
+        return f"{int(value):0{places or 0}d}"
+    if kind == "N":
+        return f"{value:,.{2 if places is None else places}f}"
+    if kind == "F":
+        return f"{value:.{2 if places is None else places}f}"
+    if kind == "X":
+        return f"{int(value):0{places or 0}{'X' if spec[0] == 'X' else 'x'}}"
+    if set(spec) <= {"0"}:
+        return f"{int(value):0{len(spec)}d}"
+    return to_text(value)
+
+
+def _string(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, dict | list) and contains_undetermined(value):
+        return _opaque_result(site, args) if not contains_unknown(value) else UNKNOWN
+    return to_text(value)
+
+
+def contains_unknown(value: Any) -> bool:
+    """Whether ``value`` is or holds UNKNOWN anywhere (placeholders do not count)."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def _int(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if is_undetermined(value):
+        return UNKNOWN
+    if is_int(value):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise FunctionError(f"int(): {show(value)} is not an integer") from None
+    raise FunctionError(f"int() of {show(value)}")
+
+
+def _bool(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if is_undetermined(value):
+        return UNKNOWN
+    if isinstance(value, bool):
+        return value
+    if is_int(value):
+        return value != 0
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise FunctionError(f"bool() of {show(value)}")
+
+
+def _json(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if is_undetermined(value):
+        return UNKNOWN
+    text = _need_str(site, value)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise FunctionError(f"json(): {show(value)} is not valid JSON") from None
+
+
+def _case(upper: bool) -> Function:
+    def convert(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 1)
+        value = args[0]
+        if is_undetermined(value):
+            return _opaque_result(site, args)
+        text = _need_str(site, value)
+        return text.upper() if upper else text.lower()
+
+    return convert
+
+
+def _replace(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 3)
+    if _any_undetermined(args):
+        return _opaque_result(site, args)
+    text, old, new = (_need_str(site, a) for a in args)
+    if not old:
+        raise FunctionError("replace(): the string to replace is empty")
+    if len(new) > len(old) and text.count(old) * (len(new) - len(old)) + len(text) > MAX_STRING:
+        raise FunctionError(f"a string grows past {MAX_STRING} characters")
+    return text.replace(old, new)
+
+
+def _substring(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1, 3)
+    if _any_undetermined(args):
+        return _opaque_result(site, args)
+    text = _need_str(site, args[0])
+    start = _need_int(site, args[1]) if len(args) > 1 else 0
+    length = _need_int(site, args[2]) if len(args) > 2 else len(text) - start
+    if start < 0 or length < 0 or start + length > len(text):
+        raise FunctionError(
+            f"substring(): start {start} and length {length} are outside a string of {len(text)} characters"
+        )
+    return text[start : start + length]
+
+
+def _length(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if is_undetermined(value):
+        return UNKNOWN
+    if isinstance(value, str | list | dict):
+        return len(value)
+    raise FunctionError(f"length() of {show(value)}")
+
+
+def _empty(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if is_undetermined(value):
+        return UNKNOWN
+    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
+
+
+def _contains(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    container, item = args
+    if container is UNKNOWN or item is UNKNOWN:
+        return UNKNOWN
+    if isinstance(container, dict):
+        if is_undetermined(item):
+            return UNKNOWN
+        return isinstance(item, str) and item.lower() in (k.lower() for k in container)
+    if isinstance(container, list):
+        found = [equal(x, item) for x in container]
+        if True in found:
+            return True
+        return UNKNOWN if UNKNOWN in found else False
+    if isinstance(container, str):
+        if is_undetermined(container) or is_undetermined(item):
+            return UNKNOWN
+        return to_text(item) in container
+    raise FunctionError(f"contains() of {show(container)}")
+
+
+def _deep_union(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    lower = {k.lower(): k for k in out}
+    for key, value in b.items():
+        existing = lower.get(key.lower())
+        if existing is not None and isinstance(out[existing], dict) and isinstance(value, dict):
+            out[existing] = _deep_union(out[existing], value)
+            continue
+        if existing is not None and existing != key:
+            del out[existing]
+        out[key] = value
+        lower[key.lower()] = key
+    return out
+
+
+def _union(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1, 999)
+    if _any_unknown(args):
+        return UNKNOWN
+    if all(isinstance(a, dict) or a is None for a in args):
+        merged: dict[str, Any] = {}
+        for a in args:
+            if a is not None:
+                merged = _deep_union(merged, a)
+        return merged
+    if all(isinstance(a, list) or a is None for a in args):
+        out: list[Any] = []
+        for a in args or ():
+            for item in a or ():
+                if not any(equal(item, seen) is True for seen in out):
+                    out.append(item)
+        return _check_size(out)
+    raise FunctionError(f"{site.name}() needs all objects or all arrays")
+
+
+def _shallow_merge(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    items = args[0]
+    if items is UNKNOWN or (isinstance(items, list) and _any_unknown(items)):
+        return UNKNOWN
+    if not isinstance(items, list):
+        raise FunctionError(f"shallowMerge() needs an array of objects, got {show(items)}")
+    merged: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise FunctionError(f"shallowMerge() needs an array of objects, got {show(item)}")
+        merged.update(item)
+    return merged
+
+
+def _intersection(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2, 999)
+    if _any_unknown(args):
+        return UNKNOWN
+    if all(isinstance(a, dict) for a in args):
+        first = args[0]
+        return {k: v for k, v in first.items() if all(k in a and equal(a[k], v) is True for a in args[1:])}
+    if all(isinstance(a, list) for a in args):
+        out: list[Any] = []
+        for item in args[0]:
+            if all(any(equal(item, x) is True for x in a) for a in args[1:]) and not any(
+                equal(item, x) is True for x in out
+            ):
+                out.append(item)
+        return out
+    raise FunctionError("intersection() needs all objects or all arrays")
+
+
+def _create_array(site: Site, args: list[Any]) -> Any:
+    return _check_size(list(args))
+
+
+def _create_object(site: Site, args: list[Any]) -> Any:
+    if len(args) % 2:
+        raise FunctionError("createObject() needs key and value pairs")
+    out: dict[str, Any] = {}
+    for key, value in zip(args[0::2], args[1::2], strict=True):
+        if key is UNKNOWN:
+            return UNKNOWN
+        out[_need_str(site, key)] = value
+    return out
+
+
+def _array(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if value is UNKNOWN:
+        return UNKNOWN
+    return value if isinstance(value, list) else [value]
+
+
+def _equals(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    return equal(args[0], args[1])
+
+
+def _not(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if is_undetermined(value):
+        return UNKNOWN
+    if not isinstance(value, bool):
+        raise FunctionError(f"not() of {show(value)}")
+    return not value
+
+
+def _and_or(is_and: bool) -> Function:
+    def combine(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 1, 999)
+        unknown = False
+        for value in args:
+            if is_undetermined(value):
+                unknown = True
+                continue
+            if not isinstance(value, bool):
+                raise FunctionError(f"{site.name}() of {show(value)}")
+            if value is not is_and:
+                return value
+        return UNKNOWN if unknown else is_and
+
+    return combine
+
+
+def _coalesce(site: Site, args: list[Any]) -> Any:
+    for value in args:
+        if is_undetermined(value):
+            return UNKNOWN
+        if value is not None:
+            return value
+    return None
+
+
+def _first_last(last: bool) -> Function:
+    def pick(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 1)
+        value = args[0]
+        if is_undetermined(value):
+            return UNKNOWN
+        if isinstance(value, list | str):
+            if not value:
+                return None if isinstance(value, list) else ""
+            return value[-1] if last else value[0]
+        raise FunctionError(f"{site.name}() of {show(value)}")
+
+    return pick
+
+
+def _take_skip(take: bool) -> Function:
+    def cut(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 2)
+        value, count = args
+        if is_undetermined(value) or is_undetermined(count):
+            return UNKNOWN
+        n = max(0, _need_int(site, count))
+        if isinstance(value, list | str):
+            return value[:n] if take else value[n:]
+        raise FunctionError(f"{site.name}() of {show(value)}")
+
+    return cut
+
+
+def _split(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    text, delimiters = args
+    if is_undetermined(text) or contains_undetermined(delimiters):
+        return UNKNOWN
+    text = _need_str(site, text)
+    seps = [delimiters] if isinstance(delimiters, str) else delimiters
+    if not isinstance(seps, list) or not all(isinstance(s, str) and s for s in seps):
+        raise FunctionError(f"split() delimiters must be non-empty strings, got {show(delimiters)}")
+    pattern = "|".join(re.escape(s) for s in seps)
+    return _check_size(re.split(pattern, text))
+
+
+def _join(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    items, sep = args
+    if items is UNKNOWN or sep is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(items, list):
+        raise FunctionError(f"join() needs an array, got {show(items)}")
+    if _any_unknown(items):
+        return UNKNOWN
+    return _check_size(_need_str(site, sep).join(to_text(i) for i in items))
+
+
+def _range(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    if _any_undetermined(args):
+        return UNKNOWN
+    start, count = (_need_int(site, a) for a in args)
+    if not 0 <= count <= 10000:
+        raise FunctionError(f"range(): count {count} is outside 0 to 10000")
+    return list(range(start, start + count))
+
+
+_BASE32: Final = "abcdefghijklmnopqrstuvwxyz234567"
+_M32: Final = 0xFFFFFFFF
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (32 - r))) & _M32
+
+
+def _fmix(h: int) -> int:
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    return h ^ (h >> 16)
+
+
+def murmur64(data: bytes, seed: int = 0) -> int:
+    """Microsoft's 64-bit MurmurHash variant that ARM's ``uniqueString()`` uses (two 32-bit lanes)."""
+    c1, c2, c3, c4 = 0x239B961B, 0xAB0E9789, 0x561CCD1B, 0x0BCAA747
+    h1 = h2 = seed
+    n = len(data)
+    i = 0
+    while i + 7 < n:
+        k1 = int.from_bytes(data[i : i + 4], "little")
+        k2 = int.from_bytes(data[i + 4 : i + 8], "little")
+        h1 = ((_rotl(h1 ^ ((_rotl((k1 * c1) & _M32, 15) * c2) & _M32), 19) + h2) * 5 + c3) & _M32
+        h2 = ((_rotl(h2 ^ ((_rotl((k2 * c2) & _M32, 17) * c1) & _M32), 13) + h1) * 5 + c4) & _M32
+        i += 8
+    tail = n - i
+    if tail > 0:
+        k1 = int.from_bytes(data[i : i + min(tail, 4)], "little")
+        h1 ^= (_rotl((k1 * c1) & _M32, 15) * c2) & _M32
+        if tail > 4:
+            k2 = int.from_bytes(data[i + 4 : n], "little")
+            h2 ^= (_rotl((k2 * c2) & _M32, 17) * c1) & _M32
+    h1 ^= n & _M32
+    h2 ^= n & _M32
+    h1 = (h1 + h2) & _M32
+    h2 = (h2 + h1) & _M32
+    h1, h2 = _fmix(h1), _fmix(h2)
+    h1 = (h1 + h2) & _M32
+    h2 = (h2 + h1) & _M32
+    return (h2 << 32) | h1
+
+
+def unique_string(*values: str) -> str:
+    """ARM's ``uniqueString()``: 13 base32 characters of the hash of the values joined with ``-``."""
+    h = murmur64("-".join(values).encode("utf-8"))
+    out = []
+    for _ in range(13):
+        out.append(_BASE32[h >> 59])
+        h = (h << 5) & 0xFFFFFFFFFFFFFFFF
+    return "".join(out)
+
+
+_GUID_NAMESPACE: Final = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
+
+
+def arm_guid(*values: str) -> str:
+    """ARM's ``guid()``: a name-based (v5) UUID of the values joined with ``-``."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, "-".join(values)))
+
+
+def _hash_function(make: Callable[..., str]) -> Function:
+    def hashed(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 1, 999)
+        if _any_undetermined(args):
+            return _opaque_result(site, args)
+        return make(*(_need_str(site, a) for a in args))
+
+    return hashed
+
+
+def _split_type(site: Site, value: Any) -> list[str]:
+    text = _need_str(site, value)
+    parts = text.split("/")
+    if len(parts) < 2 or not all(parts):
+        raise FunctionError(f"{site.name}(): {show(value)} is not a resource type")
+    return parts
+
+
+def _id_tail(site: Site, args: list[Any]) -> str:
+    """``providers/NS/T1/N1/T2/N2`` from a type and its names (names may hold placeholders)."""
+    if not args:
+        raise FunctionError(f"{site.name}() needs a resource type")
+    parts = _split_type(site, args[0])
+    names = [_need_str(site, a) for a in args[1:]]
+    types = parts[1:]
+    if len(names) != len(types):
+        raise FunctionError(
+            f"{site.name}(): type {args[0]!r} needs {len(types)} name segments, got {len(names)}"
+        )
+    segments = [f"{t}/{n}" for t, n in zip(types, names, strict=True)]
+    return "/".join(["providers", parts[0], *segments])
+
+
+def _resource_id(site: Site, args: list[Any]) -> Any:
+    if _any_unknown(args):
+        return UNKNOWN
+    sub: str | None = None
+    group: str | None = None
+    rest = list(args)
+    # Optional leading subscription id and resource group name: the type is
+    # the first argument with a '/' in it.
+    type_at = next(
+        (i for i, a in enumerate(rest) if isinstance(a, str) and "/" in a and not has_opaque(a)), 0
+    )
+    if type_at == 2:
+        sub, group = _need_str(site, rest[0]), _need_str(site, rest[1])
+    elif type_at == 1:
+        group = _need_str(site, rest[0])
+    rest = rest[type_at:]
+    context_sub, context_group = site.scope()
+    sub = sub or context_sub
+    group = group or context_group
+    if sub is UNKNOWN or group is UNKNOWN:
+        return UNKNOWN
+    return f"/subscriptions/{sub}/resourceGroups/{group}/{_id_tail(site, rest)}"
+
+
+def _subscription_resource_id(site: Site, args: list[Any]) -> Any:
+    if _any_unknown(args):
+        return UNKNOWN
+    rest = list(args)
+    sub = site.scope()[0]
+    if rest and isinstance(rest[0], str) and "/" not in rest[0] and len(rest) % 2 == 0:
+        sub = rest.pop(0)
+    if sub is UNKNOWN:
+        return UNKNOWN
+    return f"/subscriptions/{sub}/{_id_tail(site, rest)}"
+
+
+def _tenant_resource_id(site: Site, args: list[Any]) -> Any:
+    if _any_unknown(args):
+        return UNKNOWN
+    return "/" + _id_tail(site, list(args))
+
+
+def _extension_resource_id(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 3, 999)
+    if _any_unknown(args):
+        return UNKNOWN
+    base = _need_str(site, args[0]).rstrip("/")
+    return f"{base}/{_id_tail(site, list(args[1:]))}"
+
+
+def _runtime(site: Site, args: list[Any]) -> Any:
+    return UNKNOWN
+
+
+def _try_get(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2, 999)
+    value = args[0]
+    for key in args[1:]:
+        if value is None:
+            return None
+        if value is UNKNOWN or is_undetermined(key):
+            return UNKNOWN
+        if isinstance(value, dict) and isinstance(key, str):
+            lowered = key.lower()
+            value = next((v for k, v in value.items() if k.lower() == lowered), None)
+        elif isinstance(value, list) and is_int(key):
+            value = value[key] if 0 <= key < len(value) else None
+        elif has_opaque(value):
+            return UNKNOWN
+        else:
+            return None
+    return value
+
+
+def _items(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(value, dict):
+        raise FunctionError(f"items() needs an object, got {show(value)}")
+    return [{"key": k, "value": v} for k, v in sorted(value.items(), key=lambda kv: kv[0].lower())]
+
+
+def _object_keys(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(value, dict):
+        raise FunctionError(f"objectKeys() needs an object, got {show(value)}")
+    return list(value)
+
+
+def _arith(op: Callable[[int, int], int], name: str) -> Function:
+    def compute(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 2)
+        if _any_undetermined(args):
+            return UNKNOWN
+        a, b = (_need_int(site, x) for x in args)
+        if name in ("div", "mod") and b == 0:
+            raise FunctionError(f"{site.name}() by zero")
+        return op(a, b)
+
+    return compute
+
+
+def _div(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def _mod(a: int, b: int) -> int:
+    return a - b * _div(a, b)
+
+
+def _min_max(pick: Callable[[list[Any]], Any]) -> Function:
+    def choose(site: Site, args: list[Any]) -> Any:
+        values = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+        if not values:
+            raise FunctionError(f"{site.name}() of nothing")
+        if _any_undetermined(values):
+            return UNKNOWN
+        if not all(is_int(v) or isinstance(v, float) for v in values):
+            raise FunctionError(f"{site.name}() needs numbers")
+        return pick(values)
+
+    return choose
+
+
+def _string_test(test: Callable[[str, str], Any]) -> Function:
+    def check(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 2)
+        if _any_undetermined(args):
+            return UNKNOWN
+        return test(_need_str(site, args[0]), _need_str(site, args[1]))
+
+    return check
+
+
+def _trim(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    if _any_undetermined(args):
+        return _opaque_result(site, args)
+    return _need_str(site, args[0]).strip()
+
+
+def _pad_left(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2, 3)
+    if _any_undetermined(args):
+        return _opaque_result(site, args)
+    value = args[0]
+    text = to_text(value)
+    width = _need_int(site, args[1])
+    if width > 16000:
+        raise FunctionError("padLeft(): total length above 16000")
+    fill = _need_str(site, args[2]) if len(args) > 2 else " "
+    return text.rjust(width, fill[:1] or " ")
+
+
+def _base64(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    if _any_undetermined(args):
+        return _opaque_result(site, args)
+    return base64.b64encode(_need_str(site, args[0]).encode()).decode()
+
+
+def _base64_to_string(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    if _any_undetermined(args):
+        return _opaque_result(site, args)
+    try:
+        return base64.b64decode(_need_str(site, args[0]), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise FunctionError(f"base64ToString(): {show(args[0])} is not base64 text") from None
+
+
+def _flatten(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 1)
+    value = args[0]
+    if value is UNKNOWN or (isinstance(value, list) and _any_unknown(value)):
+        return UNKNOWN
+    if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
+        raise FunctionError(f"flatten() needs an array of arrays, got {show(value)}")
+    return _check_size([x for v in value for x in v])
+
+
+def _index_of(last: bool) -> Function:
+    def find(site: Site, args: list[Any]) -> Any:
+        _arity(site, args, 2)
+        container, item = args
+        if container is UNKNOWN or item is UNKNOWN:
+            return UNKNOWN
+        if isinstance(container, list):
+            order = range(len(container) - 1, -1, -1) if last else range(len(container))
+            for i in order:
+                same = equal(container[i], item)
+                if same is UNKNOWN:
+                    return UNKNOWN
+                if same:
+                    return i
+            return -1
+        if is_undetermined(container) or is_undetermined(item):
+            return UNKNOWN
+        text, sub = _need_str(site, container).lower(), _need_str(site, item).lower()
+        return text.rfind(sub) if last else text.find(sub)
+
+    return find
+
+
+def _apply(function: Any, site: Site, *values: Any) -> Any:
+    if not callable(function):
+        raise FunctionError(f"{site.name}() needs a lambda, got {show(function)}")
+    return function(*values)
+
+
+def _sequence(site: Site, value: Any) -> list[Any] | None:
+    if value is UNKNOWN:
+        return None
+    if not isinstance(value, list):
+        raise FunctionError(f"{site.name}() needs an array, got {show(value)}")
+    return value
+
+
+def _filter(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    items = _sequence(site, args[0])
+    if items is None:
+        return UNKNOWN
+    out = []
+    for i, item in enumerate(items):
+        keep = _apply(args[1], site, item, i)
+        if is_undetermined(keep):
+            return UNKNOWN
+        if keep is True:
+            out.append(item)
+    return out
+
+
+def _map(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    items = _sequence(site, args[0])
+    if items is None:
+        return UNKNOWN
+    return [_apply(args[1], site, item, i) for i, item in enumerate(items)]
+
+
+def _reduce(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 3)
+    items = _sequence(site, args[0])
+    if items is None:
+        return UNKNOWN
+    acc = args[1]
+    for i, item in enumerate(items):
+        acc = _apply(args[2], site, acc, item, i)
+    return acc
+
+
+def _sort(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    items = _sequence(site, args[0])
+    if items is None:
+        return UNKNOWN
+    out: list[Any] = []
+    # Insertion sort with the lambda as "a comes before b": at most a few
+    # hundred items in practice, and the step budget bounds the rest.
+    for item in items:
+        pos = len(out)
+        for j, placed in enumerate(out):
+            before = _apply(args[1], site, item, placed)
+            if is_undetermined(before):
+                return UNKNOWN
+            if before is True:
+                pos = j
+                break
+        out.insert(pos, item)
+    return out
+
+
+def _to_object(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2, 3)
+    items = _sequence(site, args[0])
+    if items is None:
+        return UNKNOWN
+    out: dict[str, Any] = {}
+    for item in items:
+        key = _apply(args[1], site, item)
+        if is_undetermined(key):
+            return UNKNOWN
+        out[_need_str(site, key)] = _apply(args[2], site, item) if len(args) > 2 else item
+    return out
+
+
+def _map_values(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    value = args[0]
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(value, dict):
+        raise FunctionError(f"mapValues() needs an object, got {show(value)}")
+    return {k: _apply(args[1], site, v) for k, v in value.items()}
+
+
+def _group_by(site: Site, args: list[Any]) -> Any:
+    _arity(site, args, 2)
+    items = _sequence(site, args[0])
+    if items is None:
+        return UNKNOWN
+    out: dict[str, list[Any]] = {}
+    for item in items:
+        key = _apply(args[1], site, item)
+        if is_undetermined(key):
+            return UNKNOWN
+        out.setdefault(_need_str(site, key), []).append(item)
+    return out
+
+
+FUNCTIONS: Final[Mapping[str, Function]] = {
+    "concat": _concat,
+    "format": _format,
+    "string": _string,
+    "int": _int,
+    "bool": _bool,
+    "json": _json,
+    "tolower": _case(upper=False),
+    "toupper": _case(upper=True),
+    "replace": _replace,
+    "substring": _substring,
+    "length": _length,
+    "empty": _empty,
+    "contains": _contains,
+    "union": _union,
+    "shallowmerge": _shallow_merge,
+    "intersection": _intersection,
+    "createarray": _create_array,
+    "createobject": _create_object,
+    "array": _array,
+    "equals": _equals,
+    "not": _not,
+    "and": _and_or(is_and=True),
+    "or": _and_or(is_and=False),
+    "greater": lambda s, a: _compare(s, a, lambda x, y: x > y),
+    "greaterorequals": lambda s, a: _compare(s, a, lambda x, y: x >= y),
+    "less": lambda s, a: _compare(s, a, lambda x, y: x < y),
+    "lessorequals": lambda s, a: _compare(s, a, lambda x, y: x <= y),
+    "coalesce": _coalesce,
+    "first": _first_last(last=False),
+    "last": _first_last(last=True),
+    "take": _take_skip(take=True),
+    "skip": _take_skip(take=False),
+    "split": _split,
+    "join": _join,
+    "range": _range,
+    "uniquestring": _hash_function(unique_string),
+    "guid": _hash_function(arm_guid),
+    "resourceid": _resource_id,
+    "subscriptionresourceid": _subscription_resource_id,
+    "tenantresourceid": _tenant_resource_id,
+    "extensionresourceid": _extension_resource_id,
+    "reference": _runtime,
+    "utcnow": _runtime,
+    "newguid": _runtime,
+    "pickzones": _runtime,
+    "list": _runtime,
+    "listkeys": _runtime,
+    "listsecrets": _runtime,
+    "listaccountsas": _runtime,
+    "tryget": _try_get,
+    "items": _items,
+    "objectkeys": _object_keys,
+    "filter": _filter,
+    "map": _map,
+    "reduce": _reduce,
+    "sort": _sort,
+    "toobject": _to_object,
+    "mapvalues": _map_values,
+    "groupby": _group_by,
+    "add": _arith(lambda a, b: a + b, "add"),
+    "sub": _arith(lambda a, b: a - b, "sub"),
+    "mul": _arith(lambda a, b: a * b, "mul"),
+    "div": _arith(_div, "div"),
+    "mod": _arith(_mod, "mod"),
+    "min": _min_max(min),
+    "max": _min_max(max),
+    "true": lambda s, a: True,
+    "false": lambda s, a: False,
+    "null": lambda s, a: None,
+    "startswith": _string_test(lambda a, b: a.lower().startswith(b.lower())),
+    "endswith": _string_test(lambda a, b: a.lower().endswith(b.lower())),
+    "indexof": _index_of(last=False),
+    "lastindexof": _index_of(last=True),
+    "trim": _trim,
+    "padleft": _pad_left,
+    "base64": _base64,
+    "base64tostring": _base64_to_string,
+    "flatten": _flatten,
+}
+"""The shared functions by lower-case name (template function names are case-insensitive)."""
