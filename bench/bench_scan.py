@@ -51,7 +51,28 @@ print(best, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(result.resou
 """
 
 
-def _run(code: str, *args: str) -> list[str]:
+def generate_plan(size: int, seed: int) -> Path:
+    """Write ``out/plan_<size>.json`` with gen_plan.py and return its path."""
+    OUT.mkdir(exist_ok=True)
+    plan = OUT / f"plan_{size}.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "gen_plan.py"),
+            "--resources",
+            str(size),
+            "--seed",
+            str(seed),
+            "--out",
+            str(plan),
+        ],
+        check=True,
+    )
+    return plan
+
+
+def run_child(code: str, *args: str) -> list[str]:
+    """Run ``code`` in a fresh Python process with ``args``; its stdout split on whitespace."""
     out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
     return out.stdout.split()
 
@@ -93,22 +114,9 @@ def main() -> int:
     print(header)
     rows = []
     for size in args.sizes:
-        plan = OUT / f"plan_{size}.json"
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "gen_plan.py"),
-                "--resources",
-                str(size),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(plan),
-            ],
-            check=True,
-        )
-        base_s, base_kb = _run(JSON_LOAD, str(plan), str(args.repeat))
-        scan_s, scan_kb, evaluated, findings = _run(AIGOV_SCAN, str(plan), str(args.repeat))
+        plan = generate_plan(size, args.seed)
+        base_s, base_kb = run_child(JSON_LOAD, str(plan), str(args.repeat))
+        scan_s, scan_kb, evaluated, findings = run_child(AIGOV_SCAN, str(plan), str(args.repeat))
         ratio = float(scan_s) / float(base_s)
         wall = _cli_wall(plan)
         row = {

@@ -94,8 +94,11 @@ class UsageEntry:
 class UsageBook:
     """Assumed usage entries plus observed usage; implements :class:`UsageProvider`.
 
-    Literal patterns are looked up in a dict and globs are compiled once, so
-    matching stays cheap for large inventories and long usage files.
+    Literal patterns are looked up in a dict and globs through a
+    :class:`_GlobIndex`, so matching stays cheap for large inventories and
+    long usage files; the entry found for a set of names is remembered, since
+    the cost model, the estimate and the list price each ask for the same
+    resource.
     """
 
     def __init__(
@@ -106,13 +109,15 @@ class UsageBook:
         self.entries: tuple[UsageEntry, ...] = tuple(entries)
         self.observed: Mapping[str, Mapping[str, Any]] = observed or {}
         self._literal: dict[str, int] = {}
-        self._globs: list[tuple[int, re.Pattern[str]]] = []
+        globs: list[tuple[int, str]] = []
         for i, entry in enumerate(self.entries):
             pattern = entry.match.casefold()
             if any(c in pattern for c in "*?["):
-                self._globs.append((i, re.compile(fnmatch.translate(pattern))))
+                globs.append((i, pattern))
             else:
                 self._literal.setdefault(pattern, i)
+        self._globs = _GlobIndex(globs)
+        self._found: dict[tuple[str, ...], int | None] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -130,18 +135,74 @@ class UsageBook:
         if not self.entries:
             return None
         targets = _targets(resource, inventory)
+        if targets in self._found:
+            best = self._found[targets]
+        else:
+            best = self._found[targets] = self._first_entry(targets)
+        return None if best is None else self.entries[best].usage
+
+    def _first_entry(self, targets: tuple[str, ...]) -> int | None:
+        """The index of the first entry whose pattern matches any of ``targets``."""
         best: int | None = None
         for target in targets:
             hit = self._literal.get(target)
             if hit is not None and (best is None or hit < best):
                 best = hit
-        for i, regex in self._globs:
-            if best is not None and i > best:
-                break
-            if any(regex.match(t) for t in targets):
-                best = i
-                break
-        return None if best is None else self.entries[best].usage
+        for target in targets:
+            hit = self._globs.first(target, best)
+            if hit is not None:
+                best = hit
+        return best
+
+
+class _GlobIndex:
+    """Globs indexed by a trigram each must contain, to try only the few that can match a name.
+
+    A glob matches a name only if each of its literal runs (the text between
+    ``*`` and ``?``) occurs in the name. Each glob is filed under the rarest
+    trigram of its runs, so a name need only try the globs filed under its
+    own trigrams; globs without a three-character run, or with a ``[..]``
+    class (whose text is not literal), are tried for every name.
+    """
+
+    def __init__(self, globs: Sequence[tuple[int, str]]) -> None:
+        self._regex: dict[int, re.Pattern[str]] = {i: re.compile(fnmatch.translate(p)) for i, p in globs}
+        grams: dict[int, set[str]] = {i: _trigrams(p) for i, p in globs}
+        frequency: dict[str, int] = {}
+        for found in grams.values():
+            for gram in found:
+                frequency[gram] = frequency.get(gram, 0) + 1
+        self._always: list[int] = []
+        self._by_gram: dict[str, list[int]] = {}
+        for i, _ in globs:
+            if grams[i]:
+                rarest = min(grams[i], key=lambda g: (frequency[g], g))
+                self._by_gram.setdefault(rarest, []).append(i)
+            else:
+                self._always.append(i)
+
+    def first(self, name: str, before: int | None = None) -> int | None:
+        """The lowest index of a glob matching ``name``, if lower than ``before``."""
+        candidates = list(self._always)
+        by_gram = self._by_gram
+        for gram in {name[k : k + 3] for k in range(len(name) - 2)}:
+            filed = by_gram.get(gram)
+            if filed is not None:
+                candidates.extend(filed)
+        for i in sorted(candidates):
+            if before is not None and i >= before:
+                return None
+            if self._regex[i].match(name):
+                return i
+        return None
+
+
+def _trigrams(pattern: str) -> set[str]:
+    """The trigrams of a glob's literal runs; empty when it has a ``[..]`` class or no run of three."""
+    if "[" in pattern:
+        return set()
+    runs = re.split(r"[*?]+", pattern)
+    return {run[k : k + 3] for run in runs for k in range(len(run) - 2)}
 
 
 def _targets(resource: Resource, inventory: Inventory) -> tuple[str, ...]:
@@ -221,7 +282,8 @@ def _explain(error: ValidationError) -> str:
 
 def load_usage(path: Path) -> UsageBook:
     """Read and validate a usage file (``{usage: [...]}``); errors are one line with file and line."""
-    data, root = yamlio.load(path, ConfigError)
+    # libyaml also composes the node tree (line numbers of every entry), several times faster.
+    data, root = yamlio.load(path, ConfigError, loader=yamlio.FastSafeLoader)
     if data is None:
         raise ConfigError("empty usage file; expected a `usage:` list", file=str(path))
     return UsageBook(parse_entries(data, root, str(path), ConfigError))

@@ -260,8 +260,21 @@ class Attribute:
         return line_of(self.node)
 
 
-def body_items(body: Node) -> tuple[dict[str, Attribute], list[Block]]:
-    """The attributes (by name) and blocks of a body; a repeated attribute is an EvalError."""
+_ITEMS: Final = "_aigov_body_items"
+
+
+def body_items(body: Node) -> tuple[Mapping[str, Attribute], tuple[Block, ...]]:
+    """The attributes (by name) and blocks of a body; a repeated attribute is an EvalError.
+
+    Remembered on the body node itself, because a block's body is read again
+    for every instance of the block, every module instance and every
+    reference to it; kept on the node, the result lives exactly as long as
+    the parse tree. The mapping and tuple are shared: callers do not modify
+    them.
+    """
+    cached: tuple[Mapping[str, Attribute], tuple[Block, ...]] | None = getattr(body, _ITEMS, None)
+    if cached is not None:
+        return cached
     attributes: dict[str, Attribute] = {}
     blocks: list[Block] = []
     for item in kids(body):
@@ -274,7 +287,9 @@ def body_items(body: Node) -> tuple[dict[str, Attribute], list[Block]]:
         elif item.data == "block":
             parts = kids(item)
             blocks.append(Block(name_of(parts[0]), tuple(label_of(p) for p in parts[1:-1]), parts[-1], item))
-    return attributes, blocks
+    result = (attributes, tuple(blocks))
+    setattr(body, _ITEMS, result)
+    return result
 
 
 def traversal(node: Node) -> list[str | int] | None:
