@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -35,12 +35,23 @@ def _error(message: str, text: str, pos: int) -> json.JSONDecodeError:
     return json.JSONDecodeError(message, text, pos)
 
 
-def load_members(text: str, wanted: Collection[str]) -> tuple[dict[str, Any], frozenset[str]]:
+ElementFilter = Callable[[Any], bool]
+
+
+def load_members(
+    text: str,
+    wanted: Collection[str],
+    keep: Mapping[str, ElementFilter] | None = None,
+) -> tuple[dict[str, Any], frozenset[str]]:
     """The ``wanted`` members of the JSON object in ``text``, and the names of all its members.
 
-    Raises :class:`json.JSONDecodeError` (with line and column) on invalid
-    JSON, and :class:`NotAnObject` when the top level is another JSON value.
+    ``keep`` names array members whose elements are parsed one at a time and
+    kept only if the filter says so (a plan's resource changes of types aigov
+    does not map are dropped as they are read). Raises
+    :class:`json.JSONDecodeError` (with line and column) on invalid JSON, and
+    :class:`NotAnObject` when the top level is another JSON value.
     """
+    keep = keep or {}
     pos = _skip(text, 0)
     if pos == len(text):
         raise _error("Expecting value", text, pos)
@@ -64,7 +75,11 @@ def load_members(text: str, wanted: Collection[str]) -> tuple[dict[str, Any], fr
         pos = _skip(text, pos + 1)
         if pos >= len(text):
             raise _error("Expecting value", text, pos)
-        value, pos = _DECODER.raw_decode(text, pos)
+        element_filter = keep.get(name) if name in wanted else None
+        if element_filter is not None and text[pos] == "[":
+            value, pos = _filtered_array(text, pos, element_filter)
+        else:
+            value, pos = _DECODER.raw_decode(text, pos)
         names.add(name)
         if name in wanted:
             members[name] = value
@@ -78,6 +93,28 @@ def load_members(text: str, wanted: Collection[str]) -> tuple[dict[str, Any], fr
             if end != len(text):
                 raise _error("Extra data", text, end)
             return members, frozenset(names)
+        raise _error("Expecting ',' delimiter", text, pos)
+
+
+def _filtered_array(text: str, pos: int, element_filter: ElementFilter) -> tuple[list[Any], int]:
+    """The elements of the array at ``pos`` that pass ``element_filter``, and the position after it."""
+    kept: list[Any] = []
+    pos = _skip(text, pos + 1)
+    if pos < len(text) and text[pos] == "]":
+        return kept, pos + 1
+    while True:
+        if pos >= len(text):
+            raise _error("Expecting value", text, pos)
+        element, pos = _DECODER.raw_decode(text, pos)
+        if element_filter(element):
+            kept.append(element)
+        del element
+        pos = _skip(text, pos)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip(text, pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            return kept, pos + 1
         raise _error("Expecting ',' delimiter", text, pos)
 
 

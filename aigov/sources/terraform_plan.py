@@ -109,6 +109,11 @@ _WANTED_MEMBERS: Final = frozenset(
 """The plan members aigov reads; planned_values and prior_state (about half a plan) are skipped."""
 
 
+def _mapped_change(change: Any) -> bool:
+    """Whether a resource change is of a type aigov maps (others are dropped as the plan is parsed)."""
+    return not isinstance(change, dict) or change.get("type") in TERRAFORM_TYPES
+
+
 def _read(source_input: SourceInput, options: SourceOptions) -> Inventory:
     # A function of its own so the parsed plan is freed when it returns,
     # before the collector resumes (else its first pass would walk it all).
@@ -144,7 +149,7 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
     if not text.strip():
         raise SourceError("invalid JSON: the input is empty", file=file)
     try:
-        return load_members(text, _WANTED_MEMBERS)
+        return load_members(text, _WANTED_MEMBERS, keep={"resource_changes": _mapped_change})
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg

@@ -46,3 +46,22 @@ def test_other_top_level_values_are_named(text: str, kind: str) -> None:
     with pytest.raises(NotAnObject) as caught:
         load_members(text, {"a"})
     assert caught.value.kind == kind
+
+
+def test_filtered_members_keep_only_passing_elements() -> None:
+    text = json.dumps({"rc": [{"t": "a"}, {"t": "b"}, 3, {"t": "a", "x": [1]}], "other": [1, 2]})
+    members, _ = load_members(
+        text, {"rc", "other"}, keep={"rc": lambda e: isinstance(e, dict) and e["t"] == "a"}
+    )
+    assert members == {"rc": [{"t": "a"}, {"t": "a", "x": [1]}], "other": [1, 2]}
+    assert load_members('{"rc": [ ]}', {"rc"}, keep={"rc": bool})[0] == {"rc": []}
+    assert load_members('{"rc": {"k": 1}}', {"rc"}, keep={"rc": bool})[0] == {"rc": {"k": 1}}
+
+
+@pytest.mark.parametrize(
+    ("text", "column"), [('{"rc": [1, 2', 13), ('{"rc": [1 2]}', 11), ('{"rc": [1,', 11)]
+)
+def test_filtered_arrays_report_errors_where_they_are(text: str, column: int) -> None:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        load_members(text, {"rc"}, keep={"rc": bool})
+    assert caught.value.colno == column
