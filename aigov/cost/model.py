@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from aigov import armpath
+from aigov import armpath, armtypes
 from aigov.cost.catalog import (
     FT_HOSTING,
     GLOBAL_REGION,
@@ -44,11 +44,12 @@ from aigov.model import (
     _Unknown,
 )
 
-ACCOUNT: Final = "microsoft.cognitiveservices/accounts"
-DEPLOYMENT: Final = "microsoft.cognitiveservices/accounts/deployments"
-SEARCH: Final = "microsoft.search/searchservices"
-WORKSPACE: Final = "microsoft.machinelearningservices/workspaces"
-COMPUTE: Final = "microsoft.machinelearningservices/workspaces/computes"
+# Compared with casefolded resource types.
+ACCOUNT: Final = armtypes.ACCOUNT.casefold()
+DEPLOYMENT: Final = armtypes.DEPLOYMENT.casefold()
+SEARCH: Final = armtypes.SEARCH.casefold()
+WORKSPACE: Final = armtypes.WORKSPACE.casefold()
+COMPUTE: Final = armtypes.COMPUTE.casefold()
 
 PROVISIONED_SKUS: Final = frozenset(
     {"globalprovisionedmanaged", "datazoneprovisionedmanaged", "provisionedmanaged"}

@@ -15,8 +15,8 @@ from typing import Any, Final
 
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
+from aigov.armtypes import ACCOUNT, COMPUTE, SEARCH, WORKSPACE
 from aigov.live.client import ClientFactory
-from aigov.live.mapping import ACCOUNT, COMPUTE, SEARCH, WORKSPACE
 
 PAGE_SIZE: Final = 1000  # Resource Graph's maximum $top
 SUBSCRIPTIONS_PER_QUERY: Final = 1000  # Resource Graph's limit on subscriptions in one request

@@ -14,16 +14,12 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from aigov.armtypes import ACCOUNT, COMPUTE, DEPLOYMENT, SEARCH, WORKSPACE
 from aigov.errors import SourceError
 from aigov.model import Action, Origin, Resource
 
 SOURCE: Final = "azure"
 
-ACCOUNT: Final = "Microsoft.CognitiveServices/accounts"
-DEPLOYMENT: Final = "Microsoft.CognitiveServices/accounts/deployments"
-SEARCH: Final = "Microsoft.Search/searchServices"
-WORKSPACE: Final = "Microsoft.MachineLearningServices/workspaces"
-COMPUTE: Final = "Microsoft.MachineLearningServices/workspaces/computes"
 
 AI_TYPES: Final = (ACCOUNT, DEPLOYMENT, SEARCH, WORKSPACE, COMPUTE)
 """The resource types a live scan reads and rules are written for."""

@@ -32,6 +32,7 @@ from typing import Any, Final, TypeVar
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 
+from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.errors import AigovError
@@ -39,7 +40,7 @@ from aigov.live import discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
 from aigov.live.credentials import make_credential
 from aigov.live.deployments import list_deployments
-from aigov.live.mapping import ACCOUNT, DEPLOYMENT, to_resource
+from aigov.live.mapping import to_resource
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,

@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from aigov import armpath
+from aigov import armpath, armtypes
 from aigov.armpath import WILDCARD
 from aigov.errors import RuleError
 from aigov.policy.conditions import EXTENSIONS
@@ -59,10 +59,10 @@ DEFAULT_EFFECT: Final = "Audit"
 ITEM: Final = "item"  # the value count's name for the current forEach item
 MAX_DESCRIPTION: Final = 512  # Azure Policy's limit on a definition's description
 
-_DEPLOYMENTS = "microsoft.cognitiveservices/accounts/deployments"
-_ACCOUNTS = "microsoft.cognitiveservices/accounts"
-_SEARCH = "microsoft.search/searchservices"
-_COMPUTES = "microsoft.machinelearningservices/workspaces/computes"
+_DEPLOYMENTS = armtypes.DEPLOYMENT.lower()
+_ACCOUNTS = armtypes.ACCOUNT.lower()
+_SEARCH = armtypes.SEARCH.lower()
+_COMPUTES = armtypes.COMPUTE.lower()
 _CS = "Microsoft.CognitiveServices/accounts"
 _ML = "Microsoft.MachineLearningServices/workspaces/computes"
 

@@ -36,7 +36,7 @@ What is read:
 * ``functions`` (user-defined functions, also Bicep's ``__bicep``
   namespace); ``dependsOn`` and ``outputs`` are ignored.
 
-Only resources of the types aigov evaluates (:data:`aigov.sources.azurerm.ARM_TYPES`)
+Only resources of the types aigov evaluates (:data:`aigov.armtypes.ARM_TYPES`)
 become :class:`~aigov.model.Resource` values; the others are skipped before
 their bodies are evaluated, so an expression error in an unrelated resource
 does not stop the scan. Each resource's key is its type and name interleaved
@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.sources.arm_expressions import (
@@ -73,7 +74,6 @@ from aigov.sources.arm_expressions import (
     opaque,
     render,
 )
-from aigov.sources.azurerm import ARM_TYPES
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.template_functions import contains_undetermined
 

@@ -30,11 +30,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Final
 
+from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.sources.arm import load_located_json
 from aigov.sources.arm_expressions import is_expression
-from aigov.sources.azurerm import ARM_TYPES, parse_arm_id
+from aigov.sources.azurerm import parse_arm_id
 from aigov.sources.base import Source, SourceInput, SourceOptions
 
 _ACTIONS: Final = {

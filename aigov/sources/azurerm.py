@@ -29,26 +29,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
+from aigov.armtypes import ACCOUNT, ARM_TYPES, COMPUTE, DEPLOYMENT, ONLINE_DEPLOYMENT, SEARCH, WORKSPACE
 from aigov.model import UNKNOWN
 
-ACCOUNTS: Final = "Microsoft.CognitiveServices/accounts"
-DEPLOYMENTS: Final = "Microsoft.CognitiveServices/accounts/deployments"
-SEARCH: Final = "Microsoft.Search/searchServices"
-WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
-COMPUTES: Final = "Microsoft.MachineLearningServices/workspaces/computes"
-ONLINE_DEPLOYMENTS: Final = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"
-
-ARM_TYPES: Final[Mapping[str, str]] = {
-    t.lower(): t for t in (ACCOUNTS, DEPLOYMENTS, SEARCH, WORKSPACES, COMPUTES, ONLINE_DEPLOYMENTS)
-}
-"""The ARM types aigov evaluates, by lower-case name (ARM types are case-insensitive)."""
-
 # ARM child resources without a region of their own: billed in their parent's.
-_LOCATIONLESS: Final = frozenset({DEPLOYMENTS})
+_LOCATIONLESS: Final = frozenset({DEPLOYMENT})
 # Types whose body has a top-level ``kind`` that a wholly unknown azapi body leaves unknown.
-_KINDED: Final = frozenset({ACCOUNTS, WORKSPACES, ONLINE_DEPLOYMENTS})
+_KINDED: Final = frozenset({ACCOUNT, WORKSPACE, ONLINE_DEPLOYMENT})
 
 
 class MappingError(Exception):
@@ -66,6 +55,49 @@ class Mapped:
     parent_id: Any  # the parent's ARM id as given: str, UNKNOWN or None (no parent attribute)
     own_id: str | None  # the resource's own ARM id when already known (existing resource)
     api_version: str | None = None
+
+
+class _Linked(Protocol):
+    """A Terraform resource being read, by either Terraform source."""
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def mapped(self) -> Mapped: ...
+
+
+_L = TypeVar("_L", bound=_Linked)
+
+
+def subscription_along_parents(
+    entry: _L,
+    by_address: Mapping[str, _L],
+    parents: Mapping[str, str],
+    provider_subscription: Callable[[_L], Any],
+) -> Any:
+    """The subscription a Terraform resource lives in, walking up its parents.
+
+    An id already known names where the resource lives; else the provider
+    block that creates it; else its parent's (a deployment lives in its
+    account's subscription whatever provider created it). None when nothing
+    says; UNKNOWN when a provider's subscription is known only at apply.
+    """
+    seen: set[str] = set()
+    current: _L | None = entry
+    while current is not None and current.address not in seen:
+        seen.add(current.address)
+        for known in (current.mapped.own_id, current.mapped.parent_id):
+            if isinstance(known, str):
+                parsed = parse_arm_id(known)
+                if parsed and parsed.subscription:
+                    return parsed.subscription
+        provided = provider_subscription(current)
+        if provided is not None and provided != "":
+            return provided
+        parent_key = parents.get(current.address)
+        current = by_address.get(parent_key) if parent_key else None
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +225,7 @@ def _common(arm_type: str, values: Mapping[str, Any], *, location: bool = True) 
 
 
 def _cognitive_account(values: Mapping[str, Any], configured: frozenset[str] | None) -> Mapped:
-    body = _common(ACCOUNTS, values)
+    body = _common(ACCOUNT, values)
     _put(body, "kind", values.get("kind"))
     _put(body, "sku", _sku_name(values.get("sku_name")))
     _put(body, "tags", values.get("tags"))
@@ -205,15 +237,13 @@ def _cognitive_account(values: Mapping[str, Any], configured: frozenset[str] | N
     _put(props, "dynamicThrottlingEnabled", values.get("dynamic_throttling_enabled"))
     _put(props, "restrictOutboundNetworkAccess", values.get("outbound_network_access_restricted"))
     body["properties"] = props
-    return Mapped(
-        ACCOUNTS, values.get("name"), body, values.get("resource_group_name"), None, _own_id(values)
-    )
+    return Mapped(ACCOUNT, values.get("name"), body, values.get("resource_group_name"), None, _own_id(values))
 
 
 def _ai_services(values: Mapping[str, Any], configured: frozenset[str] | None) -> Mapped:
     # azurerm 4.x only (removed in 5.0): always kind AIServices; its flags are
     # spelled differently from azurerm_cognitive_account's.
-    body = _common(ACCOUNTS, values)
+    body = _common(ACCOUNT, values)
     body["kind"] = "AIServices"
     _put(body, "sku", _sku_name(values.get("sku_name")))
     _put(body, "tags", values.get("tags"))
@@ -223,9 +253,7 @@ def _ai_services(values: Mapping[str, Any], configured: frozenset[str] | None) -
     _put(props, "disableLocalAuth", _not(values.get("local_authentication_enabled")))
     _put(props, "restrictOutboundNetworkAccess", values.get("outbound_network_access_restricted"))
     body["properties"] = props
-    return Mapped(
-        ACCOUNTS, values.get("name"), body, values.get("resource_group_name"), None, _own_id(values)
-    )
+    return Mapped(ACCOUNT, values.get("name"), body, values.get("resource_group_name"), None, _own_id(values))
 
 
 def _sku_name(value: Any) -> Any:
@@ -262,7 +290,7 @@ def _deployment_sku(values: Mapping[str, Any]) -> Any:
 def _cognitive_deployment(values: Mapping[str, Any], configured: frozenset[str] | None) -> Mapped:
     # A deployment is an ARM child: no location (billed in its account's
     # region) and, in azurerm, no tags argument.
-    body = _common(DEPLOYMENTS, values, location=False)
+    body = _common(DEPLOYMENT, values, location=False)
     _put(body, "sku", _deployment_sku(values))
     props: dict[str, Any] = {}
     model = _block(values, "model")
@@ -278,7 +306,7 @@ def _cognitive_deployment(values: Mapping[str, Any], configured: frozenset[str] 
     _put(props, "dynamicThrottlingEnabled", values.get("dynamic_throttling_enabled"))
     body["properties"] = props
     parent = values.get("cognitive_account_id")
-    return Mapped(DEPLOYMENTS, values.get("name"), body, _group_of(parent), parent, _own_id(values))
+    return Mapped(DEPLOYMENT, values.get("name"), body, _group_of(parent), parent, _own_id(values))
 
 
 def _search_service(values: Mapping[str, Any], configured: frozenset[str] | None) -> Mapped:
@@ -300,7 +328,7 @@ def _search_service(values: Mapping[str, Any], configured: frozenset[str] | None
 
 
 def _ml_workspace(values: Mapping[str, Any], configured: frozenset[str] | None) -> Mapped:
-    body = _common(WORKSPACES, values)
+    body = _common(WORKSPACE, values)
     _put_optional(body, "kind", values.get("kind"))
     sku = values.get("sku_name")
     body["sku"] = {"name": sku if sku is UNKNOWN or (isinstance(sku, str) and sku) else "Basic"}
@@ -309,12 +337,12 @@ def _ml_workspace(values: Mapping[str, Any], configured: frozenset[str] | None) 
     _put(props, "publicNetworkAccess", _enabled(values.get("public_network_access_enabled")))
     body["properties"] = props
     return Mapped(
-        WORKSPACES, values.get("name"), body, values.get("resource_group_name"), None, _own_id(values)
+        WORKSPACE, values.get("name"), body, values.get("resource_group_name"), None, _own_id(values)
     )
 
 
 def _compute(values: Mapping[str, Any], compute_type: str, inner: dict[str, Any], location: Any) -> Mapped:
-    body = _common(COMPUTES, values, location=False)
+    body = _common(COMPUTE, values, location=False)
     _put(body, "location", location)
     _put(body, "tags", values.get("tags"))
     props: dict[str, Any] = {"computeType": compute_type}
@@ -322,7 +350,7 @@ def _compute(values: Mapping[str, Any], compute_type: str, inner: dict[str, Any]
     props["properties"] = inner
     body["properties"] = props
     parent = values.get("machine_learning_workspace_id")
-    return Mapped(COMPUTES, values.get("name"), body, _group_of(parent), parent, _own_id(values))
+    return Mapped(COMPUTE, values.get("name"), body, _group_of(parent), parent, _own_id(values))
 
 
 def _ml_compute_cluster(values: Mapping[str, Any], configured: frozenset[str] | None) -> Mapped:

@@ -59,7 +59,13 @@ from typing import Any, Final
 
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
-from aigov.sources.azurerm import TERRAFORM_TYPES, Mapped, MappingError, parse_arm_id
+from aigov.sources.azurerm import (
+    TERRAFORM_TYPES,
+    Mapped,
+    MappingError,
+    parse_arm_id,
+    subscription_along_parents,
+)
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
@@ -1057,21 +1063,7 @@ class _Loader:
     ) -> Any:
         if self.options.subscription:
             return self.options.subscription
-        seen: set[str] = set()
-        current: _Entry | None = entry
-        while current is not None and current.address not in seen:
-            seen.add(current.address)
-            for known in (current.mapped.own_id, current.mapped.parent_id):
-                if isinstance(known, str):
-                    parsed = parse_arm_id(known)
-                    if parsed and parsed.subscription:
-                        return parsed.subscription
-            provided = self._provider_subscription(current)
-            if provided is not None:
-                return provided
-            parent_key = parents.get(current.address)
-            current = by_address.get(parent_key) if parent_key else None
-        return None
+        return subscription_along_parents(entry, by_address, parents, self._provider_subscription)
 
     def _provider_subscription(self, entry: _Entry) -> Any:
         attributes, _ = body_items(entry.decl.block.body)

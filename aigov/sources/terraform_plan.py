@@ -41,7 +41,13 @@ from typing import Any, Final
 
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
-from aigov.sources.azurerm import TERRAFORM_TYPES, Mapped, MappingError, parse_arm_id
+from aigov.sources.azurerm import (
+    TERRAFORM_TYPES,
+    Mapped,
+    MappingError,
+    parse_arm_id,
+    subscription_along_parents,
+)
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.json_sections import NotAnObject, load_members
 
@@ -535,24 +541,8 @@ class _PlanReader:
     ) -> str | None:
         if self._options.subscription:
             return self._options.subscription
-        seen: set[str] = set()
-        current: _Entry | None = entry
-        # Walk up: an id known at plan time is where the resource lives; else
-        # the provider block; else the parent's (a deployment lives in its
-        # account's subscription whatever provider created it).
-        while current is not None and current.address not in seen:
-            seen.add(current.address)
-            for known in (current.mapped.own_id, current.mapped.parent_id):
-                if isinstance(known, str):
-                    parsed = parse_arm_id(known)
-                    if parsed and parsed.subscription:
-                        return parsed.subscription
-            provided = self._provider_subscription(current)
-            if provided:
-                return provided
-            parent_key = parents.get(current.address)
-            current = by_key.get(parent_key) if parent_key else None
-        return None
+        found = subscription_along_parents(entry, by_key, parents, self._provider_subscription)
+        return found if isinstance(found, str) else None  # a plan's provider blocks give strings or nothing
 
 
 def _configured_attributes(config: Mapping[str, Any] | None) -> frozenset[str] | None:

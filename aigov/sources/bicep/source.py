@@ -34,9 +34,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
-from aigov.sources.azurerm import ARM_TYPES
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.evaluate import (
