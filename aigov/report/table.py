@@ -33,7 +33,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from aigov.model import BaselineState, Confidence, CostChange, Finding, Outcome, ScanResult, Severity
+from aigov.model import BaselineState, Confidence, CostChange, Finding, Outcome, Price, ScanResult, Severity
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
@@ -202,7 +202,24 @@ def _suppression_note(finding: Finding) -> str:
     return f"waived{where}{owner}, until {expires}: {s.reason}"
 
 
+def _price_key(price: Price) -> tuple[str, float, str, str, str, str]:
+    return (price.meter, price.unit_price, price.unit, price.region, price.source, price.as_of.isoformat())
+
+
+def _prices_used(findings: list[Finding]) -> dict[tuple[str, float, str, str, str, str], tuple[int, Price]]:
+    """Every price the findings use, once, numbered in order of first use."""
+    used: dict[tuple[str, float, str, str, str, str], tuple[int, Price]] = {}
+    for finding in findings:
+        for price in finding.cost.prices:
+            used.setdefault(_price_key(price), (len(used) + 1, price))
+    return used
+
+
 def _basis_grid(findings: list[Finding]) -> Table:
+    # Each finding's formula already states its prices, regions and dates;
+    # where each price comes from is listed once, below, and referenced here.
+    used = _prices_used(findings)
+    fixes: dict[tuple[str, str], int] = {}  # a rule's remediation is printed once, then referred to
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(no_wrap=True)
@@ -217,17 +234,25 @@ def _basis_grid(findings: list[Finding]) -> Table:
         )
         label = figure if cost.monthly_usd is None else f"{figure} {cost.confidence}"
         grid.add_row(Text(""), Text("cost"), Text(f"{label}: {cost.basis}"))
-        for price in cost.prices:
+        if cost.prices:
+            refs = ", ".join(f"P{used[_price_key(price)][0]}" for price in cost.prices)
+            grid.add_row(Text(""), Text("prices"), Text(refs))
+        if finding.remediation:
+            first = fixes.setdefault((finding.rule_id, finding.remediation), number)
+            fix = finding.remediation if first == number else f"as [{first}]"
+            grid.add_row(Text(""), Text("fix"), Text(fix))
+    if used:
+        grid.add_row(Text(""), Text(""), Text(""))
+        grid.add_row(Text(""), Text(""), Text("Prices used", style="bold"))
+        for number, price in used.values():
             grid.add_row(
+                Text(f"P{number}"),
                 Text(""),
-                Text("price"),
                 Text(
                     f"{price.meter}: {format_number(price.unit_price)} {price.currency} per {price.unit}, "
                     f"{price.region} ({price.source}, as of {price.as_of.isoformat()})"
                 ),
             )
-        if finding.remediation:
-            grid.add_row(Text(""), Text("fix"), Text(finding.remediation))
     return grid
 
 

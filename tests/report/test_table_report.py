@@ -156,3 +156,29 @@ def test_a_partly_usage_priced_cost_is_shown_as_a_lower_bound(mixed: ScanResult)
     figure = f"≥{format_usd(finding.cost.monthly_usd or 0.0)}"
     assert _rows(output)[0]["cost"] == figure
     assert f"{figure} exact:" in _flat(output)
+
+
+def test_each_price_is_listed_once_and_referenced_by_every_finding_using_it(mixed: ScanResult) -> None:
+    output = TableReporter().render(mixed)
+    meter = "Provisioned Managed Regional Unit: 2.00 USD per 1 Hour, eastus"
+    users = [
+        f
+        for f in mixed.findings
+        if any(p.meter == "Provisioned Managed Regional Unit" for p in f.cost.prices)
+    ]
+    assert len(users) >= 2
+    assert _flat(output).count(meter) == 1
+    number = next(line for line in output.splitlines() if meter in line).split()[0]
+    assert re.fullmatch(r"P\d+", number)
+    references = [re.findall(r"P\d+", line) for line in output.splitlines() if line.split()[:1] == ["prices"]]
+    assert sum(number in refs for refs in references) == len(users)
+
+
+def test_a_rules_fix_is_printed_once_and_referred_to(mixed: ScanResult) -> None:
+    first = mixed.findings[0]
+    twice = dataclasses.replace(
+        mixed, findings=(first, dataclasses.replace(first, resource=mixed.findings[1].resource))
+    )
+    output = TableReporter().render(twice)
+    assert _flat(output).count(first.remediation) == 1
+    assert re.search(r"fix\s+as \[1\]", output)
