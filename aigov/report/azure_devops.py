@@ -23,21 +23,20 @@ user text in it.
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import ClassVar
 
 from aigov.model import Finding, ScanResult
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, format_usd, ordered_findings, plural
+from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions
 from aigov.report.standing import (
     Standing,
-    cost_with_basis,
+    failing_first,
+    finding_details,
     is_notice,
+    log_totals,
     repo_path,
     standing,
-    standing_notes,
     undetermined_prefix,
 )
-
-_ORDER: Final = {Standing.FAILS: 0, Standing.WARNS: 1}
 
 
 def escape_data(text: str) -> str:
@@ -57,15 +56,9 @@ class AzureDevopsReporter(Reporter):
     description: ClassVar[str] = "Azure Pipelines logging commands (##vso[task.logissue]), one per finding"
 
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
-        findings = sorted(
-            ordered_findings(result.findings), key=lambda f: _ORDER.get(standing(f, options), 2)
-        )
+        findings = failing_first(result.findings, options)
         lines = [logissue(f, options) for f in findings]
-        failing = sum(1 for f in findings if standing(f, options) is Standing.FAILS)
-        lines.append(
-            f"aigov: {plural(len(findings), 'finding')}, {failing} failing the gate; "
-            f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk (each resource counted once)"
-        )
+        lines.append(log_totals(result, findings, options))
         return "\n".join(lines) + "\n"
 
 
@@ -91,12 +84,5 @@ def _message(finding: Finding, state: Standing) -> str:
         tag = "[notice] "
     else:
         tag = ""
-    parts = [
-        f"{tag}{finding.rule_id}: {undetermined_prefix(finding)}{finding.message}",
-        f"Resource: {finding.resource.address}",
-        f"Cost: {cost_with_basis(finding.cost)}",
-    ]
-    if finding.remediation:
-        parts.append(f"Fix: {finding.remediation}")
-    parts.extend(note[:1].upper() + note[1:] for note in standing_notes(finding))
-    return "\n".join(parts)
+    head = f"{tag}{finding.rule_id}: {undetermined_prefix(finding)}{finding.message}"
+    return "\n".join([head, *finding_details(finding)])

@@ -19,6 +19,7 @@ from aigov.model import (
     Finding,
     Inventory,
     Outcome,
+    Price,
     Resource,
     ScanResult,
     Severity,
@@ -153,6 +154,14 @@ def format_number(value: float) -> str:
     if round(value, 2) == value:
         return f"{value:,.2f}"
     return f"{value:,.10f}".rstrip("0")
+
+
+def price_text(price: Price) -> str:
+    """A price as a reader traces it: ``meter: 2.00 USD per 1 Hour, eastus (source, as of 2026-09-30)``."""
+    return (
+        f"{price.meter}: {format_number(price.unit_price)} {price.currency} per {price.unit}, "
+        f"{price.region} ({price.source}, as of {price.as_of.isoformat()})"
+    )
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -26,23 +26,22 @@ markdown --output "$GITHUB_STEP_SUMMARY"``.
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import ClassVar
 
 from aigov.model import Finding, ScanResult
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, format_usd, ordered_findings, plural
+from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions
 from aigov.report.markdown import render_markdown
 from aigov.report.standing import (
     Standing,
     cost_summary,
-    cost_with_basis,
+    failing_first,
+    finding_details,
     is_notice,
+    log_totals,
     repo_path,
     standing,
-    standing_notes,
     undetermined_prefix,
 )
-
-_ORDER: Final = {Standing.FAILS: 0, Standing.WARNS: 1}
 
 
 def escape_data(text: str) -> str:
@@ -72,16 +71,10 @@ class GithubReporter(Reporter):
     description: ClassVar[str] = "GitHub Actions annotations (::error file=...::); step summary via markdown"
 
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
-        findings = sorted(
-            ordered_findings(result.findings), key=lambda f: _ORDER.get(standing(f, options), 2)
-        )
+        findings = failing_first(result.findings, options)
         lines = [annotation(f, options) for f in findings]
-        failing = sum(1 for f in findings if standing(f, options) is Standing.FAILS)
         # A plain log line (not a command): the totals, for whoever reads the raw log.
-        lines.append(
-            f"aigov: {plural(len(findings), 'finding')}, {failing} failing the gate; "
-            f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk (each resource counted once)"
-        )
+        lines.append(log_totals(result, findings, options))
         return "\n".join(lines) + "\n"
 
     def step_summary(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
@@ -109,12 +102,5 @@ def annotation(finding: Finding, options: ReportOptions) -> str:
 
 
 def _message(finding: Finding) -> str:
-    lines = [
-        f"{undetermined_prefix(finding)}{finding.message}",
-        f"Resource: {finding.resource.address}",
-        f"Cost: {cost_with_basis(finding.cost)}",
-    ]
-    if finding.remediation:
-        lines.append(f"Fix: {finding.remediation}")
-    lines.extend(note[:1].upper() + note[1:] for note in standing_notes(finding))
-    return "\n".join(lines)
+    head = f"{undetermined_prefix(finding)}{finding.message}"
+    return "\n".join([head, *finding_details(finding)])

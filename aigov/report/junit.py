@@ -37,10 +37,10 @@ from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
     ReportOptions,
-    format_number,
     format_usd,
     ordered_findings,
     plural,
+    price_text,
 )
 from aigov.report.standing import (
     Standing,
@@ -162,11 +162,7 @@ def _details(finding: Finding) -> str:
         f"message: {_headline(finding)}",
         f"cost: {cost_with_basis(finding.cost)}",
     ]
-    lines.extend(
-        f"price: {p.meter}: {format_number(p.unit_price)} {p.currency} per {p.unit}, {p.region} "
-        f"({p.source}, as of {p.as_of.isoformat()})"
-        for p in finding.cost.prices
-    )
+    lines.extend(f"price: {price_text(p)}" for p in finding.cost.prices)
     if finding.remediation:
         lines.append(f"fix: {finding.remediation}")
     lines.extend(standing_notes(finding))

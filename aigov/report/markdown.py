@@ -30,10 +30,10 @@ from aigov.report.base import (
     count_by_outcome,
     count_by_severity,
     format_cost,
-    format_number,
     format_usd,
     ordered_findings,
     plural,
+    price_text,
 )
 from aigov.report.standing import Standing, cost_with_basis, standing, standing_notes, undetermined_prefix
 
@@ -225,11 +225,7 @@ def _detail(number: int, finding: Finding) -> str:
     if len(message) > MAX_CELL:  # cut in the table: the whole text is here
         lines.append(f"- message: {escape(message)}")
     lines.append(f"- cost: {escape(cost_with_basis(finding.cost))}")
-    lines.extend(
-        f"- price: {escape(p.meter)}: {escape(format_number(p.unit_price))} {escape(p.currency)} per "
-        f"{escape(p.unit)}, {escape(p.region)} ({escape(p.source)}, as of {p.as_of.isoformat()})"
-        for p in finding.cost.prices
-    )
+    lines.extend(f"- price: {escape(price_text(p))}" for p in finding.cost.prices)
     if finding.remediation:
         lines.append(f"- fix: {escape(finding.remediation)}")
     lines.extend(f"- {escape(note)}" for note in standing_notes(finding))

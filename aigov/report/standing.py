@@ -10,11 +10,12 @@ answered here once, from :mod:`aigov.gate` and the finding's own fields.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
 
-from aigov.model import BaselineState, CostImpact, Finding, Outcome, Severity, Suppression
-from aigov.report.base import ReportOptions, format_cost
+from aigov.model import BaselineState, CostImpact, Finding, Outcome, ScanResult, Severity, Suppression
+from aigov.report.base import ReportOptions, format_cost, format_usd, ordered_findings, plural
 
 STDIN_NAMES: Final = frozenset({"-", "<stdin>"})
 """What an input read from stdin is called: it has no path in the repository."""
@@ -124,3 +125,29 @@ def repo_path(file: str | None, cwd: Path | None = None) -> str | None:
     while text.startswith("./"):
         text = text[2:].lstrip("/")
     return PurePosixPath(text).as_posix() if text else None
+
+
+_LOG_ORDER: Final = {Standing.FAILS: 0, Standing.WARNS: 1}
+
+
+def failing_first(findings: Iterable[Finding], options: ReportOptions) -> list[Finding]:
+    """Findings in report order with those that fail the gate first, as CI logs show them."""
+    return sorted(ordered_findings(findings), key=lambda f: _LOG_ORDER.get(standing(f, options), 2))
+
+
+def log_totals(result: ScanResult, findings: list[Finding], options: ReportOptions) -> str:
+    """The plain closing line of a CI log format: findings, how many fail, the cost at risk."""
+    failing = sum(1 for f in findings if standing(f, options) is Standing.FAILS)
+    return (
+        f"aigov: {plural(len(findings), 'finding')}, {failing} failing the gate; "
+        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk (each resource counted once)"
+    )
+
+
+def finding_details(finding: Finding) -> list[str]:
+    """The lines a CI log message gives after the finding's own: resource, cost, fix, standing notes."""
+    lines = [f"Resource: {finding.resource.address}", f"Cost: {cost_with_basis(finding.cost)}"]
+    if finding.remediation:
+        lines.append(f"Fix: {finding.remediation}")
+    lines.extend(note[:1].upper() + note[1:] for note in standing_notes(finding))
+    return lines

@@ -41,10 +41,10 @@ from aigov.report.base import (
     count_by_outcome,
     count_by_severity,
     format_cost,
-    format_number,
     format_usd,
     ordered_findings,
     plural,
+    price_text,
 )
 
 _SEVERITY_STYLE: dict[Severity, str] = {
@@ -248,10 +248,7 @@ def _basis_grid(findings: list[Finding]) -> Table:
             grid.add_row(
                 Text(f"P{number}"),
                 Text(""),
-                Text(
-                    f"{price.meter}: {format_number(price.unit_price)} {price.currency} per {price.unit}, "
-                    f"{price.region} ({price.source}, as of {price.as_of.isoformat()})"
-                ),
+                Text(price_text(price)),
             )
     return grid
 

@@ -27,7 +27,7 @@ azapi_resource (type ``<ARM type>@<api>``)  any ARM type in :data:`ARM_TYPES`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, TypeVar
 
@@ -68,6 +68,22 @@ class _Linked(Protocol):
 
 
 _L = TypeVar("_L", bound=_Linked)
+
+
+def address_named_by_id(arm_id: str, by_type_name: Mapping[tuple[str, str], Sequence[_L]]) -> str | None:
+    """The address of the resource an ARM id names, matched by type and name (and group when that decides)."""
+    parsed = parse_arm_id(arm_id)
+    if parsed is None or parsed.type is None or parsed.name is None:
+        return None
+    candidates = by_type_name.get((parsed.type.lower(), parsed.name.lower()), [])
+    if len(candidates) > 1 and parsed.resource_group:
+        group = parsed.resource_group.lower()
+        candidates = [
+            c
+            for c in candidates
+            if isinstance(c.mapped.resource_group, str) and c.mapped.resource_group.lower() == group
+        ]
+    return candidates[0].address if len(candidates) == 1 else None
 
 
 def subscription_along_parents(

@@ -63,7 +63,7 @@ from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
     MappingError,
-    parse_arm_id,
+    address_named_by_id,
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
@@ -1092,16 +1092,5 @@ def _parent_of(
     if isinstance(ref, UnknownRef):
         return ref.address if ref.address in by_address else None
     if isinstance(ref, str):
-        parsed = parse_arm_id(ref)
-        if parsed is None or parsed.type is None or parsed.name is None:
-            return None
-        candidates = by_type_name.get((parsed.type.lower(), parsed.name.lower()), [])
-        if len(candidates) > 1 and parsed.resource_group:
-            group = parsed.resource_group.lower()
-            candidates = [
-                c
-                for c in candidates
-                if isinstance(c.mapped.resource_group, str) and c.mapped.resource_group.lower() == group
-            ]
-        return candidates[0].address if len(candidates) == 1 else None
+        return address_named_by_id(ref, by_type_name)
     return None

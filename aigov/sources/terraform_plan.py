@@ -45,7 +45,7 @@ from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
     MappingError,
-    parse_arm_id,
+    address_named_by_id,
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
@@ -569,7 +569,7 @@ def _link_parents(entries: list[_Entry]) -> dict[str, str]:
         parent_id = e.mapped.parent_id
         parent: str | None = None
         if isinstance(parent_id, str):
-            parent = by_id.get(parent_id.lower()) or _by_name(parent_id, by_type_name)
+            parent = by_id.get(parent_id.lower()) or address_named_by_id(parent_id, by_type_name)
         if parent is None:
             parent = _parent_from_configuration(e, instances)
         if parent is not None and parent != e.address:
@@ -599,19 +599,3 @@ def _parent_from_configuration(
         # instance with the same key is the one the reference means.
         chosen = [c for c in candidates if entry.index is not None and c.index == entry.index]
     return chosen[0].address if len(chosen) == 1 else None
-
-
-def _by_name(parent_id: str, by_type_name: Mapping[tuple[str, str], list[_Entry]]) -> str | None:
-    """The resource an ARM id names, matched by type and name (and group when that decides)."""
-    parsed = parse_arm_id(parent_id)
-    if parsed is None or parsed.type is None or parsed.name is None:
-        return None
-    candidates = by_type_name.get((parsed.type.lower(), parsed.name.lower()), [])
-    if len(candidates) > 1 and parsed.resource_group:
-        group = parsed.resource_group.lower()
-        candidates = [
-            c
-            for c in candidates
-            if isinstance(c.mapped.resource_group, str) and c.mapped.resource_group.lower() == group
-        ]
-    return candidates[0].address if len(candidates) == 1 else None
