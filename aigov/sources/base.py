@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from aigov.errors import SourceError
 from aigov.model import Inventory
+from aigov.sources.confine import ScanRoot
 
 STDIN_NAME = "<stdin>"
 """How ``-`` (standard input) is named in origins and error messages."""
@@ -34,6 +35,11 @@ class SourceOptions:
     variables: Mapping[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* entries the CLI passes in
     parameters_file: str | None = None  # --parameters: an ARM deploymentParameters.json file
+    repo_root: str | None = None  # --repo-root: templates read files only in it (else the git work tree)
+
+    def scan_root(self, input_path: str) -> ScanRoot:
+        """Where the templates of ``input_path`` may read files (:mod:`aigov.sources.confine`)."""
+        return ScanRoot.for_input(input_path, self.repo_root)
 
 
 SNIFF_BYTES = 65536

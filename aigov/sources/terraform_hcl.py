@@ -67,6 +67,7 @@ from aigov.sources.azurerm import (
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.confine import FileRefused
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
@@ -706,6 +707,8 @@ class _Loader:
         self._instance_count = 0
         self._root_values: dict[str, Any] | None = None
         self.root: _Module | None = None
+        self.scan_root = options.scan_root(source_input.path)  # local modules are read only inside it
+        self.files: list[str] = []  # every file read, real paths
 
     # ----------------------------------------------------------------- bookkeeping
 
@@ -746,6 +749,7 @@ class _Loader:
                 self.warn(f"{file_display}: override files are not merged; its blocks are not read")
                 continue
             self._declare(config, _read_hcl(file, file_display), file_display)
+        self.files.extend(os.path.realpath(f) for f in files)
         self._configs[key] = config
         return config
 
@@ -846,6 +850,7 @@ class _Loader:
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
         if not path.is_file():
             raise SourceError("no such variables file", file=display)
+        self.files.append(os.path.realpath(path))
         if path.name.endswith(".json"):
             try:
                 data = json.loads(path.read_bytes().decode("utf-8-sig"))
@@ -942,6 +947,10 @@ class _Loader:
             )
         directory = caller.config.directory / source
         display = _display(caller.config.display, source)
+        try:
+            self.scan_root.resolve(source, str(caller.config.directory))
+        except FileRefused as exc:
+            raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
         if not directory.is_dir():
             raise SourceError(f"{label}: module directory {display} not found", file=decl.file, where=where)
         config = self.config(directory, display)
@@ -980,7 +989,7 @@ class _Loader:
         self._root_variables()
         entries: list[_Entry] = []
         self._walk(root, entries)
-        return Inventory(self._resources(entries), warnings=tuple(self._warnings))
+        return Inventory(self._resources(entries), warnings=tuple(self._warnings), files=self.files)
 
     def _walk(self, module: _Module, entries: list[_Entry]) -> None:
         for (resource_type, name), decl in module.config.resources.items():

@@ -38,7 +38,6 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
 import yaml
@@ -48,6 +47,7 @@ from aigov.model import UNKNOWN
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
+from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import (
     FunctionError,
     PlainSite,
@@ -113,6 +113,8 @@ class ModuleInstance:
 class Evaluation:
     """Everything one input evaluates to."""
 
+    root: ScanRoot  # templates read files only inside it
+    files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
@@ -151,16 +153,19 @@ class _Evaluating:
 _IN_PROGRESS: Final = _Evaluating()
 
 
-def load_file(path: str, file_label: str) -> ast.File:
+def load_file(evaluation: Evaluation, reference: str, referrer: str, where: str) -> ast.File:
+    """Parse the Bicep file ``reference`` names in ``referrer`` (at ``where``), read inside the scan root."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError("no such file", file=file_label) from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file_label) from None
+        target, data = evaluation.root.read(reference, os.path.dirname(referrer), limit=TEMPLATE_LIMIT)
+    except FileRefused as exc:
+        raise SourceError(str(exc), file=referrer, where=where) from None
+    evaluation.files.append(target)
+    label = os.path.normpath(os.path.join(os.path.dirname(referrer), reference))
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
-    return parse(text, file_label)
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=label) from None
+    return parse(text, label)  # errors and origins name the file as the template wrote it
 
 
 class FileEvaluator:
@@ -373,7 +378,9 @@ class FileEvaluator:
             inputs={},
             prefix=self.prefix,
             deployment=self.deployment,
-            evaluation=Evaluation(budget=self.evaluation.budget),
+            evaluation=Evaluation(
+                root=self.evaluation.root, files=self.evaluation.files, budget=self.evaluation.budget
+            ),
             stack=self.stack,
         )
         if name in evaluator.vars:
@@ -389,9 +396,7 @@ class FileEvaluator:
             raise self.error(node, f"'{path}' refers back to a file that refers to it (a cycle)")
         if len(self.stack) > MAX_MODULE_DEPTH:
             raise self.error(node, f"modules nested more than {MAX_MODULE_DEPTH} deep")
-        if not os.path.isfile(target):
-            raise self.error(node, f"'{path}' not found (looked for {target})")
-        return load_file(target, target)
+        return load_file(self.evaluation, path, self.file, f"line {node.line}, column {node.col}")
 
     # ----------------------------------------------------------------- resources
 
@@ -922,13 +927,13 @@ class FileEvaluator:
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
-        target = os.path.normpath(os.path.join(os.path.dirname(self.file), args[0]))
         try:
-            if os.path.getsize(target) > MAX_LOADED_FILE:
-                raise self.error(node, f"'{args[0]}' is larger than {MAX_LOADED_FILE // 1024} KiB")
-            data = Path(target).read_bytes()
-        except OSError:
-            raise self.error(node, f"'{args[0]}' not found (looked for {target})") from None
+            target, data = self.evaluation.root.read(
+                args[0], os.path.dirname(self.file), limit=MAX_LOADED_FILE
+            )
+        except FileRefused as exc:
+            raise self.error(node, f"{kind}(): {exc}") from None
+        self.evaluation.files.append(target)
         if kind == "loadFileAsBase64":
             return base64.b64encode(data).decode()
         text = data.decode("utf-8-sig", errors="replace")
