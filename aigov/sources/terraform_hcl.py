@@ -68,6 +68,7 @@ from aigov.sources.azurerm import (
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.confine import FileRefused
+from aigov.sources.entries import entry_kind
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
@@ -113,7 +114,8 @@ class TerraformHclSource(Source):
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
         if source_input.is_dir:
-            return any(p.is_file() for p in Path(source_input.path).glob("*.tf"))
+            # Any entry but a directory: an unreadable .tf must fail the load, not the detection.
+            return any(not p.is_dir() for p in Path(source_input.path).glob("*.tf"))
         return source_input.path.endswith(".tf") and source_input.path != "-"
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
@@ -742,9 +744,9 @@ class _Loader:
             for extra in sorted(directory.glob("*.tf.json")):
                 self.warn(f"{_display(display, extra.name)}: .tf.json files are not read")
         for file in files:
-            if not file.is_file():
-                continue
             file_display = _display(display, file.name) if not only else self.input.name
+            if entry_kind(file, file_display) == "directory":
+                continue
             if file.name == "override.tf" or file.name.endswith("_override.tf"):
                 self.warn(f"{file_display}: override files are not merged; its blocks are not read")
                 continue
@@ -827,7 +829,7 @@ class _Loader:
                 values[key[len("TF_VAR_") :]] = (text, True, f"environment {key}")
         files: list[tuple[Path, str]] = []
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            if (self.root_dir / name).is_file():
+            if os.path.lexists(self.root_dir / name):
                 files.append((self.root_dir / name, _display(self.root_display, name)))
         autos = sorted(
             p.name for p in self.root_dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
@@ -848,8 +850,10 @@ class _Loader:
         return values
 
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise SourceError("no such variables file", file=display)
+        if entry_kind(path, display) == "directory":
+            raise SourceError("is a directory, not a variables file", file=display)
         self.files.append(os.path.realpath(path))
         if path.name.endswith(".json"):
             try:
