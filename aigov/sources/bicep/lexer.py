@@ -1,7 +1,8 @@
 """Bicep tokens, in one linear pass over the text.
 
-Comments (``//`` to the end of the line, ``/* ... */``) are dropped wherever
-they occur; a newline is a token, because Bicep separates declarations,
+Comments (``//`` to the end of the line, ``/* ... */``) and linter
+directives (``#disable-next-line rule1 rule2``, ``#disable-diagnostics``,
+``#restore-diagnostics``) are dropped wherever they occur; a newline is a token, because Bicep separates declarations,
 object properties and array items with newlines. A string token holds its
 segments: literal text and, for each ``${...}``, the tokens of the
 interpolated expression (lexed by the same code, so strings nested inside an
@@ -74,6 +75,9 @@ for _op in _OPERATORS:
     _BY_FIRST.setdefault(_op[0], ())
     _BY_FIRST[_op[0]] = (*_BY_FIRST[_op[0]], _op)
 
+DIRECTIVES: Final = ("disable-next-line", "disable-diagnostics", "restore-diagnostics")
+"""Linter directives: trivia to aigov, as they are to the compiler's code generation."""
+
 _ESCAPES: Final = {"\\": "\\", "'": "'", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
 
 
@@ -130,6 +134,8 @@ class Lexer:
             if ch == "/" and text.startswith("/*", self.pos):
                 self._block_comment()
                 continue
+            if ch == "#" and self._directive():
+                continue
             if ch == "'":
                 out.append(self._string(depth))
                 continue
@@ -171,6 +177,21 @@ class Lexer:
         self.pos += 1
         self.line += 1
         self.line_start = self.pos
+
+    def _directive(self) -> bool:
+        """Skip a linter directive and its rule names, up to the end of the line or a comment."""
+        text = self.text
+        pos = self.pos + 1
+        end = pos
+        while end < len(text) and (_ident_part(text[end]) or text[end] == "-"):
+            end += 1
+        if text[pos:end] not in DIRECTIVES:
+            return False
+        # Rule names are words and dashes; a comment may follow them on the line.
+        while end < len(text) and text[end] != "\n" and not text.startswith(("//", "/*"), end):
+            end += 1
+        self.pos = end
+        return True
 
     def _block_comment(self) -> None:
         line, col = self.line, self.pos - self.line_start + 1
