@@ -18,7 +18,7 @@ from aigov.sources.bicep import ast
 from aigov.sources.bicep.evaluate import Instance
 from aigov.sources.bicep.lexer import tokenize
 from aigov.sources.bicep.parser import parse
-from aigov.sources.bicep.source import evaluate_input
+from aigov.sources.bicep.source import BicepSource, evaluate_input
 
 SYNTAX = Path(__file__).resolve().parents[2] / "fixtures" / "bicep" / "syntax"
 
@@ -180,3 +180,25 @@ def test_module_from_an_arm_template_is_a_warning_not_an_error(tmp_path: Path) -
         f"{template}: line 1, column 1: module 'child' comes from an ARM template (child.json); "
         "not evaluated, its resources are not scanned"
     ]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_slash_name_reads_back_in_full_as_the_compiler_gives_it() -> None:
+    found = instances("child_names.bicep")
+    assert found["subnet"].full_name == "vnet-ai/snet-ai"
+    assert found["subnet"].name == "snet-ai"
+    assert found["search"].body["tags"] == {"subnet": "vnet-ai/snet-ai", "chat": "oai-names/chat"}
+
+
+def test_slash_name_keeps_its_leaf_when_only_the_parent_is_unknown() -> None:
+    embed = instances("child_names.bicep")["embed"]
+    assert embed.full_name is UNKNOWN
+    assert embed.name == "embed-1"
+
+
+def test_slash_named_child_links_to_its_parent_in_the_inventory() -> None:
+    inventory = BicepSource().load(SourceInput.open(str(SYNTAX / "child_names.bicep")), SourceOptions())
+    chat = next(r for r in inventory.resources if r.key == "chat")
+    assert (chat.name, chat.parent_key) == ("chat", "account")

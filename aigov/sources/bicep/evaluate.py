@@ -498,6 +498,9 @@ class FileEvaluator:
         elif isinstance(name, str) and "/" in name:
             full_name = name
             leaf = name.rsplit("/", 1)[1]
+        elif name is UNKNOWN:
+            # 'name: '${account.name}/chat'' with the account's name unknown: the leaf is still 'chat'.
+            full_name, leaf = UNKNOWN, self._known_leaf(body_node, local)
         else:
             full_name = leaf = name
         arm_body = {k: v for k, v in body.items() if k.lower() not in _NOT_IN_BODY}
@@ -518,6 +521,22 @@ class FileEvaluator:
             resource_group=self.deployment.resource_group,
             subscription_id=self.deployment.subscription_id,
         )
+
+    def _known_leaf(self, body_node: ast.Object, local: dict[str, Any]) -> Any:
+        """The leaf of a ``parent/child`` name written as a string when only the parent part is unknown."""
+        written = next(
+            (e.value for e in body_node.entries if isinstance(e, ast.Property) and e.key == "name"), None
+        )
+        if not isinstance(written, ast.Interpolated):
+            return UNKNOWN
+        parts = written.parts
+        last_slash = max((i for i, p in enumerate(parts) if isinstance(p, str) and "/" in p), default=-1)
+        if last_slash < 0:
+            return UNKNOWN
+        head = str(parts[last_slash]).rsplit("/", 1)[1]
+        tail = ast.Interpolated(written.line, written.col, (head, *parts[last_slash + 1 :]))
+        leaf = self.eval(tail, local)
+        return leaf if isinstance(leaf, str) and leaf else UNKNOWN
 
     def _parent_of(self, body_node: ast.Object, local: dict[str, Any]) -> Instance | None:
         for entry in body_node.entries:
@@ -986,7 +1005,8 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
 def _resource_member(instance: Instance, name: str) -> Any:
     lowered = name.lower()
     if lowered == "name":
-        return instance.name
+        # The name as declared: 'vnet/subnet' for a child named with a slash, as the compiler gives it.
+        return instance.name if instance.parent is not None else instance.full_name
     if lowered == "type":
         return instance.type
     if lowered == "apiversion":
