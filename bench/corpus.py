@@ -8,7 +8,8 @@ user points the runner at a directory they gathered. Every input found there
 is run through ``aigov scan`` in its own process (with a timeout), in an empty
 working directory so no ``aigov.yaml`` is picked up:
 
-* Bicep: every ``.bicep`` and ``.bicepparam`` file;
+* Bicep: every ``.bicep`` and ``.bicepparam`` file (but the compiler's
+  annotated ``*.syntax.bicep`` and ``*.tokens.bicep`` test outputs);
 * ARM: every ``.json`` file whose ``$schema`` is a deployment template;
 * Terraform: every directory that holds ``.tf`` files (``.terraform/`` skipped).
 
@@ -39,9 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("bicep", "arm", "terraform")
+NOT_BICEP = (".syntax.bicep", ".tokens.bicep")
+"""The Bicep compiler's annotated test outputs: annotations inside strings make them invalid Bicep."""
 OUTCOMES = ("result", "clean error", "noisy", "hang")
 _LOCATION = re.compile(r"^(line \d+(, column \d+)?|\$\S*|column \d+)$")
-_QUOTED = re.compile(r"'[^']{2,}'")
+_QUOTED = re.compile(r"'[^']*'")
 _NUMBER = re.compile(r"\d+")
 
 
@@ -84,7 +87,8 @@ def discover(root: Path, only: Sequence[str] = KINDS) -> list[Input]:
             found.append(Input("terraform", here))
         for name in sorted(files):
             lower = name.lower()
-            if "bicep" in only and lower.endswith((".bicep", ".bicepparam")):
+            bicep = lower.endswith((".bicep", ".bicepparam")) and not lower.endswith(NOT_BICEP)
+            if "bicep" in only and bicep:
                 found.append(Input("bicep", here / name))
             elif "arm" in only and lower.endswith(".json") and _is_arm_template(here / name):
                 found.append(Input("arm", here / name))
@@ -135,7 +139,9 @@ def message_kind(error: str) -> str:
         "/" in parts[0] or "\\" in parts[0] or _LOCATION.match(parts[0]) or parts[0].endswith(".json")
     ):
         parts.pop(0)
-    return _NUMBER.sub("N", _QUOTED.sub("'…'", ": ".join(parts)))
+    # Quoted names vary from file to file; quoted single characters ('#', '}') are the message.
+    text = _QUOTED.sub(lambda m: m.group() if len(m.group()) <= 3 else "'…'", ": ".join(parts))
+    return _NUMBER.sub("N", text)
 
 
 def resource_types(path: Path, timeout: float, cwd: str) -> list[str] | None:
