@@ -22,8 +22,10 @@ over an unknown collection yields one instance, addressed ``[?]``, whose
 loop variable is unknown.
 
 Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
-read offline: each is recorded in :attr:`Evaluation.unresolved` and its
-outputs are unknown; the scan goes on.
+read offline, and modules that are ARM JSON templates are not read here:
+each is recorded in :attr:`Evaluation.unresolved` and its outputs are
+unknown; the scan goes on. Names imported from a registry or a JSON file,
+and extension aliases, are unknown too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -221,8 +223,8 @@ class FileEvaluator:
         elif isinstance(statement, ast.ModuleDecl):
             self.modules[statement.name] = statement
         elif isinstance(statement, ast.Import):
-            for name in statement.names:
-                self.imports[name] = (statement, name)
+            for name, original in zip(statement.names, statement.originals or statement.names, strict=True):
+                self.imports[name] = (statement, original)
         elif isinstance(statement, ast.Using):
             self.using = statement
 
@@ -368,9 +370,9 @@ class FileEvaluator:
         raise self.error(node, f"'{name}' is not declared")
 
     def imported(self, node: ast.Node, name: str) -> Any:
-        statement, _ = self.imports[name]
-        if statement.path.startswith(_REGISTRY_PREFIXES):
-            return UNKNOWN
+        statement, name = self.imports[name]
+        if statement.extension or statement.path.startswith(_REGISTRY_PREFIXES) or _is_json(statement.path):
+            return UNKNOWN  # an extension, or an import aigov does not read: known at deployment
         other = self._load_relative(node, statement.path)
         evaluator = FileEvaluator(
             other,
@@ -501,6 +503,9 @@ class FileEvaluator:
         elif isinstance(name, str) and "/" in name:
             full_name = name
             leaf = name.rsplit("/", 1)[1]
+        elif name is UNKNOWN:
+            # 'name: '${account.name}/chat'' with the account's name unknown: the leaf is still 'chat'.
+            full_name, leaf = UNKNOWN, self._known_leaf(body_node, local)
         else:
             full_name = leaf = name
         arm_body = {k: v for k, v in body.items() if k.lower() not in _NOT_IN_BODY}
@@ -521,6 +526,22 @@ class FileEvaluator:
             resource_group=self.deployment.resource_group,
             subscription_id=self.deployment.subscription_id,
         )
+
+    def _known_leaf(self, body_node: ast.Object, local: dict[str, Any]) -> Any:
+        """The leaf of a ``parent/child`` name written as a string when only the parent part is unknown."""
+        written = next(
+            (e.value for e in body_node.entries if isinstance(e, ast.Property) and e.key == "name"), None
+        )
+        if not isinstance(written, ast.Interpolated):
+            return UNKNOWN
+        parts = written.parts
+        last_slash = max((i for i, p in enumerate(parts) if isinstance(p, str) and "/" in p), default=-1)
+        if last_slash < 0:
+            return UNKNOWN
+        head = str(parts[last_slash]).rsplit("/", 1)[1]
+        tail = ast.Interpolated(written.line, written.col, (head, *parts[last_slash + 1 :]))
+        leaf = self.eval(tail, local)
+        return leaf if isinstance(leaf, str) and leaf else UNKNOWN
 
     def _parent_of(self, body_node: ast.Object, local: dict[str, Any]) -> Instance | None:
         for entry in body_node.entries:
@@ -568,10 +589,12 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES):
+        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
+            kind = "an ARM template" if _is_json(decl.path) else "a registry"
+            where = f"{kind} ({decl.path})"
             self.evaluation.unresolved.append(
-                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from a "
-                f"registry ({decl.path}); not evaluated, its resources are not scanned"
+                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
+                f"{where}; not evaluated, its resources are not scanned"
             )
             return ModuleInstance(name, None)
         tree = self._load_relative(decl, decl.path)
@@ -773,11 +796,13 @@ class FileEvaluator:
         if isinstance(index, str):
             return self.member(node, target, index, safe)
         if isinstance(target, list) and _is_int(index):
-            if 0 <= index < len(target):
-                return target[index]
+            position = len(target) - index if node.from_end else index  # arr[^1] is the last item
+            if 0 <= position < len(target):
+                return target[position]
             if safe:
                 return None
-            raise self.error(node, f"index {index} is outside the array (length {len(target)})")
+            shown = f"^{index}" if node.from_end else index
+            raise self.error(node, f"index {shown} is outside the array (length {len(target)})")
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -985,7 +1010,8 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
 def _resource_member(instance: Instance, name: str) -> Any:
     lowered = name.lower()
     if lowered == "name":
-        return instance.name
+        # The name as declared: 'vnet/subnet' for a child named with a slash, as the compiler gives it.
+        return instance.name if instance.parent is not None else instance.full_name
     if lowered == "type":
         return instance.type
     if lowered == "apiversion":
@@ -997,6 +1023,11 @@ def _resource_member(instance: Instance, name: str) -> Any:
     found, value = lookup(instance.body, name)
     # A property the template does not set is the deployed resource's: known only then.
     return value if found else UNKNOWN
+
+
+def _is_json(path: str) -> bool:
+    """Whether a module or import path names an ARM JSON template rather than a Bicep file."""
+    return path.lower().endswith(".json")
 
 
 def _safe_chain(node: ast.Expr) -> bool:
