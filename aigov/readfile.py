@@ -62,9 +62,14 @@ def _strerror(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def check_regular_file(path: str | Path, error: ErrorFactory = AigovError) -> os.stat_result:
-    """``stat`` of ``path`` (symlinks followed) when it is a regular file, else ``error`` in one line."""
-    shown = str(path)
+def check_regular_file(
+    path: str | Path, error: ErrorFactory = AigovError, *, name: str | None = None
+) -> os.stat_result:
+    """``stat`` of ``path`` (symlinks followed) when it is a regular file, else ``error`` in one line.
+
+    Errors name the file ``name`` when given (the path as the user sees it), else ``path``.
+    """
+    shown = name or str(path)
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -74,15 +79,9 @@ def check_regular_file(path: str | Path, error: ErrorFactory = AigovError) -> os
     return info
 
 
-def read_regular_file(path: str | Path, limit: int, error: ErrorFactory = AigovError) -> bytes:
-    """The bytes of the regular file ``path``, at most ``limit`` of them.
-
-    Anything else (missing, unreadable, a directory, FIFO, device or socket,
-    or larger than ``limit``) raises ``error(message, file=path)``: one line,
-    and never a wait on a FIFO or an endless read of a device.
-    """
-    shown = str(path)
-    check_regular_file(path, error)
+def _open_regular(path: str | Path, error: ErrorFactory, shown: str) -> tuple[int, os.stat_result]:
+    """A descriptor open on ``path`` that is known to be a regular file, and its ``fstat``."""
+    check_regular_file(path, error, name=shown)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -90,12 +89,45 @@ def read_regular_file(path: str | Path, limit: int, error: ErrorFactory = AigovE
         raise error(f"cannot read: {_strerror(exc)}", file=shown) from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):  # replaced between the stat and the open
-            raise error(_refusal(info.st_mode), file=shown)
+    except OSError as exc:
+        os.close(fd)
+        raise error(f"cannot read: {_strerror(exc)}", file=shown) from None
+    if not stat.S_ISREG(info.st_mode):  # replaced between the stat and the open
+        os.close(fd)
+        raise error(_refusal(info.st_mode), file=shown)
+    return fd, info
+
+
+def read_regular_file(
+    path: str | Path, limit: int, error: ErrorFactory = AigovError, *, name: str | None = None
+) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Anything else (missing, unreadable, a directory, FIFO, device or socket,
+    or larger than ``limit``) raises ``error(message, file=path)``: one line,
+    and never a wait on a FIFO or an endless read of a device.
+    """
+    shown = name or str(path)
+    fd, info = _open_regular(path, error, shown)
+    try:
         if info.st_size > limit:
             raise error(f"file is larger than {_size_text(limit)}; not read", file=shown)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return read_bounded(handle, limit, shown, error)
+    except OSError as exc:
+        raise error(f"cannot read: {_strerror(exc)}", file=shown) from None
+    finally:
+        os.close(fd)
+
+
+def read_head(
+    path: str | Path, size: int, error: ErrorFactory = AigovError, *, name: str | None = None
+) -> bytes:
+    """The first ``size`` bytes of the regular file ``path`` (for detecting what kind of input it is)."""
+    shown = name or str(path)
+    fd, _ = _open_regular(path, error, shown)
+    try:
+        return os.read(fd, size)
     except OSError as exc:
         raise error(f"cannot read: {_strerror(exc)}", file=shown) from None
     finally:
@@ -118,11 +150,16 @@ def read_bounded(stream: BinaryIO, limit: int, shown: str, error: ErrorFactory =
 
 
 def read_regular_text(
-    path: str | Path, limit: int, error: ErrorFactory = AigovError, *, encoding: str = "utf-8-sig"
+    path: str | Path,
+    limit: int,
+    error: ErrorFactory = AigovError,
+    *,
+    name: str | None = None,
+    encoding: str = "utf-8-sig",
 ) -> str:
     """:func:`read_regular_file` decoded (UTF-8, a leading byte-order mark dropped by default)."""
-    data = read_regular_file(path, limit, error)
+    data = read_regular_file(path, limit, error, name=name)
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise error(f"not UTF-8 text (byte {exc.start + 1})", file=str(path)) from None
+        raise error(f"not UTF-8 text (byte {exc.start + 1})", file=name or str(path)) from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aigov.errors import AigovError, ConfigError
-from aigov.readfile import check_regular_file, read_bounded, read_regular_file, read_regular_text
+from aigov.readfile import check_regular_file, read_bounded, read_head, read_regular_file, read_regular_text
 
 
 def test_reads_a_regular_file_and_a_symlink_to_one(tmp_path: Path) -> None:
@@ -92,3 +92,13 @@ def test_check_regular_file_returns_the_stat(tmp_path: Path) -> None:
     assert check_regular_file(file).st_size == 5
     with pytest.raises(AigovError, match="is a directory"):
         check_regular_file(tmp_path)
+
+
+def test_read_head_reads_the_start_of_a_regular_file_only(tmp_path: Path) -> None:
+    file = tmp_path / "plan.json"
+    file.write_bytes(b"0123456789")
+    assert read_head(file, 4) == b"0123"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(AigovError, match="is a FIFO"):
+        read_head(fifo, 4)

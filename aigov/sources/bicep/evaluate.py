@@ -34,19 +34,20 @@ not a hang.
 from __future__ import annotations
 
 import base64
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN
+from aigov.policy import yamlio
+from aigov.readfile import read_regular_text
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
+from aigov.sources.bicep.lexer import MAX_BYTES
 from aigov.sources.bicep.parser import parse
 from aigov.sources.template_functions import (
     FunctionError,
@@ -152,14 +153,9 @@ _IN_PROGRESS: Final = _Evaluating()
 
 
 def load_file(path: str, file_label: str) -> ast.File:
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError("no such file", file=file_label) from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file_label) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
+    if not os.path.exists(path):
+        raise SourceError("no such file", file=file_label)
+    text = read_regular_text(path, MAX_BYTES, SourceError, name=file_label)
     return parse(text, file_label)
 
 
@@ -934,16 +930,16 @@ class FileEvaluator:
         text = data.decode("utf-8-sig", errors="replace")
         if kind == "loadTextContent":
             return text
+
+        language = "YAML" if kind == "loadYamlContent" else "JSON"
+
+        def invalid(message: str, **_: object) -> SourceError:
+            return self.error(node, f"'{args[0]}' is not valid {language}: {message}")
+
         if kind == "loadYamlContent":
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise self.error(node, f"'{args[0]}' is not valid YAML") from None
+            value, _ = yamlio.loads(text, target, invalid)
         else:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
+            value = decode(text, target, invalid)
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
             return UNKNOWN  # a JSONPath filter: not evaluated
         return value
