@@ -18,8 +18,8 @@ from aigov.model import Context, Finding, Resource, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, discover, load_rules
-from aigov.sources import detect
-from aigov.sources.base import SourceInput, SourceOptions, display_name
+from aigov.sources import load_input
+from aigov.sources.base import SourceOptions, display_name
 from aigov.sources.tf_locate import enrich_plan_origins
 from aigov.suppress import apply_suppressions
 from aigov.waivers import check_rules
@@ -118,8 +118,7 @@ def run_scan(
     source_warnings: list[str] = []
     read_files = given_files(config, options)
     for path in inputs:
-        source_input = SourceInput.open(path)
-        inventory = detect(source_input)().load(source_input, source_options)
+        _, inventory = load_input(path, source_options)
         read_files.extend([path, *inventory.files] if path != STDIN else inventory.files)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))

@@ -32,20 +32,21 @@ FORMATS: Final = ("table", "json", "focus-csv")
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
-    "--usage", "usage_path", type=click.Path(dir_okay=False), help="Usage assumptions (usage.yaml)."
+    "--usage", "usage_path", type=click.Path(), metavar="FILE", help="Usage assumptions (usage.yaml)."
 )
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False), help="aigov.yaml (default: ./aigov.yaml)."
+    "--config", "config_path", type=click.Path(), metavar="FILE", help="aigov.yaml (default: ./aigov.yaml)."
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", metavar="FILE", help="Write the estimate here instead of stdout.")
 @click.option(
     "--compare-to",
     "compare_to",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="A saved `aigov estimate --format json`: show the change per resource and in total.",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
 @click.option("--subscription", help="Subscription id to assume for every resource of the input.")
 @guarded
 def estimate(

@@ -55,7 +55,8 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="aigov.yaml (default: ./aigov.yaml if present).",
 )
 @click.option(
@@ -103,7 +104,8 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--history",
     "history_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="`scan azure`: SQLite history file; the report shows new, persisting and fixed findings.",
 )
 @click.option(
@@ -123,23 +125,26 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     type=click.Path(exists=True, file_okay=False),
     help="Extra rule directory (repeatable).",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
 @click.option(
     "--usage",
     "usage_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="Usage assumptions (usage.yaml): price pay-per-token deployments in findings.",
 )
 @click.option(
     "--baseline",
     "baseline_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="An earlier JSON report: its findings are reported as existing and only new ones fail the gate.",
 )
 @click.option(
     "--compare-to",
     "compare_to_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="The base branch's JSON report: report the monthly cost-at-risk change against it.",
 )
 @click.option(
@@ -169,7 +174,7 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--parameters",
     "parameters_file",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     metavar="FILE",
     help="ARM template: a parameters file (azuredeploy.parameters.json).",
 )

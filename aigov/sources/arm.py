@@ -65,7 +65,9 @@ from typing import Any, Final
 from aigov.armtypes import ARM_TYPES
 from aigov.display import excerpt
 from aigov.errors import SourceError
+from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -160,6 +162,10 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 comments.append((pos, end))
                 pos = end
             elif char in "{[":
+                if len(stack) >= MAX_DEPTH:  # checked here, before the paths below grow quadratically
+                    line = text.count("\n", 0, pos) + 1
+                    column = pos - text.rfind("\n", 0, pos)
+                    raise SourceError(nesting_message(), file=file, where=f"line {line}, column {column}")
                 path: Path_ = ()
                 if stack and stack[-1].current is not None:
                     path = (*stack[-1].path, stack[-1].current)
@@ -183,15 +189,19 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 pos += 1
         if comments:
             text = _blank(text, comments)
-        value = json.loads(text)
+        value = strict_loads(text)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
-        raise SourceError("invalid JSON: nested too deeply", file=file) from None
+        raise SourceError(nesting_message(), file=file) from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     newlines = tuple(m.start() for m in re.finditer("\n", text))
     return LocatedJson(value, starts, newlines)
 
@@ -282,12 +292,7 @@ def read_parameters_file(path: str) -> dict[str, Any]:
     """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN."""
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, SourceError)
     located = load_located_json(text, path)
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):

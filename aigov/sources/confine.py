@@ -21,11 +21,12 @@ written; the caller adds its file and line.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 from typing import Final
 
 from aigov.display import excerpt
+from aigov.errors import AigovError
+from aigov.readfile import read_regular_file
 
 _SYSTEM_TREES: Final = ("/proc", "/sys", "/dev")
 
@@ -33,7 +34,7 @@ TEMPLATE_LIMIT: Final = 4 * 1024 * 1024
 """Largest template or module file read: ARM's own limit for one template."""
 
 
-class FileRefused(Exception):
+class FileRefused(AigovError):
     """A file a template names may not be read; the message says why."""
 
 
@@ -82,28 +83,19 @@ class ScanRoot:
     def read(self, reference: str, relative_to: str, *, limit: int) -> tuple[str, bytes]:
         """The real path and bytes of the file ``reference`` names, at most ``limit`` bytes.
 
-        Raises :class:`FileRefused` for a path outside the root, a missing or
-        non-regular file, or one larger than ``limit``.
+        Raises :class:`FileMissing` when it does not exist and
+        :class:`FileRefused` for a path outside the root, a non-regular file
+        (checked without blocking, :mod:`aigov.readfile`) or one larger than ``limit``.
         """
         target = self.resolve(reference, relative_to)
         shown = excerpt(reference)
-        try:
-            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-        except FileNotFoundError:
-            raise FileMissing(f"'{shown}' not found (looked for {target})") from None
-        except OSError as exc:
-            raise FileRefused(f"'{shown}' cannot be read: {exc.strerror or exc}") from None
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            os.close(fd)
-            raise FileRefused(f"'{shown}' is not a regular file ({_kind(info.st_mode)})")
-        with os.fdopen(fd, "rb") as handle:
-            if info.st_size > limit:
-                raise FileRefused(f"'{shown}' is larger than {limit // 1024} KiB")
-            data = handle.read(limit + 1)
-        if len(data) > limit:
-            raise FileRefused(f"'{shown}' is larger than {limit // 1024} KiB")
-        return target, data
+        if not os.path.lexists(target):
+            raise FileMissing(f"'{shown}' not found (looked for {target})")
+
+        def refused(message: str, **_: object) -> FileRefused:
+            return FileRefused(f"'{shown}' {message}")
+
+        return target, read_regular_file(target, limit, refused)
 
 
 def _work_tree(start: str) -> str | None:
@@ -120,15 +112,3 @@ def _work_tree(start: str) -> str | None:
 
 def _within(path: str, roots: tuple[str, ...]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"

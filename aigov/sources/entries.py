@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from aigov.errors import SourceError
+from aigov.readfile import refusal
 
 EntryKind = Literal["file", "directory"]
 
@@ -33,7 +34,7 @@ def entry_kind(path: Path, display: str) -> EntryKind:
         return "file"
     if stat.S_ISDIR(mode):
         return "directory"
-    raise SourceError(f"not a regular file ({_special_kind(mode)}); not read", file=display)
+    raise SourceError(refusal(mode), file=display)
 
 
 def _stat_problem(path: Path, exc: OSError) -> str:
@@ -42,13 +43,3 @@ def _stat_problem(path: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOENT and path.is_symlink():
         return f"symbolic link to a missing file ({os.readlink(path)}); not read"
     return f"{exc.strerror or exc}; not read"
-
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"

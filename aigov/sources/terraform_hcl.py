@@ -58,7 +58,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import read_regular_text
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -169,15 +171,7 @@ def _display(base: str, relative: Path | str) -> str:
 
 
 def _read_hcl(path: Path, display: str) -> Node:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"file larger than {MAX_FILE_BYTES} bytes; not read", file=display)
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=display) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=display) from None
+    text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
     try:
         return parse(text)
     except ParseError as exc:
@@ -853,13 +847,11 @@ class _Loader:
         if not os.path.lexists(path):
             raise SourceError("no such variables file", file=display)
         if entry_kind(path, display) == "directory":
-            raise SourceError("is a directory, not a variables file", file=display)
+            raise SourceError("is a directory, not a regular file", file=display)
         self.files.append(os.path.realpath(path))
         if path.name.endswith(".json"):
-            try:
-                data = json.loads(path.read_bytes().decode("utf-8-sig"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                raise SourceError(f"not a JSON variables file: {exc}", file=display) from None
+            text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
+            data = decode(text, display, SourceError)
             if not isinstance(data, dict):
                 raise SourceError("a JSON variables file must be an object", file=display)
             return data

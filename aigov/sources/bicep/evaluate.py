@@ -36,16 +36,15 @@ not a hang.
 from __future__ import annotations
 
 import base64
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import yaml
-
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN
+from aigov.policy import yamlio
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
@@ -964,16 +963,16 @@ class FileEvaluator:
         text = data.decode("utf-8-sig", errors="replace")
         if kind == "loadTextContent":
             return text
+
+        language = "YAML" if kind == "loadYamlContent" else "JSON"
+
+        def invalid(message: str, **_: object) -> SourceError:
+            return self.error(node, f"'{args[0]}' is not valid {language}: {message}")
+
         if kind == "loadYamlContent":
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise self.error(node, f"'{args[0]}' is not valid YAML") from None
+            value, _ = yamlio.loads(text, target, invalid)
         else:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
+            value = decode(text, target, invalid)
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
             return UNKNOWN  # a JSONPath filter: not evaluated
         return value

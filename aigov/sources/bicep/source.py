@@ -28,15 +28,15 @@ Resources:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Final
 
 from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.evaluate import (
@@ -129,16 +129,7 @@ def read_json_parameters(path: str) -> dict[str, Any]:
 
     A Key Vault ``reference`` is a secret known only at deployment: unknown.
     """
-    try:
-        data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"invalid JSON: {exc.msg}", file=path, where=f"line {exc.lineno}, column {exc.colno}"
-        ) from None
+    data = decode(read_regular_text(path, DOCUMENT_LIMIT, SourceError), path, SourceError)
     parameters = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(parameters, dict):
         raise SourceError("not an ARM parameters file: no 'parameters' object", file=path)
