@@ -1,4 +1,4 @@
-"""A count no deployment can have (negative, NaN, infinite, beyond a float) is an input error, never a cost."""
+"""A count no deployment can have (negative, NaN, infinite, huge) is an input error, never a cost."""
 
 from __future__ import annotations
 
