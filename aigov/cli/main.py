@@ -301,6 +301,8 @@ def _scan_azure(
             click.echo(text, nl=not text.endswith("\n"))
         else:
             write_output(target, text)
+    if report.history_error is not None:
+        raise report.history_error
     return report.exit_code(threshold, on_unknown)
 
 
