@@ -78,9 +78,11 @@ from aigov.sources.arm_expressions import (
     opaque,
     render,
 )
+from aigov.sources.azd import substitute, typed
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.confine import TEMPLATE_LIMIT, FileMissing, FileRefused, ScanRoot
-from aigov.sources.template_functions import contains_undetermined
+from aigov.sources.template_functions import runtime_warning
+from aigov.sources.template_values import contains_undetermined
 
 DEPLOYMENTS_TYPE: Final = "microsoft.resources/deployments"
 MAX_NESTING: Final = 32
@@ -289,7 +291,10 @@ class ArmTemplateSource(Source):
 
 
 def read_parameters_file(path: str) -> dict[str, Any]:
-    """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN."""
+    """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN.
+
+    azd's ``${VAR}`` placeholders take the environment's values (:mod:`aigov.sources.azd`).
+    """
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
     text = read_regular_text(path, DOCUMENT_LIMIT, SourceError)
@@ -306,7 +311,7 @@ def read_parameters_file(path: str) -> dict[str, Any]:
             raise SourceError(
                 f"parameter '{name}' needs a 'value' (or a Key Vault 'reference')", file=path, where=where
             )
-        values[name.lower()] = entry.get("value", UNKNOWN)
+        values[name.lower()] = substitute(entry["value"]) if "value" in entry else UNKNOWN
     return values
 
 
@@ -409,6 +414,8 @@ class _Reader:
             resource_group_scope=resource_group_scope,
             depth=depth,
         )
+        for name in sorted(evaluator.runtime.values()):
+            self.warn(runtime_warning(file, name))
         for name in sorted(evaluator.unsupported):
             self.warn(f"{file}: function {name}() is not evaluated by aigov; values that use it are unknown")
 
@@ -453,8 +460,8 @@ class _Reader:
         def resolve(key: str) -> Any:
             name = lowered[key]
             spec = declared[name] if isinstance(declared[name], dict) else {}
-            if given is not None and key in given:
-                return given[key]
+            if given is not None and key in given and not (given[key] is None and "defaultValue" in spec):
+                return typed(given[key], spec.get("type"))  # an explicit null deploys the default
             if "defaultValue" in spec:
                 try:
                     return evaluator.value(spec["defaultValue"])

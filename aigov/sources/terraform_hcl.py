@@ -318,6 +318,34 @@ class _ResourceObject(Lazy):
         return self._module.resource_attribute(self._decl, self._instance, name)
 
 
+class _NestedBlock(Lazy):
+    """One nested block of a resource (``identity[0]``): its configured arguments, the rest computed.
+
+    The provider fills in what the configuration does not set
+    (``identity[0].principal_id``), so reading it is unknown, not an error.
+    """
+
+    def __init__(self, values: Mapping[str, Any], address: str, path: str) -> None:
+        self._values = values
+        self._address = address  # the resource instance's
+        self._path = path  # the block's, within the resource: identity[0]
+
+    def attr(self, name: str, node: Node | None) -> Any:
+        if name in self._values:
+            return _computed_blocks(self._values[name], self._address, f"{self._path}.{name}")
+        return UnknownRef(self._address, f"{self._path}.{name}")
+
+    def materialize(self) -> Any:
+        return UNKNOWN  # the provider adds attributes: the whole block is not known
+
+
+def _computed_blocks(value: Any, address: str, path: str) -> Any:
+    """Nested blocks (a list of objects) as :class:`_NestedBlock` values; anything else unchanged."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [_NestedBlock(v, address, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
 class _Outputs(Lazy):
     """A module instance's outputs."""
 
@@ -558,7 +586,8 @@ class _Module:
                 elif any(b.type == name for b in blocks) or any(
                     b.type == "dynamic" and b.labels[:1] == (name,) for b in blocks
                 ):
-                    value = block_values(scope, decl.block.body).get(name, [])
+                    blocks_value = block_values(scope, decl.block.body).get(name, [])
+                    value = _computed_blocks(blocks_value, instance.address, name)
                 else:
                     # Computed by the provider: unknown, but known to come from this instance.
                     value = UnknownRef(instance.address, name)

@@ -317,3 +317,20 @@ def test_terraform_local_module_outside_the_root_is_refused(tmp_path: Path) -> N
         SourceError, match=r"main\.tf: line 1: module\.evil: module source '\.\./\.\./evil' resolves"
     ):
         TerraformHclSource().load(SourceInput.open(str(infra)), SourceOptions())
+
+
+def test_bicep_directory_listing_stays_inside(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    (root / "infra" / "prompts").mkdir()
+    (root / "infra" / "prompts" / "a.txt").write_text("x")
+    template = root / "infra" / "main.bicep"
+    template.write_text(
+        "var files = loadDirectoryFileInfo('../..')\noutput n int = length(files)\n" + ACCOUNT
+    )
+    with pytest.raises(SourceError, match=r"loadDirectoryFileInfo\(\): '\.\./\.\.' resolves to .*outside"):
+        load_bicep(template)
+    template.write_text(
+        "var files = loadDirectoryFileInfo('prompts')\n" + deployment_named("files[0].baseName")
+    )
+    gpt = next(r for r in load_bicep(template) if r.type.endswith("/deployments"))
+    assert gpt.body["sku"]["name"] == "a.txt"

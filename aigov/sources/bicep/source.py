@@ -37,6 +37,7 @@ from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources.azd import substitute
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.evaluate import (
@@ -128,6 +129,8 @@ def read_json_parameters(path: str) -> dict[str, Any]:
     """Values of an ARM JSON parameters file (``{"parameters": {"x": {"value": ...}}}``).
 
     A Key Vault ``reference`` is a secret known only at deployment: unknown.
+    azd's ``${VAR}`` placeholders take the environment's values (see
+    :mod:`aigov.sources.azd`).
     """
     data = decode(read_regular_text(path, DOCUMENT_LIMIT, SourceError), path, SourceError)
     parameters = data.get("parameters") if isinstance(data, dict) else None
@@ -139,7 +142,7 @@ def read_json_parameters(path: str) -> dict[str, Any]:
             raise SourceError(
                 "expected an object with 'value' or 'reference'", file=path, where=f"$.parameters.{name}"
             )
-        out[name] = entry.get("value", UNKNOWN)
+        out[name] = substitute(entry["value"]) if "value" in entry else UNKNOWN
     return out
 
 
@@ -158,7 +161,7 @@ def to_inventory(evaluation: Evaluation) -> Inventory:
         if arm_type is None:
             continue
         resources.append(_resource(instance, arm_type, _parent(instance, by_name)))
-    return Inventory(resources, warnings=tuple(evaluation.unresolved), files=evaluation.files)
+    return Inventory(resources, warnings=evaluation.warnings, files=evaluation.files)
 
 
 def _parent(instance: Instance, by_name: Mapping[tuple[str, str], Instance]) -> Instance | None:
