@@ -18,6 +18,7 @@ from aigov.model import Context, Finding, Resource, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, load_rules
+from aigov.policy.unread import UNREAD_RULE_ID
 from aigov.sources import detect
 from aigov.sources.base import SourceInput, SourceOptions, display_name
 from aigov.sources.tf_locate import enrich_plan_origins
@@ -40,6 +41,7 @@ class ScanOptions:
     variables: Mapping[str, str] = field(default_factory=dict)  # Terraform --var NAME=VALUE
     environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* from the environment
     parameters_file: str | None = None  # --parameters: ARM parameters file for an ARM template input
+    bicep_cache: str | None = None  # Bicep's module cache root (the CLI gives ~/.bicep)
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
@@ -83,7 +85,8 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    check_rules(config.waivers, [*(r.id for r in rules), *config.rule_overrides], _config_file(config))
+    known_ids = [*(r.id for r in rules), UNREAD_RULE_ID, *config.rule_overrides]
+    check_rules(config.waivers, known_ids, _config_file(config))
     context = build_context(config, now)
     source_options = SourceOptions(
         subscription=options.subscription,
@@ -91,6 +94,7 @@ def run_scan(
         variables=options.variables,
         environment=options.environment,
         parameters_file=options.parameters_file,
+        bicep_cache=options.bicep_cache,
     )
 
     resources: list[Resource] = []

@@ -121,6 +121,7 @@ def run_estimate(
     usage: UsageProvider | None = None,
     terms: PricingTerms | None = None,
     subscription: str | None = None,
+    bicep_cache: str | None = None,
 ) -> Estimate:
     """Estimate every input (any format the source registry reads). Raises AigovError on bad input."""
     costs = CostModel(catalog, default_region=default_region, usage=usage, terms=terms)
@@ -132,7 +133,7 @@ def run_estimate(
             usage=usage,
             terms=PricingTerms(reservations=terms.reservations),
         )
-    options = SourceOptions(subscription=subscription)
+    options = SourceOptions(subscription=subscription, bicep_cache=bicep_cache)
     rows: list[EstimateRow] = []
     names = []
     for path in inputs:

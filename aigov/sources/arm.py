@@ -61,9 +61,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from aigov.armtypes import ARM_TYPES
+from aigov.armtypes import ARM_TYPES, TEMPLATE_DEPLOYMENT
 from aigov.errors import SourceError
-from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -271,7 +271,48 @@ class ArmTemplateSource(Source):
             )
         except RecursionError:
             raise SourceError("the template is nested too deeply to evaluate", file=file) from None
-        return Inventory(reader.resources(), warnings=reader.warnings)
+        return Inventory(reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()))
+
+
+def load_module_template(
+    path: Path, file: str, given: Mapping[str, Any] | None, context: DeploymentContext, options: SourceOptions
+) -> Inventory:
+    """Evaluate a compiled template used as a module (a Bicep registry module's cached ``main.json``).
+
+    ``given`` holds the module's parameter values by name (``None``: all
+    unknown); ``context`` is where the module deploys. ``file`` names the
+    template in origins and errors.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc), file=file) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file) from None
+    located = load_located_json(text, file)
+    document = located.value
+    if not isinstance(document, dict):
+        raise SourceError("not an ARM template: the JSON is not an object", file=file)
+    values = None if given is None else {name.lower(): value for name, value in given.items()}
+    if values is None:
+        declared = document.get("parameters")
+        values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
+    reader = _Reader(options)
+    schema = str(document.get("$schema", "")).lower()
+    try:
+        reader.template(
+            _Location(file, located, (), path.parent),
+            document,
+            values,
+            file,
+            context,
+            resource_group_scope="/deploymenttemplate.json" in schema,
+            depth=0,
+            identity="",
+        )
+    except RecursionError:
+        raise SourceError("the template is nested too deeply to evaluate", file=file) from None
+    return Inventory(reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()))
 
 
 def read_parameters_file(path: str) -> dict[str, Any]:
@@ -348,10 +389,17 @@ class _Reader:
     found: list[_Found] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     linked: set[Path] = field(default_factory=set)
+    unread: dict[str, UnreadInput] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings and len(self.warnings) < 200:
             self.warnings.append(message)
+
+    def not_read(self, reference: str, reason: str, address: str, file: str, line: int | None) -> None:
+        """Record a linked template the deployment would use and aigov cannot read."""
+        self.unread.setdefault(
+            address, UnreadInput(reference, reason, address, ArmTemplateSource.name, file, line)
+        )
 
     # ------------------------------------------------------------------ one template
 
@@ -765,7 +813,7 @@ class _Reader:
                 )
             return
         if isinstance(link, dict):
-            target = self._linked_file(scope, link, where, path, label)
+            target = self._linked_file(scope, link, where, path, label, f"{TEMPLATE_DEPLOYMENT}{identity}")
             if target is None:
                 return
             text = target.read_bytes().decode("utf-8-sig", errors="replace")
@@ -795,7 +843,13 @@ class _Reader:
         )
 
     def _linked_file(
-        self, scope: Evaluator, link: Mapping[str, Any], where: _Location, path: Path_, label: str
+        self,
+        scope: Evaluator,
+        link: Mapping[str, Any],
+        where: _Location,
+        path: Path_,
+        label: str,
+        address: str,
     ) -> Path | None:
         file = where.file
         line = where.line(path)
@@ -810,17 +864,17 @@ class _Reader:
                 )
             if target.is_file():
                 return target
-            self.warn(
-                f"{file}:{line}: nested deployment {label} links {candidate}, which does not exist; "
-                "its resources are not scanned"
-            )
+            self.not_read(candidate, f"nested deployment {label}: no such file", address, file, line)
             return None
         shown = render(candidate) if isinstance(candidate, str) else "a template spec or an unknown location"
         if candidate is None and link.get("id") is not None:
             shown = "a template spec"
-        self.warn(
-            f"{file}:{line}: nested deployment {label} links {shown}, which aigov cannot read offline; "
-            "its resources are not scanned"
+        self.not_read(
+            shown,
+            f"nested deployment {label}: aigov reads no template offline from there",
+            address,
+            file,
+            line,
         )
         return None
 

@@ -21,9 +21,10 @@ that is unknown keeps the resource (it may be deployed: fail closed); a loop
 over an unknown collection yields one instance, addressed ``[?]``, whose
 loop variable is unknown.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
-read offline: each is recorded in :attr:`Evaluation.unresolved` and its
-outputs are unknown; the scan goes on.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
+recorded in :attr:`Evaluation.registry_calls`, to be read from the local
+module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
+unknown here.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -48,6 +49,7 @@ from aigov.model import UNKNOWN
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
+from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.template_functions import (
     FunctionError,
     PlainSite,
@@ -115,6 +117,7 @@ class Evaluation:
 
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    registry_calls: list[RegistryCall] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
 
 
@@ -564,9 +567,21 @@ class FileEvaluator:
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
         if decl.path.startswith(_REGISTRY_PREFIXES):
-            self.evaluation.unresolved.append(
-                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from a "
-                f"registry ({decl.path}); not evaluated, its resources are not scanned"
+            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+            target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
+            self.evaluation.registry_calls.append(
+                RegistryCall(
+                    decl.path,
+                    decl.name,
+                    prefix,
+                    self.file,
+                    decl.line,
+                    decl.col,
+                    body.get("params", {}) if isinstance(body, dict) else UNKNOWN,
+                    target.subscription_id,
+                    target.resource_group,
+                    target.location,
+                )
             )
             return ModuleInstance(name, None)
         tree = self._load_relative(decl, decl.path)

@@ -49,6 +49,7 @@ from aigov.sources.bicep.evaluate import (
     load_file,
 )
 from aigov.sources.bicep.parser import parse
+from aigov.sources.bicep.registry import with_registry_modules
 
 _EXTENSIONS: Final = (".bicep", ".bicepparam")
 
@@ -65,7 +66,7 @@ class BicepSource(Source):
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return to_inventory(evaluation)
+        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
