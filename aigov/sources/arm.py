@@ -274,6 +274,10 @@ class ArmTemplateSource(Source):
         return Inventory(reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()))
 
 
+MAX_MODULE_TEMPLATE_BYTES: Final = 32 * 1024 * 1024
+"""Largest cached module template read (the largest published registry modules are a few MB)."""
+
+
 def load_module_template(
     path: Path, file: str, given: Mapping[str, Any] | None, context: DeploymentContext, options: SourceOptions
 ) -> Inventory:
@@ -284,6 +288,8 @@ def load_module_template(
     template in origins and errors.
     """
     try:
+        if path.stat().st_size > MAX_MODULE_TEMPLATE_BYTES:
+            raise SourceError(f"larger than {MAX_MODULE_TEMPLATE_BYTES} bytes; not read", file=file)
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise SourceError(exc.strerror or str(exc), file=file) from None

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from aigov.cli.main import main
 from aigov.errors import SourceError
 from aigov.model import Inventory, Resource
+from aigov.sources.arm import MAX_MODULE_TEMPLATE_BYTES
 from aigov.sources.base import SourceInput, SourceOptions
 from aigov.sources.bicep.registry import BicepConfig, OciReference, encode_tag, parse_reference, read_config
 from aigov.sources.bicep.source import BicepSource
@@ -90,6 +91,8 @@ def test_references_are_parsed_with_aliases_expanded(path: str, expected: OciRef
         ("br/nope:x:1", "the module alias 'nope' is not defined"),
         ("br:contoso.azurecr.io/AI/search:1", "'AI/search' is not a valid repository name"),
         ("br:r.io/x@sha256:abc", "is not a sha256 digest"),
+        ("br:../../etc/x:1", "'..' is not a registry host name"),
+        ("br:evil.io:5000:1/x:1", "is not a registry host name"),
     ],
 )
 def test_invalid_references_say_what_is_wrong(path: str, message: str) -> None:
@@ -189,3 +192,13 @@ def test_scan_fails_on_the_module_not_restored_and_reports_the_cached_ones(
     )
     unread = [f for f in json.loads(relaxed.stdout)["findings"] if f["rule_id"] == "AIGOV-INPUT-001"]
     assert [f["fails_gate"] for f in unread] == [False]
+
+
+def test_an_oversized_cached_template_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "main.bicep").write_text("module big 'br:contoso.azurecr.io/big:1' = {\n  name: 'big'\n}\n")
+    cached = tmp_path / "cache" / "br" / "contoso.azurecr.io" / "big" / "1$" / "main.json"
+    cached.parent.mkdir(parents=True)
+    with cached.open("wb") as handle:
+        handle.truncate(MAX_MODULE_TEMPLATE_BYTES + 1)
+    with pytest.raises(SourceError, match=r"main\.json: larger than \d+ bytes; not read$"):
+        load(tmp_path / "main.bicep", bicep_cache=str(tmp_path / "cache"))

@@ -48,6 +48,7 @@ from aigov.errors import SourceError
 from aigov.model import UNKNOWN
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.template_functions import (
@@ -163,7 +164,9 @@ def load_file(path: str, file_label: str) -> ast.File:
         raise SourceError(exc.strerror or str(exc), file=file_label) from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
-    return parse(text, file_label)
+    tree = parse(text, file_label)
+    check_declared(tree, text)
+    return tree
 
 
 class FileEvaluator:

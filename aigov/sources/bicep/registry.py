@@ -36,6 +36,8 @@ PUBLIC_ALIAS: Final = ("mcr.microsoft.com", "bicep")
 MAX_TAG_LENGTH: Final = 128
 _TAG: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 _DIGEST: Final = re.compile(r"^sha256:[0-9a-f]{64}$")
+_LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_REGISTRY: Final = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
 _REPOSITORY: Final = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -153,6 +155,8 @@ def parse_reference(path: str, config: BicepConfig) -> OciReference:
         repository = f"{module_path.strip('/')}/{name}" if module_path else name
     else:
         raise ValueError("not a registry module reference")
+    if not _REGISTRY.match(registry):
+        raise ValueError(f"'{registry}' is not a registry host name")
     if not _REPOSITORY.match(repository):
         raise ValueError(f"'{repository}' is not a valid repository name (lower case, / between parts)")
     return OciReference(registry, repository, tag, digest)
