@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov import armpath
+from aigov.armtypes import TEMPLATE_DEPLOYMENT
 from aigov.cost.catalog import Catalog
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel, PricingTerms
 from aigov.cost.usage import UsageProvider
 from aigov.errors import AigovError
-from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource
+from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource, UnreadInput
 from aigov.sources import detect
 from aigov.sources.base import SourceInput, SourceOptions
 
@@ -109,7 +110,22 @@ def estimate_inventory(
                 prices=impact.prices,
             )
         )
+    rows.extend(_unread_row(unread, input_name) for unread in inventory.unread)
     return rows
+
+
+def _unread_row(unread: UnreadInput, input_name: str) -> EstimateRow:
+    """An input aigov could not read: the resources it defines cost an unknown amount, never nothing."""
+    return EstimateRow(
+        address=unread.address,
+        name=unread.address,
+        type=TEMPLATE_DEPLOYMENT,
+        monthly_usd=None,
+        list_monthly_usd=None,
+        basis=f"input not read: {unread.reference} ({unread.reason}); its resources are not priced",
+        confidence=Confidence.UNKNOWN,
+        input=input_name,
+    )
 
 
 def run_estimate(
