@@ -114,21 +114,43 @@ class Resource:
         return self.origin.address or self.key
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadInput:
+    """A file or template the deployment would use that aigov could not read.
+
+    The resources it defines are unknown, so the scan cannot pass them: each
+    becomes an undetermined finding (see :mod:`aigov.policy.unread`).
+    """
+
+    reference: str  # what was not read: a file, a module source, a URL, a registry reference
+    reason: str  # why, e.g. "not in the local module cache (run bicep restore)"
+    address: str  # the IaC address that would define the resources: a module call, a deployment, a file
+    source: str  # registry name of the source that met it
+    file: str | None = None  # where the reference is
+    line: int | None = None
+
+
 class Inventory:
     """The resources of one input, with parent/child links resolved.
 
     Immutable after construction. Lookups used on the hot path are dicts.
     """
 
-    __slots__ = ("_by_key", "_children", "files", "resources", "warnings")
+    __slots__ = ("_by_key", "_children", "files", "resources", "unread", "warnings")
 
     def __init__(
-        self, resources: Iterable[Resource], warnings: Iterable[str] = (), files: Iterable[str] = ()
+        self,
+        resources: Iterable[Resource],
+        warnings: Iterable[str] = (),
+        unread: Iterable[UnreadInput] = (),
+        files: Iterable[str] = (),
     ) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
-        # What the source could not evaluate and the user should know (a remote
-        # module not fetched, a function not evaluated): shown as scan warnings.
+        # What the source could not evaluate and the user should know (a
+        # function not evaluated, a loop count unknown): shown as scan warnings.
         self.warnings: tuple[str, ...] = tuple(warnings)
+        # Inputs the deployment would use but the source could not read: they fail the gate.
+        self.unread: tuple[UnreadInput, ...] = tuple(unread)
         # Every file the source read besides the input itself (modules, loaded
         # content, parameters): a report is never written over one of them.
         self.files: tuple[str, ...] = tuple(files)

@@ -15,5 +15,10 @@ def bundled_policies_dir() -> Path:
     return _PACKAGE.parent / "policies"  # source checkout or editable install
 
 
+def default_bicep_cache() -> str:
+    """Bicep's module cache root when bicepconfig.json sets none: ``~/.bicep``, as ``bicep restore`` uses."""
+    return str(Path.home() / ".bicep")
+
+
 def package_data(*parts: str) -> Path:
     return _PACKAGE.joinpath(*parts)

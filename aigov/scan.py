@@ -19,6 +19,7 @@ from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, Sca
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, discover, load_rules
+from aigov.policy.unread import UNREAD_RULE_ID
 from aigov.readfile import read_head
 from aigov.sources import load_input
 from aigov.sources.base import SourceOptions, display_name
@@ -42,6 +43,7 @@ class ScanOptions:
     variables: Mapping[str, str] = field(default_factory=dict)  # Terraform --var NAME=VALUE
     environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* from the environment
     parameters_file: str | None = None  # --parameters: ARM parameters file for an ARM template input
+    bicep_cache: str | None = None  # Bicep's module cache root (the CLI gives ~/.bicep)
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
@@ -104,7 +106,8 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    check_rules(config.waivers, [*(r.id for r in rules), *config.rule_overrides], _config_file(config))
+    known_ids = [*(r.id for r in rules), UNREAD_RULE_ID, *config.rule_overrides]
+    check_rules(config.waivers, known_ids, _config_file(config))
     context = build_context(config, now)
     source_options = SourceOptions(
         subscription=options.subscription,
@@ -113,6 +116,7 @@ def run_scan(
         environment=options.environment,
         parameters_file=options.parameters_file,
         repo_root=str(options.repo_root) if options.repo_root is not None else None,
+        bicep_cache=options.bicep_cache,
     )
 
     resources: list[Resource] = []

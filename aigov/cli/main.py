@@ -27,6 +27,7 @@ from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
 from aigov.model import Severity
+from aigov.paths import default_bicep_cache
 from aigov.policy.loader import discover
 from aigov.report import REPORTERS
 from aigov.report.base import ReportOptions
@@ -260,6 +261,7 @@ def scan(
         variables=_terraform_variables(tf_vars),
         environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")},
         parameters_file=parameters_file,
+        bicep_cache=default_bicep_cache(),
     )
     result = run_scan(inputs, config, now=datetime.now(UTC), options=options)
     check_outputs(targets, result.read_files)

@@ -27,11 +27,13 @@ that is unknown keeps the resource (it may be deployed: fail closed); a loop
 over an unknown collection yields one instance, addressed ``[?]``, whose
 loop variable is unknown.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
-read offline, and modules that are ARM JSON templates are not read here:
-each is recorded in :attr:`Evaluation.unresolved` and its outputs are
-unknown; the scan goes on. Names imported from a registry or a JSON file,
-and extension aliases, are unknown too.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
+recorded in :attr:`Evaluation.registry_calls`, to be read from the local
+module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
+unknown here. Modules that are
+ARM JSON templates are recorded in :attr:`Evaluation.unresolved`: their
+outputs are unknown and the scan goes on. Names imported from a registry
+or a JSON file, and extension aliases, are unknown too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -55,7 +57,9 @@ from aigov.policy import yamlio
 from aigov.sources.azd import typed
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
+from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
 from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, lookup
@@ -121,6 +125,7 @@ class Evaluation:
     files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    registry_calls: list[RegistryCall] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
     runtime: dict[tuple[str, str], str] = field(default_factory=dict)
     """A warning per file and runtime-only function called there (``listKeys()``, ``reference()``, ...)."""
@@ -203,7 +208,9 @@ def load_file(evaluation: Evaluation, reference: str, referrer: str, where: str)
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=label) from None
-    return parse(text, label)  # errors and origins name the file as the template wrote it
+    tree = parse(text, label)  # errors and origins name the file as the template wrote it
+    check_declared(tree, text)
+    return tree
 
 
 class FileEvaluator:
@@ -626,9 +633,26 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
-            kind = "an ARM template" if _is_json(decl.path) else "a registry"
-            where = f"{kind} ({decl.path})"
+        if decl.path.startswith(_REGISTRY_PREFIXES):
+            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+            target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
+            self.evaluation.registry_calls.append(
+                RegistryCall(
+                    decl.path,
+                    decl.name,
+                    prefix,
+                    self.file,
+                    decl.line,
+                    decl.col,
+                    body.get("params", {}) if isinstance(body, dict) else UNKNOWN,
+                    target.subscription_id,
+                    target.resource_group,
+                    target.location,
+                )
+            )
+            return ModuleInstance(name, None)
+        if _is_json(decl.path):
+            where = f"an ARM template ({decl.path})"
             self.evaluation.unresolved.append(
                 f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
                 f"{where}; not evaluated, its resources are not scanned"

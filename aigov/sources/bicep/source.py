@@ -6,7 +6,9 @@
 values of a JSON parameters file given with ``--parameters``), and maps every
 resource of a type aigov evaluates to ARM shape. ``aigov scan
 infra/main.bicepparam`` evaluates the template its ``using`` names with the
-file's values.
+file's values. Every file read is first checked for undeclared names
+(:mod:`aigov.sources.bicep.names`); registry modules are read from the local
+module cache (:mod:`aigov.sources.bicep.registry`).
 
 Resources:
 
@@ -49,7 +51,9 @@ from aigov.sources.bicep.evaluate import (
     ModuleInstance,
     load_file,
 )
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
+from aigov.sources.bicep.registry import with_registry_modules
 
 _EXTENSIONS: Final = (".bicep", ".bicepparam")
 
@@ -66,13 +70,15 @@ class BicepSource(Source):
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return to_inventory(evaluation)
+        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
     """Parse and evaluate a .bicep or .bicepparam input; its resources and unresolved modules."""
     file = source_input.name
-    tree = parse(source_input.read_text(), file)
+    text = source_input.read_text()
+    tree = parse(text, file)
+    check_declared(tree, text)
     evaluation = Evaluation(root=options.scan_root(source_input.path))
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
