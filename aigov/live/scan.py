@@ -40,6 +40,7 @@ from aigov.live import discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
 from aigov.live.credentials import make_credential
 from aigov.live.deployments import list_deployments
+from aigov.live.guard import LiveCallError
 from aigov.live.mapping import to_resource
 from aigov.model import (
     HOURS_PER_MONTH,
@@ -63,6 +64,8 @@ DEFAULT_ENVIRONMENT_TAG: Final = "environment"
 # Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
 DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
 _ACTIVE_STATES: Final = frozenset({"enabled", "warned", "pastdue"})
+SUBSCRIPTION_LIST: Final = "subscription list"
+"""The scope named when the subscriptions list itself stopped early."""
 
 T = TypeVar("T")
 
@@ -151,22 +154,12 @@ def _scan(
     warnings: list[str] = []
     not_scanned: list[NotScanned] = []
 
-    visible = _visible_subscriptions(clients, options, warnings)
-    targets = _targets(options, visible, not_scanned, warnings)
-
-    try:
-        graph = discovery.query_resources(
-            clients,
-            subscriptions=[] if options.management_groups else sorted(targets),
-            management_groups=options.management_groups,
-        )
-    except AzureError as exc:
-        raise AigovError(f"azure: Resource Graph query failed: {_reason(exc)}") from None
-    if graph.truncated:
-        warnings.append("Resource Graph truncated its answer: some resources may be missing")
+    visible, complete = _visible_subscriptions(clients, options, warnings, not_scanned)
+    targets = _targets(options, visible, complete, not_scanned, warnings)
+    excluded = {n.scope.lower() for n in not_scanned}
+    graph, scanned = _discover(clients, options, targets, visible, not_scanned, warnings)
 
     resources: list[Resource] = []
-    excluded = {n.scope.lower() for n in not_scanned}
     for row in graph.rows:
         resource = to_resource(row)
         sub = resource.subscription_id
@@ -174,8 +167,7 @@ def _scan(
             continue
         resources.append(resource)
     subscription_ids = sorted(
-        {r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)}
-        | ({t.lower() for t in targets} if not options.management_groups else set())
+        {r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)} | scanned
     )
 
     accounts = [
@@ -188,18 +180,31 @@ def _scan(
     states: list[policy_states.PolicyState] = []
     deployments: list[Resource] = []
 
-    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]]]:
+    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]], str | None]:
         found = list_deployments(clients, account)
         if not found:
-            return found, {}
+            return found, {}, None
         query = metrics.build_query(now, options.window_days, len(found))
         try:
             response = metrics.fetch(clients, account, query)
         except AzureError as exc:
             _record(failures, account, f"{account.address} (metrics)", exc)
-            return found, {}
-        series = metrics.parse(response)
-        return found, {d.key: metrics.usage_for(d, series, query, options.window_days) for d in found}
+            return found, {}, None
+        answer = metrics.parse(response)
+        observed = {}
+        for deployment in found:
+            usage_of = metrics.usage_for(deployment, answer, query, options.window_days)
+            if usage_of is not None:
+                observed[deployment.key] = usage_of
+        gap = answer.requests_gap or answer.utilisation_gap
+        note = None
+        if gap is not None:
+            which = "idle and utilisation" if answer.requests_gap else "utilisation"
+            note = (
+                f"metrics of {account.address}: no data ({gap}); "
+                f"{which} rules undetermined for its deployments"
+            )
+        return found, observed, note
 
     def policy_job(subscription_id: str) -> list[policy_states.PolicyState]:
         return policy_states.list_non_compliant(clients, subscription_id)
@@ -219,9 +224,11 @@ def _scan(
             _record(failures, subject, scope, error)
             continue
         if isinstance(subject, Resource):
-            found, observed = outcome[1]
+            found, observed, note = outcome[1]
             deployments.extend(found)
             usage.update(observed)
+            if note is not None:
+                warnings.append(note)
         else:
             states.extend(outcome[1])
 
@@ -250,7 +257,7 @@ def _scan(
     return LiveScan(
         result=result,
         subscriptions=tuple(subscriptions[s] for s in subscription_ids if s in subscriptions),
-        scanned_subscription_ids=tuple(s for s in subscription_ids if s not in refused),
+        scanned_subscription_ids=tuple(s for s in subscription_ids if s in scanned and s not in refused),
         calls=clients.log,
         graph_pages=graph.pages,
     )
@@ -260,37 +267,42 @@ def _scan(
 
 
 def _visible_subscriptions(
-    clients: ClientFactory, options: LiveOptions, warnings: list[str]
-) -> dict[str, discovery.LiveSubscription]:
-    try:
-        listed = discovery.list_subscriptions(clients)
-    except ClientAuthenticationError:
-        raise
-    except AzureError as exc:
-        if not options.subscriptions:
-            raise AigovError(f"azure: listing subscriptions failed: {_reason(exc)}") from None
-        warnings.append(f"subscription names and tags unavailable: {_reason(exc)}")
-        return {}
-    return {s.id.lower(): s for s in listed}
+    clients: ClientFactory, options: LiveOptions, warnings: list[str], not_scanned: list[NotScanned]
+) -> tuple[dict[str, discovery.LiveSubscription], bool]:
+    """The subscriptions the credential can see (by lower-case id), and whether the list is complete."""
+    listed = discovery.list_subscriptions(clients)
+    visible = {s.id.lower(): s for s in listed.subscriptions}
+    if listed.error is None:
+        return visible, True
+    reason = _reason(listed.error)
+    if options.subscriptions:
+        warnings.append(f"subscription names and tags unavailable: {reason}")
+    elif not visible and not options.management_groups:
+        raise AigovError(f"azure: listing subscriptions failed: {reason}")
+    elif not options.management_groups:
+        # The subscriptions after the failed page are unknown: the scan cannot claim it saw them all.
+        not_scanned.append(NotScanned(SUBSCRIPTION_LIST, f"the list stopped early: {reason}"))
+    return visible, False
 
 
 def _targets(
     options: LiveOptions,
     visible: Mapping[str, discovery.LiveSubscription],
+    complete: bool,
     not_scanned: list[NotScanned],
     warnings: list[str],
 ) -> list[str]:
     if options.subscriptions:
         targets = []
         for sub in options.subscriptions:
-            if visible and sub.lower() not in visible:
+            if complete and visible and sub.lower() not in visible:
                 not_scanned.append(NotScanned(sub, "not visible to the credential (no read access?)"))
             else:
                 targets.append(sub)
         return targets
     active = []
     for live in visible.values():
-        if (live.state or "enabled").lower() in _ACTIVE_STATES:
+        if _active(live):
             active.append(live.id)
         else:
             warnings.append(f"subscription {live.display_name or live.id} skipped: it is {live.state}")
@@ -298,6 +310,85 @@ def _targets(
     if not targets and not options.management_groups:
         raise AigovError("azure: the credential can read no subscription; give --subscription")
     return targets
+
+
+def _active(live: discovery.LiveSubscription) -> bool:
+    return (live.state or "enabled").lower() in _ACTIVE_STATES
+
+
+def _discover(
+    clients: ClientFactory,
+    options: LiveOptions,
+    targets: Sequence[str],
+    visible: Mapping[str, discovery.LiveSubscription],
+    not_scanned: list[NotScanned],
+    warnings: list[str],
+) -> tuple[discovery.GraphResult, set[str]]:
+    """The AI resources, and the subscriptions (lower case) Resource Graph read in full.
+
+    Every subscription the scan was meant to cover and Resource Graph did not
+    read in full (left out, refused, a page that failed, a truncated answer)
+    goes to ``not_scanned``; so does a management group whose subscriptions
+    cannot be listed to check Resource Graph's answer against.
+    """
+    groups = options.management_groups
+    scope: dict[str, Any] = {"management_groups": groups} if groups else {"subscriptions": sorted(targets)}
+    graph = discovery.query_resources(clients, **scope)
+    if graph.failed:
+        error = next((g.error for g in graph.gaps if g.error is not None), None)
+        reason = _reason(error) if error is not None else "no answer"
+        raise AigovError(f"azure: Resource Graph query failed: {reason}")
+    readable, containers = discovery.readable_subscriptions(clients, **scope)
+
+    expected = {t.lower() for t in targets} if not groups else set(readable)
+    for group in groups:
+        try:
+            members = discovery.management_group_subscriptions(clients, group)
+        except ClientAuthenticationError:
+            raise
+        except AzureError as exc:
+            not_scanned.append(
+                NotScanned(
+                    group,
+                    "its subscriptions could not be listed to check that Resource Graph read them all: "
+                    + _reason(exc),
+                )
+            )
+            continue
+        for member in members:
+            live = visible.get(member.lower())
+            if live is not None and not _active(live):
+                warnings.append(f"subscription {live.display_name or live.id} skipped: it is {live.state}")
+                continue
+            expected.add(member.lower())
+
+    incomplete: set[str] = set()
+    for gap in [*graph.gaps, *containers.gaps]:
+        reason = (
+            "Resource Graph marked its answer truncated: resources may be missing"
+            if gap.error is None
+            else f"Resource Graph: {_reason(gap.error)}"
+        )
+        for sub in gap.subscriptions:
+            if sub.lower() not in incomplete:
+                incomplete.add(sub.lower())
+                not_scanned.append(NotScanned(sub, reason))
+        for group in gap.management_groups:
+            not_scanned.append(NotScanned(group, reason))
+            incomplete.update(expected)
+    for sub in sorted(expected - readable - incomplete):
+        name = visible.get(sub)
+        not_scanned.append(
+            NotScanned(
+                name.id if name is not None else _original(sub, targets),
+                "Resource Graph left it out (no read access for the credential, or not yet indexed)",
+            )
+        )
+    return graph, expected & readable - incomplete
+
+
+def _original(sub: str, targets: Sequence[str]) -> str:
+    return next((t for t in targets if t.lower() == sub), sub)
 
 
 def _subscription_context(
@@ -417,6 +508,8 @@ def _collapse(
 
 
 def _reason(exc: AzureError) -> str:
+    if isinstance(exc, LiveCallError):
+        return _first_line(exc)
     if isinstance(exc, HttpResponseError):
         code = getattr(exc.error, "code", None) if exc.error is not None else None
         message = getattr(exc.error, "message", None) if exc.error is not None else None

@@ -159,6 +159,8 @@ class TestHelpers:
         assert call_kind(f"{EASTUS}/providers/Microsoft.Insights/metrics") == "metrics"
         assert call_kind(f"{EASTUS}/deployments") == "deployments"
         assert call_kind("/providers/Microsoft.ResourceGraph/resources") == "resource_graph"
+        descendants = "/providers/Microsoft.Management/managementGroups/mg-ai/descendants"
+        assert call_kind(descendants) == "management_groups"
 
     def test_mapping_restores_types_and_links_parents(self) -> None:
         account = to_resource(
