@@ -334,7 +334,8 @@ def _discover(
     groups = options.management_groups
     scope: dict[str, Any] = {"management_groups": groups} if groups else {"subscriptions": sorted(targets)}
     graph = discovery.query_resources(clients, **scope)
-    if graph.failed:
+    # Refused scopes are named as not scanned; a Resource Graph that answers nothing else is down.
+    if graph.failed and not all(_refused(g.error) for g in graph.gaps):
         error = next((g.error for g in graph.gaps if g.error is not None), None)
         reason = _reason(error) if error is not None else "no answer"
         raise AigovError(f"azure: Resource Graph query failed: {reason}")
@@ -484,8 +485,12 @@ def _record(
         sub = subject.subscription_id if isinstance(subject.subscription_id, str) else ""
     else:
         sub = str(subject)
-    refused = isinstance(exc, HttpResponseError) and exc.status_code in {401, 403}
+    refused = _refused(exc)
     failures.setdefault(sub.lower(), []).append((scope, _reason(exc), refused))
+
+
+def _refused(exc: AzureError | None) -> bool:
+    return isinstance(exc, HttpResponseError) and exc.status_code in {401, 403}
 
 
 def _collapse(

@@ -171,9 +171,19 @@ class TestSubscriptionsResourceGraphLeavesOut:
         assert reasons(live)["mg-ai"].endswith("403 Error: Injected 403.")
         assert partial(live)
 
-    def test_resource_graph_refusing_everything_is_an_error(self, arm: FakeArm) -> None:
+    def test_resource_graph_refusing_the_subscriptions_names_them(self, arm: FakeArm) -> None:
         arm.faults = [Fault(GRAPH, 403, times=10)]
-        with pytest.raises(AigovError, match="Resource Graph query failed: 403"):
+        live = scan(arm, subscriptions=(DEV, RESTRICTED))
+        assert reasons(live) == {
+            DEV: "Resource Graph: 403 Error: Injected 403.",
+            RESTRICTED: "Resource Graph: 403 Error: Injected 403.",
+        }
+        assert live.scanned_subscription_ids == ()
+        assert partial(live)
+
+    def test_resource_graph_failing_on_everything_is_an_error(self, arm: FakeArm) -> None:
+        arm.faults = [Fault(GRAPH, 500, times=100)]
+        with pytest.raises(AigovError, match="Resource Graph query failed: 500"):
             scan(arm)
 
     def test_history_carries_an_unread_subscriptions_findings_forward(
@@ -199,6 +209,23 @@ class TestSubscriptionsResourceGraphLeavesOut:
         since = {f.fingerprint: seen for f, seen in third.history.persisting}
         assert {since[fp] for fp in restricted} == {NOW}
         assert not third.history.new
+
+
+def test_history_carries_an_unreadable_accounts_findings_forward(arm: FakeArm, tmp_path: Path) -> None:
+    command = AzureCommand(
+        LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False), tmp_path / "aigov.db"
+    )
+    first = run_azure(Config(), command, now=NOW)
+    assert first.history is not None
+    under = {f.fingerprint for f in first.history.new if f.resource.key.startswith(EASTUS.lower() + "/")}
+    assert under  # the idle fine-tune and the provisioned deployment
+
+    arm.faults = [Fault(f"{EASTUS}/deployments", body="<html>gateway</html>")]
+    second = run_azure(Config(), command, now=NOW + timedelta(days=1))
+    assert second.history is not None
+    assert EASTUS in {n.scope for n in second.scan.result.not_scanned}
+    assert under <= {f.fingerprint for f in second.history.not_rechecked}
+    assert not under & {f.fingerprint for f in second.history.fixed}
 
 
 def metric(name: str, series: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
