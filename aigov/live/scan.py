@@ -30,7 +30,13 @@ from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestTimeoutError,
+    ServiceResponseTimeoutError,
+)
 
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
@@ -339,7 +345,16 @@ def _discover(
         error = next((g.error for g in graph.gaps if g.error is not None), None)
         reason = _reason(error) if error is not None else "no answer"
         raise AigovError(f"azure: Resource Graph query failed: {reason}")
-    readable, containers = discovery.readable_subscriptions(clients, **scope)
+    # Scopes already incomplete are not asked again: a silent Resource Graph costs one timeout each.
+    gapped = {sub.lower() for gap in graph.gaps for sub in gap.subscriptions}
+    if groups:
+        check: dict[str, Any] = {} if any(g.management_groups for g in graph.gaps) else scope
+    else:
+        remaining = [t for t in sorted(targets) if t.lower() not in gapped]
+        check = {"subscriptions": remaining} if remaining else {}
+    readable, containers = (
+        discovery.readable_subscriptions(clients, **check) if check else (set(), discovery.GraphResult())
+    )
 
     expected = {t.lower() for t in targets} if not groups else set(readable)
     for group in groups:
@@ -515,6 +530,8 @@ def _collapse(
 def _reason(exc: AzureError) -> str:
     if isinstance(exc, LiveCallError):
         return _first_line(exc)
+    if isinstance(exc, ServiceRequestTimeoutError | ServiceResponseTimeoutError):
+        return f"no answer within the timeout, not retried ({_first_line(exc)})"
     if isinstance(exc, HttpResponseError):
         code = getattr(exc.error, "code", None) if exc.error is not None else None
         message = getattr(exc.error, "message", None) if exc.error is not None else None

@@ -129,7 +129,8 @@ class TestPinnedPages:
         arm.faults = [Fault(GRAPH, patch=endless, times=1000)]
         live = scan(arm, retry=dataclasses.replace(FAST_RETRY, max_pages=5), subscriptions=(DEV,))
         assert "did not end after 5 pages" in reasons(live)[DEV]
-        assert len(arm.calls("ResourceGraph")) == 10  # 5 pages of resources, 5 of the subscriptions check
+        # 5 pages of resources; the subscription is already not scanned, so it is not checked again.
+        assert len(arm.calls("ResourceGraph")) == 5
 
 
 class TestSubscriptionsResourceGraphLeavesOut:
@@ -355,6 +356,16 @@ class TestBoundedWaits:
         live = scan(arm)
         assert time.monotonic() - started < 15
         assert slow.times == 4  # asked once, not again
-        assert "timed out" in reasons(live)[OAI_DEV].lower()
+        assert reasons(live)[OAI_DEV].startswith("no answer within the timeout, not retried")
         assert not arm.calls(f"{OAI_DEV}/providers/Microsoft.Insights/metrics")
         assert findings(live, "AIGOV-IDLE-002", "invoice-ft")
+
+    def test_a_silent_resource_graph_costs_one_timeout_per_scope(self, arm: FakeArm) -> None:
+        slow = Fault(GRAPH, delay=1.5, times=5)
+        arm.faults = [Fault(GRAPH), slow]  # the first page answers, the next ones are silent
+        live = scan(arm, subscriptions=(PROD, DEV, RESTRICTED))
+        assert slow.times == 4  # the second page, once; the subscriptions check is not asked
+        assert set(reasons(live)) == {PROD, DEV, RESTRICTED}
+        assert all("no answer within the timeout" in r for r in reasons(live).values())
+        assert live.scanned_subscription_ids == ()
+        assert partial(live)
