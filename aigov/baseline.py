@@ -15,7 +15,6 @@ written by an older or newer aigov of the same schema version is read.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +22,9 @@ from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 from aigov.errors import AigovError
+from aigov.jsontext import decode
 from aigov.model import BaselineState, Finding
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
 SUPPORTED_SCHEMA_VERSION: Final = 1
 _FINGERPRINT: Final = re.compile(r"^[0-9a-f]{32}$")
@@ -59,20 +60,13 @@ class PreviousReport:
 def load_report(path: str | Path) -> PreviousReport:
     """Read an aigov JSON report; anything else is a one-line :class:`BaselineError`."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise BaselineError(f"cannot read: {reason}", file=file) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BaselineError(
-            f"not an aigov JSON report: invalid JSON: {exc.msg}",
-            file=file,
-            where=f"line {exc.lineno}, column {exc.colno}",
-        ) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, BaselineError)
+    document = decode(text, file, _not_a_report)
     return parse_report(document, file)
+
+
+def _not_a_report(message: str, **where: str | None) -> BaselineError:
+    return BaselineError(f"not an aigov JSON report: {message}", **where)
 
 
 def parse_report(document: Any, file: str) -> PreviousReport:

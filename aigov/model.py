@@ -120,13 +120,18 @@ class Inventory:
     Immutable after construction. Lookups used on the hot path are dicts.
     """
 
-    __slots__ = ("_by_key", "_children", "resources", "warnings")
+    __slots__ = ("_by_key", "_children", "files", "resources", "warnings")
 
-    def __init__(self, resources: Iterable[Resource], warnings: Iterable[str] = ()) -> None:
+    def __init__(
+        self, resources: Iterable[Resource], warnings: Iterable[str] = (), files: Iterable[str] = ()
+    ) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
         # What the source could not evaluate and the user should know (a remote
         # module not fetched, a function not evaluated): shown as scan warnings.
         self.warnings: tuple[str, ...] = tuple(warnings)
+        # Every file the source read besides the input itself (modules, loaded
+        # content, parameters): a report is never written over one of them.
+        self.files: tuple[str, ...] = tuple(files)
         self._by_key: dict[str, Resource] = {r.key: r for r in self.resources}
         children: dict[str, list[Resource]] = {}
         for r in self.resources:
@@ -406,6 +411,7 @@ class ScanResult:
     warnings: tuple[str, ...] = ()
     not_scanned: tuple[NotScanned, ...] = ()
     cost_change: CostChange | None = None  # with --compare-to: the delta against the base report
+    read_files: tuple[str, ...] = ()  # every file the scan read: reports may not be written over them
 
     @property
     def partial(self) -> bool:

@@ -17,9 +17,9 @@ from aigov.costdiff import compare
 from aigov.model import Context, Finding, Resource, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
-from aigov.policy.loader import RuleSet, load_rules
-from aigov.sources import detect
-from aigov.sources.base import SourceInput, SourceOptions, display_name
+from aigov.policy.loader import RuleSet, discover, load_rules
+from aigov.sources import load_input
+from aigov.sources.base import SourceOptions, display_name
 from aigov.sources.tf_locate import enrich_plan_origins
 from aigov.suppress import apply_suppressions
 from aigov.waivers import check_rules
@@ -34,7 +34,7 @@ class ScanOptions:
     catalog_path: Path | None = None  # overrides the configured / bundled price catalogue
     baseline: Path | None = None  # an earlier JSON report: its findings are `existing`, not failing
     compare_to: Path | None = None  # the base branch's JSON report, for the cost-at-risk delta
-    repo_root: Path | None = None  # locate plan resources in the .tf files under this directory
+    repo_root: Path | None = None  # the input's repository: plan resources located, template reads confined
     usage_path: Path | None = None  # usage assumptions (usage.yaml); aigov.yaml's `usage:` follows it
     var_files: tuple[str, ...] = ()  # Terraform --var-file, in order
     variables: Mapping[str, str] = field(default_factory=dict)  # Terraform --var NAME=VALUE
@@ -46,9 +46,28 @@ def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
     return load_rules([bundled_policies_dir(), *options.policy_dirs], config.rule_overrides)
 
 
-def load_prices(config: Config, options: ScanOptions) -> Catalog:
+def catalog_file(config: Config, options: ScanOptions) -> Path | None:
+    """The price catalogue in use; None for the bundled one."""
     # Without an explicit catalogue, the newest `aigov prices refresh` output wins over the bundled one.
-    return load_catalog(options.catalog_path or config.catalog_path or preferred_catalog_path())
+    return options.catalog_path or config.catalog_path or preferred_catalog_path()
+
+
+def load_prices(config: Config, options: ScanOptions) -> Catalog:
+    return load_catalog(catalog_file(config, options))
+
+
+def given_files(config: Config, options: ScanOptions) -> list[str]:
+    """Files a scan reads besides its inputs: configuration, rules, prices, usage, reports, variables."""
+    named = [
+        config.file,
+        catalog_file(config, options),
+        options.usage_path,
+        options.baseline,
+        options.compare_to,
+        options.parameters_file,
+        *options.var_files,
+    ]
+    return [str(p) for p in (*named, *discover(options.policy_dirs)) if p is not None]
 
 
 def load_usage_book(config: Config, options: ScanOptions) -> UsageBook:
@@ -91,14 +110,16 @@ def run_scan(
         variables=options.variables,
         environment=options.environment,
         parameters_file=options.parameters_file,
+        repo_root=str(options.repo_root) if options.repo_root is not None else None,
     )
 
     resources: list[Resource] = []
     findings: list[Finding] = []
     source_warnings: list[str] = []
+    read_files = given_files(config, options)
     for path in inputs:
-        source_input = SourceInput.open(path)
-        inventory = detect(source_input)().load(source_input, source_options)
+        _, inventory = load_input(path, source_options)
+        read_files.extend([path, *inventory.files] if path != STDIN else inventory.files)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
         source_warnings.extend(inventory.warnings)
@@ -117,6 +138,7 @@ def run_scan(
         generated_at=now,
         warnings=tuple(warnings),
         cost_change=compare(load_report(options.compare_to), findings) if options.compare_to else None,
+        read_files=tuple(read_files),
     )
 
 

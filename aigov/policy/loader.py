@@ -59,7 +59,10 @@ def discover(dirs: Sequence[Path]) -> list[Path]:
             continue
         if not d.is_dir():
             raise RuleError("no such rules directory", file=str(d))
-        found.extend(p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and p.is_file())
+        # Anything but a directory is a rule file: a FIFO or a dangling link is then refused, not skipped.
+        found.extend(
+            p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and not p.is_dir()
+        )
     return found
 
 

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,8 +63,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.armtypes import ARM_TYPES
+from aigov.display import excerpt
 from aigov.errors import SourceError
+from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -75,6 +79,7 @@ from aigov.sources.arm_expressions import (
     render,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.confine import TEMPLATE_LIMIT, FileMissing, FileRefused, ScanRoot
 from aigov.sources.template_functions import contains_undetermined
 
 DEPLOYMENTS_TYPE: Final = "microsoft.resources/deployments"
@@ -157,6 +162,10 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 comments.append((pos, end))
                 pos = end
             elif char in "{[":
+                if len(stack) >= MAX_DEPTH:  # checked here, before the paths below grow quadratically
+                    line = text.count("\n", 0, pos) + 1
+                    column = pos - text.rfind("\n", 0, pos)
+                    raise SourceError(nesting_message(), file=file, where=f"line {line}, column {column}")
                 path: Path_ = ()
                 if stack and stack[-1].current is not None:
                     path = (*stack[-1].path, stack[-1].current)
@@ -180,15 +189,19 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 pos += 1
         if comments:
             text = _blank(text, comments)
-        value = json.loads(text)
+        value = strict_loads(text)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
-        raise SourceError("invalid JSON: nested too deeply", file=file) from None
+        raise SourceError(nesting_message(), file=file) from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     newlines = tuple(m.start() for m in re.finditer("\n", text))
     return LocatedJson(value, starts, newlines)
 
@@ -249,12 +262,13 @@ class ArmTemplateSource(Source):
                 "with --parameters",
                 file=file,
             )
+        reader = _Reader(options, options.scan_root(source_input.path))
         given: dict[str, Any] | None = None
         parameters_file = options.parameters_file
         if parameters_file:
             given = read_parameters_file(parameters_file)
+            reader.files.append(os.path.realpath(parameters_file))
         base = Path(source_input.path).parent if source_input.path != "-" else Path.cwd()
-        reader = _Reader(options)
         try:
             reader.template(
                 _Location(file, located, (), base),
@@ -271,19 +285,14 @@ class ArmTemplateSource(Source):
             )
         except RecursionError:
             raise SourceError("the template is nested too deeply to evaluate", file=file) from None
-        return Inventory(reader.resources(), warnings=reader.warnings)
+        return Inventory(reader.resources(), warnings=reader.warnings, files=reader.files)
 
 
 def read_parameters_file(path: str) -> dict[str, Any]:
     """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN."""
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, SourceError)
     located = load_located_json(text, path)
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
@@ -345,9 +354,11 @@ class _Found:
 @dataclass
 class _Reader:
     options: SourceOptions
+    root: ScanRoot  # linked templates are read only inside it
     found: list[_Found] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     linked: set[Path] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)  # every file read besides the input, real paths
 
     def warn(self, message: str) -> None:
         if message not in self.warnings and len(self.warnings) < 200:
@@ -765,15 +776,16 @@ class _Reader:
                 )
             return
         if isinstance(link, dict):
-            target = self._linked_file(scope, link, where, path, label)
-            if target is None:
+            linked = self._linked_file(scope, link, where, path, label)
+            if linked is None:
                 return
-            text = target.read_bytes().decode("utf-8-sig", errors="replace")
+            target, real, data = linked
+            text = data.decode("utf-8-sig", errors="replace")
             located = load_located_json(text, str(target))
             if not isinstance(located.value, dict):
                 raise SourceError("not an ARM template: the JSON is not an object", file=str(target))
             given = self._nested_parameters(scope, properties, where, path)
-            self.linked.add(target.resolve())
+            self.linked.add(real)
             try:
                 self.template(
                     _Location(str(target), located, (), target.parent),
@@ -786,7 +798,7 @@ class _Reader:
                     identity=identity,
                 )
             finally:
-                self.linked.discard(target.resolve())
+                self.linked.discard(real)
             return
         raise SourceError(
             "a nested deployment has neither properties.template nor properties.templateLink",
@@ -796,25 +808,31 @@ class _Reader:
 
     def _linked_file(
         self, scope: Evaluator, link: Mapping[str, Any], where: _Location, path: Path_, label: str
-    ) -> Path | None:
+    ) -> tuple[Path, Path, bytes] | None:
+        """The linked template's path as written, its real path and its bytes; None when it cannot be read."""
         file = where.file
         line = where.line(path)
         relative = self._eval(scope, link.get("relativePath"), where, (*path, "properties", "templateLink"))
         uri = self._eval(scope, link.get("uri"), where, (*path, "properties", "templateLink"))
         candidate = relative if isinstance(relative, str) else uri
         if isinstance(candidate, str) and not has_opaque(candidate) and "://" not in candidate:
-            target = where.base / candidate
-            if target.resolve() in self.linked:
-                raise SourceError(
-                    f"linked template {candidate} links itself", file=file, where=f"line {line}"
+            try:
+                real = Path(self.root.resolve(candidate, str(where.base)))
+                if real in self.linked:
+                    raise SourceError(
+                        f"linked template {candidate} links itself", file=file, where=f"line {line}"
+                    )
+                _, data = self.root.read(candidate, str(where.base), limit=TEMPLATE_LIMIT)
+            except FileMissing:
+                self.warn(
+                    f"{file}:{line}: nested deployment {label} links {excerpt(candidate)}, which does not "
+                    "exist; its resources are not scanned"
                 )
-            if target.is_file():
-                return target
-            self.warn(
-                f"{file}:{line}: nested deployment {label} links {candidate}, which does not exist; "
-                "its resources are not scanned"
-            )
-            return None
+                return None
+            except FileRefused as exc:
+                raise SourceError(f"linked template: {exc}", file=file, where=f"line {line}") from None
+            self.files.append(str(real))
+            return where.base / candidate, real, data
         shown = render(candidate) if isinstance(candidate, str) else "a template spec or an unknown location"
         if candidate is None and link.get("id") is not None:
             shown = "a template spec"

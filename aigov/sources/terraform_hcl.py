@@ -58,7 +58,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import read_regular_text
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -67,6 +69,8 @@ from aigov.sources.azurerm import (
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.confine import FileRefused
+from aigov.sources.entries import entry_kind
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
@@ -112,7 +116,8 @@ class TerraformHclSource(Source):
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
         if source_input.is_dir:
-            return any(p.is_file() for p in Path(source_input.path).glob("*.tf"))
+            # Any entry but a directory: an unreadable .tf must fail the load, not the detection.
+            return any(not p.is_dir() for p in Path(source_input.path).glob("*.tf"))
         return source_input.path.endswith(".tf") and source_input.path != "-"
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
@@ -166,15 +171,7 @@ def _display(base: str, relative: Path | str) -> str:
 
 
 def _read_hcl(path: Path, display: str) -> Node:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"file larger than {MAX_FILE_BYTES} bytes; not read", file=display)
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=display) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=display) from None
+    text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
     try:
         return parse(text)
     except ParseError as exc:
@@ -706,6 +703,8 @@ class _Loader:
         self._instance_count = 0
         self._root_values: dict[str, Any] | None = None
         self.root: _Module | None = None
+        self.scan_root = options.scan_root(source_input.path)  # local modules are read only inside it
+        self.files: list[str] = []  # every file read, real paths
 
     # ----------------------------------------------------------------- bookkeeping
 
@@ -739,13 +738,14 @@ class _Loader:
             for extra in sorted(directory.glob("*.tf.json")):
                 self.warn(f"{_display(display, extra.name)}: .tf.json files are not read")
         for file in files:
-            if not file.is_file():
-                continue
             file_display = _display(display, file.name) if not only else self.input.name
+            if entry_kind(file, file_display) == "directory":
+                continue
             if file.name == "override.tf" or file.name.endswith("_override.tf"):
                 self.warn(f"{file_display}: override files are not merged; its blocks are not read")
                 continue
             self._declare(config, _read_hcl(file, file_display), file_display)
+        self.files.extend(os.path.realpath(f) for f in files)
         self._configs[key] = config
         return config
 
@@ -823,7 +823,7 @@ class _Loader:
                 values[key[len("TF_VAR_") :]] = (text, True, f"environment {key}")
         files: list[tuple[Path, str]] = []
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            if (self.root_dir / name).is_file():
+            if os.path.lexists(self.root_dir / name):
                 files.append((self.root_dir / name, _display(self.root_display, name)))
         autos = sorted(
             p.name for p in self.root_dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
@@ -844,13 +844,14 @@ class _Loader:
         return values
 
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise SourceError("no such variables file", file=display)
+        if entry_kind(path, display) == "directory":
+            raise SourceError("is a directory, not a regular file", file=display)
+        self.files.append(os.path.realpath(path))
         if path.name.endswith(".json"):
-            try:
-                data = json.loads(path.read_bytes().decode("utf-8-sig"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                raise SourceError(f"not a JSON variables file: {exc}", file=display) from None
+            text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
+            data = decode(text, display, SourceError)
             if not isinstance(data, dict):
                 raise SourceError("a JSON variables file must be an object", file=display)
             return data
@@ -942,6 +943,10 @@ class _Loader:
             )
         directory = caller.config.directory / source
         display = _display(caller.config.display, source)
+        try:
+            self.scan_root.resolve(source, str(caller.config.directory))
+        except FileRefused as exc:
+            raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
         if not directory.is_dir():
             raise SourceError(f"{label}: module directory {display} not found", file=decl.file, where=where)
         config = self.config(directory, display)
@@ -980,7 +985,7 @@ class _Loader:
         self._root_variables()
         entries: list[_Entry] = []
         self._walk(root, entries)
-        return Inventory(self._resources(entries), warnings=tuple(self._warnings))
+        return Inventory(self._resources(entries), warnings=tuple(self._warnings), files=self.files)
 
     def _walk(self, module: _Module, entries: list[_Entry]) -> None:
         for (resource_type, name), decl in module.config.resources.items():

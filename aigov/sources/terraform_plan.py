@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from aigov.errors import SourceError
+from aigov.jsontext import NotFinite, nesting_message
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
@@ -124,8 +125,12 @@ def _read(source_input: SourceInput, options: SourceOptions) -> Inventory:
     # A function of its own so the parsed plan is freed when it returns,
     # before the collector resumes (else its first pass would walk it all).
     file = source_input.name
-    plan, members = _parse(source_input.read_text(), file)
+    text = source_input.read_text()
+    plan, members = _parse(text, file)
     _check_plan(plan, members, file)
+    if "resource_changes" not in plan:
+        _check_no_resources(text, plan, file)
+    del text
     return _PlanReader(plan, file, options).read()
 
 
@@ -162,6 +167,10 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
+    except RecursionError:
+        raise SourceError(nesting_message(), file=file) from None
     except NotAnObject as exc:
         raise SourceError(
             f"not a Terraform plan: the JSON is a {exc.kind}, expected an object "
@@ -206,6 +215,50 @@ def _check_plan(plan: Mapping[str, Any], members: frozenset[str], file: str) -> 
     changes = plan.get("resource_changes", [])
     if not isinstance(changes, list):
         raise SourceError("resource_changes is not an array", file=file, where="resource_changes")
+
+
+def _check_no_resources(text: str, plan: Mapping[str, Any], file: str) -> None:
+    """A plan without ``resource_changes`` must declare no managed resource at all.
+
+    Terraform omits the member only when there is nothing to change or keep;
+    a plan that still lists resources elsewhere has lost its changes (edited,
+    or written by another tool), and reading it as empty would pass it.
+    """
+    planned = load_members(text, {"planned_values"})[0].get("planned_values")
+    for member, module, children in (
+        ("planned_values", _mapping(planned).get("root_module"), "child_modules"),
+        ("configuration", _mapping(plan.get("configuration")).get("root_module"), "module_calls"),
+    ):
+        address = _first_managed(module, children)
+        if address is not None:
+            raise SourceError(
+                f"no resource_changes, but {member} lists resources ({address}): the plan's changes are "
+                "missing (expected terraform show -json PLANFILE)",
+                file=file,
+            )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _first_managed(module: Any, children: str, depth: int = 0) -> str | None:
+    """The address of the first managed resource in a plan module tree (planned_values or configuration)."""
+    module = _mapping(module)
+    for resource in module.get("resources") or ():
+        if isinstance(resource, Mapping) and resource.get("mode", "managed") == "managed":
+            return str(resource.get("address") or f"{resource.get('type')}.{resource.get('name')}")
+    if depth > 100:
+        return None
+    nested = module.get(children) or ()
+    items = nested.values() if isinstance(nested, Mapping) else nested
+    for child in items:
+        # configuration's module_calls hold the module under "module"; planned_values' children are modules.
+        inner = child.get("module", child) if isinstance(child, Mapping) else None
+        found = _first_managed(inner, children, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 # --------------------------------------------------------------------------- unknown values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -397,3 +398,51 @@ def test_cli_bad_var_is_exit_2() -> None:
     result = CliRunner().invoke(main, ["scan", str(FIXTURES / "basic"), "--var", "novalue"])
     assert result.exit_code == 2
     assert "expected NAME=VALUE" in result.stderr
+
+
+# --------------------------------------------------------------------------- unreadable directory entries
+
+SPECIAL_ENTRIES = ["dangling", "loop", "fifo"]
+
+
+def _special(path: Path, kind: str) -> None:
+    if kind == "dangling":
+        path.symlink_to("missing.tf")
+    elif kind == "loop":
+        path.symlink_to(path.name)
+    else:
+        os.mkfifo(path)
+
+
+@pytest.mark.parametrize("kind", SPECIAL_ENTRIES)
+@pytest.mark.parametrize("name", ["extra.tf", "terraform.tfvars", "x.auto.tfvars"])
+def test_an_unreadable_tf_or_tfvars_fails_the_scan(tmp_path: Path, kind: str, name: str) -> None:
+    write(tmp_path, {"main.tf": (FIXTURES / "basic" / "main.tf").read_text()})
+    _special(tmp_path / name, kind)
+    result = CliRunner().invoke(main, ["scan", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {tmp_path / name}: ")
+    assert result.stderr.count("\n") == 1
+    assert "No violations" not in result.output
+
+
+@pytest.mark.parametrize("kind", SPECIAL_ENTRIES)
+def test_a_directory_whose_only_tf_is_unreadable_fails(tmp_path: Path, kind: str) -> None:
+    _special(tmp_path / "main.tf", kind)
+    assert detect(SourceInput.open(str(tmp_path))) is TerraformHclSource
+    with pytest.raises(SourceError, match=r"(not read|not a regular file)$"):
+        load(tmp_path)
+
+
+def test_a_fifo_named_as_the_input_file_fails(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "main.tf")
+    with pytest.raises(SourceError, match=r"is a FIFO \(named pipe\), not a regular file"):
+        load(tmp_path / "main.tf")
+
+
+def test_a_directory_named_like_a_tf_file_is_skipped_as_terraform_does(tmp_path: Path) -> None:
+    write(
+        tmp_path, {name: (FIXTURES / "basic" / name).read_text() for name in ("main.tf", "terraform.tfvars")}
+    )
+    (tmp_path / "modules.tf").mkdir()
+    assert len(load(tmp_path)) == len(load(FIXTURES / "basic"))

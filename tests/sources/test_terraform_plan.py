@@ -181,6 +181,60 @@ def test_plan_without_changes() -> None:
     assert len(load(document)) == 0
 
 
+def test_plan_of_an_empty_configuration_has_no_resources() -> None:
+    document = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [{"address": "data.x.y", "mode": "data"}]}},
+        "configuration": {"root_module": {"module_calls": {"empty": {"module": {}}}}},
+    }
+    assert len(load(document)) == 0
+
+
+RESOURCE = {"address": "azurerm_cognitive_account.a", "mode": "managed", "type": "azurerm_cognitive_account"}
+NESTED = {"address": "module.ai.azurerm_cognitive_account.a", "mode": "managed"}
+
+
+@pytest.mark.parametrize(
+    ("members", "address", "member"),
+    [
+        (
+            {"planned_values": {"root_module": {"resources": [RESOURCE]}}},
+            RESOURCE["address"],
+            "planned_values",
+        ),
+        (
+            {"planned_values": {"root_module": {"child_modules": [{"resources": [NESTED]}]}}},
+            NESTED["address"],
+            "planned_values",
+        ),
+        (
+            {"planned_values": {}, "configuration": {"root_module": {"resources": [RESOURCE]}}},
+            RESOURCE["address"],
+            "configuration",
+        ),
+        (
+            {
+                "planned_values": {"root_module": {}},
+                "configuration": {
+                    "root_module": {"module_calls": {"ai": {"module": {"resources": [NESTED]}}}}
+                },
+            },
+            NESTED["address"],
+            "configuration",
+        ),
+    ],
+    ids=["planned_values", "planned_child_module", "configuration", "configuration_module_call"],
+)
+def test_plan_without_resource_changes_but_with_resources_is_an_error(
+    members: dict[str, Any], address: str, member: str
+) -> None:
+    message = _error(json.dumps({"format_version": "1.2", **members}).encode())
+    assert message == (
+        f"plan.json: no resource_changes, but {member} lists resources ({address}): "
+        "the plan's changes are missing (expected terraform show -json PLANFILE)"
+    )
+
+
 # --------------------------------------------------------------------------- unknown values
 
 

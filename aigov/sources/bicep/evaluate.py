@@ -22,8 +22,10 @@ over an unknown collection yields one instance, addressed ``[?]``, whose
 loop variable is unknown.
 
 Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
-read offline: each is recorded in :attr:`Evaluation.unresolved` and its
-outputs are unknown; the scan goes on.
+read offline, and modules that are ARM JSON templates are not read here:
+each is recorded in :attr:`Evaluation.unresolved` and its outputs are
+unknown; the scan goes on. Names imported from a registry or a JSON file,
+and extension aliases, are unknown too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -34,20 +36,19 @@ not a hang.
 from __future__ import annotations
 
 import base64
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN
+from aigov.policy import yamlio
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
+from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import (
     FunctionError,
     PlainSite,
@@ -113,6 +114,8 @@ class ModuleInstance:
 class Evaluation:
     """Everything one input evaluates to."""
 
+    root: ScanRoot  # templates read files only inside it
+    files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
@@ -151,16 +154,19 @@ class _Evaluating:
 _IN_PROGRESS: Final = _Evaluating()
 
 
-def load_file(path: str, file_label: str) -> ast.File:
+def load_file(evaluation: Evaluation, reference: str, referrer: str, where: str) -> ast.File:
+    """Parse the Bicep file ``reference`` names in ``referrer`` (at ``where``), read inside the scan root."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError("no such file", file=file_label) from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file_label) from None
+        target, data = evaluation.root.read(reference, os.path.dirname(referrer), limit=TEMPLATE_LIMIT)
+    except FileRefused as exc:
+        raise SourceError(str(exc), file=referrer, where=where) from None
+    evaluation.files.append(target)
+    label = os.path.normpath(os.path.join(os.path.dirname(referrer), reference))
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
-    return parse(text, file_label)
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=label) from None
+    return parse(text, label)  # errors and origins name the file as the template wrote it
 
 
 class FileEvaluator:
@@ -216,8 +222,8 @@ class FileEvaluator:
         elif isinstance(statement, ast.ModuleDecl):
             self.modules[statement.name] = statement
         elif isinstance(statement, ast.Import):
-            for name in statement.names:
-                self.imports[name] = (statement, name)
+            for name, original in zip(statement.names, statement.originals or statement.names, strict=True):
+                self.imports[name] = (statement, original)
         elif isinstance(statement, ast.Using):
             self.using = statement
 
@@ -363,9 +369,9 @@ class FileEvaluator:
         raise self.error(node, f"'{name}' is not declared")
 
     def imported(self, node: ast.Node, name: str) -> Any:
-        statement, _ = self.imports[name]
-        if statement.path.startswith(_REGISTRY_PREFIXES):
-            return UNKNOWN
+        statement, name = self.imports[name]
+        if statement.extension or statement.path.startswith(_REGISTRY_PREFIXES) or _is_json(statement.path):
+            return UNKNOWN  # an extension, or an import aigov does not read: known at deployment
         other = self._load_relative(node, statement.path)
         evaluator = FileEvaluator(
             other,
@@ -373,7 +379,9 @@ class FileEvaluator:
             inputs={},
             prefix=self.prefix,
             deployment=self.deployment,
-            evaluation=Evaluation(budget=self.evaluation.budget),
+            evaluation=Evaluation(
+                root=self.evaluation.root, files=self.evaluation.files, budget=self.evaluation.budget
+            ),
             stack=self.stack,
         )
         if name in evaluator.vars:
@@ -389,9 +397,7 @@ class FileEvaluator:
             raise self.error(node, f"'{path}' refers back to a file that refers to it (a cycle)")
         if len(self.stack) > MAX_MODULE_DEPTH:
             raise self.error(node, f"modules nested more than {MAX_MODULE_DEPTH} deep")
-        if not os.path.isfile(target):
-            raise self.error(node, f"'{path}' not found (looked for {target})")
-        return load_file(target, target)
+        return load_file(self.evaluation, path, self.file, f"line {node.line}, column {node.col}")
 
     # ----------------------------------------------------------------- resources
 
@@ -496,6 +502,9 @@ class FileEvaluator:
         elif isinstance(name, str) and "/" in name:
             full_name = name
             leaf = name.rsplit("/", 1)[1]
+        elif name is UNKNOWN:
+            # 'name: '${account.name}/chat'' with the account's name unknown: the leaf is still 'chat'.
+            full_name, leaf = UNKNOWN, self._known_leaf(body_node, local)
         else:
             full_name = leaf = name
         arm_body = {k: v for k, v in body.items() if k.lower() not in _NOT_IN_BODY}
@@ -516,6 +525,22 @@ class FileEvaluator:
             resource_group=self.deployment.resource_group,
             subscription_id=self.deployment.subscription_id,
         )
+
+    def _known_leaf(self, body_node: ast.Object, local: dict[str, Any]) -> Any:
+        """The leaf of a ``parent/child`` name written as a string when only the parent part is unknown."""
+        written = next(
+            (e.value for e in body_node.entries if isinstance(e, ast.Property) and e.key == "name"), None
+        )
+        if not isinstance(written, ast.Interpolated):
+            return UNKNOWN
+        parts = written.parts
+        last_slash = max((i for i, p in enumerate(parts) if isinstance(p, str) and "/" in p), default=-1)
+        if last_slash < 0:
+            return UNKNOWN
+        head = str(parts[last_slash]).rsplit("/", 1)[1]
+        tail = ast.Interpolated(written.line, written.col, (head, *parts[last_slash + 1 :]))
+        leaf = self.eval(tail, local)
+        return leaf if isinstance(leaf, str) and leaf else UNKNOWN
 
     def _parent_of(self, body_node: ast.Object, local: dict[str, Any]) -> Instance | None:
         for entry in body_node.entries:
@@ -563,10 +588,12 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES):
+        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
+            kind = "an ARM template" if _is_json(decl.path) else "a registry"
+            where = f"{kind} ({decl.path})"
             self.evaluation.unresolved.append(
-                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from a "
-                f"registry ({decl.path}); not evaluated, its resources are not scanned"
+                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
+                f"{where}; not evaluated, its resources are not scanned"
             )
             return ModuleInstance(name, None)
         tree = self._load_relative(decl, decl.path)
@@ -768,11 +795,13 @@ class FileEvaluator:
         if isinstance(index, str):
             return self.member(node, target, index, safe)
         if isinstance(target, list) and _is_int(index):
-            if 0 <= index < len(target):
-                return target[index]
+            position = len(target) - index if node.from_end else index  # arr[^1] is the last item
+            if 0 <= position < len(target):
+                return target[position]
             if safe:
                 return None
-            raise self.error(node, f"index {index} is outside the array (length {len(target)})")
+            shown = f"^{index}" if node.from_end else index
+            raise self.error(node, f"index {shown} is outside the array (length {len(target)})")
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -922,28 +951,28 @@ class FileEvaluator:
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
-        target = os.path.normpath(os.path.join(os.path.dirname(self.file), args[0]))
         try:
-            if os.path.getsize(target) > MAX_LOADED_FILE:
-                raise self.error(node, f"'{args[0]}' is larger than {MAX_LOADED_FILE // 1024} KiB")
-            data = Path(target).read_bytes()
-        except OSError:
-            raise self.error(node, f"'{args[0]}' not found (looked for {target})") from None
+            target, data = self.evaluation.root.read(
+                args[0], os.path.dirname(self.file), limit=MAX_LOADED_FILE
+            )
+        except FileRefused as exc:
+            raise self.error(node, f"{kind}(): {exc}") from None
+        self.evaluation.files.append(target)
         if kind == "loadFileAsBase64":
             return base64.b64encode(data).decode()
         text = data.decode("utf-8-sig", errors="replace")
         if kind == "loadTextContent":
             return text
+
+        language = "YAML" if kind == "loadYamlContent" else "JSON"
+
+        def invalid(message: str, **_: object) -> SourceError:
+            return self.error(node, f"'{args[0]}' is not valid {language}: {message}")
+
         if kind == "loadYamlContent":
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise self.error(node, f"'{args[0]}' is not valid YAML") from None
+            value, _ = yamlio.loads(text, target, invalid)
         else:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
+            value = decode(text, target, invalid)
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
             return UNKNOWN  # a JSONPath filter: not evaluated
         return value
@@ -980,7 +1009,8 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
 def _resource_member(instance: Instance, name: str) -> Any:
     lowered = name.lower()
     if lowered == "name":
-        return instance.name
+        # The name as declared: 'vnet/subnet' for a child named with a slash, as the compiler gives it.
+        return instance.name if instance.parent is not None else instance.full_name
     if lowered == "type":
         return instance.type
     if lowered == "apiversion":
@@ -992,6 +1022,11 @@ def _resource_member(instance: Instance, name: str) -> Any:
     found, value = lookup(instance.body, name)
     # A property the template does not set is the deployed resource's: known only then.
     return value if found else UNKNOWN
+
+
+def _is_json(path: str) -> bool:
+    """Whether a module or import path names an ARM JSON template rather than a Bicep file."""
+    return path.lower().endswith(".json")
 
 
 def _safe_chain(node: ast.Expr) -> bool:
