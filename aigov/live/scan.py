@@ -5,15 +5,17 @@ price and context helpers it reuses):
 
 1. subscriptions with their names and tags (one paged call);
 2. AI resources across every target subscription or a management group (one
-   paged Resource Graph query);
+   paged Resource Graph query), and which targets Resource Graph read in full
+   (:mod:`aigov.live.coverage`);
 3. per Azure OpenAI / AI Services account, on a bounded thread pool: its
    deployments, then ONE metrics call for all of them;
 4. per subscription holding AI resources: its non-compliant Azure Policy states;
 5. the engine over the inventory, with usage in the context; Azure Policy's
    states as findings beside aigov's.
 
-A call that still fails after the SDK's retries (403, 5xx, a timeout) does
-not stop the scan: what it would have read is listed in
+A call that still fails after the retries (403, 5xx, a timeout, a
+``Retry-After`` beyond the cap, a page that leads elsewhere, repeats, never
+ends or cannot be read) does not stop the scan: what it would have read is listed in
 ``ScanResult.not_scanned`` (exit code 3) and the rest completes. A
 subscription whose every call was refused is listed once, as a whole.
 """
@@ -30,24 +32,18 @@ from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import (
-    AzureError,
-    ClientAuthenticationError,
-    HttpResponseError,
-    ServiceRequestTimeoutError,
-    ServiceResponseTimeoutError,
-)
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.errors import AigovError
-from aigov.live import discovery, metrics, policy_states
+from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
 from aigov.live.credentials import make_credential
 from aigov.live.deployments import list_deployments
-from aigov.live.guard import LiveCallError
 from aigov.live.mapping import to_resource
+from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,
@@ -69,9 +65,6 @@ UTILISATION_PARAMETER: Final = "min_utilisation_pct"
 DEFAULT_ENVIRONMENT_TAG: Final = "environment"
 # Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
 DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
-_ACTIVE_STATES: Final = frozenset({"enabled", "warned", "pastdue"})
-SUBSCRIPTION_LIST: Final = "subscription list"
-"""The scope named when the subscriptions list itself stopped early."""
 
 T = TypeVar("T")
 
@@ -143,7 +136,7 @@ def scan_live(
     try:
         return _scan(config, now, options, clients, costs, rules, catalog)
     except ClientAuthenticationError as exc:
-        raise AigovError(f"azure: authentication failed: {_first_line(exc)}") from None
+        raise AigovError(f"azure: authentication failed: {first_line(exc)}") from None
     finally:
         clients.close()
 
@@ -160,10 +153,11 @@ def _scan(
     warnings: list[str] = []
     not_scanned: list[NotScanned] = []
 
-    visible, complete = _visible_subscriptions(clients, options, warnings, not_scanned)
-    targets = _targets(options, visible, complete, not_scanned, warnings)
+    wanted, groups = options.subscriptions, options.management_groups
+    visible, complete = coverage.visible_subscriptions(clients, wanted, groups, warnings, not_scanned)
+    targets = coverage.targets(wanted, groups, visible, complete, not_scanned, warnings)
     excluded = {n.scope.lower() for n in not_scanned}
-    graph, scanned = _discover(clients, options, targets, visible, not_scanned, warnings)
+    graph, scanned = coverage.discover(clients, groups, targets, visible, not_scanned, warnings)
 
     resources: list[Resource] = []
     for row in graph.rows:
@@ -269,144 +263,6 @@ def _scan(
     )
 
 
-# --------------------------------------------------------------------------- subscriptions
-
-
-def _visible_subscriptions(
-    clients: ClientFactory, options: LiveOptions, warnings: list[str], not_scanned: list[NotScanned]
-) -> tuple[dict[str, discovery.LiveSubscription], bool]:
-    """The subscriptions the credential can see (by lower-case id), and whether the list is complete."""
-    listed = discovery.list_subscriptions(clients)
-    visible = {s.id.lower(): s for s in listed.subscriptions}
-    if listed.error is None:
-        return visible, True
-    reason = _reason(listed.error)
-    if options.subscriptions:
-        warnings.append(f"subscription names and tags unavailable: {reason}")
-    elif not visible and not options.management_groups:
-        raise AigovError(f"azure: listing subscriptions failed: {reason}")
-    elif not options.management_groups:
-        # The subscriptions after the failed page are unknown: the scan cannot claim it saw them all.
-        not_scanned.append(NotScanned(SUBSCRIPTION_LIST, f"the list stopped early: {reason}"))
-    return visible, False
-
-
-def _targets(
-    options: LiveOptions,
-    visible: Mapping[str, discovery.LiveSubscription],
-    complete: bool,
-    not_scanned: list[NotScanned],
-    warnings: list[str],
-) -> list[str]:
-    if options.subscriptions:
-        targets = []
-        for sub in options.subscriptions:
-            if complete and visible and sub.lower() not in visible:
-                not_scanned.append(NotScanned(sub, "not visible to the credential (no read access?)"))
-            else:
-                targets.append(sub)
-        return targets
-    active = []
-    for live in visible.values():
-        if _active(live):
-            active.append(live.id)
-        else:
-            warnings.append(f"subscription {live.display_name or live.id} skipped: it is {live.state}")
-    targets = active
-    if not targets and not options.management_groups:
-        raise AigovError("azure: the credential can read no subscription; give --subscription")
-    return targets
-
-
-def _active(live: discovery.LiveSubscription) -> bool:
-    return (live.state or "enabled").lower() in _ACTIVE_STATES
-
-
-def _discover(
-    clients: ClientFactory,
-    options: LiveOptions,
-    targets: Sequence[str],
-    visible: Mapping[str, discovery.LiveSubscription],
-    not_scanned: list[NotScanned],
-    warnings: list[str],
-) -> tuple[discovery.GraphResult, set[str]]:
-    """The AI resources, and the subscriptions (lower case) Resource Graph read in full.
-
-    Every subscription the scan was meant to cover and Resource Graph did not
-    read in full (left out, refused, a page that failed, a truncated answer)
-    goes to ``not_scanned``; so does a management group whose subscriptions
-    cannot be listed to check Resource Graph's answer against.
-    """
-    groups = options.management_groups
-    scope: dict[str, Any] = {"management_groups": groups} if groups else {"subscriptions": sorted(targets)}
-    graph = discovery.query_resources(clients, **scope)
-    # Refused scopes are named as not scanned; a Resource Graph that answers nothing else is down.
-    if graph.failed and not all(_refused(g.error) for g in graph.gaps):
-        error = next((g.error for g in graph.gaps if g.error is not None), None)
-        reason = _reason(error) if error is not None else "no answer"
-        raise AigovError(f"azure: Resource Graph query failed: {reason}")
-    # Scopes already incomplete are not asked again: a silent Resource Graph costs one timeout each.
-    gapped = {sub.lower() for gap in graph.gaps for sub in gap.subscriptions}
-    if groups:
-        check: dict[str, Any] = {} if any(g.management_groups for g in graph.gaps) else scope
-    else:
-        remaining = [t for t in sorted(targets) if t.lower() not in gapped]
-        check = {"subscriptions": remaining} if remaining else {}
-    readable, containers = (
-        discovery.readable_subscriptions(clients, **check) if check else (set(), discovery.GraphResult())
-    )
-
-    expected = {t.lower() for t in targets} if not groups else set(readable)
-    for group in groups:
-        try:
-            members = discovery.management_group_subscriptions(clients, group)
-        except ClientAuthenticationError:
-            raise
-        except AzureError as exc:
-            not_scanned.append(
-                NotScanned(
-                    group,
-                    "its subscriptions could not be listed to check that Resource Graph read them all: "
-                    + _reason(exc),
-                )
-            )
-            continue
-        for member in members:
-            live = visible.get(member.lower())
-            if live is not None and not _active(live):
-                warnings.append(f"subscription {live.display_name or live.id} skipped: it is {live.state}")
-                continue
-            expected.add(member.lower())
-
-    incomplete: set[str] = set()
-    for gap in [*graph.gaps, *containers.gaps]:
-        reason = (
-            "Resource Graph marked its answer truncated: resources may be missing"
-            if gap.error is None
-            else f"Resource Graph: {_reason(gap.error)}"
-        )
-        for sub in gap.subscriptions:
-            if sub.lower() not in incomplete:
-                incomplete.add(sub.lower())
-                not_scanned.append(NotScanned(sub, reason))
-        for group in gap.management_groups:
-            not_scanned.append(NotScanned(group, reason))
-            incomplete.update(expected)
-    for sub in sorted(expected - readable - incomplete):
-        name = visible.get(sub)
-        not_scanned.append(
-            NotScanned(
-                name.id if name is not None else _original(sub, targets),
-                "Resource Graph left it out (no read access for the credential, or not yet indexed)",
-            )
-        )
-    return graph, expected & readable - incomplete
-
-
-def _original(sub: str, targets: Sequence[str]) -> str:
-    return next((t for t in targets if t.lower() == sub), sub)
-
-
 def _subscription_context(
     config: Config,
     visible: Mapping[str, discovery.LiveSubscription],
@@ -500,12 +356,7 @@ def _record(
         sub = subject.subscription_id if isinstance(subject.subscription_id, str) else ""
     else:
         sub = str(subject)
-    refused = _refused(exc)
-    failures.setdefault(sub.lower(), []).append((scope, _reason(exc), refused))
-
-
-def _refused(exc: AzureError | None) -> bool:
-    return isinstance(exc, HttpResponseError) and exc.status_code in {401, 403}
+    failures.setdefault(sub.lower(), []).append((scope, reason(exc), refused(exc)))
 
 
 def _collapse(
@@ -523,29 +374,8 @@ def _collapse(
         if items and all(refused for _, _, refused in items) and len(items) >= expected:
             out.append(NotScanned(sub, items[0][1]))
             continue
-        out.extend(NotScanned(scope, reason) for scope, reason, _ in items)
+        out.extend(NotScanned(scope, why) for scope, why, _ in items)
     return out
-
-
-def _reason(exc: AzureError) -> str:
-    if isinstance(exc, LiveCallError):
-        return _first_line(exc)
-    if isinstance(exc, ServiceRequestTimeoutError | ServiceResponseTimeoutError):
-        return f"no answer within the timeout, not retried ({_first_line(exc)})"
-    if isinstance(exc, HttpResponseError):
-        code = getattr(exc.error, "code", None) if exc.error is not None else None
-        message = getattr(exc.error, "message", None) if exc.error is not None else None
-        parts = [str(exc.status_code or "")]
-        if code:
-            parts.append(f"{code}:")
-        parts.append(message or exc.reason or "error")
-        return " ".join(p for p in parts if p)
-    return f"{type(exc).__name__}: {_first_line(exc)}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _inputs(options: LiveOptions) -> tuple[str, ...]:

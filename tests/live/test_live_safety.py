@@ -25,7 +25,8 @@ from aigov.errors import AigovError
 from aigov.gate import ExitCode, exit_code
 from aigov.live.client import RetrySettings
 from aigov.live.command import AzureCommand, run_azure
-from aigov.live.scan import SUBSCRIPTION_LIST, LiveOptions, LiveScan, scan_live
+from aigov.live.coverage import SUBSCRIPTION_LIST
+from aigov.live.scan import LiveOptions, LiveScan, scan_live
 from aigov.model import Finding, NotScanned, Outcome
 
 NOW = datetime(2026, 6, 2, 6, 0, tzinfo=UTC)
