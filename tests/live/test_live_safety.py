@@ -230,6 +230,29 @@ def test_history_carries_an_unreadable_accounts_findings_forward(arm: FakeArm, t
     assert not under & {f.fingerprint for f in second.history.fixed}
 
 
+def test_a_management_group_subscription_emptied_overnight_has_its_findings_fixed(
+    arm: FakeArm, tmp_path: Path
+) -> None:
+    arm.estate.management_groups["mg-ai"].append(RESTRICTED)
+    options = LiveOptions(
+        arm_endpoint=arm.url, retry=FAST_RETRY, progress=False, management_groups=("mg-ai",)
+    )
+    command = AzureCommand(options, tmp_path / "aigov.db")
+    first = run_azure(Config(), command, now=NOW)
+    assert first.history is not None
+    restricted = {f.fingerprint for f in first.history.new if f.resource.subscription_id == RESTRICTED}
+    assert restricted
+
+    # Its only AI resources are deleted: Resource Graph still reads the subscription, now empty.
+    arm.estate.resources = [r for r in arm.estate.resources if r["subscriptionId"] != RESTRICTED]
+    arm.estate.policy_states = [s for s in arm.estate.policy_states if s["subscriptionId"] != RESTRICTED]
+    second = run_azure(Config(), command, now=NOW + timedelta(days=1))
+    assert second.history is not None
+    assert second.scan.result.not_scanned == ()
+    assert RESTRICTED in second.scan.scanned_subscription_ids
+    assert {f.fingerprint for f in second.history.fixed} >= restricted
+
+
 def metric(name: str, series: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {"name": {"value": name}, "timeseries": series, "errorCode": "Success", **extra}
 
