@@ -7,7 +7,9 @@ for ``AzureOpenAIRequests`` (Total) and
 with ``$filter=ModelDeploymentName eq '*'`` and ``top`` raised above the
 number of deployments, so every deployment gets its own time series without a
 call of its own. A deployment that has no series in the answer had no
-traffic at all.
+traffic at all; an answer that says "no data" (an ``errorCode`` other than
+``Success``, the metric missing, points without values, another shape)
+leaves its usage unknown instead, so the idle rules are undetermined.
 
 The call covers a look-back (at least 30 days) longer than the rule window,
 so an idle deployment's idle days can be counted beyond the window. What

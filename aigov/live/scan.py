@@ -371,7 +371,7 @@ def _collapse(
         expected = sum(
             1 for a in accounts if isinstance(a.subscription_id, str) and a.subscription_id.lower() == sub
         ) + (1 if policy_states_read and sub in subscriptions_with_ai else 0)
-        if items and all(refused for _, _, refused in items) and len(items) >= expected:
+        if items and all(was_refused for _, _, was_refused in items) and len(items) >= expected:
             out.append(NotScanned(sub, items[0][1]))
             continue
         out.extend(NotScanned(scope, why) for scope, why, _ in items)
