@@ -120,6 +120,19 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="`scan azure`: provisioned utilisation (%) under which PTUs count as idle [default: 20].",
 )
 @click.option(
+    "--max-retry-after",
+    "retry_after_max",
+    type=click.FloatRange(min=0),
+    help="`scan azure`: longest Retry-After (s) waited for; a longer one leaves the scope not scanned "
+    "[default: 60].",
+)
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="`scan azure`: seconds a silent endpoint may cost a scope (not retried) [default: 60].",
+)
+@click.option(
     "--policies",
     "policy_dirs",
     multiple=True,
@@ -202,6 +215,8 @@ def scan(
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
+    retry_after_max: float | None = None,
+    timeout: float | None = None,
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -236,6 +251,8 @@ def scan(
             history=history_path,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
+            retry_after_max=retry_after_max,
+            timeout=timeout,
             policy_dirs=policy_dirs,
             catalog_path=catalog_path,
         )
@@ -243,10 +260,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    if management_groups or arm_endpoint or history_path or window_days or utilisation_threshold is not None:
+    live_only = (management_groups, arm_endpoint, history_path, window_days)
+    if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --window-days and "
-            "--utilisation-threshold apply to `aigov scan azure` only"
+            "--management-group, --arm-endpoint, --history, --window-days, --utilisation-threshold, "
+            "--max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
