@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,8 @@ from aigov.model import UNKNOWN, CatalogInfo, Price
 from aigov.paths import package_data
 from aigov.policy import yamlio
 
+RETAIL_API: Final = "https://prices.azure.com/api/retail/prices"
+THIRD_PARTY: Final = "third-party-copy"  # sources.*.kind of someone else's copy of Retail Prices API answers
 ALL_REGIONS: Final = "*"
 GLOBAL_REGION: Final = "global"  # Price.region of a price that is the same in every region
 DIRECTIONS: Final = ("input", "cached_input", "output")
@@ -45,13 +48,18 @@ class PriceRow:
     """One catalogue row as written, once validated."""
 
     family: str
-    meter: str
+    meter: str  # Azure's meterName
     unit: str
     unit_price: float
-    source: str  # the source's title, ready for Price.source
-    as_of: date
+    source: str  # the source as reports print it: title, with "third-party copy" or "derived" up front
+    url: str  # where a user can open the source
+    effective: date | None  # the price's own effective date; None when the source gives none
+    read: date  # the date the price was read from its source
     uncertain: bool = False
     note: str | None = None
+    product: str | None = None  # Azure's productName
+    meter_id: str | None = None
+    derived: str | None = None  # how the price was derived, when it was not read as such
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +209,10 @@ class Catalog:
             region=region if regional else GLOBAL_REGION,
             currency=self.info.currency,
             source=row.source,
-            as_of=row.as_of,
+            url=row.url,
+            effective=row.effective,
+            read=row.read,
+            query=retail_query(row, region if regional else None),
         )
         return PriceMatch(price, region, reason, row.uncertain, row.note)
 
@@ -212,6 +223,25 @@ def normalise_region(region: object) -> str | None:
         return None
     name = "".join(region.split()).casefold()
     return name or None
+
+
+def retail_query(row: PriceRow, region: str | None) -> str | None:
+    """A Retail Prices API URL whose answer holds ``row``'s meter, or None without a product name.
+
+    Derived rows get none: no meter of the API carries their figure.
+    """
+    if row.product is None or row.derived is not None:
+        return None
+    terms = [f"productName eq '{row.product}'", f"meterName eq '{row.meter}'"]
+    if region is not None:
+        terms.append(f"armRegionName eq '{region}'")
+    return f"{RETAIL_API}?$filter={urllib.parse.quote(' and '.join(terms), safe=chr(39))}"
+
+
+def source_label(kind: str, title: str, derived: str | None) -> str:
+    """How a report names a row's source: what kind of source it is comes first."""
+    label = f"third-party copy: {title}" if kind == THIRD_PARTY else title
+    return f"derived ({derived}) from {label}" if derived else label
 
 
 def _short_version(version: str | None) -> str | None:
@@ -280,15 +310,23 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             )
         family = raw["family"]
         keys = _match_keys(family, raw)
+        source = sources[raw["source"]]
+        derived = raw.get("derived")
+        effective = raw["effective"]
         row = PriceRow(
             family=family,
-            meter=raw.get("meter") or _describe(family, keys, raw.get("direction")),
+            meter=raw["meter"],
             unit=raw["unit"],
             unit_price=float(raw["unit_price"]),
-            source=sources[raw["source"]]["title"],
-            as_of=date.fromisoformat(raw["as_of"]),
+            source=source_label(source["kind"], source["title"], derived),
+            url=source["url"],
+            effective=None if effective == "unknown" else date.fromisoformat(effective),
+            read=date.fromisoformat(source["retrieved"]),
             uncertain=bool(raw.get("uncertain", False)),
             note=raw.get("note"),
+            product=raw.get("product"),
+            meter_id=raw.get("meter_id"),
+            derived=derived,
         )
         slot = index.setdefault((family, tuple(_fold(k) for k in keys)), {})
         for region in raw["regions"]:
@@ -316,17 +354,6 @@ def _match_keys(family: str, raw: Mapping[str, Any]) -> tuple[str | None, ...]:
     if family == VM:
         return (raw["size"],)
     return (raw["sku"],)
-
-
-def _describe(family: str, keys: tuple[str | None, ...], direction: str | None) -> str:
-    """A readable meter label for rows whose Azure meter name was not recorded."""
-    if family == TOKENS:
-        model, version, sku, _ = keys
-        label = f"{model} {version}" if version else str(model)
-        return f"{label} {sku} {(direction or '').replace('_', ' ')} tokens"
-    if family == VM:
-        return f"{keys[0]} (Linux)"
-    return f"{family} {keys[0]}"
 
 
 def _one_line(message: str) -> str:
