@@ -274,6 +274,14 @@ def test_cluster_with_always_on_nodes_is_exact(tmp_path: Path) -> None:
     assert impact.basis.startswith("2 nodes always on (minNodeCount) x 3.673 $/h x 730 h")
 
 
+def test_nc48_a100_node_all_month_is_twice_nc24_linux(costs: CostModel) -> None:
+    impact = _cost(costs, _cluster("Standard_NC48ads_A100_v4", 1, 1), _workspace())
+    assert impact.monthly_usd == 5_362.58  # 7.346 $/h x 730 h, not the Windows 9.554
+    (price,) = impact.prices
+    assert price.meter == "NC48ads A100 v4"
+    assert price.source.startswith("third-party copy: ")
+
+
 def test_cluster_priced_with_third_party_price_is_an_estimate(costs: CostModel) -> None:
     impact = _cost(costs, _cluster("Standard_NC24ads_A100_v4", 2, 4), _workspace())
     assert impact.monthly_usd == 5_362.58
