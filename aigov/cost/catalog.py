@@ -6,6 +6,13 @@ case-insensitively. A region the catalogue does not list (or a region that
 is unknown or missing in the input) is priced at the catalogue's default
 region; the returned :class:`PriceMatch` says so, and the cost model turns
 such a figure into an estimate.
+
+Every price says where it comes from: Azure's meter name, its source's
+title and URL (a copy of Retail Prices API answers made by a third party is
+labelled "third-party copy", a derived price says how), the price's own
+effective date and the date it was read, and, where the row names Azure's
+product, a Retail Prices API query that returns the meter
+(:func:`retail_query`).
 """
 
 from __future__ import annotations

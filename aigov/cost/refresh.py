@@ -14,8 +14,10 @@ and region, and turns the rows it recognises into catalogue rows:
 * fine-tuned ``hosting`` meters → ``openai_ft_hosting`` ($/hour);
 * AI Search ``<Tier> Unit`` meters → ``search_unit`` ($/hour).
 
-Rows it does not recognise are counted and left out. VM prices are not
-fetched: the bundled ones are carried over when the currency is USD.
+Each row keeps the item's meterName, productName, meterId and
+effectiveStartDate. Rows it does not recognise are counted and left out. VM
+prices are not fetched: the bundled ones are carried over, with the sources
+they cite, when the currency is USD.
 
 The catalogue is written to ``$AIGOV_CACHE_DIR`` (default
 ``~/.cache/aigov``) as ``prices-<date>.yaml``; scans use the newest such file
