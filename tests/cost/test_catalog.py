@@ -466,3 +466,17 @@ def test_unknown_effective_date_and_kinds_of_source(tmp_path: Path) -> None:
     assert match.price.dates == "effective date not given by source, read 2026-09-30"
     assert match.price.source == "derived (2 x X0) from third-party copy: Test source"
     assert match.price.url == "https://example.com/prices"
+
+
+@pytest.mark.parametrize(
+    "region", ["eastus", "eastus2", "westus2", "westus3", "southcentralus", "centralus", "westus"]
+)
+def test_gpu_vms_priced_in_the_main_us_ai_regions(catalog: Catalog, region: str) -> None:
+    nc24 = catalog.vm_hourly("Standard_NC24ads_A100_v4", region)
+    nc48 = catalog.vm_hourly("Standard_NC48ads_A100_v4", region)
+    assert nc24 is not None
+    assert nc48 is not None
+    assert not nc24.fallback
+    assert not nc48.fallback
+    # Within a region too, the 2-GPU size costs twice the 1-GPU size (to the copy's rounding).
+    assert nc48.price.unit_price == pytest.approx(2 * nc24.price.unit_price, abs=0.01)
