@@ -36,6 +36,8 @@ from aigov.policy import yamlio
 
 RETAIL_API: Final = "https://prices.azure.com/api/retail/prices"
 THIRD_PARTY: Final = "third-party-copy"  # sources.*.kind of someone else's copy of Retail Prices API answers
+_PAGES: Final = frozenset({"pricing-page", "learn"})  # source kinds that may give a rate without its meter
+UNNAMED_METER: Final = "no meter named by the source"  # printed instead of a meter name aigov would invent
 ALL_REGIONS: Final = "*"
 GLOBAL_REGION: Final = "global"  # Price.region of a price that is the same in every region
 DIRECTIONS: Final = ("input", "cached_input", "output")
@@ -318,11 +320,18 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
         family = raw["family"]
         keys = _match_keys(family, raw)
         source = sources[raw["source"]]
+        meter = raw.get("meter")
+        if meter is None and source["kind"] not in _PAGES:
+            raise CatalogError(
+                "'meter' is required: a price read from the Retail Prices API (or a copy) has a meterName",
+                file=shown,
+                where=yamlio.where(node, ("prices", i)),
+            )
         derived = raw.get("derived")
         effective = raw["effective"]
         row = PriceRow(
             family=family,
-            meter=raw["meter"],
+            meter=meter if meter is not None else UNNAMED_METER,
             unit=raw["unit"],
             unit_price=float(raw["unit_price"]),
             source=source_label(source["kind"], source["title"], derived),

@@ -440,7 +440,7 @@ def yamlio_rows() -> dict[str, Any]:
     ("change", "message"),
     [
         (("    effective: 2026-09-01\n", ""), "'effective' is a required property"),
-        (("    meter: X1\n", ""), "'meter' is a required property"),
+        (("    meter: X1\n", ""), "'meter' is required: a price read from the Retail Prices API"),
         (('url: "https://example.com/prices", ', ""), "'url' is a required property"),
         (("kind: retail-api, ", ""), "'kind' is a required property"),
         (("effective: 2026-09-01", "effective: soon"), "'soon' does not match"),
@@ -480,3 +480,17 @@ def test_gpu_vms_priced_in_the_main_us_ai_regions(catalog: Catalog, region: str)
     assert not nc48.fallback
     # Within a region too, the 2-GPU size costs twice the 1-GPU size (to the copy's rounding).
     assert nc48.price.unit_price == pytest.approx(2 * nc24.price.unit_price, abs=0.01)
+
+
+def test_a_page_that_names_no_meter_gives_a_rate_without_an_invented_meter(tmp_path: Path) -> None:
+    text = MINIMAL.replace("kind: retail-api", "kind: learn").replace("    meter: X1\n", "")
+    match = load_catalog(_write(tmp_path, text)).vm_hourly("Standard_X1", "eastus")
+    assert match is not None
+    assert match.price.meter == "no meter named by the source"
+
+
+def test_fine_tuned_hosting_prints_no_invented_meter(catalog: Catalog) -> None:
+    match = catalog.ft_hosting_hourly("GlobalStandard", "eastus")
+    assert match is not None
+    assert match.price.meter == "no meter named by the source"
+    assert match.price.source.startswith("Microsoft Learn: ")
