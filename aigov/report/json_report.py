@@ -251,12 +251,4 @@ def _line(line: CostLine) -> dict[str, Any]:
 
 
 def _price(price: Price) -> dict[str, Any]:
-    return {
-        "meter": price.meter,
-        "unit_price": price.unit_price,
-        "unit": price.unit,
-        "region": price.region,
-        "currency": price.currency,
-        "source": price.source,
-        "as_of": price.as_of.isoformat(),
-    }
+    return price.record()

@@ -205,16 +205,12 @@ def _suppression_note(finding: Finding) -> str:
     return f"waived{where}{owner}, until {expires}: {s.reason}"
 
 
-def _price_key(price: Price) -> tuple[str, float, str, str, str, str]:
-    return (price.meter, price.unit_price, price.unit, price.region, price.source, price.as_of.isoformat())
-
-
-def _prices_used(findings: list[Finding]) -> dict[tuple[str, float, str, str, str, str], tuple[int, Price]]:
+def _prices_used(findings: list[Finding]) -> dict[Price, tuple[int, Price]]:
     """Every price the findings use, once, numbered in order of first use."""
-    used: dict[tuple[str, float, str, str, str, str], tuple[int, Price]] = {}
+    used: dict[Price, tuple[int, Price]] = {}
     for finding in findings:
         for price in finding.cost.prices:
-            used.setdefault(_price_key(price), (len(used) + 1, price))
+            used.setdefault(price, (len(used) + 1, price))  # equal prices are one entry
     return used
 
 
@@ -238,7 +234,7 @@ def _basis_grid(findings: list[Finding]) -> Table:
         label = figure if cost.monthly_usd is None else f"{figure} {cost.confidence}"
         grid.add_row(Text(""), Text("cost"), Text(f"{label}: {cost.basis}"))
         if cost.prices:
-            refs = ", ".join(f"P{used[_price_key(price)][0]}" for price in cost.prices)
+            refs = ", ".join(f"P{used[price][0]}" for price in cost.prices)
             grid.add_row(Text(""), Text("prices"), Text(refs))
         if finding.remediation:
             first = fixes.setdefault((finding.rule_id, finding.remediation), number)
