@@ -45,7 +45,7 @@ VM_SIZES = ["Standard_NC24ads_A100_v4", "Standard_ND96asr_v4", "Standard_DS3_v2"
 SEARCH_SKUS = ["basic", "standard", "standard2", "standard3"]
 
 Index = int | str | None
-_MODULE_STEP = re.compile(r'module\.([A-Za-z_][A-Za-z0-9_-]*)(\[[^\]]*\])?\.?')
+_MODULE_STEP = re.compile(r"module\.([A-Za-z_][A-Za-z0-9_-]*)(\[[^\]]*\])?\.?")
 
 
 def module_path(module_address: str) -> tuple[tuple[str, str | None], ...]:
@@ -298,7 +298,9 @@ class Generator:
 
     # ------------------------------------------------------------------ resource kinds
 
-    def ai_stack(self, module: str, team: int, sub: str, rg: str, region: str, names: Names, slot: int) -> int:
+    def ai_stack(
+        self, module: str, team: int, sub: str, rg: str, region: str, names: Names, slot: int
+    ) -> int:
         """One account with 2-5 deployments, a search service, a workspace with 1-3 computes."""
         tags = {"cost-center": f"cc-{4000 + team}", "environment": "prod", "workload": f"wl-{team}"}
         if self.rng.random() < 0.2:

@@ -42,6 +42,7 @@ from typing import Any, Final
 from aigov.errors import SourceError
 from aigov.jsontext import NotFinite, nesting_message
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -90,25 +91,12 @@ class TerraformPlanSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        # A byte search of the head, not a parse. Terraform writes
-        # format_version first; `jq -S` sorts the keys, which still puts one
-        # of these early unless the configuration before it is huge.
-        head = source_input.sniff()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-            return False
-        return any(marker in head for marker in _PLAN_MARKERS)
+        return sniff.terraform_plan(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         with _collector_paused():
             return _read(source_input, options)
 
-
-_PLAN_MARKERS: Final = (
-    b'"format_version"',
-    b'"terraform_version"',
-    b'"resource_changes"',
-    b'"planned_values"',
-)
 
 _WANTED_MEMBERS: Final = frozenset(
     {"format_version", "terraform_version", "variables", "resource_changes", "configuration", "errored"}
