@@ -1,6 +1,6 @@
 """Benchmark: aigov's plan scan beside a bare ``json.load`` of the same file, in the same run.
 
-    python bench/bench_scan.py                                 # 1,000, 5,000 and 20,000; distinct and for_each
+    python bench/bench_scan.py                 # 1,000, 5,000 and 20,000 resources; distinct and for_each
     python bench/bench_scan.py --sizes 1000 5000 --shapes for_each --repeat 1
 
 Plans come from gen_plan.py in the shapes Terraform writes for large estates
