@@ -13,19 +13,17 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import click
 
 from aigov import __version__
 from aigov.cli.common import check_outputs, guarded, write_output
-from aigov.cli.estimate import estimate
-from aigov.cli.prices import prices
-from aigov.cli.rules import rules
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
+from aigov.lazy import import_object
 from aigov.model import Severity
 from aigov.paths import default_bicep_cache
 from aigov.policy.loader import discover
@@ -34,7 +32,30 @@ from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the commands of other modules imported only when they run.
+
+    ``aigov scan`` never loads what ``rules``, ``estimate`` or ``prices``
+    need (rich tables, rule testing, the price refresh's HTTP client).
+    """
+
+    lazy: ClassVar[dict[str, str]] = {
+        "rules": "aigov.cli.rules:rules",
+        "estimate": "aigov.cli.estimate:estimate",
+        "prices": "aigov.cli.prices:prices",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            command: click.Command = import_object(self.lazy[cmd_name])
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigov")
 def main() -> None:
     """FinOps guard-rails as code for Azure AI spend."""
@@ -324,8 +345,3 @@ def _scan_azure(
     if report.history_error is not None:
         raise report.history_error
     return report.exit_code(threshold, on_unknown)
-
-
-main.add_command(rules)
-main.add_command(estimate)
-main.add_command(prices)

@@ -32,9 +32,7 @@ import json
 import os
 import re
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -263,6 +261,10 @@ def _token_meter(folded: str) -> Parsed | None:
 
 def fetch(url: str, timeout: float) -> dict[str, Any]:
     """One API page as JSON; every failure is one CatalogError line."""
+    # Imported here: a scan, which only looks for a refreshed catalogue, never loads the HTTP client.
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "aigov"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

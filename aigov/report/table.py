@@ -48,6 +48,7 @@ from aigov.report.base import (
     plural,
     price_text,
 )
+from aigov.report.fixed_width import table_lines
 
 _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold red",
@@ -57,6 +58,7 @@ _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.INFO: "dim",
 }
 _UNDETERMINED_MARK = "?"
+_LARGE_REPORT = 500  # findings beyond which a terminal gets the tables without colour, in linear time
 _ESTIMATE_NOTE = (
     "~ marks an estimate; ≥ a lower bound (usage-priced parts not included); "
     "unknown means usage decides the figure."
@@ -82,8 +84,17 @@ class TableReporter(Reporter):
             markup=False,
             legacy_windows=False,
         )
+        # Without colour (a file, a CI log) or for a long report, the tables are
+        # laid out without rich's per-cell measuring: the same text, linear time.
+        plain = not options.color or len(result.findings) > _LARGE_REPORT
         for renderable in self._renderables(result, options):
-            console.print(renderable)
+            lines = (
+                table_lines(renderable, options.width) if plain and isinstance(renderable, Table) else None
+            )
+            if lines is not None:
+                buffer.write("\n".join(lines) + "\n")
+            else:
+                console.print(renderable)
         # rich pads table cells to the column width; trailing blanks are noise
         # in a CI log and a trap in a golden file.
         lines = [line.rstrip() for line in buffer.getvalue().splitlines()]

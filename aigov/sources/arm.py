@@ -68,6 +68,7 @@ from aigov.errors import SourceError
 from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -244,12 +245,7 @@ class ArmTemplateSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        head = source_input.sniff().lower()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"/")):
-            return False
-        return b'"$schema"' in head and (
-            b"deploymenttemplate.json" in head or b"deploymentparameters.json" in head
-        )
+        return sniff.arm_template(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         file = source_input.name

@@ -65,6 +65,7 @@ from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import read_regular_text
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -120,10 +121,7 @@ class TerraformHclSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        if source_input.is_dir:
-            # Any entry but a directory: an unreadable .tf must fail the load, not the detection.
-            return any(not p.is_dir() for p in Path(source_input.path).glob("*.tf"))
-        return source_input.path.endswith(".tf") and source_input.path != "-"
+        return sniff.terraform_hcl(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         try:

@@ -9,10 +9,11 @@ import jsonschema
 import pytest
 import yaml
 
-from aigov.cost.catalog import GLOBAL_REGION, Catalog, load_catalog
+from aigov.cost.catalog import GLOBAL_REGION, Catalog, bundled_catalog_path, load_catalog, validate_catalog
 from aigov.errors import CatalogError
 from aigov.model import UNKNOWN
 from aigov.paths import package_data
+from aigov.policy import yamlio
 
 MINIMAL = """\
 catalog: {name: test, currency: USD, default_region: eastus, as_of: 2026-09-30}
@@ -48,6 +49,21 @@ def catalog() -> Catalog:
 def test_schema_is_a_valid_json_schema() -> None:
     schema = json.loads(package_data("cost", "catalog.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_bundled_catalogue_is_schema_valid() -> None:
+    # A scan trusts the bundled catalogue without validating it again: this is where it is validated.
+    path = bundled_catalog_path()
+    document, node = yamlio.loads(path.read_text(encoding="utf-8"), str(path), CatalogError)
+    validate_catalog(document, node, str(path))
+
+
+def test_a_copy_of_the_bundled_catalogue_outside_the_package_is_validated(tmp_path: Path) -> None:
+    text = bundled_catalog_path().read_text(encoding="utf-8")
+    copy = tmp_path / "prices.yaml"
+    copy.write_text(text.replace("currency: USD", "currency: 12", 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match="currency"):
+        load_catalog(copy)
 
 
 def test_bundled_catalogue_loads_and_validates(catalog: Catalog) -> None:
