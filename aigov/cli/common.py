@@ -93,7 +93,7 @@ def write_output(path: str, text: str) -> None:
     directory and renamed over it, keeping its mode; a symbolic link is
     followed, so the file it names is written and the link stays. A device
     or FIFO (``/dev/null``, ``/dev/stdout``) is opened and written, never
-    replaced. Anything else (a directory, a socket) is refused. The temporary
+    replaced. A missing directory is created. Anything else (a directory, a socket) is refused. The temporary
     file is removed on any failure.
     """
     real = os.path.realpath(path)
@@ -114,6 +114,10 @@ def write_output(path: str, text: str) -> None:
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise AigovError("not a regular file; a report is written to a file, a device or a FIFO", file=path)
     directory = os.path.dirname(real) or "."
+    try:
+        os.makedirs(directory, exist_ok=True)  # CI writes reports/aigov.sarif before reports/ exists
+    except OSError as exc:
+        raise AigovError(f"cannot create the directory: {exc.strerror or exc}", file=path) from None
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
     tmp: str | None = None
     try:

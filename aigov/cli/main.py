@@ -22,13 +22,14 @@ from aigov.cli.common import check_outputs, guarded, write_output
 from aigov.cli.estimate import estimate
 from aigov.cli.prices import prices
 from aigov.cli.rules import rules
+from aigov.cli.targets import report_targets
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
 from aigov.model import Severity
 from aigov.policy.loader import discover
-from aigov.report import REPORTERS
+from aigov.report import FORMAT_BY_EXTENSION, REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
 
@@ -64,14 +65,17 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     "formats",
     multiple=True,
     type=click.Choice(sorted(REPORTERS)),
-    help="Output format; repeat with --output for several reports. Default: table.",
+    help="Output format; repeat with --output for several reports. Default: table, or the --output "
+    "file's extension.",
 )
 @click.option(
+    "-o",
     "--output",
     "outputs",
     multiple=True,
     metavar="FILE",
-    help="Write the matching --format here (- = stdout).",
+    help="Write the matching --format here (- = stdout); without one, the format follows the "
+    "extension (.json, .sarif, .xml JUnit, .md Markdown). A missing directory is created.",
 )
 @click.option(
     "--fail-on",
@@ -213,12 +217,9 @@ def scan(
     configuration or the rules could not be read; 3: a live scan could not
     read everything it was asked to.
     """
-    formats = formats or ("table",)
-    if len(outputs) > len(formats):
-        raise AigovError("more --output than --format options; pair each --output with a --format")
-    targets = list(outputs) + [STDIN] * (len(formats) - len(outputs))
-    if targets.count(STDIN) > 1:
-        raise AigovError("only one report can go to stdout; give --output FILE for the others")
+    pairs = report_targets(formats, outputs, FORMAT_BY_EXTENSION)
+    formats = tuple(fmt for fmt, _ in pairs)
+    targets = [target for _, target in pairs]
 
     config_file = Path(config_path) if config_path else find_config(Path.cwd())
     config = load_config(config_file)

@@ -28,8 +28,18 @@ REPORTERS: Final[dict[str, type[Reporter]]] = {
 }
 """Every built-in reporter by its ``--format`` name; the first is the default on a terminal."""
 
+FORMAT_BY_EXTENSION: Final[dict[str, str]] = {
+    ".json": JsonReporter.name,
+    ".sarif": SarifReporter.name,
+    ".xml": JunitReporter.name,
+    ".md": MarkdownReporter.name,
+    ".markdown": MarkdownReporter.name,
+}
+"""The format an ``--output`` file's extension implies (lower case); other extensions name none."""
+
 __all__ = [
     "DEFAULT_OPTIONS",
+    "FORMAT_BY_EXTENSION",
     "REPORTERS",
     "AzureDevopsReporter",
     "GithubReporter",
