@@ -18,6 +18,7 @@ from aigov.model import Context, Finding, Resource, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, discover, load_rules
+from aigov.policy.selection import ALL_RULES, RuleSelection
 from aigov.sources import load_input
 from aigov.sources.base import SourceOptions, display_name
 from aigov.sources.tf_locate import enrich_plan_origins
@@ -31,6 +32,8 @@ STDIN = "-"
 class ScanOptions:
     subscription: str | None = None  # overrides the subscription the input states
     policy_dirs: Sequence[Path] = field(default_factory=tuple)  # added after the bundled rules
+    use_bundled: bool = True  # False: --no-bundled, only the rules under policy_dirs run
+    selection: RuleSelection = ALL_RULES  # --check / --skip-check
     catalog_path: Path | None = None  # overrides the configured / bundled price catalogue
     baseline: Path | None = None  # an earlier JSON report: its findings are `existing`, not failing
     compare_to: Path | None = None  # the base branch's JSON report, for the cost-at-risk delta
@@ -43,7 +46,13 @@ class ScanOptions:
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
-    return load_rules([bundled_policies_dir(), *options.policy_dirs], config.rule_overrides)
+    return load_rules(
+        options.policy_dirs,
+        config.rule_overrides,
+        bundled=[bundled_policies_dir()],
+        use_bundled=options.use_bundled,
+        selection=options.selection,
+    )
 
 
 def catalog_file(config: Config, options: ScanOptions) -> Path | None:
@@ -102,7 +111,7 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    check_rules(config.waivers, [*(r.id for r in rules), *config.rule_overrides], _config_file(config))
+    check_rules(config.waivers, [*rules.known_ids, *config.rule_overrides], _config_file(config))
     context = build_context(config, now)
     source_options = SourceOptions(
         subscription=options.subscription,

@@ -29,6 +29,7 @@ from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
 from aigov.model import Severity
 from aigov.policy.loader import discover
+from aigov.policy.selection import RuleSelection
 from aigov.report import FORMAT_BY_EXTENSION, REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
@@ -129,6 +130,25 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     type=click.Path(exists=True, file_okay=False),
     help="Extra rule directory (repeatable).",
 )
+@click.option(
+    "--no-bundled",
+    is_flag=True,
+    help="Run only the rules under --policies, not the bundled ones.",
+)
+@click.option(
+    "--check",
+    "check_ids",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Run only these rules (ids or globs such as AIGOV-SKU-*; repeatable).",
+)
+@click.option(
+    "--skip-check",
+    "skip_ids",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Do not run these rules (ids or globs; repeatable).",
+)
 @click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
 @click.option(
     "--usage",
@@ -205,6 +225,9 @@ def scan(
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
+    no_bundled: bool = False,
+    check_ids: tuple[str, ...] = (),
+    skip_ids: tuple[str, ...] = (),
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -221,6 +244,9 @@ def scan(
     formats = tuple(fmt for fmt, _ in pairs)
     targets = [target for _, target in pairs]
 
+    if no_bundled and not policy_dirs:
+        raise AigovError("--no-bundled needs --policies DIR: without the bundled rules there would be none")
+    selection = RuleSelection.parse(check_ids, skip_ids)
     config_file = Path(config_path) if config_path else find_config(Path.cwd())
     config = load_config(config_file)
     if inputs == ("azure",):
@@ -238,6 +264,8 @@ def scan(
             utilisation_threshold=utilisation_threshold,
             policy_dirs=policy_dirs,
             catalog_path=catalog_path,
+            use_bundled=not no_bundled,
+            selection=selection,
         )
     if len(subscriptions) > 1:
         raise AigovError(
@@ -252,6 +280,8 @@ def scan(
     options = ScanOptions(
         subscription=subscription,
         policy_dirs=tuple(Path(d) for d in policy_dirs),
+        use_bundled=not no_bundled,
+        selection=selection,
         catalog_path=Path(catalog_path) if catalog_path else None,
         usage_path=Path(usage_path) if usage_path else None,
         baseline=Path(baseline_path) if baseline_path else None,

@@ -11,6 +11,7 @@ from aigov.errors import AigovError
 from aigov.live.history import History
 from aigov.live.scan import DEFAULT_WINDOW_DAYS, LiveOptions, scan_live
 from aigov.live.summary import LiveReport
+from aigov.policy.selection import ALL_RULES, RuleSelection
 from aigov.scan import ScanOptions
 
 AZURE_INPUT = "azure"
@@ -46,6 +47,8 @@ def azure_command(
     utilisation_threshold: float | None,
     policy_dirs: tuple[str, ...],
     catalog_path: str | None,
+    use_bundled: bool = True,
+    selection: RuleSelection = ALL_RULES,
 ) -> AzureCommand:
     """The command line's options as an :class:`AzureCommand`."""
     if subscriptions and management_groups:
@@ -60,6 +63,8 @@ def azure_command(
         scan=ScanOptions(
             policy_dirs=tuple(Path(d) for d in policy_dirs),
             catalog_path=Path(catalog_path) if catalog_path else None,
+            use_bundled=use_bundled,
+            selection=selection,
         ),
     )
     return AzureCommand(options, Path(history) if history else None)
