@@ -8,12 +8,13 @@ never read as "no violations" or as "violations found").
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import click
 
@@ -33,6 +34,10 @@ from aigov.policy.selection import RuleSelection
 from aigov.report import FORMAT_BY_EXTENSION, REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
+
+if TYPE_CHECKING:
+    from aigov.live.command import AzureCommand
+    from aigov.live.summary import LiveReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -310,6 +315,26 @@ def scan(
     return exit_code(result, fail_on=threshold, on_unknown=on_unknown)
 
 
+LIVE_SCAN_MODULES: Final = frozenset({"azure", "requests", "msal"})
+"""Top-level modules of the ``aigov[azure]`` extra: missing, they mean the extra is not installed."""
+
+
+def _live_scan_commands() -> tuple[Callable[..., AzureCommand], Callable[..., LiveReport]]:
+    """The live scan's entry points; the Azure SDKs are imported only here, for ``scan azure``."""
+    try:
+        from aigov.live.command import azure_command, run_azure  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in LIVE_SCAN_MODULES:
+            raise
+        raise AigovError(
+            f'the live scan needs the Azure SDKs ({exc.name} is not installed): pip install "aigov[azure]"'
+        ) from None
+    if not os.environ.get("AIGOV_DEBUG"):
+        # The credential chain logs every attempt as a warning; aigov says in one line what failed.
+        logging.getLogger("azure").addHandler(logging.NullHandler())
+    return azure_command, run_azure
+
+
 def _scan_azure(
     config: Config,
     formats: Sequence[str],
@@ -319,8 +344,7 @@ def _scan_azure(
     **given: Any,
 ) -> int:
     """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
-    # Imported here: the Azure SDKs are loaded only for live scans.
-    from aigov.live.command import azure_command, run_azure  # noqa: PLC0415
+    azure_command, run_azure = _live_scan_commands()
 
     read = [str(p) for p in (config.file, given.get("history"), given.get("catalog_path")) if p]
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])

@@ -46,6 +46,7 @@ from aigov.report.base import (
     plural,
     price_text,
 )
+from aigov.report.standing import undetermined_prefix
 
 _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold red",
@@ -164,11 +165,7 @@ def _resource_and_message(finding: Finding) -> Text:
     text = Text(finding.resource.address, style="bold")
     text.append("\n")
     if finding.outcome is Outcome.UNDETERMINED:
-        if finding.unknown_fields:
-            why = f"{', '.join(finding.unknown_fields)} known after apply"
-            text.append(f"undetermined: {why}. ", style="bold")
-        else:
-            text.append("undetermined. ", style="bold")
+        text.append(undetermined_prefix(finding), style="bold")
     text.append(finding.message)
     suppression = finding.suppression
     if suppression is not None:
