@@ -8,7 +8,8 @@ import stat
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TextIO
 
 import click
 
@@ -43,6 +44,23 @@ def guarded(func: Callable[..., int]) -> Callable[..., None]:
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return wrapper
+
+
+DEFAULT_WIDTH = 80
+MIN_WIDTH = 40
+
+
+def terminal_width(environ: Mapping[str, str], stream: TextIO | None) -> int:
+    """Columns for the table: ``COLUMNS``, else ``stream``'s terminal width, else 80 (at least 40)."""
+    columns = environ.get("COLUMNS", "").strip()
+    width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
+    if width is None and stream is not None:
+        try:
+            if stream.isatty():
+                width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):  # no terminal behind it after all, or a closed stream
+            width = None
+    return max(width or DEFAULT_WIDTH, MIN_WIDTH)
 
 
 INFRASTRUCTURE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".bicep", ".bicepparam")

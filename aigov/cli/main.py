@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import click
 
 from aigov import __version__
-from aigov.cli.common import check_outputs, guarded, write_output
+from aigov.cli.common import check_outputs, guarded, terminal_width, write_output
 from aigov.cli.estimate import estimate
 from aigov.cli.prices import prices
 from aigov.cli.rules import rules
@@ -82,6 +82,11 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     metavar="FILE",
     help="Write the matching --format here (- = stdout); without one, the format follows the "
     "extension (.json, .sarif, .xml JUnit, .md Markdown). A missing directory is created.",
+)
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Table: one line per finding and the totals, no cost basis (pre-commit, CI logs).",
 )
 @click.option(
     "--fail-on",
@@ -233,6 +238,7 @@ def scan(
     no_bundled: bool = False,
     check_ids: tuple[str, ...] = (),
     skip_ids: tuple[str, ...] = (),
+    compact: bool = False,
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -261,6 +267,7 @@ def scan(
             targets,
             parse_fail_on(fail_on),
             on_unknown,
+            compact,
             subscriptions=subscriptions,
             management_groups=management_groups,
             arm_endpoint=arm_endpoint,
@@ -302,8 +309,7 @@ def scan(
 
     threshold = parse_fail_on(fail_on)
     for fmt, target in zip(formats, targets, strict=True):
-        stdout_tty = target == STDIN and sys.stdout.isatty()
-        report_options = ReportOptions(color=stdout_tty, fail_on=threshold, on_unknown=on_unknown)
+        report_options = _report_options(target, threshold, on_unknown, compact)
         text = REPORTERS[fmt]().render(result, report_options)
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
@@ -313,6 +319,20 @@ def scan(
         # The table on stdout has a "Cost change" section; otherwise the CI log gets the one line.
         click.echo(summary_line(result.cost_change), err=True)
     return exit_code(result, fail_on=threshold, on_unknown=on_unknown)
+
+
+def _report_options(
+    target: str, threshold: Severity | None, on_unknown: Literal["fail", "warn"], compact: bool
+) -> ReportOptions:
+    """Colour and width for the report going to ``target``: the terminal's when it is stdout."""
+    stdout = sys.stdout if target == STDIN else None
+    return ReportOptions(
+        color=stdout is not None and stdout.isatty(),
+        width=terminal_width(os.environ, stdout),
+        compact=compact,
+        fail_on=threshold,
+        on_unknown=on_unknown,
+    )
 
 
 LIVE_SCAN_MODULES: Final = frozenset({"azure", "requests", "msal"})
@@ -341,6 +361,7 @@ def _scan_azure(
     targets: Sequence[str],
     threshold: Severity | None,
     on_unknown: Literal["fail", "warn"],
+    compact: bool,
     **given: Any,
 ) -> int:
     """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
@@ -350,8 +371,7 @@ def _scan_azure(
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
     report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
     for fmt, target in zip(formats, targets, strict=True):
-        stdout_tty = target == STDIN and sys.stdout.isatty()
-        text = report.render(fmt, ReportOptions(color=stdout_tty, fail_on=threshold, on_unknown=on_unknown))
+        text = report.render(fmt, _report_options(target, threshold, on_unknown, compact))
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
