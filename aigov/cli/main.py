@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import click
 
 from aigov import __version__
+from aigov.cli.comment import comment
 from aigov.cli.common import check_outputs, guarded, terminal_width, write_output
 from aigov.cli.estimate import estimate
 from aigov.cli.prices import prices
@@ -382,3 +383,4 @@ def _scan_azure(
 main.add_command(rules)
 main.add_command(estimate)
 main.add_command(prices)
+main.add_command(comment)
