@@ -394,6 +394,8 @@ class Finding:
     unknown_fields: tuple[str, ...] = ()  # what made an UNDETERMINED outcome
     suppression: Suppression | None = None
     baseline: BaselineState | None = None  # None when the scan was given no baseline
+    description: str | None = None  # the rule's own description, for reports that explain rules (SARIF help)
+    references: tuple[str, ...] = ()  # the rule's reference URLs
 
     @property
     def suppressed(self) -> bool:

@@ -10,8 +10,8 @@ from pathlib import Path
 from aigov.baseline import BaselineError, PreviousReport, ReportFinding, load_report, mark_baseline
 from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
-from aigov.cost.estimate import estimate_inventory
 from aigov.cost.model import CostModel
+from aigov.cost.pricing import estimate_inventory
 from aigov.cost.refresh import preferred_catalog_path
 from aigov.cost.usage import UsageBook, load_usage
 from aigov.costdiff import compare
@@ -19,6 +19,7 @@ from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, Sca
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, discover, load_rules
+from aigov.policy.selection import ALL_RULES, RuleSelection
 from aigov.policy.unread import UNREAD_RULE_ID
 from aigov.readfile import read_head
 from aigov.sources import load_input
@@ -34,6 +35,8 @@ STDIN = "-"
 class ScanOptions:
     subscription: str | None = None  # overrides the subscription the input states
     policy_dirs: Sequence[Path] = field(default_factory=tuple)  # added after the bundled rules
+    use_bundled: bool = True  # False: --no-bundled, only the rules under policy_dirs run
+    selection: RuleSelection = ALL_RULES  # --check / --skip-check
     catalog_path: Path | None = None  # overrides the configured / bundled price catalogue
     baseline: Path | None = None  # an earlier JSON report: its findings are `existing`, not failing
     compare_to: Path | None = None  # the base branch's JSON report, for the cost-at-risk delta
@@ -47,7 +50,13 @@ class ScanOptions:
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
-    return load_rules([bundled_policies_dir(), *options.policy_dirs], config.rule_overrides)
+    return load_rules(
+        options.policy_dirs,
+        config.rule_overrides,
+        bundled=[bundled_policies_dir()],
+        use_bundled=options.use_bundled,
+        selection=options.selection,
+    )
 
 
 def catalog_file(config: Config, options: ScanOptions) -> Path | None:
@@ -106,8 +115,9 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    known_ids = [*(r.id for r in rules), UNREAD_RULE_ID, *config.rule_overrides]
-    check_rules(config.waivers, known_ids, _config_file(config))
+    check_rules(
+        config.waivers, [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides], _config_file(config)
+    )
     context = build_context(config, now)
     source_options = SourceOptions(
         subscription=options.subscription,

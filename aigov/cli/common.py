@@ -8,7 +8,8 @@ import stat
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TextIO
 
 import click
 
@@ -43,6 +44,23 @@ def guarded(func: Callable[..., int]) -> Callable[..., None]:
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return wrapper
+
+
+DEFAULT_WIDTH = 80
+MIN_WIDTH = 40
+
+
+def terminal_width(environ: Mapping[str, str], stream: TextIO | None) -> int:
+    """Columns for the table: ``COLUMNS``, else ``stream``'s terminal width, else 80 (at least 40)."""
+    columns = environ.get("COLUMNS", "").strip()
+    width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
+    if width is None and stream is not None:
+        try:
+            if stream.isatty():
+                width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):  # no terminal behind it after all, or a closed stream
+            width = None
+    return max(width or DEFAULT_WIDTH, MIN_WIDTH)
 
 
 INFRASTRUCTURE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".bicep", ".bicepparam")
@@ -93,7 +111,7 @@ def write_output(path: str, text: str) -> None:
     directory and renamed over it, keeping its mode; a symbolic link is
     followed, so the file it names is written and the link stays. A device
     or FIFO (``/dev/null``, ``/dev/stdout``) is opened and written, never
-    replaced. Anything else (a directory, a socket) is refused. The temporary
+    replaced. A missing directory is created. Anything else (a directory, a socket) is refused. The temporary
     file is removed on any failure.
     """
     real = os.path.realpath(path)
@@ -114,6 +132,10 @@ def write_output(path: str, text: str) -> None:
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise AigovError("not a regular file; a report is written to a file, a device or a FIFO", file=path)
     directory = os.path.dirname(real) or "."
+    try:
+        os.makedirs(directory, exist_ok=True)  # CI writes reports/aigov.sarif before reports/ exists
+    except OSError as exc:
+        raise AigovError(f"cannot create the directory: {exc.strerror or exc}", file=path) from None
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
     tmp: str | None = None
     try:

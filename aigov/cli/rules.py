@@ -91,7 +91,7 @@ def _load_all(policy_dirs: Sequence[str], config_path: str | None) -> tuple[Rule
     """Bundled and extra rules with aigov.yaml's overrides, disabled ones included (they are listed)."""
     config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
     overrides = {k: dataclasses.replace(v, enabled=True) for k, v in config.rule_overrides.items()}
-    ruleset = load_rules([bundled_policies_dir(), *(Path(d) for d in policy_dirs)], overrides)
+    ruleset = load_rules([Path(d) for d in policy_dirs], overrides, bundled=[bundled_policies_dir()])
     return ruleset, config
 
 

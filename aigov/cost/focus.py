@@ -19,8 +19,9 @@ import json
 from datetime import UTC, datetime
 from typing import Final
 
-from aigov.cost.estimate import Estimate, EstimateRow
+from aigov.cost.estimate import Estimate
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH
+from aigov.cost.pricing import EstimateRow
 
 COLUMNS: Final = (
     "ResourceId",

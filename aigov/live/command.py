@@ -13,6 +13,7 @@ from aigov.live.client import RetrySettings
 from aigov.live.history import History
 from aigov.live.scan import DEFAULT_WINDOW_DAYS, LiveOptions, scan_live
 from aigov.live.summary import LiveReport
+from aigov.policy.selection import ALL_RULES, RuleSelection
 from aigov.scan import ScanOptions
 
 AZURE_INPUT = "azure"
@@ -57,6 +58,8 @@ def azure_command(
     catalog_path: str | None,
     retry_after_max: float | None = None,
     timeout: float | None = None,
+    use_bundled: bool = True,
+    selection: RuleSelection = ALL_RULES,
 ) -> AzureCommand:
     """The command line's options as an :class:`AzureCommand`."""
     if subscriptions and management_groups:
@@ -80,6 +83,8 @@ def azure_command(
         scan=ScanOptions(
             policy_dirs=tuple(Path(d) for d in policy_dirs),
             catalog_path=Path(catalog_path) if catalog_path else None,
+            use_bundled=use_bundled,
+            selection=selection,
         ),
     )
     return AzureCommand(options, Path(history) if history else None)

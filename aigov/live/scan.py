@@ -40,7 +40,7 @@ from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.errors import AigovError
 from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
-from aigov.live.credentials import make_credential
+from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
 from aigov.live.mapping import to_resource
 from aigov.live.reasons import first_line, reason, refused
@@ -136,7 +136,7 @@ def scan_live(
     try:
         return _scan(config, now, options, clients, costs, rules, catalog)
     except ClientAuthenticationError as exc:
-        raise AigovError(f"azure: authentication failed: {first_line(exc)}") from None
+        raise AigovError(f"azure: authentication failed: {first_line(exc)} {SIGN_IN_HINT}") from None
     finally:
         clients.close()
 

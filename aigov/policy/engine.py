@@ -66,6 +66,8 @@ def evaluate(
                     resource=resource,
                     cost=costs.impact(rule.cost, resource, inventory),
                     unknown_fields=verdict.unknown_fields,
+                    description=rule.description,
+                    references=rule.references,
                 )
             )
     findings.extend(unread_findings(inventory))

@@ -26,9 +26,18 @@ REPORTERS: Final[LazyClasses[type[Reporter]]] = LazyClasses(_CLASSES)
 """Every built-in reporter by its ``--format`` name; the first is the default on a terminal."""
 
 _BY_CLASS_NAME: Final = {where.partition(":")[2]: where for where in _CLASSES.values()}
+FORMAT_BY_EXTENSION: Final[dict[str, str]] = {
+    ".json": "json",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+"""The format an ``--output`` file's extension implies (lower case); other extensions name none."""
 
 __all__ = [
     "DEFAULT_OPTIONS",
+    "FORMAT_BY_EXTENSION",
     "REPORTERS",
     "AzureDevopsReporter",
     "GithubReporter",

@@ -34,6 +34,7 @@ class ReportOptions:
 
     color: bool = False  # ANSI colour (human formats only)
     width: int = 120  # columns for human formats
+    compact: bool = False  # table: one line per finding and the totals, no cost basis
     fail_on: Severity | None = Severity.LOW  # None: findings never fail (``--fail-on never``)
     on_unknown: OnUnknown = "fail"
 

@@ -13,6 +13,12 @@ Layout, top to bottom:
    after, and the findings added and removed with their cost;
 5. warnings, such as a stale catalogue.
 
+``--compact`` (pre-commit hooks, CI logs) prints one line per finding
+(severity, gate, rule, cost, resource and message, cut with ``…`` at the
+width), then the totals and the cost change in one line; no cost basis. No
+line is wider than :attr:`ReportOptions.width` (the CLI takes it from the
+terminal, see :func:`aigov.cli.common.terminal_width`).
+
 Waived findings say so in the gate column (``waived``) and under their
 message (reason, owner, expiry, where declared); an expired waiver says when
 it expired. With ``--baseline`` a ``baseline`` column marks each finding
@@ -49,6 +55,7 @@ from aigov.report.base import (
     price_text,
 )
 from aigov.report.fixed_width import table_lines
+from aigov.report.standing import undetermined_prefix
 
 _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold red",
@@ -115,6 +122,8 @@ class TableReporter(Reporter):
             parts.extend(_warnings(result))
             return parts
         findings = ordered_findings(result.findings)
+        if options.compact:
+            return _compact(result, findings, options)
         parts = [
             _findings_table(findings, options),
             Text(_ESTIMATE_NOTE, style="dim"),
@@ -131,6 +140,41 @@ class TableReporter(Reporter):
             parts.append(Text(""))
             parts.extend(warnings)
         return parts
+
+
+def _compact(result: ScanResult, findings: list[Finding], options: ReportOptions) -> list[RenderableType]:
+    """``--compact``: a line per finding, cut with ``…`` at the width, then the totals (for CI logs)."""
+    rows = []
+    for finding in findings:
+        mark = f"{_UNDETERMINED_MARK} " if finding.outcome is Outcome.UNDETERMINED else ""
+        cost = format_cost(finding.cost.monthly_usd, finding.cost.confidence, partial=finding.cost.partial)
+        rows.append((finding, f"{mark}{finding.severity}", cost))
+    severity_width = max(len(severity) for _, severity, _ in rows)
+    rule_width = max(len(finding.rule_id) for finding in findings)
+    cost_width = max(len(cost) for _, _, cost in rows)
+    parts: list[RenderableType] = []
+    for finding, severity, cost in rows:
+        fails = options.fails_gate(finding)
+        line = Text()
+        line.append(f"{severity:<{severity_width}}  ", style=_SEVERITY_STYLE[finding.severity])
+        line.append(f"{_gate_mark(finding, fails):<6}  ", style="bold red" if fails else "dim")
+        line.append(f"{finding.rule_id:<{rule_width}}  {cost:>{cost_width}}  ")
+        line.append(finding.resource.address, style="bold")
+        line.append(f": {' '.join(finding.message.split())}")
+        line.truncate(options.width, overflow="ellipsis")
+        parts.append(line)
+    parts.extend([Text(""), _totals(result, findings, options)])
+    change = result.cost_change
+    if change is not None:
+        parts.append(
+            Text(
+                f"Cost change against {change.base}: {format_usd(change.before_usd)} -> "
+                f"{format_usd(change.after_usd)} ({_signed_usd(change.delta_usd)}); "
+                f"{len(change.added)} added, {len(change.removed)} removed"
+            )
+        )
+    parts.extend(_warnings(result))
+    return parts
 
 
 def _findings_table(findings: list[Finding], options: ReportOptions) -> Table:
@@ -178,11 +222,7 @@ def _resource_and_message(finding: Finding) -> Text:
     text = Text(finding.resource.address, style="bold")
     text.append("\n")
     if finding.outcome is Outcome.UNDETERMINED:
-        if finding.unknown_fields:
-            why = f"{', '.join(finding.unknown_fields)} known after apply"
-            text.append(f"undetermined: {why}. ", style="bold")
-        else:
-            text.append("undetermined. ", style="bold")
+        text.append(undetermined_prefix(finding), style="bold")
     text.append(finding.message)
     suppression = finding.suppression
     if suppression is not None:

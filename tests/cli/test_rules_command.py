@@ -108,12 +108,13 @@ def test_scan_with_a_rule_id_clash_fails_naming_both_files() -> None:
     bundled_file = bundled_policies_dir() / "sku" / "AIGOV-SKU-001.yaml"
     assert str(clash_file) in line
     assert str(bundled_file) in line
-    assert "duplicate rule id AIGOV-SKU-001" in line
+    assert "rule id AIGOV-SKU-001 is also the bundled rule" in line
+    assert "rules.AIGOV-SKU-001.replaces_bundled: true" in line
 
 
 def test_rules_list_with_a_rule_id_clash_fails_too() -> None:
     line = one_error_line(run("rules", "list", "--policies", CLASH))
-    assert "duplicate rule id AIGOV-SKU-001" in line
+    assert "rule id AIGOV-SKU-001 is also the bundled rule" in line
     assert str(CLASH / "AIGOV-SKU-001.yaml") in line
 
 
