@@ -258,11 +258,21 @@ def load_catalog(path: Path | None = None) -> Catalog:
     return _build(document, node, shown, "bundled" if path is None else str(path))
 
 
+def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str) -> date:
+    """A schema-checked ``YYYY-MM-DD`` as a date (the pattern cannot reject ``2026-02-30``)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CatalogError(
+            f"{text!r} is not a valid date", file=shown, where=yamlio.where(node, path)
+        ) from None
+
+
 def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -> Catalog:
     head = document["catalog"]
     info = CatalogInfo(
         name=name,
-        as_of=date.fromisoformat(head["as_of"]),
+        as_of=_date(head["as_of"], node, ("catalog", "as_of"), shown),
         currency=head["currency"],
         default_region=head["default_region"],
     )
@@ -284,7 +294,7 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             unit=raw["unit"],
             unit_price=float(raw["unit_price"]),
             source=sources[raw["source"]]["title"],
-            as_of=date.fromisoformat(raw["as_of"]),
+            as_of=_date(raw["as_of"], node, ("prices", i, "as_of"), shown),
             uncertain=bool(raw.get("uncertain", False)),
             note=raw.get("note"),
         )
