@@ -303,11 +303,21 @@ def load_catalog(path: Path | None = None) -> Catalog:
     return _build(document, node, shown, "bundled" if path is None else str(path))
 
 
+def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str) -> date:
+    """A schema-checked ``YYYY-MM-DD`` as a date (the pattern cannot reject ``2026-02-30``)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CatalogError(
+            f"{text!r} is not a valid date", file=shown, where=yamlio.where(node, path)
+        ) from None
+
+
 def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -> Catalog:
     head = document["catalog"]
     info = CatalogInfo(
         name=name,
-        as_of=date.fromisoformat(head["as_of"]),
+        as_of=_date(head["as_of"], node, ("catalog", "as_of"), shown),
         currency=head["currency"],
         default_region=head["default_region"],
     )
@@ -340,8 +350,10 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             unit_price=float(raw["unit_price"]),
             source=source_label(source["kind"], source["title"], derived),
             url=source["url"],
-            effective=None if effective == "unknown" else date.fromisoformat(effective),
-            read=date.fromisoformat(source["retrieved"]),
+            effective=None
+            if effective == "unknown"
+            else _date(effective, node, ("prices", i, "effective"), shown),
+            read=_date(source["retrieved"], node, ("sources", raw["source"], "retrieved"), shown),
             uncertain=bool(raw.get("uncertain", False)),
             note=raw.get("note"),
             product=raw.get("product"),

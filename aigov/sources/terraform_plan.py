@@ -104,9 +104,14 @@ _WANTED_MEMBERS: Final = frozenset(
 """The plan members aigov reads; planned_values and prior_state (about half a plan) are skipped."""
 
 
+def _mapped_type(kind: Any) -> bool:
+    """Whether ``kind`` is a Terraform type aigov maps (a plan may hold any JSON value there)."""
+    return isinstance(kind, str) and kind in TERRAFORM_TYPES
+
+
 def _mapped_change(change: Any) -> bool:
     """Whether a resource change is of a type aigov maps (others are dropped as the plan is parsed)."""
-    return not isinstance(change, dict) or change.get("type") in TERRAFORM_TYPES
+    return not isinstance(change, dict) or _mapped_type(change.get("type"))
 
 
 def _read(source_input: SourceInput, options: SourceOptions) -> Inventory:
@@ -371,11 +376,7 @@ def _index_configuration(configuration: Any) -> _Config:
             for res in module.get("resources") or ():
                 # Only the types we map: a large plan's other resources cost
                 # nothing beyond this membership test.
-                if (
-                    isinstance(res, dict)
-                    and res.get("type") in TERRAFORM_TYPES
-                    and res.get("mode") == "managed"
-                ):
+                if isinstance(res, dict) and _mapped_type(res.get("type")) and res.get("mode") == "managed":
                     resources[(path, res["type"], str(res.get("name")))] = res
             module_calls = module.get("module_calls")
             if isinstance(module_calls, dict):
@@ -475,7 +476,7 @@ class _PlanReader:
         for position, change in enumerate(self._plan.get("resource_changes") or ()):
             # The hot loop of a large plan: test the type first, so resources
             # aigov does not map cost one dict lookup.
-            if not isinstance(change, dict) or change.get("type") not in TERRAFORM_TYPES:
+            if not isinstance(change, dict) or not _mapped_type(change.get("type")):
                 continue
             if change.get("mode", "managed") != "managed" or change.get("deposed"):
                 continue
