@@ -29,7 +29,8 @@ The functions ARM shares with Bicep (string, array, object, comparison,
 ``map()``/...) are :mod:`aigov.sources.template_functions`, which the Bicep
 evaluator calls too; this module keeps what is ARM's alone: the expression
 syntax, ``parameters()``, ``variables()``, ``copyIndex()``, ``lambda()``/
-``lambdaVariables()``, the lazy ``if()``, user-defined functions and the
+``lambdaVariables()``, the lazy ``if()``, ``and()`` and ``or()`` (they stop
+at the argument that decides, as ARM does), user-defined functions and the
 deployment context.
 
 Bounds keep a hostile template from hanging a scan: expressions at most
@@ -439,7 +440,13 @@ class Evaluator:
                     for loop in item:
                         out[loop["name"]] = self.copy_array(loop, expand_copy=True)
                     continue
-                out[key] = self.value(item, expand_copy=expand_copy)
+                # A property name may be an expression too (Bicep's '${name}': value compiles to one).
+                name = self.string(key) if is_expression(key) else key
+                if name is UNKNOWN or not isinstance(name, str):
+                    if name is UNKNOWN:
+                        return UNKNOWN
+                    raise ExpressionError(f"a property name must be a string, got {show(name)}")
+                out[name] = self.value(item, expand_copy=expand_copy)
             return out
         if isinstance(raw, list):
             return [self.value(item, expand_copy=expand_copy) for item in raw]
@@ -733,6 +740,33 @@ def _if(ev: Evaluator, node: Call) -> Any:
     return ev.evaluate(node.args[1] if condition else node.args[2])
 
 
+def _and_or(is_and: bool) -> Callable[[Evaluator, Call], Any]:
+    """``and()``/``or()``: ARM stops at the first argument that decides (``and(contains(x, 'a'), x.a)``)."""
+
+    def combine(ev: Evaluator, node: Call) -> Any:
+        name = "and" if is_and else "or"
+        if not node.args:
+            raise ExpressionError(f"{name}() takes at least 1 argument")
+        unknown = False
+        for arg in node.args:
+            try:
+                value = ev.evaluate(arg)
+            except ExpressionError:
+                if unknown:  # an earlier argument may decide at deployment: this one may never run
+                    return UNKNOWN
+                raise
+            if is_undetermined(value):
+                unknown = True
+                continue
+            if not isinstance(value, bool):
+                raise ExpressionError(f"{name}() of {show(value)}")
+            if value is not is_and:
+                return value
+        return UNKNOWN if unknown else is_and
+
+    return combine
+
+
 def _branch(ev: Evaluator, node: Node) -> Any:
     """A branch of an ``if()`` whose condition is unknown: one that reaches ``fail()`` may never run."""
     try:
@@ -755,6 +789,8 @@ def _variables(ev: Evaluator, node: Call) -> Any:
 
 _SPECIAL: Final[Mapping[str, Callable[[Evaluator, Call], Any]]] = {
     "if": _if,
+    "and": _and_or(is_and=True),
+    "or": _and_or(is_and=False),
     "lambda": _lambda,
     "lambdavariables": _lambda_variables,
     "parameters": _parameters,
@@ -769,6 +805,7 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
     "tenant": _tenant,
     "environment": _runtime,
     "managementgroup": _runtime,
+    "managementgroupresourceid": _runtime,  # the deployment's management group: known only there
 }
 """ARM's own built-ins by lower-case name (the rest are :data:`template_functions.FUNCTIONS`)."""
 

@@ -250,3 +250,13 @@ def opaque_result(site: Site, args: list[Any]) -> Any:
     if any_unknown(args):
         return UNKNOWN
     return site.placeholder(args)
+
+
+_JSON_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def loads_json(text: str) -> Any:
+    """JSON text as ARM reads it: ``//`` and ``/* */`` comments allowed; raises ValueError if invalid."""
+    if "/" in text:
+        text = _JSON_TOKEN.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text)
+    return json.loads(text)

@@ -43,6 +43,7 @@ import base64
 import fnmatch
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
 from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
-from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, lookup
+from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, loads_json, lookup
 from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
@@ -69,6 +70,14 @@ MAX_LOADED_FILE: Final = 1024 * 1024
 """Largest file ``loadTextContent``/``loadJsonContent`` read (ARM's own limit is lower)."""
 
 _REGISTRY_PREFIXES: Final = ("br:", "br/", "ts:", "ts/")
+_ENCODINGS: Final = {
+    "utf-8": "utf-8-sig",
+    "utf-16": "utf-16",
+    "utf-16be": "utf-16-be",
+    "iso-8859-1": "latin-1",
+    "us-ascii": "ascii",
+}
+"""The ``encoding`` values of Bicep's load functions, as Python codecs."""
 _NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
 _RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
 
@@ -853,7 +862,7 @@ class FileEvaluator:
         if op == "&&":
             if left is False:
                 return False
-            right = self.eval(node.right, local)
+            right = self._after(left, node.right, local)
             if right is False:
                 return False
             if left is UNKNOWN or right is UNKNOWN:
@@ -862,7 +871,7 @@ class FileEvaluator:
         if op == "||":
             if left is True:
                 return True
-            right = self.eval(node.right, local)
+            right = self._after(left, node.right, local)
             if right is True:
                 return True
             if left is UNKNOWN or right is UNKNOWN:
@@ -899,6 +908,15 @@ class FileEvaluator:
             raise EvalError("division by zero")
         quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
         return quotient if op == "/" else left - quotient * right
+
+    def _after(self, left: Any, right: ast.Expr, local: Mapping[str, Any]) -> Any:
+        """The right operand of ``&&``/``||``; after an unknown left one, an error is UNKNOWN."""
+        if left is not UNKNOWN:
+            return self.eval(right, local)
+        try:
+            return self.eval(right, local)
+        except SourceError:
+            return UNKNOWN
 
     def _bool_operand(self, node: ast.Node, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -1004,6 +1022,16 @@ class FileEvaluator:
             for n in chosen
         ]
 
+    def _decode(self, node: ast.Node, data: bytes, encoding: Any) -> str:
+        """A loaded file's text in one of the encodings Bicep's load functions take (default UTF-8)."""
+        if encoding is None:
+            return data.decode("utf-8-sig", errors="replace")
+        codec = _ENCODINGS.get(str(encoding).lower())
+        if codec is None:
+            shown = ", ".join(_ENCODINGS)
+            raise self.error(node, f"encoding {encoding!r} is not one Bicep reads ({shown})")
+        return data.decode(codec, errors="replace").removeprefix("\ufeff")
+
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
@@ -1016,7 +1044,10 @@ class FileEvaluator:
             raise self.error(node, f"'{args[0]}' not found (looked for {target})") from None
         if kind == "loadFileAsBase64":
             return base64.b64encode(data).decode()
-        text = data.decode("utf-8-sig", errors="replace")
+        # loadTextContent(path, encoding); the others (path, filter, encoding).
+        at = 1 if kind == "loadTextContent" else 2
+        encoding = args[at] if len(args) > at else None
+        text = self._decode(node, data, encoding)
         if kind == "loadTextContent":
             return text
         if kind == "loadYamlContent":
@@ -1026,12 +1057,57 @@ class FileEvaluator:
                 raise self.error(node, f"'{args[0]}' is not valid YAML") from None
         else:
             try:
-                value = json.loads(text)
+                value = loads_json(text)
             except json.JSONDecodeError as exc:
                 raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
-            return UNKNOWN  # a JSONPath filter: not evaluated
+            selected = _json_path(value, args[1])
+            if selected is None:
+                raise self.error(node, f"the path {args[1]!r} selects nothing in '{args[0]}'")
+            return selected
         return value
+
+
+_PATH_STEP: Final = re.compile(r"\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\['([^']*)'\]|\[\*\]|\.\*")
+
+
+def _json_path(value: Any, path: str) -> Any:
+    """A load function's JSONPath filter: names, indexes and wildcards; a filter expression is UNKNOWN.
+
+    One match is the value, a wildcard gives the array of matches, and None
+    means the path selects nothing.
+    """
+    text = path.strip().removeprefix("$")
+    if text and not text.startswith((".", "[")):
+        text = "." + text
+    found: list[Any] = [value]
+    many = False
+    at = 0
+    while at < len(text):
+        step = _PATH_STEP.match(text, at)
+        if step is None:
+            return UNKNOWN  # a filter such as [?(@.price > 3)]: not evaluated
+        at = step.end()
+        name, index, quoted = step.group(1), step.group(2), step.group(3)
+        following: list[Any] = []
+        for item in found:
+            if name is not None or quoted is not None:
+                if isinstance(item, dict):
+                    hit, child = lookup(item, name if name is not None else quoted)
+                    if hit:
+                        following.append(child)
+            elif index is not None:
+                if isinstance(item, list) and int(index) < len(item):
+                    following.append(item[int(index)])
+            else:
+                many = True
+                following.extend(
+                    item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+                )
+        found = following
+    if many:
+        return found
+    return found[0] if found else None
 
 
 def _nameof(ev: FileEvaluator, node: ast.Call) -> str:
