@@ -12,6 +12,8 @@ from aigov.model import UNKNOWN
 from aigov.sources.arm import ArmTemplateSource
 from aigov.sources.azd import substitute, typed
 from aigov.sources.base import SourceInput, SourceOptions
+from aigov.sources.bicep.evaluate import Deployment, Evaluation, FileEvaluator
+from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.source import BicepSource
 
 ENV = {"AZURE_ENV_NAME": "dev", "EMPTY": ""}
@@ -133,3 +135,23 @@ def test_arm_with_an_azd_parameters_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert body["name"] == "oai-dev"
     assert body["location"] is UNKNOWN
     assert body["tags"] == {"capacity": "81", "tracing": "off"}
+
+
+def test_read_environment_variable_reads_the_same_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    def value(expression: str) -> Any:
+        text = f"var v = {expression}\n"
+        ev = FileEvaluator(
+            parse(text, "t.bicep"),
+            file="t.bicep",
+            inputs={},
+            prefix="",
+            deployment=Deployment(),
+            evaluation=Evaluation(),
+        )
+        return ev.var_value("v")
+
+    monkeypatch.setenv("AIGOV_TEST_SET", "from-env")
+    monkeypatch.delenv("AIGOV_TEST_UNSET", raising=False)
+    assert value("readEnvironmentVariable('AIGOV_TEST_SET', 'default')") == "from-env"
+    assert value("readEnvironmentVariable('AIGOV_TEST_UNSET', 'default')") == "default"
+    assert value("readEnvironmentVariable('AIGOV_TEST_UNSET')") is UNKNOWN

@@ -1110,6 +1110,13 @@ def _json_path(value: Any, path: str) -> Any:
     return found[0] if found else None
 
 
+def _environment_variable(args: list[Any]) -> Any:
+    """``readEnvironmentVariable(name, [default])``: read here as azd's placeholders are; else unknown."""
+    if args and isinstance(args[0], str) and args[0] in os.environ:
+        return os.environ[args[0]]
+    return args[1] if len(args) > 1 else UNKNOWN
+
+
 def _nameof(ev: FileEvaluator, node: ast.Call) -> str:
     """``nameof(x)``: the last name in ``x`` (``nameof(account.properties.sku)`` is ``'sku'``)."""
     if len(node.args) != 1:
@@ -1146,8 +1153,7 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "loadyamlcontent": lambda ev, node, args: ev.load_content(node, args, "loadYamlContent"),
     "loadfileasbase64": lambda ev, node, args: ev.load_content(node, args, "loadFileAsBase64"),
     "loaddirectoryfileinfo": lambda ev, node, args: ev.directory_info(node, args),
-    # aigov reads no environment: a parameter file's environment variable is its default, else unknown.
-    "readenvironmentvariable": lambda ev, node, args: args[1] if len(args) > 1 else UNKNOWN,
+    "readenvironmentvariable": lambda ev, node, args: _environment_variable(args),
     "getsecret": lambda ev, node, args: UNKNOWN,
     "externalinput": lambda ev, node, args: UNKNOWN,
 }
