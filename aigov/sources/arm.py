@@ -848,10 +848,15 @@ class _Reader:
             )
         given: dict[str, Any] = {}
         for name, entry in raw.items():
+            at = (*path, "properties", "parameters", name)
             if isinstance(entry, dict) and "value" in entry:
                 given[name.lower()] = self._eval(
-                    scope, entry["value"], where, (*path, "properties", "parameters", name, "value")
+                    scope, entry["value"], where, (*at, "value"), expand_copy=True
                 )
+            elif isinstance(entry, dict) and isinstance(entry.get("copy"), list):
+                # The array form: {"copy": [{"name": "value", "count": ..., "input": ...}]}.
+                value = self._eval(scope, {"copy": entry["copy"]}, where, (*at, "copy"), expand_copy=True)
+                given[name.lower()] = value.get("value", UNKNOWN) if isinstance(value, dict) else UNKNOWN
             else:
                 given[name.lower()] = UNKNOWN  # a Key Vault reference
         return given

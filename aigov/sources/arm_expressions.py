@@ -62,7 +62,6 @@ from aigov.sources.template_values import (
     MAX_ITEMS,
     MAX_STRING,
     FunctionError,
-    TemplateFailure,
     equal,
     finalize,
     has_opaque,
@@ -94,8 +93,8 @@ class ExpressionError(FunctionError):
     """The expression is invalid, or would fail at deployment (a missing parameter, an index out of range)."""
 
 
-class FailedExpression(ExpressionError):
-    """The expression reached ``fail()``: the template stops the deployment on purpose."""
+class UndefinedName(ExpressionError):
+    """A parameter, variable or function the template does not define: wrong wherever it is."""
 
 
 # --------------------------------------------------------------------------- syntax tree
@@ -420,8 +419,15 @@ class Evaluator:
             child._var_busy = self._var_busy
         return child
 
-    def with_copy(self, name: str, index: Any) -> Evaluator:
-        return self.derive(copy={**self.copy, name.lower(): index}, loop=name.lower())
+    def with_copy(self, name: str, index: Any, *, resource: bool = True) -> Evaluator:
+        """A scope inside iteration ``index`` of loop ``name``.
+
+        An unnamed ``copyIndex()`` means the resource's own loop, so a
+        property or variable loop (``resource=False``) becomes its meaning
+        only where there is no resource loop.
+        """
+        loop = name.lower() if resource or self.loop is None else self.loop
+        return self.derive(copy={**self.copy, name.lower(): index}, loop=loop)
 
     # ------------------------------------------------------------------ entry points
 
@@ -466,7 +472,8 @@ class Evaluator:
         if count is UNKNOWN:
             return UNKNOWN
         return [
-            self.with_copy(name, i).value(loop.get("input"), expand_copy=expand_copy) for i in range(count)
+            self.with_copy(name, i, resource=False).value(loop.get("input"), expand_copy=expand_copy)
+            for i in range(count)
         ]
 
     def count(self, raw: Any, loop: str) -> Any:
@@ -516,15 +523,13 @@ class Evaluator:
             return shared(_Site(self, node), args)
         except ExpressionError:
             raise
-        except TemplateFailure as exc:
-            raise FailedExpression(str(exc)) from None
         except FunctionError as exc:
             raise ExpressionError(str(exc)) from None
 
     def user_function(self, node: Call) -> Any:
         function = self.functions.get(node.name.lower())
         if function is None:
-            raise ExpressionError(f"function '{node.name}' is not defined in the template")
+            raise UndefinedName(f"function '{node.name}' is not defined in the template")
         if len(node.args) != len(function.params):
             raise ExpressionError(
                 f"function '{node.name}' takes {len(function.params)} arguments, got {len(node.args)}"
@@ -546,7 +551,7 @@ class Evaluator:
             raise ExpressionError(f"parameters() needs a parameter name, got {show(name)}")
         key = name.lower()
         if key not in self.parameters:
-            raise ExpressionError(f"parameter '{name}' is not defined in the template")
+            raise UndefinedName(f"parameter '{name}' is not defined in the template")
         return self.parameters[key]
 
     def variable(self, name: Any) -> Any:
@@ -557,7 +562,7 @@ class Evaluator:
             return self._var_cache[key]
         original = self._variables_lower.get(key)
         if original is None:
-            raise ExpressionError(f"variable '{name}' is not defined in the template")
+            raise UndefinedName(f"variable '{name}' is not defined in the template")
         if key in self._var_busy:
             raise ExpressionError(f"variable '{name}' refers to itself")
         self._var_busy.add(key)
@@ -733,7 +738,7 @@ def _if(ev: Evaluator, node: Call) -> Any:
         raise ExpressionError(f"if() takes 3 arguments, got {len(node.args)}")
     condition = ev.evaluate(node.args[0])
     if is_undetermined(condition):
-        yes, no = _branch(ev, node.args[1]), _branch(ev, node.args[2])
+        yes, no = _guarded(ev, node.args[1]), _guarded(ev, node.args[2])
         return yes if equal(yes, no) is True else UNKNOWN
     if not isinstance(condition, bool):
         raise ExpressionError(f"if() condition is not a boolean ({show(condition)})")
@@ -749,12 +754,8 @@ def _and_or(is_and: bool) -> Callable[[Evaluator, Call], Any]:
             raise ExpressionError(f"{name}() takes at least 1 argument")
         unknown = False
         for arg in node.args:
-            try:
-                value = ev.evaluate(arg)
-            except ExpressionError:
-                if unknown:  # an earlier argument may decide at deployment: this one may never run
-                    return UNKNOWN
-                raise
+            # After an unknown argument this one may never run at deployment.
+            value = _guarded(ev, arg) if unknown else ev.evaluate(arg)
             if is_undetermined(value):
                 unknown = True
                 continue
@@ -767,11 +768,18 @@ def _and_or(is_and: bool) -> Callable[[Evaluator, Call], Any]:
     return combine
 
 
-def _branch(ev: Evaluator, node: Node) -> Any:
-    """A branch of an ``if()`` whose condition is unknown: one that reaches ``fail()`` may never run."""
+def _guarded(ev: Evaluator, node: Node) -> Any:
+    """An argument that a value known only at deployment may keep from running (an ``if()`` branch).
+
+    Its errors (a missing property, an index past the end, ``fail()``) may
+    never happen, so they make it UNKNOWN; a name the template does not
+    define is wrong wherever it is.
+    """
     try:
         return ev.evaluate(node)
-    except FailedExpression:
+    except UndefinedName:
+        raise
+    except ExpressionError:
         return UNKNOWN
 
 

@@ -47,7 +47,6 @@ from aigov.sources.template_values import (
     Function,
     FunctionError,
     Site,
-    TemplateFailure,
     any_undetermined,
     any_unknown,
     arity,
@@ -774,8 +773,8 @@ def _base64_to_string(site: Site, args: list[Any]) -> Any:
 def _fail(site: Site, args: list[Any]) -> Any:
     arity(site, args, 1)
     if any_undetermined(args):
-        raise TemplateFailure("the template calls fail() with a message known only at deployment")
-    raise TemplateFailure(f"the template calls fail(): {to_text(args[0])}")
+        raise FunctionError("the template calls fail() with a message known only at deployment")
+    raise FunctionError(f"the template calls fail(): {to_text(args[0])}")
 
 
 def _index_from_end(safe: bool) -> Function:

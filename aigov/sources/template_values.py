@@ -34,15 +34,6 @@ class FunctionError(Exception):
     """A function was called with arguments it cannot take (or would fail at deployment)."""
 
 
-class TemplateFailure(FunctionError):
-    """``fail(message)`` was reached: the template itself stops the deployment with ``message``.
-
-    Under a condition known only at deployment the branch holding it may
-    never run, so each evaluator's ``if``/ternary makes that branch UNKNOWN
-    instead of failing the scan.
-    """
-
-
 class Site(Protocol):
     """What a function may ask of the place it is called from."""
 

@@ -341,3 +341,17 @@ def test_and_or_stop_at_the_argument_that_decides() -> None:
     assert bicep("p.on && {}.enabled", p=UNKNOWN) is UNKNOWN
     with pytest.raises(ExpressionError, match="property 'enabled' does not exist"):
         arm("and(true, json('{}').enabled)")
+
+
+def test_a_name_that_is_not_declared_is_an_error_even_where_it_may_not_run() -> None:
+    with pytest.raises(SourceError, match="'nowhere' is not declared"):
+        bicep("p.on ? nowhere : 'x'", p=UNKNOWN)
+    with pytest.raises(SourceError, match="'nowhere' is not declared"):
+        bicep("p.on && nowhere", p=UNKNOWN)
+    with pytest.raises(ExpressionError, match="parameter 'nowhere' is not defined"):
+        arm("if(parameters('p'), parameters('nowhere'), 'x')", p=UNKNOWN)
+    with pytest.raises(ExpressionError, match="variable 'nowhere' is not defined"):
+        arm("and(parameters('p'), variables('nowhere'))", p=UNKNOWN)
+    # A value error there is unknown: the branch may not run at deployment.
+    assert bicep("p.on ? [1][3] : 1", p=UNKNOWN) is UNKNOWN
+    assert arm("if(parameters('p'), createArray(1)[3], 1)", p=UNKNOWN) is UNKNOWN

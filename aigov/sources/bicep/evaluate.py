@@ -25,7 +25,11 @@ name that is not declared at all is an error. A parameter given an explicit
 ``null`` takes its default, as ARM does. A condition
 that is unknown keeps the resource (it may be deployed: fail closed); a loop
 over an unknown collection yields one instance, addressed ``[?]``, whose
-loop variable is unknown.
+loop variable is unknown. Where an unknown value decides whether an
+expression runs (a ternary's branches, the right side of ``&&``/``||``), an
+error that depends on values there (:class:`ValueDependentError`: a missing
+property, an index past the end, ``fail()``) makes it UNKNOWN, as it may
+never happen at deployment.
 
 Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
 read offline: each is recorded in :attr:`Evaluation.unresolved` and its
@@ -58,7 +62,7 @@ from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
 from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
-from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, loads_json, lookup
+from aigov.sources.template_values import FunctionError, PlainSite, equal, loads_json, lookup
 from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
@@ -80,6 +84,16 @@ _ENCODINGS: Final = {
 """The ``encoding`` values of Bicep's load functions, as Python codecs."""
 _NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
 _RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
+
+
+class ValueDependentError(SourceError):
+    """An error that depends on the values evaluated: a missing property, an index past the end, ``fail()``.
+
+    Where a value known only at deployment decides whether the expression
+    runs (a ternary's branch, the right side of ``&&``), it may never happen,
+    so it is UNKNOWN there; a name that is not declared is an error wherever
+    it is.
+    """
 
 
 class EvalError(Exception):
@@ -278,8 +292,8 @@ class FileEvaluator:
 
     # ----------------------------------------------------------------- errors
 
-    def error(self, node: ast.Node, message: str) -> SourceError:
-        return SourceError(message, file=self.file, where=f"line {node.line}, column {node.col}")
+    def error(self, node: ast.Node, message: str, kind: type[SourceError] = SourceError) -> SourceError:
+        return kind(message, file=self.file, where=f"line {node.line}, column {node.col}")
 
     def step(self, node: ast.Node) -> None:
         budget = self.evaluation.budget
@@ -665,10 +679,9 @@ class FileEvaluator:
         try:
             return self._eval(node, local)
         except FunctionError as exc:
-            # fail() stays recognisable: a branch under an unknown condition may never reach it.
-            raise self.error(node, str(exc)) from (exc if isinstance(exc, TemplateFailure) else None)
+            raise self.error(node, str(exc), ValueDependentError) from None
         except EvalError as exc:
-            raise self.error(node, str(exc)) from None
+            raise self.error(node, str(exc), ValueDependentError) from None
         except RecursionError:
             raise self.error(node, "expression nested too deeply to evaluate") from None
 
@@ -733,8 +746,8 @@ class FileEvaluator:
         if isinstance(node, ast.Ternary):
             condition = self.eval(node.condition, local)
             if condition is UNKNOWN:
-                then = self._branch(node.then, local)
-                otherwise = self._branch(node.otherwise, local)
+                then = self._guarded(node.then, local)
+                otherwise = self._guarded(node.otherwise, local)
                 return then if equal(then, otherwise) is True else UNKNOWN
             if not isinstance(condition, bool):
                 raise self.error(node.condition, f"a condition must be true or false, got {_kind(condition)}")
@@ -748,14 +761,12 @@ class FileEvaluator:
             return out
         raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
 
-    def _branch(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
-        """A branch of a ternary whose condition is unknown: one that reaches ``fail()`` may never run."""
+    def _guarded(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
+        """An operand a value known only at deployment may keep from running: its value errors are UNKNOWN."""
         try:
             return self.eval(node, local)
-        except SourceError as exc:
-            if isinstance(exc.__cause__, TemplateFailure):
-                return UNKNOWN
-            raise
+        except ValueDependentError:
+            return UNKNOWN
 
     def eval_object(
         self, node: ast.Object, local: Mapping[str, Any], skip: frozenset[str] = frozenset()
@@ -793,7 +804,11 @@ class FileEvaluator:
         if target is None:
             if safe:
                 return None
-            raise self.error(node, f"cannot read '{name}' of null (use '.?{name}' for an optional value)")
+            raise self.error(
+                node,
+                f"cannot read '{name}' of null (use '.?{name}' for an optional value)",
+                ValueDependentError,
+            )
         if isinstance(target, Instance):
             return _resource_member(target, name)
         if isinstance(target, ModuleInstance):
@@ -811,7 +826,9 @@ class FileEvaluator:
             if safe:
                 return None
             shown = ", ".join(sorted(target)) or "none"
-            raise self.error(node, f"the object has no property '{name}' (it has: {shown})")
+            raise self.error(
+                node, f"the object has no property '{name}' (it has: {shown})", ValueDependentError
+            )
         if isinstance(target, list) and target and all(isinstance(t, Instance) for t in target):
             raise self.error(node, f"'{name}' of a resource loop: index it first ([i].{name})")
         raise self.error(node, f"cannot read '{name}' of {_kind(target)}")
@@ -836,7 +853,9 @@ class FileEvaluator:
                 return UNKNOWN
             if safe:
                 return None
-            raise self.error(node, f"index {index} is outside the array (length {len(target)})")
+            raise self.error(
+                node, f"index {index} is outside the array (length {len(target)})", ValueDependentError
+            )
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -910,13 +929,8 @@ class FileEvaluator:
         return quotient if op == "/" else left - quotient * right
 
     def _after(self, left: Any, right: ast.Expr, local: Mapping[str, Any]) -> Any:
-        """The right operand of ``&&``/``||``; after an unknown left one, an error is UNKNOWN."""
-        if left is not UNKNOWN:
-            return self.eval(right, local)
-        try:
-            return self.eval(right, local)
-        except SourceError:
-            return UNKNOWN
+        """The right operand of ``&&``/``||``: guarded when the left one is unknown."""
+        return self._guarded(right, local) if left is UNKNOWN else self.eval(right, local)
 
     def _bool_operand(self, node: ast.Node, value: Any) -> bool:
         if not isinstance(value, bool):
