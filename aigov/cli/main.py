@@ -242,6 +242,16 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="Terraform configuration: set a root variable (repeatable; wins over --var-file and TF_VAR_*).",
 )
 @click.option(
+    "--env",
+    "env_names",
+    multiple=True,
+    metavar="NAME",
+    help=(
+        "Pass the environment variable NAME to templates (azd's ${NAME} placeholders, Bicep's "
+        "readEnvironmentVariable); others are unknown (repeatable)."
+    ),
+)
+@click.option(
     "--parameters",
     "parameters_file",
     type=click.Path(),
@@ -271,6 +281,7 @@ def scan(
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
+    env_names: tuple[str, ...] = (),
     retry_after_max: float | None = None,
     timeout: float | None = None,
     no_bundled: bool = False,
@@ -342,7 +353,7 @@ def scan(
         repo_root=Path(repo_root) if repo_root else None,
         var_files=var_files,
         variables=_terraform_variables(tf_vars),
-        environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")},
+        environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_") or k in env_names},
         parameters_file=parameters_file,
         bicep_cache=default_bicep_cache(),
     )

@@ -29,7 +29,8 @@ The functions ARM shares with Bicep (string, array, object, comparison,
 ``map()``/...) are :mod:`aigov.sources.template_functions`, which the Bicep
 evaluator calls too; this module keeps what is ARM's alone: the expression
 syntax, ``parameters()``, ``variables()``, ``copyIndex()``, ``lambda()``/
-``lambdaVariables()``, the lazy ``if()``, user-defined functions and the
+``lambdaVariables()``, the lazy ``if()``, ``and()`` and ``or()`` (they stop
+at the argument that decides, as ARM does), user-defined functions and the
 deployment context.
 
 Bounds keep a hostile template from hanging a scan: expressions at most
@@ -61,7 +62,6 @@ from aigov.sources.template_values import (
     MAX_ITEMS,
     MAX_STRING,
     FunctionError,
-    TemplateFailure,
     equal,
     finalize,
     has_opaque,
@@ -93,8 +93,8 @@ class ExpressionError(FunctionError):
     """The expression is invalid, or would fail at deployment (a missing parameter, an index out of range)."""
 
 
-class FailedExpression(ExpressionError):
-    """The expression reached ``fail()``: the template stops the deployment on purpose."""
+class UndefinedName(ExpressionError):
+    """A parameter, variable or function the template does not define: wrong wherever it is."""
 
 
 # --------------------------------------------------------------------------- syntax tree
@@ -419,8 +419,15 @@ class Evaluator:
             child._var_busy = self._var_busy
         return child
 
-    def with_copy(self, name: str, index: Any) -> Evaluator:
-        return self.derive(copy={**self.copy, name.lower(): index}, loop=name.lower())
+    def with_copy(self, name: str, index: Any, *, resource: bool = True) -> Evaluator:
+        """A scope inside iteration ``index`` of loop ``name``.
+
+        An unnamed ``copyIndex()`` means the resource's own loop, so a
+        property or variable loop (``resource=False``) becomes its meaning
+        only where there is no resource loop.
+        """
+        loop = name.lower() if resource or self.loop is None else self.loop
+        return self.derive(copy={**self.copy, name.lower(): index}, loop=loop)
 
     # ------------------------------------------------------------------ entry points
 
@@ -439,7 +446,13 @@ class Evaluator:
                     for loop in item:
                         out[loop["name"]] = self.copy_array(loop, expand_copy=True)
                     continue
-                out[key] = self.value(item, expand_copy=expand_copy)
+                # A property name may be an expression too (Bicep's '${name}': value compiles to one).
+                name = self.string(key) if is_expression(key) else key
+                if name is UNKNOWN or not isinstance(name, str):
+                    if name is UNKNOWN:
+                        return UNKNOWN
+                    raise ExpressionError(f"a property name must be a string, got {show(name)}")
+                out[name] = self.value(item, expand_copy=expand_copy)
             return out
         if isinstance(raw, list):
             return [self.value(item, expand_copy=expand_copy) for item in raw]
@@ -459,7 +472,8 @@ class Evaluator:
         if count is UNKNOWN:
             return UNKNOWN
         return [
-            self.with_copy(name, i).value(loop.get("input"), expand_copy=expand_copy) for i in range(count)
+            self.with_copy(name, i, resource=False).value(loop.get("input"), expand_copy=expand_copy)
+            for i in range(count)
         ]
 
     def count(self, raw: Any, loop: str) -> Any:
@@ -509,15 +523,13 @@ class Evaluator:
             return shared(_Site(self, node), args)
         except ExpressionError:
             raise
-        except TemplateFailure as exc:
-            raise FailedExpression(str(exc)) from None
         except FunctionError as exc:
             raise ExpressionError(str(exc)) from None
 
     def user_function(self, node: Call) -> Any:
         function = self.functions.get(node.name.lower())
         if function is None:
-            raise ExpressionError(f"function '{node.name}' is not defined in the template")
+            raise UndefinedName(f"function '{node.name}' is not defined in the template")
         if len(node.args) != len(function.params):
             raise ExpressionError(
                 f"function '{node.name}' takes {len(function.params)} arguments, got {len(node.args)}"
@@ -539,7 +551,7 @@ class Evaluator:
             raise ExpressionError(f"parameters() needs a parameter name, got {show(name)}")
         key = name.lower()
         if key not in self.parameters:
-            raise ExpressionError(f"parameter '{name}' is not defined in the template")
+            raise UndefinedName(f"parameter '{name}' is not defined in the template")
         return self.parameters[key]
 
     def variable(self, name: Any) -> Any:
@@ -550,7 +562,7 @@ class Evaluator:
             return self._var_cache[key]
         original = self._variables_lower.get(key)
         if original is None:
-            raise ExpressionError(f"variable '{name}' is not defined in the template")
+            raise UndefinedName(f"variable '{name}' is not defined in the template")
         if key in self._var_busy:
             raise ExpressionError(f"variable '{name}' refers to itself")
         self._var_busy.add(key)
@@ -726,18 +738,48 @@ def _if(ev: Evaluator, node: Call) -> Any:
         raise ExpressionError(f"if() takes 3 arguments, got {len(node.args)}")
     condition = ev.evaluate(node.args[0])
     if is_undetermined(condition):
-        yes, no = _branch(ev, node.args[1]), _branch(ev, node.args[2])
+        yes, no = _guarded(ev, node.args[1]), _guarded(ev, node.args[2])
         return yes if equal(yes, no) is True else UNKNOWN
     if not isinstance(condition, bool):
         raise ExpressionError(f"if() condition is not a boolean ({show(condition)})")
     return ev.evaluate(node.args[1] if condition else node.args[2])
 
 
-def _branch(ev: Evaluator, node: Node) -> Any:
-    """A branch of an ``if()`` whose condition is unknown: one that reaches ``fail()`` may never run."""
+def _and_or(is_and: bool) -> Callable[[Evaluator, Call], Any]:
+    """``and()``/``or()``: ARM stops at the first argument that decides (``and(contains(x, 'a'), x.a)``)."""
+
+    def combine(ev: Evaluator, node: Call) -> Any:
+        name = "and" if is_and else "or"
+        if not node.args:
+            raise ExpressionError(f"{name}() takes at least 1 argument")
+        unknown = False
+        for arg in node.args:
+            # After an unknown argument this one may never run at deployment.
+            value = _guarded(ev, arg) if unknown else ev.evaluate(arg)
+            if is_undetermined(value):
+                unknown = True
+                continue
+            if not isinstance(value, bool):
+                raise ExpressionError(f"{name}() of {show(value)}")
+            if value is not is_and:
+                return value
+        return UNKNOWN if unknown else is_and
+
+    return combine
+
+
+def _guarded(ev: Evaluator, node: Node) -> Any:
+    """An argument that a value known only at deployment may keep from running (an ``if()`` branch).
+
+    Its errors (a missing property, an index past the end, ``fail()``) may
+    never happen, so they make it UNKNOWN; a name the template does not
+    define is wrong wherever it is.
+    """
     try:
         return ev.evaluate(node)
-    except FailedExpression:
+    except UndefinedName:
+        raise
+    except ExpressionError:
         return UNKNOWN
 
 
@@ -755,6 +797,8 @@ def _variables(ev: Evaluator, node: Call) -> Any:
 
 _SPECIAL: Final[Mapping[str, Callable[[Evaluator, Call], Any]]] = {
     "if": _if,
+    "and": _and_or(is_and=True),
+    "or": _and_or(is_and=False),
     "lambda": _lambda,
     "lambdavariables": _lambda_variables,
     "parameters": _parameters,
@@ -769,6 +813,7 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
     "tenant": _tenant,
     "environment": _runtime,
     "managementgroup": _runtime,
+    "managementgroupresourceid": _runtime,  # the deployment's management group: known only there
 }
 """ARM's own built-ins by lower-case name (the rest are :data:`template_functions.FUNCTIONS`)."""
 

@@ -5,9 +5,10 @@ Bicep compiles to ARM, so ``uniqueString('a')`` in a ``.bicep`` file and
 evaluators (:mod:`aigov.sources.arm_expressions` and
 :mod:`aigov.sources.bicep.evaluate`) call the functions in :data:`FUNCTIONS`.
 What only one language has stays with it: ARM's ``parameters()``,
-``variables()``, ``copyIndex()``, ``lambda()`` and its lazy ``if()``; Bicep's
-lambdas, namespaces, ``items()``-style loops and ``load*Content()``; and
-both languages' ``resourceGroup()``/``subscription()``/``deployment()``.
+``variables()``, ``copyIndex()``, ``lambda()`` and its lazy ``if()``,
+``and()`` and ``or()``; Bicep's lambdas, namespaces, ``items()``-style
+loops, ``nameof()`` and ``load*Content()``; and both languages'
+``resourceGroup()``/``subscription()``/``deployment()``.
 
 The values functions work on (plain Python values, UNKNOWN and ARM's
 placeholders) and the calling convention are
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -47,7 +47,6 @@ from aigov.sources.template_values import (
     Function,
     FunctionError,
     Site,
-    TemplateFailure,
     any_undetermined,
     any_unknown,
     arity,
@@ -57,6 +56,7 @@ from aigov.sources.template_values import (
     has_opaque,
     is_int,
     is_undetermined,
+    loads_json,
     need_int,
     need_str,
     opaque_result,
@@ -218,7 +218,7 @@ def _json(site: Site, args: list[Any]) -> Any:
         return UNKNOWN
     text = need_str(site, value)
     try:
-        return json.loads(text)
+        return loads_json(text)
     except (ValueError, RecursionError):
         raise FunctionError(f"json(): {show(value)} is not valid JSON") from None
 
@@ -404,23 +404,6 @@ def _not(site: Site, args: list[Any]) -> Any:
     if not isinstance(value, bool):
         raise FunctionError(f"not() of {show(value)}")
     return not value
-
-
-def _and_or(is_and: bool) -> Function:
-    def combine(site: Site, args: list[Any]) -> Any:
-        arity(site, args, 1, 999)
-        unknown = False
-        for value in args:
-            if is_undetermined(value):
-                unknown = True
-                continue
-            if not isinstance(value, bool):
-                raise FunctionError(f"{site.name}() of {show(value)}")
-            if value is not is_and:
-                return value
-        return UNKNOWN if unknown else is_and
-
-    return combine
 
 
 def _coalesce(site: Site, args: list[Any]) -> Any:
@@ -643,7 +626,9 @@ def _extension_resource_id(site: Site, args: list[Any]) -> Any:
     return f"{base}/{_id_tail(site, list(args[1:]))}"
 
 
-RUNTIME_FUNCTIONS: Final = frozenset({"reference", "utcnow", "newguid", "pickzones", "providers", "deployer"})
+RUNTIME_FUNCTIONS: Final = frozenset(
+    {"reference", "references", "utcnow", "newguid", "pickzones", "providers", "deployer"}
+)
 """Functions whose value exists only at deployment (with every ``list*`` function, see :func:`is_runtime`)."""
 
 
@@ -788,8 +773,8 @@ def _base64_to_string(site: Site, args: list[Any]) -> Any:
 def _fail(site: Site, args: list[Any]) -> Any:
     arity(site, args, 1)
     if any_undetermined(args):
-        raise TemplateFailure("the template calls fail() with a message known only at deployment")
-    raise TemplateFailure(f"the template calls fail(): {to_text(args[0])}")
+        raise FunctionError("the template calls fail() with a message known only at deployment")
+    raise FunctionError(f"the template calls fail(): {to_text(args[0])}")
 
 
 def _index_from_end(safe: bool) -> Function:
@@ -941,7 +926,8 @@ def _map_values(site: Site, args: list[Any]) -> Any:
 
 
 def _group_by(site: Site, args: list[Any]) -> Any:
-    arity(site, args, 2)
+    """``groupBy(items, key, [value])``: items by key, each mapped by ``value`` when given."""
+    arity(site, args, 2, 3)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -950,7 +936,7 @@ def _group_by(site: Site, args: list[Any]) -> Any:
         key = _apply(args[1], site, item)
         if is_undetermined(key):
             return UNKNOWN
-        out.setdefault(need_str(site, key), []).append(item)
+        out.setdefault(need_str(site, key), []).append(_apply(args[2], site, item) if len(args) > 2 else item)
     return out
 
 
@@ -976,8 +962,6 @@ FUNCTIONS: Final[Mapping[str, Function]] = {
     "array": _array,
     "equals": _equals,
     "not": _not,
-    "and": _and_or(is_and=True),
-    "or": _and_or(is_and=False),
     "greater": lambda s, a: _compare(s, a, lambda x, y: x > y),
     "greaterorequals": lambda s, a: _compare(s, a, lambda x, y: x >= y),
     "less": lambda s, a: _compare(s, a, lambda x, y: x < y),

@@ -34,15 +34,6 @@ class FunctionError(Exception):
     """A function was called with arguments it cannot take (or would fail at deployment)."""
 
 
-class TemplateFailure(FunctionError):
-    """``fail(message)`` was reached: the template itself stops the deployment with ``message``.
-
-    Under a condition known only at deployment the branch holding it may
-    never run, so each evaluator's ``if``/ternary makes that branch UNKNOWN
-    instead of failing the scan.
-    """
-
-
 class Site(Protocol):
     """What a function may ask of the place it is called from."""
 
@@ -250,3 +241,18 @@ def opaque_result(site: Site, args: list[Any]) -> Any:
     if any_unknown(args):
         return UNKNOWN
     return site.placeholder(args)
+
+
+_JSON_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def without_comments(text: str) -> str:
+    """JSON text with its ``//`` and ``/* */`` comments blanked out (strings left as they are)."""
+    if "/" not in text:
+        return text
+    return _JSON_TOKEN.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text)
+
+
+def loads_json(text: str) -> Any:
+    """JSON text as ARM reads it: ``//`` and ``/* */`` comments allowed; raises ValueError if invalid."""
+    return json.loads(without_comments(text))

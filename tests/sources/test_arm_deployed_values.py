@@ -88,3 +88,55 @@ def test_reference_of_a_deployed_property_is_unknown(tmp_path: Path) -> None:
     }
     body = next(iter(scan(tmp_path, document))).body
     assert body["tags"] == {"capacity": UNKNOWN}
+
+
+def test_module_parameters_built_with_copy_and_the_resource_loop_index(tmp_path: Path) -> None:
+    inner = {
+        "$schema": SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": {"names": {"type": "array"}, "settings": {"type": "object"}},
+        "resources": [
+            account("S0", "[string(parameters('names'))]")
+            | {"name": "[parameters('settings').name]", "kind": "[string(parameters('settings').sizes)]"}
+        ],
+    }
+    document = {
+        "$schema": SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {
+                "type": "Microsoft.Resources/deployments",
+                "apiVersion": "2022-09-01",
+                "name": "[format('inner-{0}', copyIndex())]",
+                "copy": {"name": "modules", "count": 2},
+                "properties": {
+                    "mode": "Incremental",
+                    "expressionEvaluationOptions": {"scope": "inner"},
+                    "parameters": {
+                        # The array form; an unnamed copyIndex() in it is the module loop's index.
+                        "names": {
+                            "copy": [
+                                {
+                                    "name": "value",
+                                    "count": 2,
+                                    "input": "[format('n{0}-{1}', copyIndex('value'), copyIndex())]",
+                                }
+                            ]
+                        },
+                        # The object form: a property loop inside the value.
+                        "settings": {
+                            "value": {
+                                "name": "[format('oai-{0}', copyIndex())]",
+                                "copy": [{"name": "sizes", "count": 2, "input": "[copyIndex('sizes')]"}],
+                            }
+                        },
+                    },
+                    "template": inner,
+                },
+            }
+        ],
+    }
+    bodies = sorted((r.body for r in scan(tmp_path, document)), key=lambda b: str(b["name"]))
+    assert [b["name"] for b in bodies] == ["oai-0", "oai-1"]
+    assert [b["tags"]["capacity"] for b in bodies] == ['["n0-0","n1-0"]', '["n0-1","n1-1"]']
+    assert [b["kind"] for b in bodies] == ["[0,1]", "[0,1]"]

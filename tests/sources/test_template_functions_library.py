@@ -285,3 +285,74 @@ def test_resource_id_accepts_a_type_with_a_trailing_slash() -> None:
     assert with_slash == ev.string(
         "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'snet')]"
     )
+
+
+def test_group_by_maps_values_when_given_a_second_lambda() -> None:
+    items = "[{ type: 'a', value: 1 }, { type: 'b', value: 2 }, { type: 'a', value: 3 }]"
+    assert bicep(f"groupBy({items}, x => x.type, x => x.value)") == {"a": [1, 3], "b": [2]}
+    arm_items = (
+        "createArray(createObject('type', 'a', 'value', 1), createObject('type', 'b', 'value', 2), "
+        "createObject('type', 'a', 'value', 3))"
+    )
+    key, value = "lambda('x', lambdaVariables('x').type)", "lambda('x', lambdaVariables('x').value)"
+    expected = arm(f"groupBy({arm_items}, {key}, {value})")
+    assert expected == {"a": [1, 3], "b": [2]}
+
+
+def test_json_allows_comments_as_arm_does() -> None:
+    text = '{"a": [1, /* two */ 2], // note\n "b": "//not a comment"}'
+    assert arm(f"json('{text}')") == {"a": [1, 2], "b": "//not a comment"}
+
+
+def test_an_arm_property_name_may_be_an_expression() -> None:
+    ev = Evaluator(parameters={"name": "cost-center"})
+    value = ev.value({"[parameters('name')]": "cc-1", "[string('copy')]": [1]}, expand_copy=True)
+    assert value == {"cost-center": "cc-1", "copy": [1]}
+    assert Evaluator(parameters={"name": UNKNOWN}).value({"[parameters('name')]": 1}) is UNKNOWN
+    assert bicep("{ '${p}': 1 }", p="cost-center") == {"cost-center": 1}  # the Bicep it compiles from
+
+
+def test_load_functions_read_encodings_and_json_paths(tmp_path: Path) -> None:
+    (tmp_path / "latin.txt").write_bytes("¡cent¢".encode("latin-1"))
+    (tmp_path / "wide.txt").write_bytes("\ufeffé".encode("utf-16-be"))
+    (tmp_path / "data.json").write_text(
+        '{"a": {"b": [10, 20]}, /* c */ "items": [{"n": "x"}, {"n": "y"}]}', encoding="utf-8"
+    )
+    file = str(tmp_path / "main.bicep")
+    assert bicep("loadTextContent('latin.txt', 'iso-8859-1')", file=file) == "¡cent¢"
+    assert bicep("loadTextContent('wide.txt', 'utf-16BE')", file=file) == "é"
+    assert bicep("loadJsonContent('data.json')", file=file)["a"] == {"b": [10, 20]}
+    assert bicep("loadJsonContent('data.json', '.a.b[1]')", file=file) == 20
+    assert bicep("loadJsonContent('data.json', '$.items[*].n')", file=file) == ["x", "y"]
+    assert bicep("loadJsonContent('data.json', '$[\\'a\\']')", file=file) == {"b": [10, 20]}
+    assert bicep("loadJsonContent('data.json', '.items[?(@.n == \\'x\\')]')", file=file) is UNKNOWN
+    with pytest.raises(SourceError, match=r"the path '\.nope' selects nothing"):
+        bicep("loadJsonContent('data.json', '.nope')", file=file)
+    with pytest.raises(SourceError, match="encoding 'ebcdic' is not one Bicep reads"):
+        bicep("loadTextContent('latin.txt', 'ebcdic')", file=file)
+
+
+def test_and_or_stop_at_the_argument_that_decides() -> None:
+    # ARM's and()/or() short-circuit, and compiled Bicep relies on it: and(contains(x, 'a'), x.a).
+    assert arm("and(contains(json('{}'), 'enabled'), json('{}').enabled)") is False
+    assert arm("or(true, json('{}').enabled)") is True
+    assert bicep("contains({}, 'enabled') && {}.enabled") is False
+    # After an unknown argument a later one may never run at deployment: its error is unknown.
+    assert arm("and(parameters('p'), json('{}').enabled)", p=UNKNOWN) is UNKNOWN
+    assert bicep("p.on && {}.enabled", p=UNKNOWN) is UNKNOWN
+    with pytest.raises(ExpressionError, match="property 'enabled' does not exist"):
+        arm("and(true, json('{}').enabled)")
+
+
+def test_a_name_that_is_not_declared_is_an_error_even_where_it_may_not_run() -> None:
+    with pytest.raises(SourceError, match="'nowhere' is not declared"):
+        bicep("p.on ? nowhere : 'x'", p=UNKNOWN)
+    with pytest.raises(SourceError, match="'nowhere' is not declared"):
+        bicep("p.on && nowhere", p=UNKNOWN)
+    with pytest.raises(ExpressionError, match="parameter 'nowhere' is not defined"):
+        arm("if(parameters('p'), parameters('nowhere'), 'x')", p=UNKNOWN)
+    with pytest.raises(ExpressionError, match="variable 'nowhere' is not defined"):
+        arm("and(parameters('p'), variables('nowhere'))", p=UNKNOWN)
+    # A value error there is unknown: the branch may not run at deployment.
+    assert bicep("p.on ? [1][3] : 1", p=UNKNOWN) is UNKNOWN
+    assert arm("if(parameters('p'), createArray(1)[3], 1)", p=UNKNOWN) is UNKNOWN

@@ -103,6 +103,7 @@ def test_a_resource_method_is_a_runtime_call(tmp_path: Path) -> None:
         ("newGuid", True),
         ("pickZones", True),
         ("deployer", True),
+        ("references", True),
         ("last", False),
         ("lastIndexOf", False),
         ("uniqueString", False),

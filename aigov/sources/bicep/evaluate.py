@@ -25,7 +25,11 @@ name that is not declared at all is an error. A parameter given an explicit
 ``null`` takes its default, as ARM does. A condition
 that is unknown keeps the resource (it may be deployed: fail closed); a loop
 over an unknown collection yields one instance, addressed ``[?]``, whose
-loop variable is unknown.
+loop variable is unknown. Where an unknown value decides whether an
+expression runs (a ternary's branches, the right side of ``&&``/``||``), an
+error that depends on values there (:class:`ValueDependentError`: a missing
+property, an index past the end, ``fail()``) makes it UNKNOWN, as it may
+never happen at deployment.
 
 Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
 recorded in :attr:`Evaluation.registry_calls`, to be read from the local
@@ -46,6 +50,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -62,7 +67,7 @@ from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
-from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, lookup
+from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, without_comments
 from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
@@ -74,8 +79,26 @@ MAX_LOADED_FILE: Final = 1024 * 1024
 """Largest file ``loadTextContent``/``loadJsonContent`` read (ARM's own limit is lower)."""
 
 _REGISTRY_PREFIXES: Final = ("br:", "br/", "ts:", "ts/")
+_ENCODINGS: Final = {
+    "utf-8": "utf-8-sig",
+    "utf-16": "utf-16",
+    "utf-16be": "utf-16-be",
+    "iso-8859-1": "latin-1",
+    "us-ascii": "ascii",
+}
+"""The ``encoding`` values of Bicep's load functions, as Python codecs."""
 _NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
 _RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
+
+
+class ValueDependentError(SourceError):
+    """An error that depends on the values evaluated: a missing property, an index past the end, ``fail()``.
+
+    Where a value known only at deployment decides whether the expression
+    runs (a ternary's branch, the right side of ``&&``), it may never happen,
+    so it is UNKNOWN there; a name that is not declared is an error wherever
+    it is.
+    """
 
 
 class EvalError(Exception):
@@ -122,6 +145,7 @@ class Evaluation:
     """Everything one input evaluates to."""
 
     root: ScanRoot  # templates read files only inside it
+    environment: Mapping[str, str] = field(default_factory=dict)  # what readEnvironmentVariable() may read
     files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
@@ -282,8 +306,8 @@ class FileEvaluator:
 
     # ----------------------------------------------------------------- errors
 
-    def error(self, node: ast.Node, message: str) -> SourceError:
-        return SourceError(message, file=self.file, where=f"line {node.line}, column {node.col}")
+    def error(self, node: ast.Node, message: str, kind: type[SourceError] = SourceError) -> SourceError:
+        return kind(message, file=self.file, where=f"line {node.line}, column {node.col}")
 
     def step(self, node: ast.Node) -> None:
         budget = self.evaluation.budget
@@ -425,7 +449,10 @@ class FileEvaluator:
             prefix=self.prefix,
             deployment=self.deployment,
             evaluation=Evaluation(
-                root=self.evaluation.root, files=self.evaluation.files, budget=self.evaluation.budget
+                root=self.evaluation.root,
+                environment=self.evaluation.environment,
+                files=self.evaluation.files,
+                budget=self.evaluation.budget,
             ),
             stack=self.stack,
         )
@@ -707,10 +734,9 @@ class FileEvaluator:
         try:
             return self._eval(node, local)
         except FunctionError as exc:
-            # fail() stays recognisable: a branch under an unknown condition may never reach it.
-            raise self.error(node, str(exc)) from (exc if isinstance(exc, TemplateFailure) else None)
+            raise self.error(node, str(exc), ValueDependentError) from None
         except EvalError as exc:
-            raise self.error(node, str(exc)) from None
+            raise self.error(node, str(exc), ValueDependentError) from None
         except RecursionError:
             raise self.error(node, "expression nested too deeply to evaluate") from None
 
@@ -775,8 +801,8 @@ class FileEvaluator:
         if isinstance(node, ast.Ternary):
             condition = self.eval(node.condition, local)
             if condition is UNKNOWN:
-                then = self._branch(node.then, local)
-                otherwise = self._branch(node.otherwise, local)
+                then = self._guarded(node.then, local)
+                otherwise = self._guarded(node.otherwise, local)
                 return then if equal(then, otherwise) is True else UNKNOWN
             if not isinstance(condition, bool):
                 raise self.error(node.condition, f"a condition must be true or false, got {_kind(condition)}")
@@ -790,14 +816,12 @@ class FileEvaluator:
             return out
         raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
 
-    def _branch(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
-        """A branch of a ternary whose condition is unknown: one that reaches ``fail()`` may never run."""
+    def _guarded(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
+        """An operand a value known only at deployment may keep from running: its value errors are UNKNOWN."""
         try:
             return self.eval(node, local)
-        except SourceError as exc:
-            if isinstance(exc.__cause__, TemplateFailure):
-                return UNKNOWN
-            raise
+        except ValueDependentError:
+            return UNKNOWN
 
     def eval_object(
         self, node: ast.Object, local: Mapping[str, Any], skip: frozenset[str] = frozenset()
@@ -835,7 +859,11 @@ class FileEvaluator:
         if target is None:
             if safe:
                 return None
-            raise self.error(node, f"cannot read '{name}' of null (use '.?{name}' for an optional value)")
+            raise self.error(
+                node,
+                f"cannot read '{name}' of null (use '.?{name}' for an optional value)",
+                ValueDependentError,
+            )
         if isinstance(target, Instance):
             return _resource_member(target, name)
         if isinstance(target, ModuleInstance):
@@ -853,7 +881,9 @@ class FileEvaluator:
             if safe:
                 return None
             shown = ", ".join(sorted(target)) or "none"
-            raise self.error(node, f"the object has no property '{name}' (it has: {shown})")
+            raise self.error(
+                node, f"the object has no property '{name}' (it has: {shown})", ValueDependentError
+            )
         if isinstance(target, list) and target and all(isinstance(t, Instance) for t in target):
             raise self.error(node, f"'{name}' of a resource loop: index it first ([i].{name})")
         raise self.error(node, f"cannot read '{name}' of {_kind(target)}")
@@ -880,7 +910,9 @@ class FileEvaluator:
             if safe:
                 return None
             shown = f"^{index}" if node.from_end else index
-            raise self.error(node, f"index {shown} is outside the array (length {len(target)})")
+            raise self.error(
+                node, f"index {shown} is outside the array (length {len(target)})", ValueDependentError
+            )
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -906,7 +938,7 @@ class FileEvaluator:
         if op == "&&":
             if left is False:
                 return False
-            right = self.eval(node.right, local)
+            right = self._after(left, node.right, local)
             if right is False:
                 return False
             if left is UNKNOWN or right is UNKNOWN:
@@ -915,7 +947,7 @@ class FileEvaluator:
         if op == "||":
             if left is True:
                 return True
-            right = self.eval(node.right, local)
+            right = self._after(left, node.right, local)
             if right is True:
                 return True
             if left is UNKNOWN or right is UNKNOWN:
@@ -952,6 +984,10 @@ class FileEvaluator:
             raise EvalError("division by zero")
         quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
         return quotient if op == "/" else left - quotient * right
+
+    def _after(self, left: Any, right: ast.Expr, local: Mapping[str, Any]) -> Any:
+        """The right operand of ``&&``/``||``: guarded when the left one is unknown."""
+        return self._guarded(right, local) if left is UNKNOWN else self.eval(right, local)
 
     def _bool_operand(self, node: ast.Node, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -1060,6 +1096,16 @@ class FileEvaluator:
             for n in chosen
         ]
 
+    def _decode(self, node: ast.Node, data: bytes, encoding: Any) -> str:
+        """A loaded file's text in one of the encodings Bicep's load functions take (default UTF-8)."""
+        if encoding is None:
+            return data.decode("utf-8-sig", errors="replace")
+        codec = _ENCODINGS.get(str(encoding).lower())
+        if codec is None:
+            shown = ", ".join(_ENCODINGS)
+            raise self.error(node, f"encoding {encoding!r} is not one Bicep reads ({shown})")
+        return data.decode(codec, errors="replace").removeprefix("\ufeff")
+
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
@@ -1072,7 +1118,10 @@ class FileEvaluator:
         self.evaluation.files.append(target)
         if kind == "loadFileAsBase64":
             return base64.b64encode(data).decode()
-        text = data.decode("utf-8-sig", errors="replace")
+        # loadTextContent(path, encoding); the others (path, filter, encoding).
+        at = 1 if kind == "loadTextContent" else 2
+        encoding = args[at] if len(args) > at else None
+        text = self._decode(node, data, encoding)
         if kind == "loadTextContent":
             return text
 
@@ -1084,10 +1133,62 @@ class FileEvaluator:
         if kind == "loadYamlContent":
             value, _ = yamlio.loads(text, target, invalid)
         else:
-            value = decode(text, target, invalid)
+            value = decode(without_comments(text), target, invalid)  # comments allowed, as Bicep reads it
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
-            return UNKNOWN  # a JSONPath filter: not evaluated
+            selected = _json_path(value, args[1])
+            if selected is None:
+                raise self.error(node, f"the path {args[1]!r} selects nothing in '{args[0]}'")
+            return selected
         return value
+
+
+_PATH_STEP: Final = re.compile(r"\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\['([^']*)'\]|\[\*\]|\.\*")
+
+
+def _json_path(value: Any, path: str) -> Any:
+    """A load function's JSONPath filter: names, indexes and wildcards; a filter expression is UNKNOWN.
+
+    One match is the value, a wildcard gives the array of matches, and None
+    means the path selects nothing.
+    """
+    text = path.strip().removeprefix("$")
+    if text and not text.startswith((".", "[")):
+        text = "." + text
+    found: list[Any] = [value]
+    many = False
+    at = 0
+    while at < len(text):
+        step = _PATH_STEP.match(text, at)
+        if step is None:
+            return UNKNOWN  # a filter such as [?(@.price > 3)]: not evaluated
+        at = step.end()
+        name, index, quoted = step.group(1), step.group(2), step.group(3)
+        following: list[Any] = []
+        for item in found:
+            if name is not None or quoted is not None:
+                if isinstance(item, dict):
+                    hit, child = lookup(item, name if name is not None else quoted)
+                    if hit:
+                        following.append(child)
+            elif index is not None:
+                if isinstance(item, list) and int(index) < len(item):
+                    following.append(item[int(index)])
+            else:
+                many = True
+                following.extend(
+                    item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+                )
+        found = following
+    if many:
+        return found
+    return found[0] if found else None
+
+
+def _environment_variable(environment: Mapping[str, str], args: list[Any]) -> Any:
+    """``readEnvironmentVariable(name, [default])``: a variable the user passed in (--env), else unknown."""
+    if args and isinstance(args[0], str) and args[0] in environment:
+        return environment[args[0]]
+    return args[1] if len(args) > 1 else UNKNOWN
 
 
 def _nameof(ev: FileEvaluator, node: ast.Call) -> str:
@@ -1126,8 +1227,7 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "loadyamlcontent": lambda ev, node, args: ev.load_content(node, args, "loadYamlContent"),
     "loadfileasbase64": lambda ev, node, args: ev.load_content(node, args, "loadFileAsBase64"),
     "loaddirectoryfileinfo": lambda ev, node, args: ev.directory_info(node, args),
-    # aigov reads no environment: a parameter file's environment variable is its default, else unknown.
-    "readenvironmentvariable": lambda ev, node, args: args[1] if len(args) > 1 else UNKNOWN,
+    "readenvironmentvariable": lambda ev, node, args: _environment_variable(ev.evaluation.environment, args),
     "getsecret": lambda ev, node, args: UNKNOWN,
     "externalinput": lambda ev, node, args: UNKNOWN,
 }
