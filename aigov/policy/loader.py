@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError
 
 from aigov import armpath
 from aigov.cost.spec import CostKind, CostSpec
+from aigov.entries import is_file
 from aigov.errors import ConfigError, RuleError
 from aigov.model import Severity
 from aigov.policy import yamlio
@@ -59,7 +60,10 @@ def discover(dirs: Sequence[Path]) -> list[Path]:
             continue
         if not d.is_dir():
             raise RuleError("no such rules directory", file=str(d))
-        found.extend(p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and p.is_file())
+        # An entry that cannot be read is an error, never a rule left out.
+        found.extend(
+            p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and is_file(p, RuleError)
+        )
     return found
 
 

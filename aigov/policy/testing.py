@@ -38,6 +38,7 @@ from typing import Any, Final
 
 from aigov.config import poc_approvals
 from aigov.cost.spec import CostEstimator
+from aigov.entries import is_file
 from aigov.errors import RuleError
 from aigov.model import (
     UNKNOWN,
@@ -117,7 +118,7 @@ def discover_cases(dirs: Sequence[Path]) -> list[RuleCase]:
         if d.is_file():
             files.append(d)
         elif d.is_dir():
-            files.extend(p for p in sorted(d.rglob(f"*{TEST_SUFFIX}")) if p.is_file())
+            files.extend(p for p in sorted(d.rglob(f"*{TEST_SUFFIX}")) if is_file(p, RuleError))
         else:
             raise RuleError("no such rules directory", file=str(d))
     cases: list[RuleCase] = []

@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
+from aigov.entries import entry_kind
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.sources.azurerm import (
@@ -71,7 +72,6 @@ from aigov.sources.azurerm import (
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
-from aigov.sources.entries import entry_kind
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
