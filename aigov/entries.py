@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from aigov.errors import AigovError, SourceError
+from aigov.readfile import refusal
 
 EntryKind = Literal["file", "directory"]
 
@@ -34,12 +35,7 @@ def entry_kind(path: Path, display: str, error: type[AigovError] = SourceError) 
         return "file"
     if stat.S_ISDIR(mode):
         return "directory"
-    raise error(f"not a regular file ({_special_kind(mode)}); not read", file=display)
-
-
-def is_file(path: Path, error: type[AigovError] = SourceError) -> bool:
-    """Whether ``path`` is a file to read (False for a directory); any other entry raises ``error``."""
-    return entry_kind(path, str(path), error) == "file"
+    raise error(refusal(mode), file=display)
 
 
 def _stat_problem(path: Path, exc: OSError) -> str:
@@ -48,13 +44,3 @@ def _stat_problem(path: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOENT and path.is_symlink():
         return f"symbolic link to a missing file ({os.readlink(path)}); not read"
     return f"{exc.strerror or exc}; not read"
-
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"

@@ -136,15 +136,22 @@ class Inventory:
     Immutable after construction. Lookups used on the hot path are dicts.
     """
 
-    __slots__ = ("_by_key", "_children", "resources", "unread", "warnings")
+    __slots__ = ("_by_key", "_children", "files", "resources", "unread", "warnings")
 
     def __init__(
-        self, resources: Iterable[Resource], warnings: Iterable[str] = (), unread: Iterable[UnreadInput] = ()
+        self,
+        resources: Iterable[Resource],
+        warnings: Iterable[str] = (),
+        files: Iterable[str] = (),
+        unread: Iterable[UnreadInput] = (),
     ) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
         # What the source could not evaluate and the user should know (a
         # function not evaluated, a loop count unknown): shown as scan warnings.
         self.warnings: tuple[str, ...] = tuple(warnings)
+        # Every file the source read besides the input itself (modules, loaded
+        # content, parameters): a report is never written over one of them.
+        self.files: tuple[str, ...] = tuple(files)
         # Inputs the deployment would use but the source could not read: they fail the gate.
         self.unread: tuple[UnreadInput, ...] = tuple(unread)
         self._by_key: dict[str, Resource] = {r.key: r for r in self.resources}
@@ -402,18 +409,93 @@ class CostChangeItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceCost:
+    """The monthly cost of one billed AI resource of a scan's inputs, in violation or not."""
+
+    address: str
+    type: str
+    monthly_usd: float | None  # None: unknown (usage decides it, or no price)
+    confidence: Confidence
+
+
+@dataclass(frozen=True, slots=True)
+class InputCost:
+    """The monthly cost of every billed AI resource in a scan's inputs: exact, estimated and unknown apart."""
+
+    resources: tuple[ResourceCost, ...] = ()
+
+    @property
+    def monthly_usd(self) -> float:
+        """The known part: exact and estimated figures."""
+        return round(sum(r.monthly_usd for r in self.resources if r.monthly_usd is not None), 2)
+
+    @property
+    def exact_usd(self) -> float:
+        return self._sum(Confidence.EXACT)
+
+    @property
+    def estimated_usd(self) -> float:
+        return self._sum(Confidence.ESTIMATE)
+
+    @property
+    def unknown_resources(self) -> int:
+        return sum(1 for r in self.resources if r.monthly_usd is None)
+
+    def _sum(self, confidence: Confidence) -> float:
+        return round(
+            sum(
+                r.monthly_usd
+                for r in self.resources
+                if r.monthly_usd is not None and r.confidence is confidence
+            ),
+            2,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceCostChange:
+    """How one billed resource's monthly cost moved between the base and this scan."""
+
+    address: str
+    change: str  # added | removed | changed
+    before_usd: float | None
+    after_usd: float | None
+
+    @property
+    def delta_usd(self) -> float | None:
+        if self.change == "added":
+            return self.after_usd
+        if self.change == "removed":
+            return -self.before_usd if self.before_usd is not None else None
+        if self.before_usd is None or self.after_usd is None:
+            return None
+        return round(self.after_usd - self.before_usd, 2)
+
+
+@dataclass(frozen=True, slots=True)
 class CostChange:
-    """The monthly cost at risk of this scan against a base report (``--compare-to``)."""
+    """This scan against a base (``--compare-to``): the cost of the inputs and the cost at risk."""
 
     base: str  # the base report's path, as given
     before_usd: float  # the base report's monthly cost at risk
     after_usd: float  # this scan's
     added: tuple[CostChangeItem, ...] = ()  # findings not in the base report
     removed: tuple[CostChangeItem, ...] = ()  # base findings this scan no longer reports
+    cost_before_usd: float | None = None  # the base's monthly cost of its inputs; None: the base has none
+    cost_after_usd: float | None = None  # this scan's
+    resources: tuple[ResourceCostChange, ...] = ()  # billed resources added, removed or changed in cost
+    added_at_risk_usd: float = 0.0  # the cost at risk of the findings this change adds
 
     @property
     def delta_usd(self) -> float:
         return round(self.after_usd - self.before_usd, 2)
+
+    @property
+    def cost_delta_usd(self) -> float | None:
+        """The monthly change of the inputs' cost; None when the base report carries no input cost."""
+        if self.cost_before_usd is None or self.cost_after_usd is None:
+            return None
+        return round(self.cost_after_usd - self.cost_before_usd, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +508,8 @@ class ScanResult:
     warnings: tuple[str, ...] = ()
     not_scanned: tuple[NotScanned, ...] = ()
     cost_change: CostChange | None = None  # with --compare-to: the delta against the base report
+    cost: InputCost = InputCost()  # the monthly cost of every billed AI resource of the inputs
+    read_files: tuple[str, ...] = ()  # every file the scan read: reports may not be written over them
 
     @property
     def partial(self) -> bool:

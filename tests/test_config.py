@@ -150,5 +150,5 @@ def test_an_unreadable_aigov_yaml_is_an_error_not_the_defaults(tmp_path: Path, k
         (tmp_path / "aigov.yaml").symlink_to("gone.yaml")
     else:
         os.mkfifo(tmp_path / "aigov.yaml")
-    with pytest.raises(ConfigError, match=r"aigov\.yaml: .*not read$"):
+    with pytest.raises(ConfigError, match=r"aigov\.yaml: (symbolic link to a missing file|is a FIFO)"):
         find_config(tmp_path)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import click
 
 from aigov import __version__
-from aigov.cli.common import guarded, write_output
+from aigov.cli.common import check_outputs, guarded, write_output
 from aigov.cli.estimate import estimate
 from aigov.cli.prices import prices
 from aigov.cli.rules import rules
@@ -28,6 +28,7 @@ from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
 from aigov.model import Severity
 from aigov.paths import default_bicep_cache
+from aigov.policy.loader import discover
 from aigov.report import REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
@@ -55,7 +56,8 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="aigov.yaml (default: ./aigov.yaml if present).",
 )
 @click.option(
@@ -103,7 +105,8 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--history",
     "history_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="`scan azure`: SQLite history file; the report shows new, persisting and fixed findings.",
 )
 @click.option(
@@ -123,30 +126,37 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     type=click.Path(exists=True, file_okay=False),
     help="Extra rule directory (repeatable).",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
 @click.option(
     "--usage",
     "usage_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="Usage assumptions (usage.yaml): price pay-per-token deployments in findings.",
 )
 @click.option(
     "--baseline",
     "baseline_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="An earlier JSON report: its findings are reported as existing and only new ones fail the gate.",
 )
 @click.option(
     "--compare-to",
     "compare_to_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="The base branch's JSON report: report the monthly cost-at-risk change against it.",
 )
 @click.option(
     "--repo-root",
     "repo_root",
     type=click.Path(file_okay=False),
-    help="Locate plan resources in the .tf files under DIR (file and line; inline aigov:ignore comments).",
+    help=(
+        "The input's repository: plan resources are located in its .tf files (file and line; inline "
+        "aigov:ignore comments), and templates may read files only inside it (default: the git work "
+        "tree that holds the input, else the input's directory)."
+    ),
 )
 @click.option(
     "--var-file",
@@ -165,7 +175,7 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--parameters",
     "parameters_file",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     metavar="FILE",
     help="ARM template: a parameters file (azuredeploy.parameters.json).",
 )
@@ -254,6 +264,7 @@ def scan(
         bicep_cache=default_bicep_cache(),
     )
     result = run_scan(inputs, config, now=datetime.now(UTC), options=options)
+    check_outputs(targets, result.read_files)
 
     threshold = parse_fail_on(fail_on)
     for fmt, target in zip(formats, targets, strict=True):
@@ -263,7 +274,7 @@ def scan(
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
-            write_output(target, text, inputs)
+            write_output(target, text)
     if result.cost_change is not None and ("table", STDIN) not in zip(formats, targets, strict=True):
         # The table on stdout has a "Cost change" section; otherwise the CI log gets the one line.
         click.echo(summary_line(result.cost_change), err=True)
@@ -282,6 +293,8 @@ def _scan_azure(
     # Imported here: the Azure SDKs are loaded only for live scans.
     from aigov.live.command import azure_command, run_azure  # noqa: PLC0415
 
+    read = [str(p) for p in (config.file, given.get("history"), given.get("catalog_path")) if p]
+    check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
     report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
     for fmt, target in zip(formats, targets, strict=True):
         stdout_tty = target == STDIN and sys.stdout.isatty()
@@ -289,7 +302,9 @@ def _scan_azure(
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
-            write_output(target, text, ())
+            write_output(target, text)
+    if report.history_error is not None:
+        raise report.history_error
     return report.exit_code(threshold, on_unknown)
 
 

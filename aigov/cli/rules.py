@@ -28,7 +28,6 @@ from aigov.cli.common import guarded
 from aigov.config import Config, find_config, load_config
 from aigov.cost.catalog import load_catalog
 from aigov.cost.model import CostModel
-from aigov.entries import is_file
 from aigov.errors import AigovError, RuleError
 from aigov.gate import ExitCode
 from aigov.paths import bundled_policies_dir
@@ -37,6 +36,7 @@ from aigov.policy.export import ExportResult, export_rules
 from aigov.policy.loader import TEST_SUFFIX, compile_rule, discover, load_rules, read_rule_document
 from aigov.policy.rule import Rule, RuleSet
 from aigov.policy.testing import RuleCase, discover_cases, load_case_file, missing_cases, run_case
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
 EXPORT_FORMATS: Final[Mapping[str, Callable[[RuleSet], ExportResult]]] = {
     "azure-policy": export_rules,
@@ -81,7 +81,8 @@ def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--config",
         "config_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(),
+        metavar="FILE",
         help="aigov.yaml with per-rule overrides (default: ./aigov.yaml if present).",
     )(func)
 
@@ -205,7 +206,7 @@ def explain_cost(rule: Rule) -> str:
 
 def _case_source(case: RuleCase, next_line: int | None) -> str:
     """The case as its author wrote it, comments included."""
-    lines = case.file.read_text(encoding="utf-8").splitlines()
+    lines = read_regular_text(case.file, DOCUMENT_LIMIT, RuleError, encoding="utf-8").splitlines()
     start = (case.line or 1) - 1
     end = (next_line - 1) if next_line is not None else len(lines)
     block = lines[start:end]
@@ -330,7 +331,7 @@ def _split(paths: Sequence[Path], errors: list[str]) -> tuple[list[Path], list[P
             except RuleError as exc:
                 errors.append(str(exc))
             try:
-                test_files.extend(f for f in sorted(p.rglob(f"*{TEST_SUFFIX}")) if is_file(f, RuleError))
+                test_files.extend(f for f in sorted(p.rglob(f"*{TEST_SUFFIX}")) if not f.is_dir())
             except RuleError as exc:
                 errors.append(str(exc))
     return rule_files, test_files

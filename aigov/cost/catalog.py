@@ -25,6 +25,7 @@ from aigov.errors import CatalogError
 from aigov.model import UNKNOWN, CatalogInfo, Price
 from aigov.paths import package_data
 from aigov.policy import yamlio
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
 ALL_REGIONS: Final = "*"
 GLOBAL_REGION: Final = "global"  # Price.region of a price that is the same in every region
@@ -245,10 +246,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """
     file = path if path is not None else bundled_catalog_path()
     shown = str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
+    text = read_regular_text(file, DOCUMENT_LIMIT, CatalogError, encoding="utf-8")
     document, node = yamlio.loads(text, shown, CatalogError)
     validator = jsonschema.Draft202012Validator(_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))

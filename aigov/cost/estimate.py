@@ -12,7 +12,6 @@ effective one (the FOCUS ``ListCost`` and ``EffectiveCost``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +24,11 @@ from aigov.cost.catalog import Catalog
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel, PricingTerms
 from aigov.cost.usage import UsageProvider
 from aigov.errors import AigovError
+from aigov.jsontext import decode
 from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource, UnreadInput
-from aigov.sources import detect
-from aigov.sources.base import SourceInput, SourceOptions
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import load_input
+from aigov.sources.base import SourceOptions
 
 BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE})
 ESTIMATE_SCHEMA: Final = "aigov-estimate/1"
@@ -153,8 +154,7 @@ def run_estimate(
     rows: list[EstimateRow] = []
     names = []
     for path in inputs:
-        source_input = SourceInput.open(path)
-        inventory = detect(source_input)().load(source_input, options)
+        source_input, inventory = load_input(path, options)
         names.append(source_input.name)
         rows.extend(estimate_inventory(inventory, costs, source_input.name, list_costs))
     return Estimate(
@@ -303,12 +303,7 @@ class Comparison:
 def load_base(path: Path) -> dict[str, float | None]:
     """A saved ``aigov estimate --format json``: monthly cost by address. Errors are one line."""
     shown = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AigovError(f"cannot read: {exc.strerror or exc}", file=shown) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AigovError(f"not JSON: {exc}", file=shown) from None
+    document = decode(read_regular_text(path, DOCUMENT_LIMIT), shown, AigovError)
     resources = document.get("resources") if isinstance(document, dict) else None
     if not isinstance(resources, list):
         raise AigovError(

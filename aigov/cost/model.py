@@ -12,6 +12,7 @@ missing price decides the figure it is ``None``, never a guess.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from aigov.cost.catalog import (
 )
 from aigov.cost.spec import CostKind, CostSpec
 from aigov.cost.usage import Usage, UsageProvider, count
+from aigov.errors import SourceError
 from aigov.model import (
     HOURS_PER_MONTH,
     UNKNOWN,
@@ -233,13 +235,21 @@ class CostModel:
         if sku.casefold() not in PROVISIONED_SKUS:
             return CostImpact(0.0, f"{sku} is not a provisioned deployment type", Confidence.EXACT)
         region = inventory.effective_location(resource)
+        try:
+            return self._reservation_saving(resource, inventory, sku, region)
+        except BadQuantity as exc:
+            raise bad_quantity_error(exc, resource) from None
+
+    def _reservation_saving(
+        self, resource: Resource, inventory: Inventory, sku: str, region: Any
+    ) -> CostImpact:
         hourly = self.catalog.ptu_hourly(sku, region)
         monthly = self.catalog.ptu_reservation_monthly(sku, region)
         if hourly is None or monthly is None:
             missing = "hourly PTU" if hourly is None else "PTU reservation"
             return _unknown_impact(resource, f"no {missing} price for {sku} in the price catalogue", ())
         prices = (hourly.price, monthly.price)
-        capacity = _quantity(armpath.get(body, "sku.capacity"))
+        capacity = _quantity(armpath.get(resource.body, "sku.capacity"), "sku.capacity")
         if not isinstance(capacity, float):
             why = "known only after apply" if isinstance(capacity, _Unknown) else "not in the input"
             return _unknown_impact(resource, f"PTU count (sku.capacity) {why}", prices)
@@ -343,6 +353,12 @@ class CostModel:
         return memo.leaves[resource.key]
 
     def _price_leaf(self, resource: Resource, inventory: Inventory) -> _Estimate | None:
+        try:
+            return self._price_leaf_of_kind(resource, inventory)
+        except BadQuantity as exc:
+            raise bad_quantity_error(exc, resource) from None
+
+    def _price_leaf_of_kind(self, resource: Resource, inventory: Inventory) -> _Estimate | None:
         kind = resource.type.casefold()
         if kind == DEPLOYMENT:
             return self._deployment(resource, inventory)
@@ -399,7 +415,7 @@ class CostModel:
         if match is None:
             return _unknown(resource, f"no PTU price for {sku} in the price catalogue")
         rate = f"{_rate(match.price.unit_price)} $/PTU/h x {HOURS_PER_MONTH} h ({_context(sku, match)})"
-        capacity = _quantity(armpath.get(resource.body, "sku.capacity"))
+        capacity = _quantity(armpath.get(resource.body, "sku.capacity"), "sku.capacity")
         if isinstance(capacity, _Unknown):
             return _unknown(resource, f"PTU count (sku.capacity) known only after apply; {rate}", match)
         if capacity is None:
@@ -602,7 +618,10 @@ class CostModel:
                 if (normalise_region(inventory.effective_location(candidate)) or "") != place:
                     continue
                 order[candidate.key] = running
-                amount = _quantity(armpath.get(candidate.body, "sku.capacity"))
+                try:
+                    amount = _quantity(armpath.get(candidate.body, "sku.capacity"), "sku.capacity")
+                except BadQuantity:  # reported when that deployment itself is priced
+                    amount = None
                 running += amount if isinstance(amount, float) else 0.0
             order[""] = running
             pools[(sku, place)] = order
@@ -623,7 +642,7 @@ class CostModel:
         per_unit = f"{_rate(match.price.unit_price)} $/h per search unit ({_context(sku, match)})"
         counts = []
         for path, label in _SEARCH_COUNTS:
-            value = _quantity(armpath.get(body, path))
+            value = _quantity(armpath.get(body, path), path)
             if isinstance(value, _Unknown):
                 return _unknown(resource, f"{label} ({path}) known only after apply; {per_unit}", match)
             # Both counts default to 1 in ARM when not set.
@@ -674,7 +693,7 @@ class CostModel:
         if isinstance(low_priority, str) and low_priority.casefold() == "lowpriority":
             priority_note = "; low priority, priced at the dedicated rate as an upper bound"
             confidence = Confidence.ESTIMATE
-        minimum = _quantity(armpath.get(settings, "scaleSettings.minNodeCount"))
+        minimum = _quantity(armpath.get(settings, "scaleSettings.minNodeCount"), "scaleSettings.minNodeCount")
         if isinstance(minimum, _Unknown):
             return _unknown(resource, f"minNodeCount known only after apply; {per_node}", match)
         if minimum is not None and minimum > 0:
@@ -684,7 +703,7 @@ class CostModel:
                 f"({context}{priority_note})"
             )
             return self._priced(resource, monthly, formula, confidence, match, VM)
-        maximum = _quantity(armpath.get(settings, "scaleSettings.maxNodeCount"))
+        maximum = _quantity(armpath.get(settings, "scaleSettings.maxNodeCount"), "scaleSettings.maxNodeCount")
         if isinstance(maximum, _Unknown):
             return _unknown(resource, f"maxNodeCount known only after apply; {per_node}", match)
         if maximum is None:
@@ -734,19 +753,46 @@ def _text(value: Any) -> str | _Unknown | None:
     return None
 
 
-def _quantity(value: Any) -> float | _Unknown | None:
-    """A count from the body: a number, or a string holding one; None if absent or not a number."""
+class BadQuantity(ValueError):
+    """A count in a resource body that no deployment can have: negative, NaN, infinite or beyond a float."""
+
+    def __init__(self, path: str, value: Any) -> None:
+        super().__init__(path)
+        self.path = path
+        self.value = value
+
+
+def bad_quantity_error(exc: BadQuantity, resource: Resource) -> SourceError:
+    """The input error for a bad count, placed at the resource (file, line and address)."""
+    shown = repr(exc.value) if not isinstance(exc.value, int) or abs(exc.value) < 10**24 else "a huge integer"
+    origin = resource.origin
+    where = ", ".join(p for p in (f"line {origin.line}" if origin.line else None, origin.address) if p)
+    return SourceError(
+        f"{exc.path} is {shown}: a count must be a finite number, 0 or more",
+        file=origin.file,
+        where=where or None,
+    )
+
+
+def _quantity(value: Any, path: str) -> float | _Unknown | None:
+    """A count from the body: a number, or a string holding one; None if absent or not a number.
+
+    A negative, NaN, infinite or float-overflowing count raises :class:`BadQuantity`: never a cost.
+    """
     if isinstance(value, _Unknown):
         return UNKNOWN
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            return None
+            return None  # a string that is no number: not a count
+        except OverflowError:
+            raise BadQuantity(path, value) from None
+        if not math.isfinite(number) or number < 0:
+            raise BadQuantity(path, value)
+        return number
     return None
 
 

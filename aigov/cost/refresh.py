@@ -53,6 +53,7 @@ from aigov.cost.catalog import (
     normalise_region,
 )
 from aigov.errors import CatalogError
+from aigov.policy import yamlio
 
 API_URL: Final = "https://prices.azure.com/api/retail/prices"
 API_URL_ENV: Final = "AIGOV_PRICES_API_URL"
@@ -448,7 +449,7 @@ def _rows(
 
 
 def _bundled_vm_rows() -> list[dict[str, Any]]:
-    data = yaml.safe_load(bundled_catalog_path().read_text(encoding="utf-8"))
+    data, _ = yamlio.load(bundled_catalog_path(), CatalogError)
     out = []
     for row in data["prices"]:
         if row["family"] == VM:

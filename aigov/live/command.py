@@ -26,12 +26,19 @@ class AzureCommand:
 
 
 def run_azure(config: Config, command: AzureCommand, *, now: datetime) -> LiveReport:
-    """Scan, then record the scan in the history file when one is given."""
+    """Scan, then record the scan in the history file when one is given.
+
+    A history that cannot be opened or written does not lose the scan: the
+    report carries the error, so the reports are written before it is raised.
+    """
     scan = scan_live(config, now=now, options=command.options)
     if command.history is None:
         return LiveReport(scan)
-    with History(command.history) as history:
-        diff = history.record(scan.result, scan.scanned_subscription_ids)
+    try:
+        with History(command.history) as history:
+            diff = history.record(scan.result, scan.scanned_subscription_ids)
+    except AigovError as exc:
+        return LiveReport(scan, history_error=exc)
     return LiveReport(scan, diff)
 
 

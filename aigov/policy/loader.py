@@ -17,7 +17,6 @@ from jsonschema.exceptions import ValidationError
 
 from aigov import armpath
 from aigov.cost.spec import CostKind, CostSpec
-from aigov.entries import is_file
 from aigov.errors import ConfigError, RuleError
 from aigov.model import Severity
 from aigov.policy import yamlio
@@ -60,9 +59,9 @@ def discover(dirs: Sequence[Path]) -> list[Path]:
             continue
         if not d.is_dir():
             raise RuleError("no such rules directory", file=str(d))
-        # An entry that cannot be read is an error, never a rule left out.
+        # Anything but a directory is a rule file: a FIFO or a dangling link is then refused, not skipped.
         found.extend(
-            p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and is_file(p, RuleError)
+            p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and not p.is_dir()
         )
     return found
 

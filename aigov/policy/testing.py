@@ -38,7 +38,6 @@ from typing import Any, Final
 
 from aigov.config import poc_approvals
 from aigov.cost.spec import CostEstimator
-from aigov.entries import is_file
 from aigov.errors import RuleError
 from aigov.model import (
     UNKNOWN,
@@ -118,7 +117,7 @@ def discover_cases(dirs: Sequence[Path]) -> list[RuleCase]:
         if d.is_file():
             files.append(d)
         elif d.is_dir():
-            files.extend(p for p in sorted(d.rglob(f"*{TEST_SUFFIX}")) if is_file(p, RuleError))
+            files.extend(p for p in sorted(d.rglob(f"*{TEST_SUFFIX}")) if not p.is_dir())
         else:
             raise RuleError("no such rules directory", file=str(d))
     cases: list[RuleCase] = []

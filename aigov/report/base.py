@@ -16,6 +16,7 @@ from typing import ClassVar
 from aigov.gate import OnUnknown, fails_gate
 from aigov.model import (
     Confidence,
+    CostChange,
     Finding,
     Inventory,
     Outcome,
@@ -168,3 +169,36 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 finding``, ``2 findings``."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
     return f"{count} {word}"
+
+
+def input_cost_text(result: ScanResult) -> str:
+    """``$1,234.00 per month (exact $1,000.00, estimated $234.00; 2 resources of unknown cost not included)``.
+
+    The monthly cost of every billed AI resource of the inputs, in violation or not.
+    """
+    cost = result.cost
+    parts = [f"exact {format_usd(cost.exact_usd)}"]
+    if cost.estimated_usd:
+        parts.append(f"estimated {format_usd(cost.estimated_usd)}")
+    text = ", ".join(parts)
+    if cost.unknown_resources:
+        text += f"; {plural(cost.unknown_resources, 'resource')} of unknown cost not included"
+    return f"{format_usd(cost.monthly_usd)} per month ({text})"
+
+
+def format_delta(amount: float) -> str:
+    """``+$1,241.00``, ``-$43,800.00``, ``$0.00``."""
+    return f"+{format_usd(amount)}" if amount > 0 else format_usd(amount)
+
+
+def money_line(change: CostChange) -> str:
+    """``This change adds $X per month of Azure AI cost ($Y of it in violation)``, for the reader of a PR."""
+    delta = change.cost_delta_usd
+    violation = f"{format_usd(change.added_at_risk_usd)} of it in violation"
+    if delta is None:
+        return "The cost of this change is not known: the base report carries no input cost (an older aigov)"
+    if delta > 0:
+        return f"This change adds {format_usd(delta)} per month of Azure AI cost ({violation})"
+    if delta < 0:
+        return f"This change removes {format_usd(-delta)} per month of Azure AI cost ({violation})"
+    return f"This change leaves the monthly Azure AI cost unchanged ({violation})"

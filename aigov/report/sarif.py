@@ -103,6 +103,9 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
         "properties": {
             "monthlyCostAtRiskUsd": result.monthly_cost_at_risk_usd,
             "unknownCostFindings": result.unknown_cost_findings,
+            "monthlyCostUsd": result.cost.monthly_usd,
+            "unknownCostResources": result.cost.unknown_resources,
+            "monthlyCostChangeUsd": result.cost_change.cost_delta_usd if result.cost_change else None,
             "failingFindings": sum(1 for f in findings if options.fails_gate(f)),
             "failOn": None if options.fail_on is None else str(options.fail_on),
             "onUnknown": options.on_unknown,

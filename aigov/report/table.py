@@ -42,6 +42,8 @@ from aigov.report.base import (
     count_by_severity,
     format_cost,
     format_usd,
+    input_cost_text,
+    money_line,
     ordered_findings,
     plural,
     price_text,
@@ -91,10 +93,11 @@ class TableReporter(Reporter):
         if not result.findings:
             parts: list[RenderableType] = [
                 Text(
-                    f"No violations in {plural(len(result.resources), 'resource')} "
+                    f"No violations in {plural(len(result.resources), 'resource')}; "
+                    f"AI cost {format_usd(result.cost.monthly_usd)}/month{_unknown_note(result)} "
                     f"(prices: {result.catalog.name} catalogue as of {result.catalog.as_of.isoformat()}).",
                     style="green",
-                )
+                ),
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
@@ -263,6 +266,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
             f"{plural(outcomes[Outcome.VIOLATION], 'violation')}, "
             f"{outcomes[Outcome.UNDETERMINED]} undetermined ({by_severity})"
         ),
+        Text(f"Monthly cost of the inputs: {input_cost_text(result)}"),
         _at_risk_line(result),
         *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
@@ -306,8 +310,18 @@ def _pipeline_lines(findings: list[Finding]) -> list[Text]:
     return lines
 
 
+def _unknown_note(result: ScanResult) -> str:
+    unknown = result.cost.unknown_resources
+    return f" + {plural(unknown, 'resource')} of unknown cost" if unknown else ""
+
+
 def _cost_change(change: CostChange) -> Group:
-    lines: list[RenderableType] = [Text("Cost change", style="bold")]
+    lines: list[RenderableType] = [Text("Cost change", style="bold"), Text(f"{money_line(change)}.")]
+    for moved in change.resources:
+        before = "-" if moved.before_usd is None else format_usd(moved.before_usd)
+        after = "-" if moved.after_usd is None else format_usd(moved.after_usd)
+        delta = "unknown" if moved.delta_usd is None else _signed_usd(moved.delta_usd)
+        lines.append(Text(f"  {moved.change:<8} {delta:>14}  {moved.address} ({before} -> {after})"))
     lines.append(
         Text(
             f"Monthly cost at risk: {format_usd(change.before_usd)} in {change.base} -> "

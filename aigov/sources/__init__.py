@@ -7,6 +7,8 @@ reads for its ``--format`` choices; a new source is added there.
 from __future__ import annotations
 
 from aigov.errors import SourceError
+from aigov.jsontext import nesting_message
+from aigov.model import Inventory
 from aigov.sources.arm import ArmTemplateSource
 from aigov.sources.arm_whatif import ArmWhatIfSource
 from aigov.sources.base import Source, SourceInput, SourceOptions
@@ -23,7 +25,7 @@ SOURCES: dict[str, type[Source]] = {
 }
 """Every built-in source by registry name."""
 
-__all__ = ["SOURCES", "Source", "SourceInput", "SourceOptions", "TerraformPlanSource", "detect"]
+__all__ = ["SOURCES", "Source", "SourceInput", "SourceOptions", "TerraformPlanSource", "detect", "load_input"]
 
 
 def detect(source_input: SourceInput) -> type[Source]:
@@ -38,3 +40,16 @@ def detect(source_input: SourceInput) -> type[Source]:
     empty = not source_input.is_dir and not source_input.sniff().strip()
     what = "the input is empty" if empty else "no source recognises this input"
     raise SourceError(f"not a recognised input: expected a {expected}; {what}", file=source_input.name)
+
+
+def load_input(path: str, options: SourceOptions) -> tuple[SourceInput, Inventory]:
+    """Open, detect and read one input (``-`` is standard input).
+
+    A document nested deeper than Python can walk ends here as one line
+    naming the input, whichever source's parser or mapping went too deep.
+    """
+    source_input = SourceInput.open(path)
+    try:
+        return source_input, detect(source_input)().load(source_input, options)
+    except RecursionError:
+        raise SourceError(nesting_message(), file=source_input.name) from None

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,8 +63,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.armtypes import ARM_TYPES, TEMPLATE_DEPLOYMENT
+from aigov.display import excerpt
 from aigov.errors import SourceError
+from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -74,8 +78,11 @@ from aigov.sources.arm_expressions import (
     opaque,
     render,
 )
+from aigov.sources.azd import substitute, typed
 from aigov.sources.base import Source, SourceInput, SourceOptions
-from aigov.sources.template_functions import contains_undetermined
+from aigov.sources.confine import TEMPLATE_LIMIT, FileMissing, FileRefused, ScanRoot
+from aigov.sources.template_functions import runtime_warning
+from aigov.sources.template_values import contains_undetermined
 
 DEPLOYMENTS_TYPE: Final = "microsoft.resources/deployments"
 MAX_NESTING: Final = 32
@@ -157,6 +164,10 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 comments.append((pos, end))
                 pos = end
             elif char in "{[":
+                if len(stack) >= MAX_DEPTH:  # checked here, before the paths below grow quadratically
+                    line = text.count("\n", 0, pos) + 1
+                    column = pos - text.rfind("\n", 0, pos)
+                    raise SourceError(nesting_message(), file=file, where=f"line {line}, column {column}")
                 path: Path_ = ()
                 if stack and stack[-1].current is not None:
                     path = (*stack[-1].path, stack[-1].current)
@@ -180,15 +191,19 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 pos += 1
         if comments:
             text = _blank(text, comments)
-        value = json.loads(text)
+        value = strict_loads(text)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
-        raise SourceError("invalid JSON: nested too deeply", file=file) from None
+        raise SourceError(nesting_message(), file=file) from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     newlines = tuple(m.start() for m in re.finditer("\n", text))
     return LocatedJson(value, starts, newlines)
 
@@ -249,12 +264,13 @@ class ArmTemplateSource(Source):
                 "with --parameters",
                 file=file,
             )
+        reader = _Reader(options, options.scan_root(source_input.path))
         given: dict[str, Any] | None = None
         parameters_file = options.parameters_file
         if parameters_file:
             given = read_parameters_file(parameters_file)
+            reader.files.append(os.path.realpath(parameters_file))
         base = Path(source_input.path).parent if source_input.path != "-" else Path.cwd()
-        reader = _Reader(options)
         try:
             reader.template(
                 _Location(file, located, (), base),
@@ -271,11 +287,16 @@ class ArmTemplateSource(Source):
             )
         except RecursionError:
             raise SourceError("the template is nested too deeply to evaluate", file=file) from None
-        return Inventory(reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()))
+        return Inventory(
+            reader.resources(),
+            warnings=reader.warnings,
+            files=reader.files,
+            unread=tuple(reader.unread.values()),
+        )
 
 
 MAX_MODULE_TEMPLATE_BYTES: Final = 32 * 1024 * 1024
-"""Largest cached module template read (the largest published registry modules are a few MB)."""
+"""Largest cached module template read (compiled pattern modules run to a few MB)."""
 
 
 def load_module_template(
@@ -287,15 +308,9 @@ def load_module_template(
     unknown); ``context`` is where the module deploys. ``file`` names the
     template in origins and errors.
     """
-    try:
-        if path.stat().st_size > MAX_MODULE_TEMPLATE_BYTES:
-            raise SourceError(f"larger than {MAX_MODULE_TEMPLATE_BYTES} bytes; not read", file=file)
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file) from None
-    located = load_located_json(text, file)
+    located = load_located_json(
+        read_regular_text(path, MAX_MODULE_TEMPLATE_BYTES, SourceError, name=file), file
+    )
     document = located.value
     if not isinstance(document, dict):
         raise SourceError("not an ARM template: the JSON is not an object", file=file)
@@ -303,7 +318,7 @@ def load_module_template(
     if values is None:
         declared = document.get("parameters")
         values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
-    reader = _Reader(options)
+    reader = _Reader(options, options.scan_root(str(path)))
     schema = str(document.get("$schema", "")).lower()
     try:
         reader.template(
@@ -318,19 +333,22 @@ def load_module_template(
         )
     except RecursionError:
         raise SourceError("the template is nested too deeply to evaluate", file=file) from None
-    return Inventory(reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()))
+    return Inventory(
+        reader.resources(),
+        warnings=reader.warnings,
+        files=[os.path.realpath(path), *reader.files],
+        unread=tuple(reader.unread.values()),
+    )
 
 
 def read_parameters_file(path: str) -> dict[str, Any]:
-    """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN."""
+    """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN.
+
+    azd's ``${VAR}`` placeholders take the environment's values (:mod:`aigov.sources.azd`).
+    """
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, SourceError)
     located = load_located_json(text, path)
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
@@ -344,7 +362,7 @@ def read_parameters_file(path: str) -> dict[str, Any]:
             raise SourceError(
                 f"parameter '{name}' needs a 'value' (or a Key Vault 'reference')", file=path, where=where
             )
-        values[name.lower()] = entry.get("value", UNKNOWN)
+        values[name.lower()] = substitute(entry["value"]) if "value" in entry else UNKNOWN
     return values
 
 
@@ -392,10 +410,12 @@ class _Found:
 @dataclass
 class _Reader:
     options: SourceOptions
+    root: ScanRoot  # linked templates are read only inside it
     found: list[_Found] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     linked: set[Path] = field(default_factory=set)
     unread: dict[str, UnreadInput] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # every file read besides the input, real paths
 
     def warn(self, message: str) -> None:
         if message not in self.warnings and len(self.warnings) < 200:
@@ -452,6 +472,8 @@ class _Reader:
             resource_group_scope=resource_group_scope,
             depth=depth,
         )
+        for name in sorted(evaluator.runtime.values()):
+            self.warn(runtime_warning(file, name))
         for name in sorted(evaluator.unsupported):
             self.warn(f"{file}: function {name}() is not evaluated by aigov; values that use it are unknown")
 
@@ -496,8 +518,8 @@ class _Reader:
         def resolve(key: str) -> Any:
             name = lowered[key]
             spec = declared[name] if isinstance(declared[name], dict) else {}
-            if given is not None and key in given:
-                return given[key]
+            if given is not None and key in given and not (given[key] is None and "defaultValue" in spec):
+                return typed(given[key], spec.get("type"))  # an explicit null deploys the default
             if "defaultValue" in spec:
                 try:
                     return evaluator.value(spec["defaultValue"])
@@ -819,15 +841,16 @@ class _Reader:
                 )
             return
         if isinstance(link, dict):
-            target = self._linked_file(scope, link, where, path, label, f"{TEMPLATE_DEPLOYMENT}{identity}")
-            if target is None:
+            linked = self._linked_file(scope, link, where, path, label, f"{TEMPLATE_DEPLOYMENT}{identity}")
+            if linked is None:
                 return
-            text = target.read_bytes().decode("utf-8-sig", errors="replace")
+            target, real, data = linked
+            text = data.decode("utf-8-sig", errors="replace")
             located = load_located_json(text, str(target))
             if not isinstance(located.value, dict):
                 raise SourceError("not an ARM template: the JSON is not an object", file=str(target))
             given = self._nested_parameters(scope, properties, where, path)
-            self.linked.add(target.resolve())
+            self.linked.add(real)
             try:
                 self.template(
                     _Location(str(target), located, (), target.parent),
@@ -840,7 +863,7 @@ class _Reader:
                     identity=identity,
                 )
             finally:
-                self.linked.discard(target.resolve())
+                self.linked.discard(real)
             return
         raise SourceError(
             "a nested deployment has neither properties.template nor properties.templateLink",
@@ -856,22 +879,30 @@ class _Reader:
         path: Path_,
         label: str,
         address: str,
-    ) -> Path | None:
+    ) -> tuple[Path, Path, bytes] | None:
+        """The linked template's path as written, its real path and its bytes; None when it cannot be read."""
         file = where.file
         line = where.line(path)
         relative = self._eval(scope, link.get("relativePath"), where, (*path, "properties", "templateLink"))
         uri = self._eval(scope, link.get("uri"), where, (*path, "properties", "templateLink"))
         candidate = relative if isinstance(relative, str) else uri
         if isinstance(candidate, str) and not has_opaque(candidate) and "://" not in candidate:
-            target = where.base / candidate
-            if target.resolve() in self.linked:
-                raise SourceError(
-                    f"linked template {candidate} links itself", file=file, where=f"line {line}"
+            try:
+                real = Path(self.root.resolve(candidate, str(where.base)))
+                if real in self.linked:
+                    raise SourceError(
+                        f"linked template {candidate} links itself", file=file, where=f"line {line}"
+                    )
+                _, data = self.root.read(candidate, str(where.base), limit=TEMPLATE_LIMIT)
+            except FileMissing:
+                self.not_read(
+                    excerpt(candidate), f"nested deployment {label}: no such file", address, file, line
                 )
-            if target.is_file():
-                return target
-            self.not_read(candidate, f"nested deployment {label}: no such file", address, file, line)
-            return None
+                return None
+            except FileRefused as exc:
+                raise SourceError(f"linked template: {exc}", file=file, where=f"line {line}") from None
+            self.files.append(str(real))
+            return where.base / candidate, real, data
         shown = render(candidate) if isinstance(candidate, str) else "a template spec or an unknown location"
         if candidate is None and link.get("id") is not None:
             shown = "a template spec"

@@ -63,7 +63,9 @@ from typing import Any, Final
 
 from aigov.entries import entry_kind
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
+from aigov.readfile import read_regular_text
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -72,6 +74,7 @@ from aigov.sources.azurerm import (
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.confine import FileRefused
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
@@ -96,7 +99,7 @@ from aigov.sources.hcl_eval import (
     traversal,
     type_name,
 )
-from aigov.sources.tf_modules import InstalledModule, read_manifest, same_source
+from aigov.sources.tf_modules import MANIFEST, InstalledModule, read_manifest, same_source
 
 MAX_FILE_BYTES: Final = 5_000_000
 """A larger ``.tf`` file is refused (parsing is linear, but this bounds its time)."""
@@ -173,15 +176,7 @@ def _display(base: str, relative: Path | str) -> str:
 
 
 def _read_hcl(path: Path, display: str) -> Node:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"file larger than {MAX_FILE_BYTES} bytes; not read", file=display)
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=display) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=display) from None
+    text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
     try:
         return parse(text)
     except ParseError as exc:
@@ -326,6 +321,34 @@ class _ResourceObject(Lazy):
 
     def attr(self, name: str, node: Node | None) -> Any:
         return self._module.resource_attribute(self._decl, self._instance, name)
+
+
+class _NestedBlock(Lazy):
+    """One nested block of a resource (``identity[0]``): its configured arguments, the rest computed.
+
+    The provider fills in what the configuration does not set
+    (``identity[0].principal_id``), so reading it is unknown, not an error.
+    """
+
+    def __init__(self, values: Mapping[str, Any], address: str, path: str) -> None:
+        self._values = values
+        self._address = address  # the resource instance's
+        self._path = path  # the block's, within the resource: identity[0]
+
+    def attr(self, name: str, node: Node | None) -> Any:
+        if name in self._values:
+            return _computed_blocks(self._values[name], self._address, f"{self._path}.{name}")
+        return UnknownRef(self._address, f"{self._path}.{name}")
+
+    def materialize(self) -> Any:
+        return UNKNOWN  # the provider adds attributes: the whole block is not known
+
+
+def _computed_blocks(value: Any, address: str, path: str) -> Any:
+    """Nested blocks (a list of objects) as :class:`_NestedBlock` values; anything else unchanged."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [_NestedBlock(v, address, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
 
 
 class _Outputs(Lazy):
@@ -576,7 +599,8 @@ class _Module:
                 elif any(b.type == name for b in blocks) or any(
                     b.type == "dynamic" and b.labels[:1] == (name,) for b in blocks
                 ):
-                    value = block_values(scope, decl.block.body).get(name, [])
+                    blocks_value = block_values(scope, decl.block.body).get(name, [])
+                    value = _computed_blocks(blocks_value, instance.address, name)
                 else:
                     # Computed by the provider: unknown, but known to come from this instance.
                     value = UnknownRef(instance.address, name)
@@ -723,6 +747,8 @@ class _Loader:
         self._instance_count = 0
         self._root_values: dict[str, Any] | None = None
         self.root: _Module | None = None
+        self.scan_root = options.scan_root(source_input.path)  # local modules are read only inside it
+        self.files: list[str] = []  # every file read, real paths
 
     # ----------------------------------------------------------------- bookkeeping
 
@@ -739,6 +765,8 @@ class _Loader:
     def installed(self) -> Mapping[str, InstalledModule]:
         if self._installed is None:
             self._installed = read_manifest(self.root_dir, self.root_display)
+            if self._installed:
+                self.files.append(os.path.realpath(self.root_dir / MANIFEST))
         return self._installed
 
     @contextmanager
@@ -775,6 +803,7 @@ class _Loader:
                 self.not_read(file_display, "override files are not merged", file_display, file_display, None)
                 continue
             self._declare(config, _read_hcl(file, file_display), file_display)
+        self.files.extend(os.path.realpath(f) for f in files)
         self._configs[key] = config
         return config
 
@@ -876,12 +905,11 @@ class _Loader:
         if not os.path.lexists(path):
             raise SourceError("no such variables file", file=display)
         if entry_kind(path, display) == "directory":
-            raise SourceError("is a directory, not a variables file", file=display)
+            raise SourceError("is a directory, not a regular file", file=display)
+        self.files.append(os.path.realpath(path))
         if path.name.endswith(".json"):
-            try:
-                data = json.loads(path.read_bytes().decode("utf-8-sig"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                raise SourceError(f"not a JSON variables file: {exc}", file=display) from None
+            text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
+            data = decode(text, display, SourceError)
             if not isinstance(data, dict):
                 raise SourceError("a JSON variables file must be an object", file=display)
             return data
@@ -968,6 +996,10 @@ class _Loader:
         if source.startswith(("./", "../")):
             directory = caller.config.directory / source
             display = _display(caller.config.display, source)
+            try:
+                self.scan_root.resolve(source, str(caller.config.directory))
+            except FileRefused as exc:
+                raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
             if not directory.is_dir():
                 raise SourceError(
                     f"{label}: module directory {display} not found", file=decl.file, where=where
@@ -1025,7 +1057,10 @@ class _Loader:
         entries: list[_Entry] = []
         self._walk(root, entries)
         return Inventory(
-            self._resources(entries), warnings=tuple(self._warnings), unread=tuple(self._unread.values())
+            self._resources(entries),
+            warnings=tuple(self._warnings),
+            files=self.files,
+            unread=tuple(self._unread.values()),
         )
 
     def _walk(self, module: _Module, entries: list[_Entry]) -> None:

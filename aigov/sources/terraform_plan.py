@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from aigov.errors import SourceError
+from aigov.jsontext import NotFinite, nesting_message
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
@@ -166,6 +167,10 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
+    except RecursionError:
+        raise SourceError(nesting_message(), file=file) from None
     except NotAnObject as exc:
         raise SourceError(
             f"not a Terraform plan: the JSON is a {exc.kind}, expected an object "

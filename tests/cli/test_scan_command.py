@@ -162,7 +162,7 @@ def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
     original = Path(EXAMPLE).read_bytes()
     plan.write_bytes(original)
     line = one_error_line(scan(str(plan), "--format", "json", "--output", str(plan)))
-    assert line == f"error: {plan}: refusing to overwrite an input of this scan"
+    assert line == f"error: {plan}: refusing to overwrite a file this scan reads"
     assert plan.read_bytes() == original
 
 

@@ -81,7 +81,7 @@ def test_compare_to_a_saved_estimate(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("{", "not JSON"), ('{"findings": []}', "no `resources` list"), ('{"resources": [{}]}', "address")],
+    [("{", "invalid JSON"), ('{"findings": []}', "no `resources` list"), ('{"resources": [{}]}', "address")],
 )
 def test_bad_base_estimate(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "base.json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -182,10 +183,9 @@ def test_json_parameters_file_for_a_bicep_template() -> None:
 
 
 def test_parameter_values_are_checked_against_allowed(tmp_path: Path) -> None:
+    shutil.copytree(RAG, tmp_path / "rag")  # a parameters file uses a template of its own repository
     params = tmp_path / "bad.bicepparam"
-    params.write_text(
-        f"using '{(RAG / 'main.bicep').as_posix()}'\nparam environmentName = 'x'\nparam location = 'mars'\n"
-    )
+    params.write_text("using 'rag/main.bicep'\nparam environmentName = 'x'\nparam location = 'mars'\n")
     with pytest.raises(SourceError, match=r"parameter 'location': 'mars' is not an allowed value"):
         load(params)
 
@@ -201,8 +201,9 @@ def test_bicepparam_errors(tmp_path: Path) -> None:
         SourceError, match=r"line 1, column 1: the template br/public:avm/x:1\.0\.0 is in a registry"
     ):
         load(registry)
+    shutil.copytree(RAG, tmp_path / "rag")
     unknown_param = tmp_path / "c.bicepparam"
-    unknown_param.write_text(f"using '{(RAG / 'main.bicep').as_posix()}'\nparam nope = 1\n")
+    unknown_param.write_text("using 'rag/main.bicep'\nparam nope = 1\n")
     with pytest.raises(
         SourceError, match=r"parameter 'nope' is given a value but .* declares no such parameter"
     ):

@@ -11,7 +11,9 @@ from aigov.sources.arm_expressions import DeploymentContext, Evaluator, finalize
 from aigov.sources.bicep.evaluate import Budget, Deployment, Evaluation, FileEvaluator
 from aigov.sources.bicep.functions import FUNCTIONS as BICEP_FUNCTIONS
 from aigov.sources.bicep.parser import parse
-from aigov.sources.template_functions import FUNCTIONS, FunctionError, PlainSite
+from aigov.sources.confine import ScanRoot
+from aigov.sources.template_functions import FUNCTIONS
+from aigov.sources.template_values import FunctionError, PlainSite
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 GROUP = "rg-ai"
@@ -25,7 +27,7 @@ def bicep(expression: str, **inputs: Any) -> Any:
         inputs=inputs,
         prefix="",
         deployment=Deployment(resource_group=GROUP, location="eastus", subscription_id=SUBSCRIPTION),
-        evaluation=Evaluation(budget=Budget()),
+        evaluation=Evaluation(root=ScanRoot.for_input("t.bicep"), budget=Budget()),
     )
     return evaluator.var_value("v")
 
@@ -133,6 +135,10 @@ SAME_CALLS: list[tuple[str, str]] = [
         "resourceId('other-rg', 'Microsoft.Web/sites/slots', 'app', 'stage')",
     ),
     (
+        "resourceId('Microsoft.Network/virtualNetworks/subnets/', 'vnet', 'snet')",
+        "resourceId('Microsoft.Network/virtualNetworks/subnets/', 'vnet', 'snet')",
+    ),
+    (
         "subscriptionResourceId('Microsoft.Resources/resourceGroups', 'rg')",
         "subscriptionResourceId('Microsoft.Resources/resourceGroups', 'rg')",
     ),
@@ -188,7 +194,7 @@ def test_unknown_propagates_alike(bicep_expression: str, arm_expression: str) ->
 
 def test_every_bicep_function_but_its_own_is_the_shared_one() -> None:
     own = {name for name, fn in BICEP_FUNCTIONS.items() if FUNCTIONS.get(name) is not fn}
-    assert own == {"any", "if", "datetimeadd"}
+    assert own == {"any", "if"}
 
 
 def test_plain_site_makes_no_placeholders() -> None:

@@ -14,17 +14,25 @@ depth.
 What stays :data:`~aigov.model.UNKNOWN`: whatever exists only at deployment
 (``resourceGroup().location`` and ``.id`` unless a module is scoped to a
 resource group declared in the template, ``subscription().subscriptionId``
-unless ``--subscription`` is given, ``reference()``, ``listKeys()``, runtime
-properties of resources such as ``.properties.endpoint`` or ``.id``,
-``utcNow()``, ``newGuid()``), and everything computed from it. A condition
+unless ``--subscription`` is given, ``.id`` of a resource, and every
+property a resource's declaration does not hold, such as
+``.properties.endpoint``, ``.identity.principalId`` or
+``vnet.properties.subnets[0].id``: the compiler reads those with
+``reference()``, see :class:`DeployedObject`), the runtime-only functions
+(``reference()``, ``listKeys()``, ``utcNow()``, ``newGuid()``, ...; one
+warning per function and file), and everything computed from it. Only a
+name that is not declared at all is an error. A parameter given an explicit
+``null`` takes its default, as ARM does. A condition
 that is unknown keeps the resource (it may be deployed: fail closed); a loop
 over an unknown collection yields one instance, addressed ``[?]``, whose
 loop variable is unknown.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
-recorded in :attr:`Evaluation.registry_calls`, to be read from the local
-module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
-unknown here.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) and
+modules that are ARM JSON templates are recorded in
+:attr:`Evaluation.registry_calls`, to be read from the local module cache
+(:mod:`aigov.sources.bicep.registry`); their outputs are unknown here. Names
+imported from a registry or a JSON file, and extension aliases, are unknown
+too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -35,30 +43,26 @@ not a hang.
 from __future__ import annotations
 
 import base64
-import json
+import fnmatch
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN
+from aigov.policy import yamlio
+from aigov.sources.azd import typed
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
-from aigov.sources.template_functions import (
-    FunctionError,
-    PlainSite,
-    contains_unknown,
-    equal,
-    lookup,
-)
-from aigov.sources.template_functions import to_text as to_string
+from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
+from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
+from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, lookup
+from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
 """ARM's limit on the number of copies of one loop."""
@@ -116,10 +120,23 @@ class ModuleInstance:
 class Evaluation:
     """Everything one input evaluates to."""
 
+    root: ScanRoot  # templates read files only inside it
+    files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     registry_calls: list[RegistryCall] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
+    runtime: dict[tuple[str, str], str] = field(default_factory=dict)
+    """A warning per file and runtime-only function called there (``listKeys()``, ``reference()``, ...)."""
+
+    def note_runtime(self, file: str, name: str) -> None:
+        """Record that ``file`` calls ``name()``, whose value exists only at deployment."""
+        self.runtime.setdefault((file, name.lower()), runtime_warning(file, name))
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the scan should say about this input: unresolved modules, runtime-only functions."""
+        return (*self.unresolved, *self.runtime.values())
 
 
 @dataclass(frozen=True)
@@ -148,6 +165,29 @@ class Closure:
         return self.ev.eval(self.body, local)
 
 
+class DeployedObject(dict[str, Any]):
+    """An object read from a resource's declared body.
+
+    The deployed resource holds more than the template declares (an
+    endpoint, a principal id, the ids of its subnets): the compiler turns a
+    read of it into ``reference(...)``, so a property the declaration does
+    not hold is UNKNOWN, not an error.
+    """
+
+
+class DeployedArray(list[Any]):
+    """An array read from a resource's declared body: an index past its end is UNKNOWN (deployed)."""
+
+
+def deployed(value: Any) -> Any:
+    """``value`` marked as read from a resource (objects and arrays; one level, deeper on access)."""
+    if isinstance(value, dict) and not isinstance(value, DeployedObject):
+        return DeployedObject(value)
+    if isinstance(value, list) and not isinstance(value, DeployedArray):
+        return DeployedArray(value)
+    return value
+
+
 class _Evaluating:
     """Marks a symbol whose value is being computed, to report cycles."""
 
@@ -155,16 +195,19 @@ class _Evaluating:
 _IN_PROGRESS: Final = _Evaluating()
 
 
-def load_file(path: str, file_label: str) -> ast.File:
+def load_file(evaluation: Evaluation, reference: str, referrer: str, where: str) -> ast.File:
+    """Parse the Bicep file ``reference`` names in ``referrer`` (at ``where``), read inside the scan root."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError("no such file", file=file_label) from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file_label) from None
+        target, data = evaluation.root.read(reference, os.path.dirname(referrer), limit=TEMPLATE_LIMIT)
+    except FileRefused as exc:
+        raise SourceError(str(exc), file=referrer, where=where) from None
+    evaluation.files.append(target)
+    label = os.path.normpath(os.path.join(os.path.dirname(referrer), reference))
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
-    tree = parse(text, file_label)
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=label) from None
+    tree = parse(text, label)  # errors and origins name the file as the template wrote it
     check_declared(tree, text)
     return tree
 
@@ -222,8 +265,8 @@ class FileEvaluator:
         elif isinstance(statement, ast.ModuleDecl):
             self.modules[statement.name] = statement
         elif isinstance(statement, ast.Import):
-            for name in statement.names:
-                self.imports[name] = (statement, name)
+            for name, original in zip(statement.names, statement.originals or statement.names, strict=True):
+                self.imports[name] = (statement, original)
         elif isinstance(statement, ast.Using):
             self.using = statement
 
@@ -270,9 +313,10 @@ class FileEvaluator:
             return cached
         decl = self.params[name]
         self.values[f"param:{name}"] = _IN_PROGRESS
-        if name in self.inputs:
-            value = self.inputs[name]
+        if name in self.inputs and not (self.inputs[name] is None and decl.default is not None):
+            value = typed(self.inputs[name], decl.type.name if decl.type else None)
         elif decl.default is not None:
+            # No value, or an explicit null: ARM deploys the default then.
             value = self.eval(decl.default, {})
         elif self.strict_inputs and not (decl.type and decl.type.nullable):
             raise self.error(decl, f"parameter '{name}' has no value: the module call does not give it")
@@ -369,9 +413,9 @@ class FileEvaluator:
         raise self.error(node, f"'{name}' is not declared")
 
     def imported(self, node: ast.Node, name: str) -> Any:
-        statement, _ = self.imports[name]
-        if statement.path.startswith(_REGISTRY_PREFIXES):
-            return UNKNOWN
+        statement, name = self.imports[name]
+        if statement.extension or statement.path.startswith(_REGISTRY_PREFIXES) or _is_json(statement.path):
+            return UNKNOWN  # an extension, or an import aigov does not read: known at deployment
         other = self._load_relative(node, statement.path)
         evaluator = FileEvaluator(
             other,
@@ -379,7 +423,9 @@ class FileEvaluator:
             inputs={},
             prefix=self.prefix,
             deployment=self.deployment,
-            evaluation=Evaluation(budget=self.evaluation.budget),
+            evaluation=Evaluation(
+                root=self.evaluation.root, files=self.evaluation.files, budget=self.evaluation.budget
+            ),
             stack=self.stack,
         )
         if name in evaluator.vars:
@@ -395,9 +441,7 @@ class FileEvaluator:
             raise self.error(node, f"'{path}' refers back to a file that refers to it (a cycle)")
         if len(self.stack) > MAX_MODULE_DEPTH:
             raise self.error(node, f"modules nested more than {MAX_MODULE_DEPTH} deep")
-        if not os.path.isfile(target):
-            raise self.error(node, f"'{path}' not found (looked for {target})")
-        return load_file(target, target)
+        return load_file(self.evaluation, path, self.file, f"line {node.line}, column {node.col}")
 
     # ----------------------------------------------------------------- resources
 
@@ -502,6 +546,9 @@ class FileEvaluator:
         elif isinstance(name, str) and "/" in name:
             full_name = name
             leaf = name.rsplit("/", 1)[1]
+        elif name is UNKNOWN:
+            # 'name: '${account.name}/chat'' with the account's name unknown: the leaf is still 'chat'.
+            full_name, leaf = UNKNOWN, self._known_leaf(body_node, local)
         else:
             full_name = leaf = name
         arm_body = {k: v for k, v in body.items() if k.lower() not in _NOT_IN_BODY}
@@ -522,6 +569,22 @@ class FileEvaluator:
             resource_group=self.deployment.resource_group,
             subscription_id=self.deployment.subscription_id,
         )
+
+    def _known_leaf(self, body_node: ast.Object, local: dict[str, Any]) -> Any:
+        """The leaf of a ``parent/child`` name written as a string when only the parent part is unknown."""
+        written = next(
+            (e.value for e in body_node.entries if isinstance(e, ast.Property) and e.key == "name"), None
+        )
+        if not isinstance(written, ast.Interpolated):
+            return UNKNOWN
+        parts = written.parts
+        last_slash = max((i for i, p in enumerate(parts) if isinstance(p, str) and "/" in p), default=-1)
+        if last_slash < 0:
+            return UNKNOWN
+        head = str(parts[last_slash]).rsplit("/", 1)[1]
+        tail = ast.Interpolated(written.line, written.col, (head, *parts[last_slash + 1 :]))
+        leaf = self.eval(tail, local)
+        return leaf if isinstance(leaf, str) and leaf else UNKNOWN
 
     def _parent_of(self, body_node: ast.Object, local: dict[str, Any]) -> Instance | None:
         for entry in body_node.entries:
@@ -569,8 +632,9 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES):
-            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
+            # Read later (aigov.sources.bicep.registry): a registry module from the local module
+            # cache; outputs stay unknown.
             target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
             self.evaluation.registry_calls.append(
                 RegistryCall(
@@ -636,7 +700,8 @@ class FileEvaluator:
         try:
             return self._eval(node, local)
         except FunctionError as exc:
-            raise self.error(node, str(exc)) from None
+            # fail() stays recognisable: a branch under an unknown condition may never reach it.
+            raise self.error(node, str(exc)) from (exc if isinstance(exc, TemplateFailure) else None)
         except EvalError as exc:
             raise self.error(node, str(exc)) from None
         except RecursionError:
@@ -703,8 +768,8 @@ class FileEvaluator:
         if isinstance(node, ast.Ternary):
             condition = self.eval(node.condition, local)
             if condition is UNKNOWN:
-                then = self.eval(node.then, local)
-                otherwise = self.eval(node.otherwise, local)
+                then = self._branch(node.then, local)
+                otherwise = self._branch(node.otherwise, local)
                 return then if equal(then, otherwise) is True else UNKNOWN
             if not isinstance(condition, bool):
                 raise self.error(node.condition, f"a condition must be true or false, got {_kind(condition)}")
@@ -717,6 +782,15 @@ class FileEvaluator:
                 out.append(self.eval(node.body, {**local, **loop_local}))
             return out
         raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
+
+    def _branch(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
+        """A branch of a ternary whose condition is unknown: one that reaches ``fail()`` may never run."""
+        try:
+            return self.eval(node, local)
+        except SourceError as exc:
+            if isinstance(exc.__cause__, TemplateFailure):
+                return UNKNOWN
+            raise
 
     def eval_object(
         self, node: ast.Object, local: Mapping[str, Any], skip: frozenset[str] = frozenset()
@@ -765,6 +839,8 @@ class FileEvaluator:
             return UNKNOWN
         if isinstance(target, dict):
             found, value = lookup(target, name)
+            if isinstance(target, DeployedObject):
+                return deployed(value) if found else UNKNOWN
             if found:
                 return value
             if safe:
@@ -786,11 +862,18 @@ class FileEvaluator:
         if isinstance(index, str):
             return self.member(node, target, index, safe)
         if isinstance(target, list) and _is_int(index):
-            if 0 <= index < len(target):
-                return target[index]
+            position = len(target) - index if node.from_end else index  # arr[^1] is the last item
+            if 0 <= position < len(target):
+                item = target[position]
+                return deployed(item) if isinstance(target, DeployedArray) else item
+            if isinstance(target, DeployedArray) or _is_collection(target):
+                # The deployed array (or resource collection) is read at deployment:
+                # the compiler does not check the index, nor can aigov.
+                return UNKNOWN
             if safe:
                 return None
-            raise self.error(node, f"index {index} is outside the array (length {len(target)})")
+            shown = f"^{index}" if node.from_end else index
+            raise self.error(node, f"index {shown} is outside the array (length {len(target)})")
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -803,7 +886,11 @@ class FileEvaluator:
             raise self.error(node, "'::' must follow a resource symbol")
         symbol = "::".join([target.name, *reversed(path)])
         if symbol not in self.resources:
-            raise self.error(node, f"'{symbol}' is not a declared nested resource")
+            # Inside a parent's body its children are named without the parent: 'child::grandchild'.
+            nested = [s for s in self.resources if s.endswith(f"::{symbol}")]
+            if len(nested) != 1:
+                raise self.error(node, f"'{symbol}' is not a declared nested resource")
+            symbol = nested[0]
         return self.resource_value(symbol)
 
     def binary(self, node: ast.Binary, local: Mapping[str, Any]) -> Any:
@@ -881,7 +968,9 @@ class FileEvaluator:
             if not is_namespace:
                 target = self.eval(namespace, local)
                 if isinstance(target, Instance | ModuleInstance) or target is UNKNOWN:
-                    return UNKNOWN  # listKeys(), getSecret(), ...: values of the deployed resource
+                    # listKeys(), getSecret(), ...: values of the deployed resource.
+                    self.evaluation.note_runtime(self.file, name)
+                    return UNKNOWN
                 raise self.error(node, f"'{name}()' cannot be called on {_kind(target)}")
         if name in local and isinstance(local[name], Closure):
             return local[name](*[self.eval(a, local) for a in node.args])
@@ -896,6 +985,11 @@ class FileEvaluator:
             if isinstance(imported, Closure):
                 return imported(*[self.eval(a, local) for a in node.args])
             return UNKNOWN
+        if is_runtime(name):
+            self.evaluation.note_runtime(self.file, name)
+            return UNKNOWN
+        if name.lower() == "nameof":
+            return _nameof(self, node)
         special = _DEPLOYMENT_FUNCTIONS.get(name.lower())
         if special is not None:
             return special(self, node, [self.eval(a, local) for a in node.args])
@@ -937,34 +1031,71 @@ class FileEvaluator:
             "displayName": UNKNOWN,
         }
 
+    def directory_info(self, node: ast.Node, args: list[Any]) -> Any:
+        """``loadDirectoryFileInfo(path, [pattern])``: the files of a folder, as the compiler lists them."""
+        if not args or not isinstance(args[0], str) or (len(args) > 1 and not isinstance(args[1], str)):
+            raise self.error(
+                node, "loadDirectoryFileInfo() needs a folder path string (and a pattern string)"
+            )
+        relative = os.path.normpath(args[0]).replace(os.sep, "/")
+        try:
+            folder = self.evaluation.root.resolve(args[0], os.path.dirname(self.file))
+        except FileRefused as exc:
+            raise self.error(node, f"loadDirectoryFileInfo(): {exc}") from None
+        pattern = args[1] if len(args) > 1 else "*"
+        try:
+            names = [n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n))]
+        except OSError:
+            raise self.error(node, f"'{args[0]}' is not a folder (looked for {folder})") from None
+        chosen = sorted((n for n in names if fnmatch.fnmatchcase(n, pattern)), key=str.lower)
+        return [
+            {"relativePath": f"{relative}/{n}", "baseName": n, "extension": os.path.splitext(n)[1]}
+            for n in chosen
+        ]
+
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
-        target = os.path.normpath(os.path.join(os.path.dirname(self.file), args[0]))
         try:
-            if os.path.getsize(target) > MAX_LOADED_FILE:
-                raise self.error(node, f"'{args[0]}' is larger than {MAX_LOADED_FILE // 1024} KiB")
-            data = Path(target).read_bytes()
-        except OSError:
-            raise self.error(node, f"'{args[0]}' not found (looked for {target})") from None
+            target, data = self.evaluation.root.read(
+                args[0], os.path.dirname(self.file), limit=MAX_LOADED_FILE
+            )
+        except FileRefused as exc:
+            raise self.error(node, f"{kind}(): {exc}") from None
+        self.evaluation.files.append(target)
         if kind == "loadFileAsBase64":
             return base64.b64encode(data).decode()
         text = data.decode("utf-8-sig", errors="replace")
         if kind == "loadTextContent":
             return text
+
+        language = "YAML" if kind == "loadYamlContent" else "JSON"
+
+        def invalid(message: str, **_: object) -> SourceError:
+            return self.error(node, f"'{args[0]}' is not valid {language}: {message}")
+
         if kind == "loadYamlContent":
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise self.error(node, f"'{args[0]}' is not valid YAML") from None
+            value, _ = yamlio.loads(text, target, invalid)
         else:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
+            value = decode(text, target, invalid)
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
             return UNKNOWN  # a JSONPath filter: not evaluated
         return value
+
+
+def _nameof(ev: FileEvaluator, node: ast.Call) -> str:
+    """``nameof(x)``: the last name in ``x`` (``nameof(account.properties.sku)`` is ``'sku'``)."""
+    if len(node.args) != 1:
+        raise ev.error(node, f"nameof() takes 1 argument, got {len(node.args)}")
+    target = node.args[0]
+    if isinstance(target, ast.NonNull):
+        target = target.operand
+    if isinstance(target, ast.Ref | ast.Member | ast.ChildRef):
+        return target.name
+    index = target.index if isinstance(target, ast.Index) else None
+    if isinstance(index, ast.Literal) and isinstance(index.value, str):
+        return index.value
+    raise ev.error(node, "nameof() needs a symbol or a property name")
 
 
 def _id(subscription: Any, group: Any) -> Any:
@@ -981,13 +1112,13 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "tenant": lambda ev, node, args: {"tenantId": UNKNOWN, "displayName": UNKNOWN, "countryCode": UNKNOWN},
     "managementgroup": lambda ev, node, args: UNKNOWN,
     "deployment": lambda ev, node, args: {"name": UNKNOWN, "location": UNKNOWN, "properties": UNKNOWN},
-    "deployer": lambda ev, node, args: UNKNOWN,
     "environment": lambda ev, node, args: UNKNOWN,
     "managementgroupresourceid": lambda ev, node, args: UNKNOWN,
     "loadtextcontent": lambda ev, node, args: ev.load_content(node, args, "loadTextContent"),
     "loadjsoncontent": lambda ev, node, args: ev.load_content(node, args, "loadJsonContent"),
     "loadyamlcontent": lambda ev, node, args: ev.load_content(node, args, "loadYamlContent"),
     "loadfileasbase64": lambda ev, node, args: ev.load_content(node, args, "loadFileAsBase64"),
+    "loaddirectoryfileinfo": lambda ev, node, args: ev.directory_info(node, args),
     # aigov reads no environment: a parameter file's environment variable is its default, else unknown.
     "readenvironmentvariable": lambda ev, node, args: args[1] if len(args) > 1 else UNKNOWN,
     "getsecret": lambda ev, node, args: UNKNOWN,
@@ -998,7 +1129,8 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
 def _resource_member(instance: Instance, name: str) -> Any:
     lowered = name.lower()
     if lowered == "name":
-        return instance.name
+        # The name as declared: 'vnet/subnet' for a child named with a slash, as the compiler gives it.
+        return instance.name if instance.parent is not None else instance.full_name
     if lowered == "type":
         return instance.type
     if lowered == "apiversion":
@@ -1009,7 +1141,17 @@ def _resource_member(instance: Instance, name: str) -> Any:
         return UNKNOWN
     found, value = lookup(instance.body, name)
     # A property the template does not set is the deployed resource's: known only then.
-    return value if found else UNKNOWN
+    return deployed(value) if found else UNKNOWN
+
+
+def _is_collection(value: list[Any]) -> bool:
+    """Whether ``value`` is a resource or module loop's instances."""
+    return bool(value) and all(isinstance(v, Instance | ModuleInstance) for v in value)
+
+
+def _is_json(path: str) -> bool:
+    """Whether a module or import path names an ARM JSON template rather than a Bicep file."""
+    return path.lower().endswith(".json")
 
 
 def _safe_chain(node: ast.Expr) -> bool:

@@ -30,15 +30,16 @@ Resources:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Final
 
 from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources.azd import substitute
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.evaluate import (
@@ -69,7 +70,8 @@ class BicepSource(Source):
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
+        inventory = to_inventory(evaluation)
+        return with_registry_modules(inventory, evaluation.registry_calls, options, evaluation.root)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
@@ -78,7 +80,7 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
     text = source_input.read_text()
     tree = parse(text, file)
     check_declared(tree, text)
-    evaluation = Evaluation()
+    evaluation = Evaluation(root=options.scan_root(source_input.path))
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
     template_file = file
@@ -86,6 +88,7 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
         template_file, tree, inputs = _parameters_file(tree, file, deployment, evaluation)
     if options.parameters_file:
         inputs.update(read_json_parameters(options.parameters_file))
+        evaluation.files.append(os.path.realpath(options.parameters_file))
     template = FileEvaluator(
         tree,
         file=template_file,
@@ -121,33 +124,22 @@ def _parameters_file(
         )
     if not using.path.lower().endswith(".bicep"):
         raise SourceError(f"the template {using.path} is not a .bicep file", file=file, where=where)
-    target = os.path.normpath(os.path.join(os.path.dirname(file), using.path))
-    if not os.path.isfile(target):
-        raise SourceError(
-            f"the template '{using.path}' was not found (looked for {target})", file=file, where=where
-        )
+    template = load_file(evaluation, using.path, file, where)
     values = FileEvaluator(
         tree, file=file, inputs={}, prefix="", deployment=deployment, evaluation=evaluation
     )
     inputs = {name: values.param_value(name) for name in values.params}
-    return target, load_file(target, target), inputs
+    return template.path, template, inputs
 
 
 def read_json_parameters(path: str) -> dict[str, Any]:
     """Values of an ARM JSON parameters file (``{"parameters": {"x": {"value": ...}}}``).
 
     A Key Vault ``reference`` is a secret known only at deployment: unknown.
+    azd's ``${VAR}`` placeholders take the environment's values (see
+    :mod:`aigov.sources.azd`).
     """
-    try:
-        data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"invalid JSON: {exc.msg}", file=path, where=f"line {exc.lineno}, column {exc.colno}"
-        ) from None
+    data = decode(read_regular_text(path, DOCUMENT_LIMIT, SourceError), path, SourceError)
     parameters = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(parameters, dict):
         raise SourceError("not an ARM parameters file: no 'parameters' object", file=path)
@@ -157,7 +149,7 @@ def read_json_parameters(path: str) -> dict[str, Any]:
             raise SourceError(
                 "expected an object with 'value' or 'reference'", file=path, where=f"$.parameters.{name}"
             )
-        out[name] = entry.get("value", UNKNOWN)
+        out[name] = substitute(entry["value"]) if "value" in entry else UNKNOWN
     return out
 
 
@@ -176,7 +168,7 @@ def to_inventory(evaluation: Evaluation) -> Inventory:
         if arm_type is None:
             continue
         resources.append(_resource(instance, arm_type, _parent(instance, by_name)))
-    return Inventory(resources, warnings=tuple(evaluation.unresolved))
+    return Inventory(resources, warnings=evaluation.warnings, files=evaluation.files)
 
 
 def _parent(instance: Instance, by_name: Mapping[tuple[str, str], Instance]) -> Instance | None:
