@@ -37,7 +37,7 @@ def test_entries_by_call_path_relative_to_the_root(tmp_path: Path) -> None:
 def test_a_fifo_manifest_is_refused_without_blocking(tmp_path: Path) -> None:
     (tmp_path / ".terraform" / "modules").mkdir(parents=True)
     os.mkfifo(tmp_path / ".terraform" / "modules" / "modules.json")
-    with pytest.raises(SourceError, match=r"\(a FIFO\)"):
+    with pytest.raises(SourceError, match=r"is a FIFO \(named pipe\), not a regular file"):
         read_manifest(tmp_path, str(tmp_path))
 
 
