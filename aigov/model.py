@@ -142,18 +142,18 @@ class Inventory:
         self,
         resources: Iterable[Resource],
         warnings: Iterable[str] = (),
-        files: Iterable[str] = (),
         unread: Iterable[UnreadInput] = (),
+        files: Iterable[str] = (),
     ) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
         # What the source could not evaluate and the user should know (a
         # function not evaluated, a loop count unknown): shown as scan warnings.
         self.warnings: tuple[str, ...] = tuple(warnings)
+        # Inputs the deployment would use but the source could not read: they fail the gate.
+        self.unread: tuple[UnreadInput, ...] = tuple(unread)
         # Every file the source read besides the input itself (modules, loaded
         # content, parameters): a report is never written over one of them.
         self.files: tuple[str, ...] = tuple(files)
-        # Inputs the deployment would use but the source could not read: they fail the gate.
-        self.unread: tuple[UnreadInput, ...] = tuple(unread)
         self._by_key: dict[str, Resource] = {r.key: r for r in self.resources}
         children: dict[str, list[Resource]] = {}
         for r in self.resources:
@@ -256,8 +256,32 @@ class Price:
     unit: str  # "1 Hour", "1M tokens", ...
     region: str  # the ARM region the price is for, or "global"
     currency: str
-    source: str  # e.g. "Azure Retail Prices API"
-    as_of: date
+    source: str  # the source's title, "third-party copy: ..." or "derived (...) from ..." up front
+    url: str  # where a user can open the source
+    effective: date | None  # the price's own effective date (effectiveStartDate); None if not given
+    read: date  # the date the price was read from its source
+    query: str | None = None  # a Retail Prices API query that returns this price's meter
+
+    @property
+    def dates(self) -> str:
+        """``effective 2024-04-01, read 2026-09-30``: when the price took effect and when it was read."""
+        effective = self.effective.isoformat() if self.effective is not None else "date not given by source"
+        return f"effective {effective}, read {self.read.isoformat()}"
+
+    def record(self) -> dict[str, object]:
+        """The price as JSON data (reports and ``aigov estimate --format json``)."""
+        return {
+            "meter": self.meter,
+            "unit_price": self.unit_price,
+            "unit": self.unit,
+            "region": self.region,
+            "currency": self.currency,
+            "source": self.source,
+            "url": self.url,
+            "effective": self.effective.isoformat() if self.effective is not None else None,
+            "read": self.read.isoformat(),
+            "query": self.query,
+        }
 
 
 @dataclass(frozen=True, slots=True)

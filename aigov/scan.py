@@ -115,8 +115,8 @@ def run_scan(
         variables=options.variables,
         environment=options.environment,
         parameters_file=options.parameters_file,
-        bicep_cache=options.bicep_cache,
         repo_root=str(options.repo_root) if options.repo_root is not None else None,
+        bicep_cache=options.bicep_cache,
     )
 
     resources: list[Resource] = []

@@ -13,19 +13,17 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import click
 
 from aigov import __version__
 from aigov.cli.common import check_outputs, guarded, write_output
-from aigov.cli.estimate import estimate
-from aigov.cli.prices import prices
-from aigov.cli.rules import rules
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
+from aigov.lazy import import_object
 from aigov.model import Severity
 from aigov.paths import default_bicep_cache
 from aigov.policy.loader import discover
@@ -34,7 +32,30 @@ from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the commands of other modules imported only when they run.
+
+    ``aigov scan`` never loads what ``rules``, ``estimate`` or ``prices``
+    need (rich tables, rule testing, the price refresh's HTTP client).
+    """
+
+    lazy: ClassVar[dict[str, str]] = {
+        "rules": "aigov.cli.rules:rules",
+        "estimate": "aigov.cli.estimate:estimate",
+        "prices": "aigov.cli.prices:prices",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            command: click.Command = import_object(self.lazy[cmd_name])
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigov")
 def main() -> None:
     """FinOps guard-rails as code for Azure AI spend."""
@@ -120,6 +141,19 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="`scan azure`: provisioned utilisation (%) under which PTUs count as idle [default: 20].",
 )
 @click.option(
+    "--max-retry-after",
+    "retry_after_max",
+    type=click.FloatRange(min=0),
+    help="`scan azure`: longest Retry-After (s) waited for; a longer one leaves the scope not scanned "
+    "[default: 60].",
+)
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="`scan azure`: seconds a silent endpoint may cost a scope (not retried) [default: 60].",
+)
+@click.option(
     "--policies",
     "policy_dirs",
     multiple=True,
@@ -202,6 +236,8 @@ def scan(
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
+    retry_after_max: float | None = None,
+    timeout: float | None = None,
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -236,6 +272,8 @@ def scan(
             history=history_path,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
+            retry_after_max=retry_after_max,
+            timeout=timeout,
             policy_dirs=policy_dirs,
             catalog_path=catalog_path,
         )
@@ -243,10 +281,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    if management_groups or arm_endpoint or history_path or window_days or utilisation_threshold is not None:
+    live_only = (management_groups, arm_endpoint, history_path, window_days)
+    if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --window-days and "
-            "--utilisation-threshold apply to `aigov scan azure` only"
+            "--management-group, --arm-endpoint, --history, --window-days, --utilisation-threshold, "
+            "--max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
@@ -306,8 +345,3 @@ def _scan_azure(
     if report.history_error is not None:
         raise report.history_error
     return report.exit_code(threshold, on_unknown)
-
-
-main.add_command(rules)
-main.add_command(estimate)
-main.add_command(prices)

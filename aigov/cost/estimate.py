@@ -227,18 +227,7 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
                 "sku": r.sku,
                 "monthly_requests": r.monthly_requests,
                 "cost_per_1000_requests_usd": r.cost_per_1000_requests,
-                "prices": [
-                    {
-                        "meter": p.meter,
-                        "unit_price": p.unit_price,
-                        "unit": p.unit,
-                        "region": p.region,
-                        "currency": p.currency,
-                        "source": p.source,
-                        "as_of": p.as_of.isoformat(),
-                    }
-                    for p in r.prices
-                ],
+                "prices": [p.record() for p in r.prices],
             }
             for r in estimate.rows
         ],

@@ -69,7 +69,7 @@ def is_fine_tuned(model_name: object) -> bool:
 
     Fine-tuned ids look like ``gpt-4o-mini-2024-07-18.ft-<32 hex>``;
     checkpoints deploy as ``ftchkpt-<32 hex>``. The API has no explicit flag,
-    so this is a naming heuristic (azure-facts §1.3).
+    so this is a naming heuristic.
     """
     if not isinstance(model_name, str):
         return False
@@ -122,7 +122,8 @@ def fine_tuned_base(model_name: str) -> tuple[str, str | None] | None:
     """The base model (and version) of a fine-tuned model id, or None for a checkpoint id.
 
     ``gpt-4o-mini-2024-07-18.ft-<hex>`` → ``("gpt-4o-mini", "2024-07-18")``.
-    Fine-tuned inference tokens bill at the base model's rate (azure-facts §3.4).
+    Fine-tuned inference tokens bill at the base model's rate (Microsoft Learn:
+    https://learn.microsoft.com/azure/ai-foundry/openai/how-to/fine-tuning-cost-management).
     """
     head, sep, _ = model_name.partition(".ft-")
     if not sep:
@@ -495,7 +496,7 @@ class CostModel:
         first = next(iter(matches.values()))
         place = "" if first.price.region == GLOBAL_REGION and not first.fallback else f"{first.where}, "
         uncertain = ", price uncertain" if any(m.uncertain for m in matches.values()) else ""
-        where = f"{model} {sku}, {place}price of {first.price.as_of.isoformat()}{uncertain}{assumed_version}"
+        where = f"{model} {sku}, {place}price {first.price.dates}{uncertain}{assumed_version}"
         prices = tuple(m.price for m in matches.values())
         if usage is None:
             quoted = ", ".join(
@@ -738,8 +739,8 @@ def _unknown_impact(resource: Resource, basis: str, prices: tuple[Price, ...]) -
 
 
 def _context(label: str, match: PriceMatch) -> str:
-    """``ProvisionedManaged, eastus, price of 2026-09-30`` (+ fallback and uncertainty when they apply)."""
-    text = f"{label}, {match.where}, price of {match.price.as_of.isoformat()}"
+    """``ProvisionedManaged, eastus, price effective 2024-04-01, read 2026-09-30`` (+ fallback, doubt)."""
+    text = f"{label}, {match.where}, price {match.price.dates}"
     if match.uncertain:
         text += ", price uncertain"
     return text

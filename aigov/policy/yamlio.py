@@ -16,15 +16,17 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from aigov.errors import AigovError
 from aigov.paths import package_data
 from aigov.readfile import read_regular_text
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is validated, not with this module
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 MAX_BYTES: Final = 16 * 1024 * 1024
 """Largest YAML document read (rules, configuration, usage and catalogues are far smaller)."""
@@ -304,6 +306,8 @@ FastSafeLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 @lru_cache(maxsize=8)
 def validator(schema_name: str) -> Draft202012Validator:
     """The validator for a schema shipped in ``aigov/policy/`` (checked once per process)."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     schema = json.loads(package_data("policy", schema_name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -319,6 +323,8 @@ def validate(
     explain: Callable[[ValidationError], str] | None = None,
 ) -> None:
     """Raise ``error`` with the single most relevant schema violation, placed by line and JSON path."""
+    from jsonschema.exceptions import best_match  # noqa: PLC0415
+
     found = best_match(validator(schema_name).iter_errors(data))
     if found is None:
         return

@@ -158,10 +158,15 @@ def format_number(value: float) -> str:
 
 
 def price_text(price: Price) -> str:
-    """A price as a reader traces it: ``meter: 2.00 USD per 1 Hour, eastus (source, as of 2026-09-30)``."""
+    """A price as a reader traces it: meter, figure, region, source with its URL, and its two dates.
+
+    ``Provisioned Managed Regional Unit: 2.00 USD per 1 Hour, eastus (source, URL; effective
+    2024-04-01, read 2026-09-30; check: Retail Prices API query URL)``.
+    """
+    check = f"; check: {price.query}" if price.query else ""
     return (
         f"{price.meter}: {format_number(price.unit_price)} {price.currency} per {price.unit}, "
-        f"{price.region} ({price.source}, as of {price.as_of.isoformat()})"
+        f"{price.region} ({price.source}, {price.url}; {price.dates}{check})"
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final
 
 from aigov import __version__
 from aigov.baseline import count_baseline
+from aigov.jsontext import dumps_outline
 from aigov.model import (
     UNKNOWN,
     BaselineState,
@@ -71,9 +72,8 @@ class JsonReporter(Reporter):
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
         # ASCII-only output is valid JSON on any console code page; parsers
         # restore the characters. NaN is not JSON: refuse rather than emit it.
-        return (
-            json.dumps(build_document(result, options), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
-        )
+        # One line per finding and per resource, written by the C encoder.
+        return dumps_outline(build_document(result, options)) + "\n"
 
 
 def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
@@ -251,12 +251,4 @@ def _line(line: CostLine) -> dict[str, Any]:
 
 
 def _price(price: Price) -> dict[str, Any]:
-    return {
-        "meter": price.meter,
-        "unit_price": price.unit_price,
-        "unit": price.unit,
-        "region": price.region,
-        "currency": price.currency,
-        "source": price.source,
-        "as_of": price.as_of.isoformat(),
-    }
+    return price.record()

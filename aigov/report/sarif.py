@@ -19,7 +19,8 @@ What GitHub needs, and what each part of the log is:
   ``suppressions`` for a waived (``external``) or inline-suppressed
   (``inSource``) finding; ``baselineState`` when the scan had a baseline;
   ``properties`` with ``monthlyCostUsd``, ``costConfidence``, ``costBasis``,
-  ``category`` and ``baseline``.
+  ``prices`` (each price line with its source URL and dates), ``category``
+  and ``baseline``.
 * ``automationDetails.id``: ``aigov/plan/`` for an IaC scan and
   ``aigov/nightly/`` for a live one (every resource read from Azure), so that
   GitHub keeps the two analyses apart and one never closes the other's alerts.
@@ -41,7 +42,7 @@ from urllib.parse import quote
 
 from aigov import __version__
 from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural
+from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural, price_text
 from aigov.report.standing import (
     Standing,
     cost_with_basis,
@@ -189,6 +190,8 @@ def _result(finding: Finding, rule_index: int, options: ReportOptions, cwd: Path
         "resourceAddress": resource.address,
         "resourceType": resource.type,
     }
+    if cost.prices:
+        properties["prices"] = [price_text(p) for p in cost.prices]
     if finding.unknown_fields:
         properties["unknownFields"] = list(finding.unknown_fields)
     if finding.baseline is not None:

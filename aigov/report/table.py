@@ -48,6 +48,7 @@ from aigov.report.base import (
     plural,
     price_text,
 )
+from aigov.report.fixed_width import table_lines
 
 _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold red",
@@ -57,6 +58,7 @@ _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.INFO: "dim",
 }
 _UNDETERMINED_MARK = "?"
+_LARGE_REPORT = 500  # findings beyond which a terminal gets the tables without colour, in linear time
 _ESTIMATE_NOTE = (
     "~ marks an estimate; ≥ a lower bound (usage-priced parts not included); "
     "unknown means usage decides the figure."
@@ -82,8 +84,17 @@ class TableReporter(Reporter):
             markup=False,
             legacy_windows=False,
         )
+        # Without colour (a file, a CI log) or for a long report, the tables are
+        # laid out without rich's per-cell measuring: the same text, linear time.
+        plain = not options.color or len(result.findings) > _LARGE_REPORT
         for renderable in self._renderables(result, options):
-            console.print(renderable)
+            lines = (
+                table_lines(renderable, options.width) if plain and isinstance(renderable, Table) else None
+            )
+            if lines is not None:
+                buffer.write("\n".join(lines) + "\n")
+            else:
+                console.print(renderable)
         # rich pads table cells to the column width; trailing blanks are noise
         # in a CI log and a trap in a golden file.
         lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
@@ -205,16 +216,12 @@ def _suppression_note(finding: Finding) -> str:
     return f"waived{where}{owner}, until {expires}: {s.reason}"
 
 
-def _price_key(price: Price) -> tuple[str, float, str, str, str, str]:
-    return (price.meter, price.unit_price, price.unit, price.region, price.source, price.as_of.isoformat())
-
-
-def _prices_used(findings: list[Finding]) -> dict[tuple[str, float, str, str, str, str], tuple[int, Price]]:
+def _prices_used(findings: list[Finding]) -> dict[Price, tuple[int, Price]]:
     """Every price the findings use, once, numbered in order of first use."""
-    used: dict[tuple[str, float, str, str, str, str], tuple[int, Price]] = {}
+    used: dict[Price, tuple[int, Price]] = {}
     for finding in findings:
         for price in finding.cost.prices:
-            used.setdefault(_price_key(price), (len(used) + 1, price))
+            used.setdefault(price, (len(used) + 1, price))  # equal prices are one entry
     return used
 
 
@@ -238,7 +245,7 @@ def _basis_grid(findings: list[Finding]) -> Table:
         label = figure if cost.monthly_usd is None else f"{figure} {cost.confidence}"
         grid.add_row(Text(""), Text("cost"), Text(f"{label}: {cost.basis}"))
         if cost.prices:
-            refs = ", ".join(f"P{used[_price_key(price)][0]}" for price in cost.prices)
+            refs = ", ".join(f"P{used[price][0]}" for price in cost.prices)
             grid.add_row(Text(""), Text("prices"), Text(refs))
         if finding.remediation:
             first = fixes.setdefault((finding.rule_id, finding.remediation), number)

@@ -68,6 +68,7 @@ from aigov.errors import SourceError
 from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -244,12 +245,7 @@ class ArmTemplateSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        head = source_input.sniff().lower()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"/")):
-            return False
-        return b'"$schema"' in head and (
-            b"deploymenttemplate.json" in head or b"deploymentparameters.json" in head
-        )
+        return sniff.arm_template(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         file = source_input.name
@@ -290,8 +286,8 @@ class ArmTemplateSource(Source):
         return Inventory(
             reader.resources(),
             warnings=reader.warnings,
-            files=reader.files,
             unread=tuple(reader.unread.values()),
+            files=reader.files,
         )
 
 
@@ -308,9 +304,8 @@ def load_module_template(
     unknown); ``context`` is where the module deploys. ``file`` names the
     template in origins and errors.
     """
-    located = load_located_json(
-        read_regular_text(path, MAX_MODULE_TEMPLATE_BYTES, SourceError, name=file), file
-    )
+    text = read_regular_text(path, MAX_MODULE_TEMPLATE_BYTES, SourceError, name=file)
+    located = load_located_json(text, file)
     document = located.value
     if not isinstance(document, dict):
         raise SourceError("not an ARM template: the JSON is not an object", file=file)
@@ -318,7 +313,8 @@ def load_module_template(
     if values is None:
         declared = document.get("parameters")
         values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
-    reader = _Reader(options, options.scan_root(str(path)))
+    # The module's own linked templates stay inside its folder of the module cache.
+    reader = _Reader(options, ScanRoot(os.path.realpath(path.parent)))
     schema = str(document.get("$schema", "")).lower()
     try:
         reader.template(
@@ -334,10 +330,7 @@ def load_module_template(
     except RecursionError:
         raise SourceError("the template is nested too deeply to evaluate", file=file) from None
     return Inventory(
-        reader.resources(),
-        warnings=reader.warnings,
-        files=[os.path.realpath(path), *reader.files],
-        unread=tuple(reader.unread.values()),
+        reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()), files=reader.files
     )
 
 
@@ -414,8 +407,8 @@ class _Reader:
     found: list[_Found] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     linked: set[Path] = field(default_factory=set)
-    unread: dict[str, UnreadInput] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read besides the input, real paths
+    unread: dict[str, UnreadInput] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings and len(self.warnings) < 200:

@@ -66,6 +66,7 @@ from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import read_regular_text
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -120,10 +121,7 @@ class TerraformHclSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        if source_input.is_dir:
-            # Any entry but a directory: an unreadable .tf must fail the load, not the detection.
-            return any(not p.is_dir() for p in Path(source_input.path).glob("*.tf"))
-        return source_input.path.endswith(".tf") and source_input.path != "-"
+        return sniff.terraform_hcl(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         try:
@@ -996,14 +994,8 @@ class _Loader:
         if source.startswith(("./", "../")):
             directory = caller.config.directory / source
             display = _display(caller.config.display, source)
-            try:
-                self.scan_root.resolve(source, str(caller.config.directory))
-            except FileRefused as exc:
-                raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
-            if not directory.is_dir():
-                raise SourceError(
-                    f"{label}: module directory {display} not found", file=decl.file, where=where
-                )
+            missing = f"{label}: module directory {display} not found"
+            reference, base = source, str(caller.config.directory)
         else:
             key = f"{caller.manifest_key}.{call_name}" if caller.manifest_key else call_name
             module = self.installed().get(key)
@@ -1014,12 +1006,15 @@ class _Loader:
                 )
                 return None
             directory, display = module.directory, module.display
-            if not directory.is_dir():
-                raise SourceError(
-                    f"{label}: installed module directory {display} not found (run terraform init)",
-                    file=decl.file,
-                    where=where,
-                )
+            missing = f"{label}: installed module directory {display} not found (run terraform init)"
+            reference, base = str(directory), "."
+        try:
+            # A local source, or an installed module's folder (modules.json is the repository's too).
+            self.scan_root.resolve(reference, base)
+        except FileRefused as exc:
+            raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
+        if not directory.is_dir():
+            raise SourceError(missing, file=decl.file, where=where)
         config = self.config(directory, display)
         providers = self._module_providers(caller, decl)
         children = []
@@ -1059,8 +1054,8 @@ class _Loader:
         return Inventory(
             self._resources(entries),
             warnings=tuple(self._warnings),
-            files=self.files,
             unread=tuple(self._unread.values()),
+            files=self.files,
         )
 
     def _walk(self, module: _Module, entries: list[_Entry]) -> None:

@@ -46,13 +46,15 @@ BATCH = "azurerm_cognitive_deployment.batch"
 CHAT = "azurerm_cognitive_deployment.chat"
 SEARCH = "azurerm_search_service.docs"
 
+RETAIL_URL = "https://prices.azure.com/api/retail/prices"
 PTU_MONTHLY = 43_800.00  # 30 PTU x 2.00 $/h x 730 h
 FINE_TUNE_MONTHLY = 1_241.00  # 1.70 $/h x 730 h
 SEARCH_MONTHLY = 245.28  # 0.336 $/h x 1 replica x 1 partition x 730 h, eastus price for westus3
 
 
 def _price(meter: str, unit_price: float, unit: str, region: str = "eastus") -> Price:
-    return Price(meter, unit_price, unit, region, "USD", "Azure Retail Prices API", AS_OF)
+    source = "Azure Retail Prices API"
+    return Price(meter, unit_price, unit, region, "USD", source, RETAIL_URL, AS_OF, AS_OF, RETAIL_URL)
 
 
 PTU_PRICE = _price("Provisioned Managed Regional Unit", 2.0, "1 Hour")

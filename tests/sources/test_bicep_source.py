@@ -280,7 +280,7 @@ def test_scan_bicepparam_end_to_end() -> None:
         ("AIGOV-ENV-001", "module.openAi.deployment[1]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.search.search", 3924.48, "search-services.bicep", 23),
         ("AIGOV-INPUT-001", "module.monitoring", None, "main.bicep", 120),
-        ("AIGOV-RATE-001", "module.openAi.deployment[0]", 143680.0, "cognitiveservices.bicep", 40),
+        ("AIGOV-RATE-001", "module.openAi.deployment[0]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-001", "module.openAi.deployment[0]", 172280.0, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-003", "module.openAi.deployment[0]", 86140.0, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-005", "module.search.search", 3924.48, "search-services.bicep", 23),

@@ -254,7 +254,7 @@ def test_arm_linked_template_outside_the_root_is_refused(tmp_path: Path) -> None
         load_arm(template)
 
 
-def test_arm_linked_fifo_is_refused_and_missing_file_warned(tmp_path: Path) -> None:
+def test_arm_linked_fifo_is_refused_and_a_missing_file_is_unread(tmp_path: Path) -> None:
     root = repo(tmp_path)
     os.mkfifo(root / "infra" / "pipe.json")
     template = root / "infra" / "azuredeploy.json"
@@ -262,8 +262,8 @@ def test_arm_linked_fifo_is_refused_and_missing_file_warned(tmp_path: Path) -> N
     with pytest.raises(SourceError, match=r"'pipe\.json' is a FIFO \(named pipe\), not a regular file"):
         load_arm(template)
     template.write_text(arm_linking("absent.json"))
-    (unread,) = load_arm(template).unread  # a linked template the deployment needs: AIGOV-INPUT-001
-    assert (unread.reference, unread.reason.endswith("no such file")) == ("absent.json", True)
+    (unread,) = load_arm(template).unread
+    assert (unread.reference, unread.reason) == ("absent.json", "nested deployment 'linked': no such file")
 
 
 # --------------------------------------------------------------------------- end to end
@@ -325,9 +325,7 @@ def test_bicep_directory_listing_stays_inside(tmp_path: Path) -> None:
     (root / "infra" / "prompts").mkdir()
     (root / "infra" / "prompts" / "a.txt").write_text("x")
     template = root / "infra" / "main.bicep"
-    template.write_text(
-        "var files = loadDirectoryFileInfo('../..')\noutput n int = length(files)\n" + ACCOUNT
-    )
+    template.write_text(deployment_named("string(length(loadDirectoryFileInfo('../..')))"))
     with pytest.raises(SourceError, match=r"loadDirectoryFileInfo\(\): '\.\./\.\.' resolves to .*outside"):
         load_bicep(template)
     template.write_text(

@@ -236,9 +236,9 @@ def with_registry_modules(
         module = load_module_template(target, shown, _given(call.params), _context(call), options)
         resources.extend(_prefixed(resource, call.prefix) for resource in module)
         warnings.extend(module.warnings)
-        files.extend(module.files)
+        files.extend([str(target), *module.files])
         unread.extend(replace(u, address=call.prefix + u.address, source=_SOURCE) for u in module.unread)
-    return Inventory(resources, warnings=warnings, files=files, unread=unread)
+    return Inventory(resources, warnings=warnings, unread=unread, files=files)
 
 
 def _cached(call: RegistryCall, options: SourceOptions, unread: list[UnreadInput]) -> Path | None:

@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
 from aigov.sources.azd import substitute
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
@@ -55,8 +56,6 @@ from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import with_registry_modules
 
-_EXTENSIONS: Final = (".bicep", ".bicepparam")
-
 
 class BicepSource(Source):
     """Reads a Bicep template (``.bicep``) or a Bicep parameters file (``.bicepparam``)."""
@@ -66,7 +65,7 @@ class BicepSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        return not source_input.is_dir and source_input.path.lower().endswith(_EXTENSIONS)
+        return sniff.bicep(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
