@@ -292,7 +292,7 @@ class ArmTemplateSource(Source):
 
 
 MAX_MODULE_TEMPLATE_BYTES: Final = 32 * 1024 * 1024
-"""Largest cached module template read (the largest published registry modules are a few MB)."""
+"""Largest cached module template read (compiled pattern modules run to a few MB)."""
 
 
 def load_module_template(

@@ -31,13 +31,12 @@ error that depends on values there (:class:`ValueDependentError`: a missing
 property, an index past the end, ``fail()``) makes it UNKNOWN, as it may
 never happen at deployment.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
-recorded in :attr:`Evaluation.registry_calls`, to be read from the local
-module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
-unknown here. Modules that are
-ARM JSON templates are recorded in :attr:`Evaluation.unresolved`: their
-outputs are unknown and the scan goes on. Names imported from a registry
-or a JSON file, and extension aliases, are unknown too.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) and
+modules that are ARM JSON templates are recorded in
+:attr:`Evaluation.registry_calls`, to be read from the local module cache
+(:mod:`aigov.sources.bicep.registry`); their outputs are unknown here. Names
+imported from a registry or a JSON file, and extension aliases, are unknown
+too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -660,8 +659,9 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES):
-            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
+            # Read later (aigov.sources.bicep.registry): a registry module from the local module
+            # cache; outputs stay unknown.
             target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
             self.evaluation.registry_calls.append(
                 RegistryCall(
@@ -676,13 +676,6 @@ class FileEvaluator:
                     target.resource_group,
                     target.location,
                 )
-            )
-            return ModuleInstance(name, None)
-        if _is_json(decl.path):
-            where = f"an ARM template ({decl.path})"
-            self.evaluation.unresolved.append(
-                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
-                f"{where}; not evaluated, its resources are not scanned"
             )
             return ModuleInstance(name, None)
         tree = self._load_relative(decl, decl.path)

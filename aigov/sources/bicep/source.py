@@ -69,7 +69,8 @@ class BicepSource(Source):
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
+        inventory = to_inventory(evaluation)
+        return with_registry_modules(inventory, evaluation.registry_calls, options, evaluation.root)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
