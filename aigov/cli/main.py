@@ -19,6 +19,7 @@ import click
 
 from aigov import __version__
 from aigov.cli.common import check_outputs, guarded, write_output
+from aigov.collector import collector_paused
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
@@ -289,7 +290,8 @@ def scan(
     for fmt, target in zip(formats, targets, strict=True):
         stdout_tty = target == STDIN and sys.stdout.isatty()
         report_options = ReportOptions(color=stdout_tty, fail_on=threshold, on_unknown=on_unknown)
-        text = REPORTERS[fmt]().render(result, report_options)
+        with collector_paused():  # the text of a report holds no cycles; the scan's result is a large heap
+            text = REPORTERS[fmt]().render(result, report_options)
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
