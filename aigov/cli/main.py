@@ -21,6 +21,7 @@ import click
 from aigov import __version__
 from aigov.cli.common import check_outputs, guarded, terminal_width, write_output
 from aigov.cli.targets import report_targets
+from aigov.collector import collector_paused
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
@@ -363,7 +364,8 @@ def scan(
     threshold = parse_fail_on(fail_on)
     for fmt, target in zip(formats, targets, strict=True):
         report_options = _report_options(target, threshold, on_unknown, compact)
-        text = REPORTERS[fmt]().render(result, report_options)
+        with collector_paused():  # the text of a report holds no cycles; the scan's result is a large heap
+            text = REPORTERS[fmt]().render(result, report_options)
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
