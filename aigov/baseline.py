@@ -51,6 +51,9 @@ class PreviousReport:
     file: str
     findings: tuple[ReportFinding, ...]
     monthly_cost_at_risk_usd: float
+    # Monthly cost by billed resource address (the report's `cost.resources`);
+    # None for a report written before aigov priced every resource.
+    resource_costs: Mapping[str, float | None] | None = None
 
     @property
     def fingerprints(self) -> frozenset[str]:
@@ -91,7 +94,30 @@ def parse_report(document: Any, file: str) -> PreviousReport:
     total = summary.get("monthly_cost_at_risk_usd") if isinstance(summary, dict) else None
     if not _is_number(total):
         raise BaselineError("summary.monthly_cost_at_risk_usd is not a number", file=file, where="summary")
-    return PreviousReport(file, tuple(_finding(f, i, file) for i, f in enumerate(findings)), float(total))
+    return PreviousReport(
+        file,
+        tuple(_finding(f, i, file) for i, f in enumerate(findings)),
+        float(total),
+        _resource_costs(document.get("cost"), file),
+    )
+
+
+def _resource_costs(cost: Any, file: str) -> dict[str, float | None] | None:
+    if cost is None:
+        return None
+    resources = cost.get("resources") if isinstance(cost, dict) else None
+    if not isinstance(resources, list):
+        raise BaselineError("cost.resources is not an array", file=file, where="cost")
+    out: dict[str, float | None] = {}
+    for i, item in enumerate(resources):
+        where = f"cost.resources[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("address"), str):
+            raise BaselineError("each resource needs an address string", file=file, where=where)
+        value = item.get("monthly_usd")
+        if value is not None and not _is_number(value):
+            raise BaselineError("monthly_usd must be a number or null", file=file, where=where)
+        out[item["address"]] = float(value) if value is not None else None
+    return out
 
 
 def _finding(item: Any, index: int, file: str) -> ReportFinding:

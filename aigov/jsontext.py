@@ -65,3 +65,33 @@ def decode(text: str | bytes, file: str, error: ErrorFactory) -> Any:
 def nesting_message() -> str:
     """The one wording for input nested deeper than aigov reads."""
     return f"nested too deeply (more than {MAX_DEPTH} levels of arrays and objects); not read"
+
+
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
+
+
+def dumps_outline(value: Any, levels: int = 2) -> str:
+    """``value`` as JSON whose outer ``levels`` are indented by two spaces and the rest is on one line each.
+
+    With ``levels=2`` a report's top-level members are one per line and so is
+    each element of its arrays (a finding, a resource): a line per item that
+    ``grep`` and a diff can read, written by the C encoder. ``json.dumps``
+    with ``indent`` runs the pure-Python encoder, several times slower on a
+    large report. ASCII only; NaN and infinity raise ``ValueError``. Ends
+    without a newline.
+    """
+    return _outline(value, levels, "")
+
+
+def _outline(value: Any, levels: int, indent: str) -> str:
+    if levels <= 0 or not isinstance(value, dict | list) or not value:
+        return _COMPACT.encode(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [
+            f"{inner}{_COMPACT.encode(str(key))}: {_outline(item, levels - 1, inner)}"
+            for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    items = [inner + _outline(item, levels - 1, inner) for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + indent + "]"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from aigov.errors import SourceError
-from aigov.jsontext import decode
+from aigov.jsontext import decode, dumps_outline
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,27 @@ def test_valid_json_decodes() -> None:
     assert decode('{"a": [1, 2.5, -3e2, null, true]}', "x.json", SourceError) == {
         "a": [1, 2.5, -300.0, None, True]
     }
+
+
+def test_outline_indents_two_levels_and_writes_each_element_on_one_line() -> None:
+    document = {"tool": {"name": "aigov"}, "findings": [{"id": 1, "prices": [1.5]}, {"id": 2}], "none": []}
+    text = dumps_outline(document)
+    assert text.splitlines() == [
+        "{",
+        '  "tool": {',
+        '    "name": "aigov"',
+        "  },",
+        '  "findings": [',
+        '    {"id": 1, "prices": [1.5]},',
+        '    {"id": 2}',
+        "  ],",
+        '  "none": []',
+        "}",
+    ]
+    assert json.loads(text) == document
+
+
+def test_outline_is_ascii_and_refuses_nan() -> None:
+    assert dumps_outline({"name": "café\n"}) == '{\n  "name": "caf\\u00e9\\n"\n}'
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dumps_outline({"cost": [float("nan")]})

@@ -24,6 +24,7 @@ from aigov.cli.common import check_outputs, guarded, write_output
 from aigov.config import find_config, load_config
 from aigov.cost.estimate import Comparison, Estimate, compare, load_base, run_estimate, to_json
 from aigov.cost.focus import render_focus_csv
+from aigov.paths import default_bicep_cache
 from aigov.scan import STDIN, ScanOptions, given_files, load_prices, load_usage_book
 
 FORMATS: Final = ("table", "json", "focus-csv")
@@ -79,6 +80,7 @@ def estimate(
         usage=book,
         terms=config.pricing_terms,
         subscription=subscription,
+        bicep_cache=default_bicep_cache(),
     )
     comparison = None
     if compare_to is not None:

@@ -14,22 +14,20 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import click
 
 from aigov import __version__
-from aigov.cli.comment import comment
 from aigov.cli.common import check_outputs, guarded, terminal_width, write_output
-from aigov.cli.estimate import estimate
-from aigov.cli.prices import prices
-from aigov.cli.rules import rules
 from aigov.cli.targets import report_targets
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
+from aigov.lazy import import_object
 from aigov.model import Severity
+from aigov.paths import default_bicep_cache
 from aigov.policy.loader import discover
 from aigov.policy.selection import RuleSelection
 from aigov.report import FORMAT_BY_EXTENSION, REPORTERS
@@ -41,7 +39,31 @@ if TYPE_CHECKING:
     from aigov.live.summary import LiveReport
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the commands of other modules imported only when they run.
+
+    ``aigov scan`` never loads what ``rules``, ``estimate`` or ``prices``
+    need (rich tables, rule testing, the price refresh's HTTP client).
+    """
+
+    lazy: ClassVar[dict[str, str]] = {
+        "rules": "aigov.cli.rules:rules",
+        "estimate": "aigov.cli.estimate:estimate",
+        "prices": "aigov.cli.prices:prices",
+        "comment": "aigov.cli.comment:comment",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            command: click.Command = import_object(self.lazy[cmd_name])
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigov")
 def main() -> None:
     """FinOps guard-rails as code for Azure AI spend."""
@@ -133,6 +155,19 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     "--utilisation-threshold",
     type=click.FloatRange(min=0, max=100),
     help="`scan azure`: provisioned utilisation (%) under which PTUs count as idle [default: 20].",
+)
+@click.option(
+    "--max-retry-after",
+    "retry_after_max",
+    type=click.FloatRange(min=0),
+    help="`scan azure`: longest Retry-After (s) waited for; a longer one leaves the scope not scanned "
+    "[default: 60].",
+)
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="`scan azure`: seconds a silent endpoint may cost a scope (not retried) [default: 60].",
 )
 @click.option(
     "--policies",
@@ -240,6 +275,8 @@ def scan(
     check_ids: tuple[str, ...] = (),
     skip_ids: tuple[str, ...] = (),
     compact: bool = False,
+    retry_after_max: float | None = None,
+    timeout: float | None = None,
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -275,6 +312,8 @@ def scan(
             history=history_path,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
+            retry_after_max=retry_after_max,
+            timeout=timeout,
             policy_dirs=policy_dirs,
             catalog_path=catalog_path,
             use_bundled=not no_bundled,
@@ -284,10 +323,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    if management_groups or arm_endpoint or history_path or window_days or utilisation_threshold is not None:
+    live_only = (management_groups, arm_endpoint, history_path, window_days)
+    if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --window-days and "
-            "--utilisation-threshold apply to `aigov scan azure` only"
+            "--management-group, --arm-endpoint, --history, --window-days, --utilisation-threshold, "
+            "--max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
@@ -304,6 +344,7 @@ def scan(
         variables=_terraform_variables(tf_vars),
         environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")},
         parameters_file=parameters_file,
+        bicep_cache=default_bicep_cache(),
     )
     result = run_scan(inputs, config, now=datetime.now(UTC), options=options)
     check_outputs(targets, result.read_files)
@@ -377,10 +418,6 @@ def _scan_azure(
             click.echo(text, nl=not text.endswith("\n"))
         else:
             write_output(target, text)
+    if report.history_error is not None:
+        raise report.history_error
     return report.exit_code(threshold, on_unknown)
-
-
-main.add_command(rules)
-main.add_command(estimate)
-main.add_command(prices)
-main.add_command(comment)

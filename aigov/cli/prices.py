@@ -83,6 +83,6 @@ def show(name: str, catalog_path: str | None, config_path: str | None) -> int:
         flag = " (uncertain)" if row.uncertain else ""
         click.echo(
             f"{family:<22} {described:<48} {region:<16} {row.unit_price:>10.4f} {info.currency}/{row.unit}"
-            f"  {row.as_of.isoformat()}{flag}"
+            f"  {row.effective.isoformat() if row.effective else 'undated'}{flag}  {row.source}"
         )
     return 0

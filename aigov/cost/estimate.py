@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov import armpath
+from aigov.armtypes import TEMPLATE_DEPLOYMENT
 from aigov.cost.catalog import Catalog
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel, PricingTerms
 from aigov.cost.usage import UsageProvider
 from aigov.errors import AigovError
 from aigov.jsontext import decode
-from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource
+from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource, UnreadInput
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources import load_input
 from aigov.sources.base import SourceOptions
@@ -110,7 +111,22 @@ def estimate_inventory(
                 prices=impact.prices,
             )
         )
+    rows.extend(_unread_row(unread, input_name) for unread in inventory.unread)
     return rows
+
+
+def _unread_row(unread: UnreadInput, input_name: str) -> EstimateRow:
+    """An input aigov could not read: the resources it defines cost an unknown amount, never nothing."""
+    return EstimateRow(
+        address=unread.address,
+        name=unread.address,
+        type=TEMPLATE_DEPLOYMENT,
+        monthly_usd=None,
+        list_monthly_usd=None,
+        basis=f"input not read: {unread.reference} ({unread.reason}); its resources are not priced",
+        confidence=Confidence.UNKNOWN,
+        input=input_name,
+    )
 
 
 def run_estimate(
@@ -122,6 +138,7 @@ def run_estimate(
     usage: UsageProvider | None = None,
     terms: PricingTerms | None = None,
     subscription: str | None = None,
+    bicep_cache: str | None = None,
 ) -> Estimate:
     """Estimate every input (any format the source registry reads). Raises AigovError on bad input."""
     costs = CostModel(catalog, default_region=default_region, usage=usage, terms=terms)
@@ -133,7 +150,7 @@ def run_estimate(
             usage=usage,
             terms=PricingTerms(reservations=terms.reservations),
         )
-    options = SourceOptions(subscription=subscription)
+    options = SourceOptions(subscription=subscription, bicep_cache=bicep_cache)
     rows: list[EstimateRow] = []
     names = []
     for path in inputs:
@@ -210,18 +227,7 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
                 "sku": r.sku,
                 "monthly_requests": r.monthly_requests,
                 "cost_per_1000_requests_usd": r.cost_per_1000_requests,
-                "prices": [
-                    {
-                        "meter": p.meter,
-                        "unit_price": p.unit_price,
-                        "unit": p.unit,
-                        "region": p.region,
-                        "currency": p.currency,
-                        "source": p.source,
-                        "as_of": p.as_of.isoformat(),
-                    }
-                    for p in r.prices
-                ],
+                "prices": [p.record() for p in r.prices],
             }
             for r in estimate.rows
         ],

@@ -10,23 +10,32 @@ and composing their trees would cost more than the rest of a small scan.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from aigov.errors import AigovError
 from aigov.paths import package_data
 from aigov.readfile import read_regular_text
 
+if TYPE_CHECKING:  # jsonschema is imported when a document is validated, not with this module
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 MAX_BYTES: Final = 16 * 1024 * 1024
 """Largest YAML document read (rules, configuration, usage and catalogues are far smaller)."""
+
+MAX_INT: Final = 2**53
+"""Largest integer magnitude read: the range JSON numbers (IEEE doubles) hold exactly."""
+
+MAX_INT_TEXT: Final = 64
+"""Longest integer literal converted (``0b`` literals of 53 bits and underscores fit)."""
 
 MAX_ALIAS_NODES: Final = 100_000
 """How many nodes aliases (``*name``) may add to a document in all."""
@@ -254,7 +263,33 @@ def _timestamp_as_text(loader: SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _finite_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    """A YAML float that is a number: ``.nan`` and ``.inf`` would turn every cost into nonsense."""
+    assert isinstance(node, yaml.ScalarNode)
+    value = loader.construct_yaml_float(node)
+    if not math.isfinite(value):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value} is not a finite number", node.start_mark
+        )
+    return float(value)
+
+
+def _bounded_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    """A YAML integer within the range JSON numbers hold exactly (RFC 7493: at most 2**53)."""
+    assert isinstance(node, yaml.ScalarNode)
+    text = str(node.value)
+    value = None if len(text) > MAX_INT_TEXT else loader.construct_yaml_int(node)
+    if value is None or abs(value) > MAX_INT:
+        shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the integer {shown} is out of range (at most 2**53)", node.start_mark
+        )
+    return int(value)
+
+
 SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+SafeLoader.add_constructor("tag:yaml.org,2002:float", _finite_float)
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 _CSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -264,11 +299,15 @@ class FastSafeLoader(_CSafeLoader):  # type: ignore[valid-type,misc]
 
 
 FastSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+FastSafeLoader.add_constructor("tag:yaml.org,2002:float", _finite_float)
+FastSafeLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
 @lru_cache(maxsize=8)
 def validator(schema_name: str) -> Draft202012Validator:
     """The validator for a schema shipped in ``aigov/policy/`` (checked once per process)."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     schema = json.loads(package_data("policy", schema_name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -284,6 +323,8 @@ def validate(
     explain: Callable[[ValidationError], str] | None = None,
 ) -> None:
     """Raise ``error`` with the single most relevant schema violation, placed by line and JSON path."""
+    from jsonschema.exceptions import best_match  # noqa: PLC0415
+
     found = best_match(validator(schema_name).iter_errors(data))
     if found is None:
         return

@@ -22,7 +22,8 @@ What GitHub needs, and what each part of the log is:
   ``suppressions`` for a waived (``external``) or inline-suppressed
   (``inSource``) finding; ``baselineState`` when the scan had a baseline;
   ``properties`` with ``monthlyCostUsd``, ``costConfidence``, ``costBasis``,
-  ``category`` and ``baseline``.
+  ``prices`` (each price line with its source URL and dates), ``category``
+  and ``baseline``.
 * ``automationDetails.id``: ``aigov/plan/`` for an IaC scan and
   ``aigov/nightly/`` for a live one (code scanning's categories ``aigov/plan``
   and ``aigov/nightly``; the upload action's ``category`` does not replace an
@@ -46,7 +47,7 @@ from urllib.parse import quote
 
 from aigov import __version__
 from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural
+from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural, price_text
 from aigov.report.standing import (
     cost_with_basis,
     repo_path,
@@ -107,6 +108,9 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
         "properties": {
             "monthlyCostAtRiskUsd": result.monthly_cost_at_risk_usd,
             "unknownCostFindings": result.unknown_cost_findings,
+            "monthlyCostUsd": result.cost.monthly_usd,
+            "unknownCostResources": result.cost.unknown_resources,
+            "monthlyCostChangeUsd": result.cost_change.cost_delta_usd if result.cost_change else None,
             "failingFindings": sum(1 for f in findings if options.fails_gate(f)),
             "failOn": None if options.fail_on is None else str(options.fail_on),
             "onUnknown": options.on_unknown,
@@ -207,6 +211,8 @@ def _result(finding: Finding, rule_index: int, options: ReportOptions, cwd: Path
         "resourceAddress": resource.address,
         "resourceType": resource.type,
     }
+    if cost.prices:
+        properties["prices"] = [price_text(p) for p in cost.prices]
     if finding.unknown_fields:
         properties["unknownFields"] = list(finding.unknown_fields)
     if finding.baseline is not None:

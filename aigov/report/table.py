@@ -48,10 +48,13 @@ from aigov.report.base import (
     count_by_severity,
     format_cost,
     format_usd,
+    input_cost_text,
+    money_line,
     ordered_findings,
     plural,
     price_text,
 )
+from aigov.report.fixed_width import table_lines
 from aigov.report.standing import undetermined_prefix
 
 _SEVERITY_STYLE: dict[Severity, str] = {
@@ -62,6 +65,7 @@ _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.INFO: "dim",
 }
 _UNDETERMINED_MARK = "?"
+_LARGE_REPORT = 500  # findings beyond which a terminal gets the tables without colour, in linear time
 _ESTIMATE_NOTE = (
     "~ marks an estimate; ≥ a lower bound (usage-priced parts not included); "
     "unknown means usage decides the figure."
@@ -87,8 +91,17 @@ class TableReporter(Reporter):
             markup=False,
             legacy_windows=False,
         )
+        # Without colour (a file, a CI log) or for a long report, the tables are
+        # laid out without rich's per-cell measuring: the same text, linear time.
+        plain = not options.color or len(result.findings) > _LARGE_REPORT
         for renderable in self._renderables(result, options):
-            console.print(renderable)
+            lines = (
+                table_lines(renderable, options.width) if plain and isinstance(renderable, Table) else None
+            )
+            if lines is not None:
+                buffer.write("\n".join(lines) + "\n")
+            else:
+                console.print(renderable)
         # rich pads table cells to the column width; trailing blanks are noise
         # in a CI log and a trap in a golden file.
         lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
@@ -98,10 +111,11 @@ class TableReporter(Reporter):
         if not result.findings:
             parts: list[RenderableType] = [
                 Text(
-                    f"No violations in {plural(len(result.resources), 'resource')} "
+                    f"No violations in {plural(len(result.resources), 'resource')}; "
+                    f"AI cost {format_usd(result.cost.monthly_usd)}/month{_unknown_note(result)} "
                     f"(prices: {result.catalog.name} catalogue as of {result.catalog.as_of.isoformat()}).",
                     style="green",
-                )
+                ),
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
@@ -242,16 +256,12 @@ def _suppression_note(finding: Finding) -> str:
     return f"waived{where}{owner}, until {expires}: {s.reason}"
 
 
-def _price_key(price: Price) -> tuple[str, float, str, str, str, str]:
-    return (price.meter, price.unit_price, price.unit, price.region, price.source, price.as_of.isoformat())
-
-
-def _prices_used(findings: list[Finding]) -> dict[tuple[str, float, str, str, str, str], tuple[int, Price]]:
+def _prices_used(findings: list[Finding]) -> dict[Price, tuple[int, Price]]:
     """Every price the findings use, once, numbered in order of first use."""
-    used: dict[tuple[str, float, str, str, str, str], tuple[int, Price]] = {}
+    used: dict[Price, tuple[int, Price]] = {}
     for finding in findings:
         for price in finding.cost.prices:
-            used.setdefault(_price_key(price), (len(used) + 1, price))
+            used.setdefault(price, (len(used) + 1, price))  # equal prices are one entry
     return used
 
 
@@ -275,7 +285,7 @@ def _basis_grid(findings: list[Finding]) -> Table:
         label = figure if cost.monthly_usd is None else f"{figure} {cost.confidence}"
         grid.add_row(Text(""), Text("cost"), Text(f"{label}: {cost.basis}"))
         if cost.prices:
-            refs = ", ".join(f"P{used[_price_key(price)][0]}" for price in cost.prices)
+            refs = ", ".join(f"P{used[price][0]}" for price in cost.prices)
             grid.add_row(Text(""), Text("prices"), Text(refs))
         if finding.remediation:
             first = fixes.setdefault((finding.rule_id, finding.remediation), number)
@@ -303,6 +313,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
             f"{plural(outcomes[Outcome.VIOLATION], 'violation')}, "
             f"{outcomes[Outcome.UNDETERMINED]} undetermined ({by_severity})"
         ),
+        Text(f"Monthly cost of the inputs: {input_cost_text(result)}"),
         _at_risk_line(result),
         *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
@@ -346,8 +357,18 @@ def _pipeline_lines(findings: list[Finding]) -> list[Text]:
     return lines
 
 
+def _unknown_note(result: ScanResult) -> str:
+    unknown = result.cost.unknown_resources
+    return f" + {plural(unknown, 'resource')} of unknown cost" if unknown else ""
+
+
 def _cost_change(change: CostChange) -> Group:
-    lines: list[RenderableType] = [Text("Cost change", style="bold")]
+    lines: list[RenderableType] = [Text("Cost change", style="bold"), Text(f"{money_line(change)}.")]
+    for moved in change.resources:
+        before = "-" if moved.before_usd is None else format_usd(moved.before_usd)
+        after = "-" if moved.after_usd is None else format_usd(moved.after_usd)
+        delta = "unknown" if moved.delta_usd is None else _signed_usd(moved.delta_usd)
+        lines.append(Text(f"  {moved.change:<8} {delta:>14}  {moved.address} ({before} -> {after})"))
     lines.append(
         Text(
             f"Monthly cost at risk: {format_usd(change.before_usd)} in {change.base} -> "

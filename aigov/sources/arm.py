@@ -62,12 +62,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from aigov.armtypes import ARM_TYPES
+from aigov.armtypes import ARM_TYPES, TEMPLATE_DEPLOYMENT
 from aigov.display import excerpt
 from aigov.errors import SourceError
 from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
-from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -78,9 +79,11 @@ from aigov.sources.arm_expressions import (
     opaque,
     render,
 )
+from aigov.sources.azd import substitute, typed
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.confine import TEMPLATE_LIMIT, FileMissing, FileRefused, ScanRoot
-from aigov.sources.template_functions import contains_undetermined
+from aigov.sources.template_functions import runtime_warning
+from aigov.sources.template_values import contains_undetermined
 
 DEPLOYMENTS_TYPE: Final = "microsoft.resources/deployments"
 MAX_NESTING: Final = 32
@@ -242,12 +245,7 @@ class ArmTemplateSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        head = source_input.sniff().lower()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"/")):
-            return False
-        return b'"$schema"' in head and (
-            b"deploymenttemplate.json" in head or b"deploymentparameters.json" in head
-        )
+        return sniff.arm_template(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         file = source_input.name
@@ -285,11 +283,62 @@ class ArmTemplateSource(Source):
             )
         except RecursionError:
             raise SourceError("the template is nested too deeply to evaluate", file=file) from None
-        return Inventory(reader.resources(), warnings=reader.warnings, files=reader.files)
+        return Inventory(
+            reader.resources(),
+            warnings=reader.warnings,
+            unread=tuple(reader.unread.values()),
+            files=reader.files,
+        )
+
+
+MAX_MODULE_TEMPLATE_BYTES: Final = 32 * 1024 * 1024
+"""Largest cached module template read (the largest published registry modules are a few MB)."""
+
+
+def load_module_template(
+    path: Path, file: str, given: Mapping[str, Any] | None, context: DeploymentContext, options: SourceOptions
+) -> Inventory:
+    """Evaluate a compiled template used as a module (a Bicep registry module's cached ``main.json``).
+
+    ``given`` holds the module's parameter values by name (``None``: all
+    unknown); ``context`` is where the module deploys. ``file`` names the
+    template in origins and errors.
+    """
+    text = read_regular_text(path, MAX_MODULE_TEMPLATE_BYTES, SourceError, name=file)
+    located = load_located_json(text, file)
+    document = located.value
+    if not isinstance(document, dict):
+        raise SourceError("not an ARM template: the JSON is not an object", file=file)
+    values = None if given is None else {name.lower(): value for name, value in given.items()}
+    if values is None:
+        declared = document.get("parameters")
+        values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
+    # The module's own linked templates stay inside its folder of the module cache.
+    reader = _Reader(options, ScanRoot(os.path.realpath(path.parent)))
+    schema = str(document.get("$schema", "")).lower()
+    try:
+        reader.template(
+            _Location(file, located, (), path.parent),
+            document,
+            values,
+            file,
+            context,
+            resource_group_scope="/deploymenttemplate.json" in schema,
+            depth=0,
+            identity="",
+        )
+    except RecursionError:
+        raise SourceError("the template is nested too deeply to evaluate", file=file) from None
+    return Inventory(
+        reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()), files=reader.files
+    )
 
 
 def read_parameters_file(path: str) -> dict[str, Any]:
-    """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN."""
+    """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN.
+
+    azd's ``${VAR}`` placeholders take the environment's values (:mod:`aigov.sources.azd`).
+    """
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
     text = read_regular_text(path, DOCUMENT_LIMIT, SourceError)
@@ -306,7 +355,7 @@ def read_parameters_file(path: str) -> dict[str, Any]:
             raise SourceError(
                 f"parameter '{name}' needs a 'value' (or a Key Vault 'reference')", file=path, where=where
             )
-        values[name.lower()] = entry.get("value", UNKNOWN)
+        values[name.lower()] = substitute(entry["value"]) if "value" in entry else UNKNOWN
     return values
 
 
@@ -359,10 +408,17 @@ class _Reader:
     warnings: list[str] = field(default_factory=list)
     linked: set[Path] = field(default_factory=set)
     files: list[str] = field(default_factory=list)  # every file read besides the input, real paths
+    unread: dict[str, UnreadInput] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings and len(self.warnings) < 200:
             self.warnings.append(message)
+
+    def not_read(self, reference: str, reason: str, address: str, file: str, line: int | None) -> None:
+        """Record a linked template the deployment would use and aigov cannot read."""
+        self.unread.setdefault(
+            address, UnreadInput(reference, reason, address, ArmTemplateSource.name, file, line)
+        )
 
     # ------------------------------------------------------------------ one template
 
@@ -409,6 +465,8 @@ class _Reader:
             resource_group_scope=resource_group_scope,
             depth=depth,
         )
+        for name in sorted(evaluator.runtime.values()):
+            self.warn(runtime_warning(file, name))
         for name in sorted(evaluator.unsupported):
             self.warn(f"{file}: function {name}() is not evaluated by aigov; values that use it are unknown")
 
@@ -453,8 +511,8 @@ class _Reader:
         def resolve(key: str) -> Any:
             name = lowered[key]
             spec = declared[name] if isinstance(declared[name], dict) else {}
-            if given is not None and key in given:
-                return given[key]
+            if given is not None and key in given and not (given[key] is None and "defaultValue" in spec):
+                return typed(given[key], spec.get("type"))  # an explicit null deploys the default
             if "defaultValue" in spec:
                 try:
                     return evaluator.value(spec["defaultValue"])
@@ -776,7 +834,7 @@ class _Reader:
                 )
             return
         if isinstance(link, dict):
-            linked = self._linked_file(scope, link, where, path, label)
+            linked = self._linked_file(scope, link, where, path, label, f"{TEMPLATE_DEPLOYMENT}{identity}")
             if linked is None:
                 return
             target, real, data = linked
@@ -807,7 +865,13 @@ class _Reader:
         )
 
     def _linked_file(
-        self, scope: Evaluator, link: Mapping[str, Any], where: _Location, path: Path_, label: str
+        self,
+        scope: Evaluator,
+        link: Mapping[str, Any],
+        where: _Location,
+        path: Path_,
+        label: str,
+        address: str,
     ) -> tuple[Path, Path, bytes] | None:
         """The linked template's path as written, its real path and its bytes; None when it cannot be read."""
         file = where.file
@@ -824,9 +888,8 @@ class _Reader:
                     )
                 _, data = self.root.read(candidate, str(where.base), limit=TEMPLATE_LIMIT)
             except FileMissing:
-                self.warn(
-                    f"{file}:{line}: nested deployment {label} links {excerpt(candidate)}, which does not "
-                    "exist; its resources are not scanned"
+                self.not_read(
+                    excerpt(candidate), f"nested deployment {label}: no such file", address, file, line
                 )
                 return None
             except FileRefused as exc:
@@ -836,9 +899,12 @@ class _Reader:
         shown = render(candidate) if isinstance(candidate, str) else "a template spec or an unknown location"
         if candidate is None and link.get("id") is not None:
             shown = "a template spec"
-        self.warn(
-            f"{file}:{line}: nested deployment {label} links {shown}, which aigov cannot read offline; "
-            "its resources are not scanned"
+        self.not_read(
+            shown,
+            f"nested deployment {label}: aigov reads no template offline from there",
+            address,
+            file,
+            line,
         )
         return None
 

@@ -51,19 +51,24 @@ from typing import Any, Final
 from aigov.model import UNKNOWN
 from aigov.sources.template_functions import FUNCTIONS as SHARED_FUNCTIONS
 from aigov.sources.template_functions import (
+    RUNTIME_FUNCTIONS,
+    arm_guid,
+    is_runtime,
+    murmur64,
+    unique_string,
+)
+from aigov.sources.template_values import (
     MAX_ITEMS,
     MAX_STRING,
     FunctionError,
-    arm_guid,
+    TemplateFailure,
     equal,
     finalize,
     has_opaque,
     is_undetermined,
-    murmur64,
     opaque,
     render,
     show,
-    unique_string,
 )
 
 __all__ = [
@@ -86,6 +91,10 @@ MAX_STEPS: Final = 1_000_000
 
 class ExpressionError(FunctionError):
     """The expression is invalid, or would fail at deployment (a missing parameter, an index out of range)."""
+
+
+class FailedExpression(ExpressionError):
+    """The expression reached ``fail()``: the template stops the deployment on purpose."""
 
 
 # --------------------------------------------------------------------------- syntax tree
@@ -356,7 +365,9 @@ class Evaluator:
     raw ``variables`` member, evaluated on first use. ``copy`` holds the
     current indexes of the ``copy`` loops being expanded, ``loop`` the name
     of the innermost. ``unsupported`` collects the names of functions that
-    evaluated to UNKNOWN because aigov does not implement them.
+    evaluated to UNKNOWN because aigov does not implement them, ``runtime``
+    those of functions whose value exists only at deployment
+    (:func:`~aigov.sources.template_functions.is_runtime`).
     """
 
     parameters: Mapping[str, Any]
@@ -367,6 +378,7 @@ class Evaluator:
     loop: str | None = None
     lambda_vars: Mapping[str, Any] = field(default_factory=dict)
     unsupported: set[str] = field(default_factory=set)
+    runtime: dict[str, str] = field(default_factory=dict)  # lower-case name -> as first written
     identity: str = ""  # tells this scope's placeholders apart from another nested template's
     _steps: list[int] = field(default_factory=lambda: [0])
     _var_cache: dict[str, Any] = field(default_factory=dict)
@@ -394,6 +406,7 @@ class Evaluator:
             "loop": self.loop,
             "lambda_vars": self.lambda_vars,
             "unsupported": self.unsupported,
+            "runtime": self.runtime,
             "identity": self.identity,
             "_steps": self._steps,
         }
@@ -485,16 +498,19 @@ class Evaluator:
         function = _FUNCTIONS.get(name)
         if function is not None:
             return function(self, args, node)
+        if is_runtime(name):
+            self.runtime.setdefault(name, node.name)
+            return UNKNOWN
         shared = SHARED_FUNCTIONS.get(name)
         if shared is None:
-            if name.startswith("list"):
-                return UNKNOWN  # listKeys(), listSecrets(), ...: runtime values
             self.unsupported.add(node.name)
             return UNKNOWN
         try:
             return shared(_Site(self, node), args)
         except ExpressionError:
             raise
+        except TemplateFailure as exc:
+            raise FailedExpression(str(exc)) from None
         except FunctionError as exc:
             raise ExpressionError(str(exc)) from None
 
@@ -710,11 +726,19 @@ def _if(ev: Evaluator, node: Call) -> Any:
         raise ExpressionError(f"if() takes 3 arguments, got {len(node.args)}")
     condition = ev.evaluate(node.args[0])
     if is_undetermined(condition):
-        yes, no = ev.evaluate(node.args[1]), ev.evaluate(node.args[2])
+        yes, no = _branch(ev, node.args[1]), _branch(ev, node.args[2])
         return yes if equal(yes, no) is True else UNKNOWN
     if not isinstance(condition, bool):
         raise ExpressionError(f"if() condition is not a boolean ({show(condition)})")
     return ev.evaluate(node.args[1] if condition else node.args[2])
+
+
+def _branch(ev: Evaluator, node: Node) -> Any:
+    """A branch of an ``if()`` whose condition is unknown: one that reaches ``fail()`` may never run."""
+    try:
+        return ev.evaluate(node)
+    except FailedExpression:
+        return UNKNOWN
 
 
 def _parameters(ev: Evaluator, node: Call) -> Any:
@@ -748,4 +772,6 @@ _FUNCTIONS: Final[Mapping[str, Function]] = {
 }
 """ARM's own built-ins by lower-case name (the rest are :data:`template_functions.FUNCTIONS`)."""
 
-SUPPORTED_FUNCTIONS: Final = frozenset(_FUNCTIONS) | frozenset(SHARED_FUNCTIONS) | frozenset(_SPECIAL)
+SUPPORTED_FUNCTIONS: Final = (
+    frozenset(_FUNCTIONS) | frozenset(SHARED_FUNCTIONS) | frozenset(_SPECIAL) | RUNTIME_FUNCTIONS
+)

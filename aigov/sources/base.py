@@ -38,6 +38,7 @@ class SourceOptions:
     variables: Mapping[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* entries the CLI passes in
     parameters_file: str | None = None  # --parameters: an ARM deploymentParameters.json file
+    bicep_cache: str | None = None  # Bicep's module cache root (~/.bicep); bicepconfig.json may override it
     repo_root: str | None = None  # --repo-root: templates read files only in it (else the git work tree)
 
     def scan_root(self, input_path: str) -> ScanRoot:

@@ -9,23 +9,13 @@ What only one language has stays with it: ARM's ``parameters()``,
 lambdas, namespaces, ``items()``-style loops and ``load*Content()``; and
 both languages' ``resourceGroup()``/``subscription()``/``deployment()``.
 
-Values are ``str``, ``int``, ``float``, ``bool``, ``None``, ``list``,
-``dict`` (keys compared case-insensitively, as ARM does) and
-:data:`~aigov.model.UNKNOWN`. A string may hold *placeholders* (see
-:func:`opaque`): ARM's deployment context is a string known only at
-deployment, which concatenation and ``format()`` carry through exactly and
-any other string function turns into a new placeholder named after the call;
-:func:`finalize` makes every remaining one UNKNOWN. Bicep never makes
-placeholders, so for it "undetermined" is just UNKNOWN.
-
-Calling convention: a function is ``fn(site, args)``. ``args`` are the
-evaluated arguments; lambdas among them are plain Python callables taking the
-lambda's arguments (each language wraps its own lambdas). ``site`` is a
-:class:`Site`: the name as written (for messages), how to make a placeholder
-for a string result computed from undetermined inputs, and the deployment's
-subscription id and resource group name (for ``resourceId()``). Functions
-raise :class:`FunctionError` with a one-line message; the caller adds the
-file and position.
+The values functions work on (plain Python values, UNKNOWN and ARM's
+placeholders) and the calling convention are
+:mod:`aigov.sources.template_values`. Besides the functions here,
+:data:`FUNCTIONS` holds the CIDR (:mod:`~aigov.sources.template_cidr`), URI
+(:mod:`~aigov.sources.template_uri`) and date
+(:mod:`~aigov.sources.template_dates`) functions. Functions whose value exists
+only at deployment are none of these: see :func:`is_runtime`.
 
 ``uniqueString()`` is ARM's own algorithm (Microsoft's MurmurHash64 variant
 over the UTF-8 arguments joined with ``-``, base32 of the top 65 bits, 13
@@ -45,226 +35,41 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from aigov.model import UNKNOWN
+from aigov.sources.template_cidr import FUNCTIONS as CIDR_FUNCTIONS
+from aigov.sources.template_dates import FUNCTIONS as DATE_FUNCTIONS
+from aigov.sources.template_uri import FUNCTIONS as URI_FUNCTIONS
+from aigov.sources.template_values import (
+    MAX_STRING,
+    Function,
+    FunctionError,
+    Site,
+    TemplateFailure,
+    any_undetermined,
+    any_unknown,
+    arity,
+    check_size,
+    contains_undetermined,
+    equal,
+    has_opaque,
+    is_int,
+    is_undetermined,
+    need_int,
+    need_str,
+    opaque_result,
+    show,
+    to_text,
+)
 
-MAX_STRING: Final = 1_000_000
-MAX_ITEMS: Final = 100_000
 MAX_RANGE: Final = 10000
 """ARM's limit on ``range()``'s count."""
 
 
-class FunctionError(Exception):
-    """A function was called with arguments it cannot take (or would fail at deployment)."""
-
-
-class Site(Protocol):
-    """What a function may ask of the place it is called from."""
-
-    @property
-    def name(self) -> str:
-        """The function's name as written (``toLower``), for messages."""
-
-    def placeholder(self, args: Sequence[Any]) -> Any:
-        """The value of a string function of undetermined ``args``: a placeholder (ARM) or UNKNOWN."""
-
-    def scope(self) -> tuple[Any, Any]:
-        """The deployment's subscription id and resource group name (strings, placeholders or UNKNOWN)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlainSite:
-    """A :class:`Site` that makes no placeholders: an undetermined string result is UNKNOWN."""
-
-    name: str
-    subscription_id: Any = UNKNOWN
-    resource_group: Any = UNKNOWN
-
-    def placeholder(self, args: Sequence[Any]) -> Any:
-        return UNKNOWN
-
-    def scope(self) -> tuple[Any, Any]:
-        return self.subscription_id, self.resource_group
-
-
-Function = Callable[[Site, list[Any]], Any]
-"""A shared function: the call site and the evaluated arguments."""
-
-
-# --------------------------------------------------------------------------- opaque strings
-
-_OPEN: Final = "\ue000"
-_CLOSE: Final = "\ue001"
-_SEP: Final = "\ue002"
-_OPAQUE: Final = re.compile(f"{_OPEN}([^{_CLOSE}]*){_CLOSE}")
-
-
-def opaque(description: str, identity: str = "") -> str:
-    """A placeholder for a string known only at deployment, named ``description``.
-
-    ``identity`` tells apart placeholders with the same description but
-    different inputs (the same call in two nested templates).
-    """
-    return f"{_OPEN}{description}{_SEP}{identity}{_CLOSE}"
-
-
-def has_opaque(value: object) -> bool:
-    return isinstance(value, str) and _OPEN in value
-
-
-def render(value: str) -> str:
-    """A string with every placeholder shown as ``${description}``."""
-    if _OPEN not in value:
-        return value
-    return _OPAQUE.sub(lambda m: "${" + m.group(1).split(_SEP, 1)[0] + "}", value)
-
-
-def is_undetermined(value: object) -> bool:
-    """UNKNOWN, or a string with a placeholder in it."""
-    return value is UNKNOWN or has_opaque(value)
-
-
-def finalize(value: Any) -> Any:
-    """``value`` with every string holding a placeholder replaced by UNKNOWN (object keys rendered)."""
-    if isinstance(value, str):
-        return UNKNOWN if _OPEN in value else value
-    if isinstance(value, dict):
-        return {render(k): finalize(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [finalize(v) for v in value]
-    return value
-
-
-def show(value: Any) -> str:
-    """A value as a message shows it: placeholders rendered, long values cut."""
-    if value is UNKNOWN:
-        return "unknown"
-    if isinstance(value, str):
-        return repr(render(value))
-    try:
-        return json.dumps(value)[:80]
-    except (TypeError, ValueError):
-        return type(value).__name__
-
-
-# --------------------------------------------------------------------------- value helpers
-
-
-def _arity(site: Site, args: Sequence[Any], low: int, high: int | None = None) -> None:
-    high = low if high is None else high
-    if not low <= len(args) <= high:
-        want = str(low) if low == high else f"{low} to {high}" if high < 99 else f"at least {low}"
-        raise FunctionError(f"{site.name}() takes {want} arguments, got {len(args)}")
-
-
-def _any_unknown(args: Sequence[Any]) -> bool:
-    return any(a is UNKNOWN for a in args)
-
-
-def _any_undetermined(args: Sequence[Any]) -> bool:
-    return any(is_undetermined(a) for a in args)
-
-
-def contains_undetermined(value: Any) -> bool:
-    """Whether ``value`` is or holds UNKNOWN or a placeholder anywhere."""
-    if is_undetermined(value):
-        return True
-    if isinstance(value, dict):
-        return any(contains_undetermined(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_undetermined(v) for v in value)
-    return False
-
-
-def is_int(value: Any) -> bool:
-    """An int that is not a bool."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _need_int(site: Site, value: Any) -> int:
-    if not is_int(value):
-        raise FunctionError(f"{site.name}() needs an integer, got {show(value)}")
-    return int(value)
-
-
-def _need_str(site: Site, value: Any) -> str:
-    if not isinstance(value, str):
-        raise FunctionError(f"{site.name}() needs a string, got {show(value)}")
-    return value
-
-
-def _check_size(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        raise FunctionError(f"a string grows past {MAX_STRING} characters")
-    if isinstance(value, list) and len(value) > MAX_ITEMS:
-        raise FunctionError(f"an array grows past {MAX_ITEMS} elements")
-    return value
-
-
-def to_text(value: Any) -> str:
-    """ARM's ``string()`` of a known value."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if value is None:
-        return ""
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def equal(a: Any, b: Any) -> Any:
-    """Deep equality, UNKNOWN when an undetermined value decides it."""
-    if isinstance(a, str) and isinstance(b, str):
-        if a == b:
-            return True
-        return UNKNOWN if has_opaque(a) or has_opaque(b) else False
-    if a is UNKNOWN or b is UNKNOWN:
-        return UNKNOWN
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return False
-        return _all3(equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        left = {k.lower(): v for k, v in a.items()}
-        right = {k.lower(): v for k, v in b.items()}
-        if left.keys() != right.keys():
-            return False
-        return _all3(equal(v, right[k]) for k, v in left.items())
-    return a is None and b is None
-
-
-def lookup(obj: Mapping[str, Any], key: str) -> tuple[bool, Any]:
-    """ARM property access, case-insensitive: (found, value)."""
-    if key in obj:
-        return True, obj[key]
-    folded = key.lower()
-    for k, v in obj.items():
-        if k.lower() == folded:
-            return True, v
-    return False, None
-
-
-def _all3(values: Iterator[Any] | Sequence[Any]) -> Any:
-    unknown = False
-    for v in values:
-        if v is False:
-            return False
-        if v is UNKNOWN:
-            unknown = True
-    return UNKNOWN if unknown else True
-
-
 def _compare(site: Site, args: list[Any], test: Callable[[Any, Any], bool]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     a, b = args
     if is_undetermined(a) or is_undetermined(b):
         return UNKNOWN
@@ -275,13 +80,6 @@ def _compare(site: Site, args: list[Any], test: Callable[[Any, Any], bool]) -> A
     raise FunctionError(f"{site.name}() compares two numbers or two strings, got {show(a)} and {show(b)}")
 
 
-def _opaque_result(site: Site, args: list[Any]) -> Any:
-    """The result of a string function whose inputs are undetermined: a placeholder, or UNKNOWN."""
-    if _any_unknown(args):
-        return UNKNOWN
-    return site.placeholder(args)
-
-
 # --------------------------------------------------------------------------- built-ins
 
 
@@ -289,7 +87,7 @@ def _concat(site: Site, args: list[Any]) -> Any:
     if not args:
         return ""
     if isinstance(args[0], list) or (args[0] is UNKNOWN and any(isinstance(a, list) for a in args)):
-        if _any_unknown(args):
+        if any_unknown(args):
             return UNKNOWN
         out: list[Any] = []
         for a in args:
@@ -298,27 +96,27 @@ def _concat(site: Site, args: list[Any]) -> Any:
             if not isinstance(a, list):
                 raise FunctionError(f"concat() expects all strings or all arrays, got {show(a)}")
             out.extend(a)
-            _check_size(out)
+            check_size(out)
         return out
-    if _any_unknown(args):
+    if any_unknown(args):
         return UNKNOWN
     parts: list[str] = []
     for a in args:
         if isinstance(a, dict | list):
             raise FunctionError(f"concat() expects all strings or all arrays, got {show(a)}")
         parts.append(to_text(a))
-    return _check_size("".join(parts))
+    return check_size("".join(parts))
 
 
 _FORMAT_ITEM: Final = re.compile(r"\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}")
 
 
 def _format(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1, 999)
+    arity(site, args, 1, 999)
     template = args[0]
     if template is UNKNOWN:
         return UNKNOWN
-    template = _need_str(site, template)
+    template = need_str(site, template)
     values = args[1:]
     unknown = False
 
@@ -342,7 +140,7 @@ def _format(site: Site, args: list[Any]) -> Any:
         return to_text(value)
 
     result = _FORMAT_ITEM.sub(item, template)
-    return UNKNOWN if unknown else _check_size(result)
+    return UNKNOWN if unknown else check_size(result)
 
 
 def _number_format(value: int | float, spec: str) -> str:
@@ -362,12 +160,12 @@ def _number_format(value: int | float, spec: str) -> str:
 
 
 def _string(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if value is UNKNOWN:
         return UNKNOWN
     if isinstance(value, dict | list) and contains_undetermined(value):
-        return _opaque_result(site, args) if not contains_unknown(value) else UNKNOWN
+        return opaque_result(site, args) if not contains_unknown(value) else UNKNOWN
     return to_text(value)
 
 
@@ -383,7 +181,7 @@ def contains_unknown(value: Any) -> bool:
 
 
 def _int(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if is_undetermined(value):
         return UNKNOWN
@@ -400,7 +198,7 @@ def _int(site: Site, args: list[Any]) -> Any:
 
 
 def _bool(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if is_undetermined(value):
         return UNKNOWN
@@ -414,11 +212,11 @@ def _bool(site: Site, args: list[Any]) -> Any:
 
 
 def _json(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if is_undetermined(value):
         return UNKNOWN
-    text = _need_str(site, value)
+    text = need_str(site, value)
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
@@ -427,21 +225,21 @@ def _json(site: Site, args: list[Any]) -> Any:
 
 def _case(upper: bool) -> Function:
     def convert(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 1)
+        arity(site, args, 1)
         value = args[0]
         if is_undetermined(value):
-            return _opaque_result(site, args)
-        text = _need_str(site, value)
+            return opaque_result(site, args)
+        text = need_str(site, value)
         return text.upper() if upper else text.lower()
 
     return convert
 
 
 def _replace(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 3)
-    if _any_undetermined(args):
-        return _opaque_result(site, args)
-    text, old, new = (_need_str(site, a) for a in args)
+    arity(site, args, 3)
+    if any_undetermined(args):
+        return opaque_result(site, args)
+    text, old, new = (need_str(site, a) for a in args)
     if not old:
         raise FunctionError("replace(): the string to replace is empty")
     if len(new) > len(old) and text.count(old) * (len(new) - len(old)) + len(text) > MAX_STRING:
@@ -450,12 +248,12 @@ def _replace(site: Site, args: list[Any]) -> Any:
 
 
 def _substring(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1, 3)
-    if _any_undetermined(args):
-        return _opaque_result(site, args)
-    text = _need_str(site, args[0])
-    start = _need_int(site, args[1]) if len(args) > 1 else 0
-    length = _need_int(site, args[2]) if len(args) > 2 else len(text) - start
+    arity(site, args, 1, 3)
+    if any_undetermined(args):
+        return opaque_result(site, args)
+    text = need_str(site, args[0])
+    start = need_int(site, args[1]) if len(args) > 1 else 0
+    length = need_int(site, args[2]) if len(args) > 2 else len(text) - start
     if start < 0 or length < 0 or start + length > len(text):
         raise FunctionError(
             f"substring(): start {start} and length {length} are outside a string of {len(text)} characters"
@@ -464,7 +262,7 @@ def _substring(site: Site, args: list[Any]) -> Any:
 
 
 def _length(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if is_undetermined(value):
         return UNKNOWN
@@ -474,7 +272,7 @@ def _length(site: Site, args: list[Any]) -> Any:
 
 
 def _empty(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if is_undetermined(value):
         return UNKNOWN
@@ -482,7 +280,7 @@ def _empty(site: Site, args: list[Any]) -> Any:
 
 
 def _contains(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     container, item = args
     if container is UNKNOWN or item is UNKNOWN:
         return UNKNOWN
@@ -518,8 +316,8 @@ def _deep_union(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _union(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1, 999)
-    if _any_unknown(args):
+    arity(site, args, 1, 999)
+    if any_unknown(args):
         return UNKNOWN
     if all(isinstance(a, dict) or a is None for a in args):
         merged: dict[str, Any] = {}
@@ -533,14 +331,14 @@ def _union(site: Site, args: list[Any]) -> Any:
             for item in a or ():
                 if not any(equal(item, seen) is True for seen in out):
                     out.append(item)
-        return _check_size(out)
+        return check_size(out)
     raise FunctionError(f"{site.name}() needs all objects or all arrays")
 
 
 def _shallow_merge(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     items = args[0]
-    if items is UNKNOWN or (isinstance(items, list) and _any_unknown(items)):
+    if items is UNKNOWN or (isinstance(items, list) and any_unknown(items)):
         return UNKNOWN
     if not isinstance(items, list):
         raise FunctionError(f"shallowMerge() needs an array of objects, got {show(items)}")
@@ -553,8 +351,8 @@ def _shallow_merge(site: Site, args: list[Any]) -> Any:
 
 
 def _intersection(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2, 999)
-    if _any_unknown(args):
+    arity(site, args, 2, 999)
+    if any_unknown(args):
         return UNKNOWN
     if all(isinstance(a, dict) for a in args):
         first = args[0]
@@ -571,7 +369,7 @@ def _intersection(site: Site, args: list[Any]) -> Any:
 
 
 def _create_array(site: Site, args: list[Any]) -> Any:
-    return _check_size(list(args))
+    return check_size(list(args))
 
 
 def _create_object(site: Site, args: list[Any]) -> Any:
@@ -581,12 +379,12 @@ def _create_object(site: Site, args: list[Any]) -> Any:
     for key, value in zip(args[0::2], args[1::2], strict=True):
         if key is UNKNOWN:
             return UNKNOWN
-        out[_need_str(site, key)] = value
+        out[need_str(site, key)] = value
     return out
 
 
 def _array(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if value is UNKNOWN:
         return UNKNOWN
@@ -594,12 +392,12 @@ def _array(site: Site, args: list[Any]) -> Any:
 
 
 def _equals(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     return equal(args[0], args[1])
 
 
 def _not(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if is_undetermined(value):
         return UNKNOWN
@@ -610,7 +408,7 @@ def _not(site: Site, args: list[Any]) -> Any:
 
 def _and_or(is_and: bool) -> Function:
     def combine(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 1, 999)
+        arity(site, args, 1, 999)
         unknown = False
         for value in args:
             if is_undetermined(value):
@@ -636,7 +434,7 @@ def _coalesce(site: Site, args: list[Any]) -> Any:
 
 def _first_last(last: bool) -> Function:
     def pick(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 1)
+        arity(site, args, 1)
         value = args[0]
         if is_undetermined(value):
             return UNKNOWN
@@ -651,11 +449,11 @@ def _first_last(last: bool) -> Function:
 
 def _take_skip(take: bool) -> Function:
     def cut(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 2)
+        arity(site, args, 2)
         value, count = args
         if is_undetermined(value) or is_undetermined(count):
             return UNKNOWN
-        n = max(0, _need_int(site, count))
+        n = max(0, need_int(site, count))
         if isinstance(value, list | str):
             return value[:n] if take else value[n:]
         raise FunctionError(f"{site.name}() of {show(value)}")
@@ -664,35 +462,35 @@ def _take_skip(take: bool) -> Function:
 
 
 def _split(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     text, delimiters = args
     if is_undetermined(text) or contains_undetermined(delimiters):
         return UNKNOWN
-    text = _need_str(site, text)
+    text = need_str(site, text)
     seps = [delimiters] if isinstance(delimiters, str) else delimiters
     if not isinstance(seps, list) or not all(isinstance(s, str) and s for s in seps):
         raise FunctionError(f"split() delimiters must be non-empty strings, got {show(delimiters)}")
     pattern = "|".join(re.escape(s) for s in seps)
-    return _check_size(re.split(pattern, text))
+    return check_size(re.split(pattern, text))
 
 
 def _join(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     items, sep = args
     if items is UNKNOWN or sep is UNKNOWN:
         return UNKNOWN
     if not isinstance(items, list):
         raise FunctionError(f"join() needs an array, got {show(items)}")
-    if _any_unknown(items):
+    if any_unknown(items):
         return UNKNOWN
-    return _check_size(_need_str(site, sep).join(to_text(i) for i in items))
+    return check_size(need_str(site, sep).join(to_text(i) for i in items))
 
 
 def _range(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
-    if _any_undetermined(args):
+    arity(site, args, 2)
+    if any_undetermined(args):
         return UNKNOWN
-    start, count = (_need_int(site, a) for a in args)
+    start, count = (need_int(site, a) for a in args)
     if not 0 <= count <= 10000:
         raise FunctionError(f"range(): count {count} is outside 0 to 10000")
     return list(range(start, start + count))
@@ -763,16 +561,17 @@ def arm_guid(*values: str) -> str:
 
 def _hash_function(make: Callable[..., str]) -> Function:
     def hashed(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 1, 999)
-        if _any_undetermined(args):
-            return _opaque_result(site, args)
-        return make(*(_need_str(site, a) for a in args))
+        arity(site, args, 1, 999)
+        if any_undetermined(args):
+            return opaque_result(site, args)
+        return make(*(need_str(site, a) for a in args))
 
     return hashed
 
 
 def _split_type(site: Site, value: Any) -> list[str]:
-    text = _need_str(site, value)
+    # ARM accepts a type written with a trailing slash ('Microsoft.Network/virtualNetworks/subnets/').
+    text = need_str(site, value).rstrip("/")
     parts = text.split("/")
     if len(parts) < 2 or not all(parts):
         raise FunctionError(f"{site.name}(): {show(value)} is not a resource type")
@@ -784,7 +583,7 @@ def _id_tail(site: Site, args: list[Any]) -> str:
     if not args:
         raise FunctionError(f"{site.name}() needs a resource type")
     parts = _split_type(site, args[0])
-    names = [_need_str(site, a) for a in args[1:]]
+    names = [need_str(site, a) for a in args[1:]]
     types = parts[1:]
     if len(names) != len(types):
         raise FunctionError(
@@ -795,7 +594,7 @@ def _id_tail(site: Site, args: list[Any]) -> str:
 
 
 def _resource_id(site: Site, args: list[Any]) -> Any:
-    if _any_unknown(args):
+    if any_unknown(args):
         return UNKNOWN
     sub: str | None = None
     group: str | None = None
@@ -806,9 +605,9 @@ def _resource_id(site: Site, args: list[Any]) -> Any:
         (i for i, a in enumerate(rest) if isinstance(a, str) and "/" in a and not has_opaque(a)), 0
     )
     if type_at == 2:
-        sub, group = _need_str(site, rest[0]), _need_str(site, rest[1])
+        sub, group = need_str(site, rest[0]), need_str(site, rest[1])
     elif type_at == 1:
-        group = _need_str(site, rest[0])
+        group = need_str(site, rest[0])
     rest = rest[type_at:]
     context_sub, context_group = site.scope()
     sub = sub or context_sub
@@ -819,7 +618,7 @@ def _resource_id(site: Site, args: list[Any]) -> Any:
 
 
 def _subscription_resource_id(site: Site, args: list[Any]) -> Any:
-    if _any_unknown(args):
+    if any_unknown(args):
         return UNKNOWN
     rest = list(args)
     sub = site.scope()[0]
@@ -831,25 +630,40 @@ def _subscription_resource_id(site: Site, args: list[Any]) -> Any:
 
 
 def _tenant_resource_id(site: Site, args: list[Any]) -> Any:
-    if _any_unknown(args):
+    if any_unknown(args):
         return UNKNOWN
     return "/" + _id_tail(site, list(args))
 
 
 def _extension_resource_id(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 3, 999)
-    if _any_unknown(args):
+    arity(site, args, 3, 999)
+    if any_unknown(args):
         return UNKNOWN
-    base = _need_str(site, args[0]).rstrip("/")
+    base = need_str(site, args[0]).rstrip("/")
     return f"{base}/{_id_tail(site, list(args[1:]))}"
 
 
-def _runtime(site: Site, args: list[Any]) -> Any:
-    return UNKNOWN
+RUNTIME_FUNCTIONS: Final = frozenset({"reference", "utcnow", "newguid", "pickzones", "providers", "deployer"})
+"""Functions whose value exists only at deployment (with every ``list*`` function, see :func:`is_runtime`)."""
+
+
+def is_runtime(name: str) -> bool:
+    """Whether a function's value exists only at deployment (``reference()``, ``listKeys()``, ...).
+
+    Both evaluators make such a call UNKNOWN and warn once per function and
+    file with :func:`runtime_warning`, so Bicep and ARM report it alike.
+    """
+    lowered = name.lower()
+    return lowered in RUNTIME_FUNCTIONS or lowered.startswith("list")
+
+
+def runtime_warning(file: str, name: str) -> str:
+    """The scan warning for a call of the runtime-only function ``name`` in ``file``."""
+    return f"{file}: {name}() gives a value known only at deployment; values that use it are unknown"
 
 
 def _try_get(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2, 999)
+    arity(site, args, 2, 999)
     value = args[0]
     for key in args[1:]:
         if value is None:
@@ -869,7 +683,7 @@ def _try_get(site: Site, args: list[Any]) -> Any:
 
 
 def _items(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if value is UNKNOWN:
         return UNKNOWN
@@ -879,7 +693,7 @@ def _items(site: Site, args: list[Any]) -> Any:
 
 
 def _object_keys(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
     if value is UNKNOWN:
         return UNKNOWN
@@ -890,10 +704,10 @@ def _object_keys(site: Site, args: list[Any]) -> Any:
 
 def _arith(op: Callable[[int, int], int], name: str) -> Function:
     def compute(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 2)
-        if _any_undetermined(args):
+        arity(site, args, 2)
+        if any_undetermined(args):
             return UNKNOWN
-        a, b = (_need_int(site, x) for x in args)
+        a, b = (need_int(site, x) for x in args)
         if name in ("div", "mod") and b == 0:
             raise FunctionError(f"{site.name}() by zero")
         return op(a, b)
@@ -915,7 +729,7 @@ def _min_max(pick: Callable[[list[Any]], Any]) -> Function:
         values = args[0] if len(args) == 1 and isinstance(args[0], list) else args
         if not values:
             raise FunctionError(f"{site.name}() of nothing")
-        if _any_undetermined(values):
+        if any_undetermined(values):
             return UNKNOWN
         if not all(is_int(v) or isinstance(v, float) for v in values):
             raise FunctionError(f"{site.name}() needs numbers")
@@ -926,64 +740,93 @@ def _min_max(pick: Callable[[list[Any]], Any]) -> Function:
 
 def _string_test(test: Callable[[str, str], Any]) -> Function:
     def check(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 2)
-        if _any_undetermined(args):
+        arity(site, args, 2)
+        if any_undetermined(args):
             return UNKNOWN
-        return test(_need_str(site, args[0]), _need_str(site, args[1]))
+        return test(need_str(site, args[0]), need_str(site, args[1]))
 
     return check
 
 
 def _trim(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
-    if _any_undetermined(args):
-        return _opaque_result(site, args)
-    return _need_str(site, args[0]).strip()
+    arity(site, args, 1)
+    if any_undetermined(args):
+        return opaque_result(site, args)
+    return need_str(site, args[0]).strip()
 
 
 def _pad_left(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2, 3)
-    if _any_undetermined(args):
-        return _opaque_result(site, args)
+    arity(site, args, 2, 3)
+    if any_undetermined(args):
+        return opaque_result(site, args)
     value = args[0]
     text = to_text(value)
-    width = _need_int(site, args[1])
+    width = need_int(site, args[1])
     if width > 16000:
         raise FunctionError("padLeft(): total length above 16000")
-    fill = _need_str(site, args[2]) if len(args) > 2 else " "
+    fill = need_str(site, args[2]) if len(args) > 2 else " "
     return text.rjust(width, fill[:1] or " ")
 
 
 def _base64(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
-    if _any_undetermined(args):
-        return _opaque_result(site, args)
-    return base64.b64encode(_need_str(site, args[0]).encode()).decode()
+    arity(site, args, 1)
+    if any_undetermined(args):
+        return opaque_result(site, args)
+    return base64.b64encode(need_str(site, args[0]).encode()).decode()
 
 
 def _base64_to_string(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
-    if _any_undetermined(args):
-        return _opaque_result(site, args)
+    arity(site, args, 1)
+    if any_undetermined(args):
+        return opaque_result(site, args)
     try:
-        return base64.b64decode(_need_str(site, args[0]), validate=True).decode("utf-8")
+        return base64.b64decode(need_str(site, args[0]), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise FunctionError(f"base64ToString(): {show(args[0])} is not base64 text") from None
 
 
+def _fail(site: Site, args: list[Any]) -> Any:
+    arity(site, args, 1)
+    if any_undetermined(args):
+        raise TemplateFailure("the template calls fail() with a message known only at deployment")
+    raise TemplateFailure(f"the template calls fail(): {to_text(args[0])}")
+
+
+def _index_from_end(safe: bool) -> Function:
+    """``indexFromEnd(array, n)``: the n-th element from the end (``a[^1]`` in Bicep is the last)."""
+
+    def pick(site: Site, args: list[Any]) -> Any:
+        arity(site, args, 2)
+        items, n = args
+        if items is None and safe:
+            return None
+        if is_undetermined(items) or is_undetermined(n):
+            return UNKNOWN
+        if not isinstance(items, list):
+            raise FunctionError(f"{site.name}() needs an array, got {show(items)}")
+        n = need_int(site, n)
+        if 1 <= n <= len(items):
+            return items[-n]
+        if safe:
+            return None
+        raise FunctionError(f"{site.name}(): index ^{n} is outside the array (length {len(items)})")
+
+    return pick
+
+
 def _flatten(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 1)
+    arity(site, args, 1)
     value = args[0]
-    if value is UNKNOWN or (isinstance(value, list) and _any_unknown(value)):
+    if value is UNKNOWN or (isinstance(value, list) and any_unknown(value)):
         return UNKNOWN
     if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
         raise FunctionError(f"flatten() needs an array of arrays, got {show(value)}")
-    return _check_size([x for v in value for x in v])
+    return check_size([x for v in value for x in v])
 
 
 def _index_of(last: bool) -> Function:
     def find(site: Site, args: list[Any]) -> Any:
-        _arity(site, args, 2)
+        arity(site, args, 2)
         container, item = args
         if container is UNKNOWN or item is UNKNOWN:
             return UNKNOWN
@@ -998,7 +841,7 @@ def _index_of(last: bool) -> Function:
             return -1
         if is_undetermined(container) or is_undetermined(item):
             return UNKNOWN
-        text, sub = _need_str(site, container).lower(), _need_str(site, item).lower()
+        text, sub = need_str(site, container).lower(), need_str(site, item).lower()
         return text.rfind(sub) if last else text.find(sub)
 
     return find
@@ -1019,7 +862,7 @@ def _sequence(site: Site, value: Any) -> list[Any] | None:
 
 
 def _filter(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -1034,7 +877,7 @@ def _filter(site: Site, args: list[Any]) -> Any:
 
 
 def _map(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -1042,7 +885,7 @@ def _map(site: Site, args: list[Any]) -> Any:
 
 
 def _reduce(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 3)
+    arity(site, args, 3)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -1053,7 +896,7 @@ def _reduce(site: Site, args: list[Any]) -> Any:
 
 
 def _sort(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -1074,7 +917,7 @@ def _sort(site: Site, args: list[Any]) -> Any:
 
 
 def _to_object(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2, 3)
+    arity(site, args, 2, 3)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -1083,12 +926,12 @@ def _to_object(site: Site, args: list[Any]) -> Any:
         key = _apply(args[1], site, item)
         if is_undetermined(key):
             return UNKNOWN
-        out[_need_str(site, key)] = _apply(args[2], site, item) if len(args) > 2 else item
+        out[need_str(site, key)] = _apply(args[2], site, item) if len(args) > 2 else item
     return out
 
 
 def _map_values(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     value = args[0]
     if value is UNKNOWN:
         return UNKNOWN
@@ -1098,7 +941,7 @@ def _map_values(site: Site, args: list[Any]) -> Any:
 
 
 def _group_by(site: Site, args: list[Any]) -> Any:
-    _arity(site, args, 2)
+    arity(site, args, 2)
     items = _sequence(site, args[0])
     if items is None:
         return UNKNOWN
@@ -1107,7 +950,7 @@ def _group_by(site: Site, args: list[Any]) -> Any:
         key = _apply(args[1], site, item)
         if is_undetermined(key):
             return UNKNOWN
-        out.setdefault(_need_str(site, key), []).append(item)
+        out.setdefault(need_str(site, key), []).append(item)
     return out
 
 
@@ -1153,14 +996,6 @@ FUNCTIONS: Final[Mapping[str, Function]] = {
     "subscriptionresourceid": _subscription_resource_id,
     "tenantresourceid": _tenant_resource_id,
     "extensionresourceid": _extension_resource_id,
-    "reference": _runtime,
-    "utcnow": _runtime,
-    "newguid": _runtime,
-    "pickzones": _runtime,
-    "list": _runtime,
-    "listkeys": _runtime,
-    "listsecrets": _runtime,
-    "listaccountsas": _runtime,
     "tryget": _try_get,
     "items": _items,
     "objectkeys": _object_keys,
@@ -1190,5 +1025,11 @@ FUNCTIONS: Final[Mapping[str, Function]] = {
     "base64": _base64,
     "base64tostring": _base64_to_string,
     "flatten": _flatten,
+    "fail": _fail,
+    "indexfromend": _index_from_end(safe=False),
+    "tryindexfromend": _index_from_end(safe=True),
+    **CIDR_FUNCTIONS,
+    **URI_FUNCTIONS,
+    **DATE_FUNCTIONS,
 }
 """The shared functions by lower-case name (template function names are case-insensitive)."""

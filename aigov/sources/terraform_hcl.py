@@ -29,9 +29,12 @@ file. What is evaluated, as Terraform would:
   ``[?]``, with ``count.index``/``each.*`` unknown, and a warning says so:
   its findings are then about "every instance, if any", never lost.
 * **Modules** with local sources (``./``, ``../``), nested, with their inputs
-  and ``providers`` maps. Registry and git modules are not fetched: the
-  scan's warnings name each one (nothing is silently skipped), and their
-  outputs are unknown.
+  and ``providers`` maps, and registry, Git and archive modules that
+  ``terraform init`` installed (``.terraform/modules/modules.json``, see
+  :mod:`aigov.sources.tf_modules`). Nothing is fetched: a module not
+  installed is an :class:`~aigov.model.UnreadInput` (its resources are
+  unknown, an undetermined finding fails the gate) and its outputs are
+  unknown.
 * **Providers**: ``subscription_id`` of the ``azurerm``/``azapi`` block a
   resource uses (``provider = azurerm.prod``, inherited by modules) is its
   subscription unless ``--subscription`` overrides it.
@@ -39,11 +42,12 @@ file. What is evaluated, as Terraform would:
 Every resource carries its ``.tf`` file (the path as given on the command
 line joined with the file's place in the tree), the block's line and its
 address. Things evaluated as unknown for a reason worth knowing (a function
-aigov does not evaluate, an unknown count, a remote module) are
-:attr:`Inventory.warnings`, surfaced as scan warnings.
+aigov does not evaluate, an unknown count) are :attr:`Inventory.warnings`,
+surfaced as scan warnings.
 
 Not read: ``*.tf.json`` files and ``override.tf`` / ``*_override.tf``
-merging (each named in a warning), ``moved``/``import``/``check`` blocks
+files, each an :attr:`Inventory.unread` input (Terraform would use them, so
+the scan cannot pass without them); ``moved``/``import``/``check`` blocks
 (they create nothing).
 """
 
@@ -59,8 +63,9 @@ from typing import Any, Final
 
 from aigov.errors import SourceError
 from aigov.jsontext import decode
-from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import read_regular_text
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -95,6 +100,7 @@ from aigov.sources.hcl_eval import (
     traversal,
     type_name,
 )
+from aigov.sources.tf_modules import InstalledModule, read_manifest, same_source
 
 MAX_FILE_BYTES: Final = 5_000_000
 """A larger ``.tf`` file is refused (parsing is linear, but this bounds its time)."""
@@ -115,10 +121,7 @@ class TerraformHclSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        if source_input.is_dir:
-            # Any entry but a directory: an unreadable .tf must fail the load, not the detection.
-            return any(not p.is_dir() for p in Path(source_input.path).glob("*.tf"))
-        return source_input.path.endswith(".tf") and source_input.path != "-"
+        return sniff.terraform_hcl(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         try:
@@ -318,6 +321,34 @@ class _ResourceObject(Lazy):
         return self._module.resource_attribute(self._decl, self._instance, name)
 
 
+class _NestedBlock(Lazy):
+    """One nested block of a resource (``identity[0]``): its configured arguments, the rest computed.
+
+    The provider fills in what the configuration does not set
+    (``identity[0].principal_id``), so reading it is unknown, not an error.
+    """
+
+    def __init__(self, values: Mapping[str, Any], address: str, path: str) -> None:
+        self._values = values
+        self._address = address  # the resource instance's
+        self._path = path  # the block's, within the resource: identity[0]
+
+    def attr(self, name: str, node: Node | None) -> Any:
+        if name in self._values:
+            return _computed_blocks(self._values[name], self._address, f"{self._path}.{name}")
+        return UnknownRef(self._address, f"{self._path}.{name}")
+
+    def materialize(self) -> Any:
+        return UNKNOWN  # the provider adds attributes: the whole block is not known
+
+
+def _computed_blocks(value: Any, address: str, path: str) -> Any:
+    """Nested blocks (a list of objects) as :class:`_NestedBlock` values; anything else unchanged."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [_NestedBlock(v, address, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
 class _Outputs(Lazy):
     """A module instance's outputs."""
 
@@ -456,6 +487,14 @@ class _Module:
     def prefix(self) -> str:
         return f"{self.address}." if self.address else ""
 
+    @property
+    def manifest_key(self) -> str:
+        """The module's call path as ``terraform init`` records it: call names joined by dots."""
+        if self.call is None:
+            return ""
+        parent, name = self.call.caller.manifest_key, self.call.decl.block.labels[0]
+        return f"{parent}.{name}" if parent else name
+
     def label(self, what: str) -> str:
         return f"{self.prefix()}{what}"
 
@@ -558,7 +597,8 @@ class _Module:
                 elif any(b.type == name for b in blocks) or any(
                     b.type == "dynamic" and b.labels[:1] == (name,) for b in blocks
                 ):
-                    value = block_values(scope, decl.block.body).get(name, [])
+                    blocks_value = block_values(scope, decl.block.body).get(name, [])
+                    value = _computed_blocks(blocks_value, instance.address, name)
                 else:
                     # Computed by the provider: unknown, but known to come from this instance.
                     value = UnknownRef(instance.address, name)
@@ -698,6 +738,8 @@ class _Loader:
             parent = os.path.dirname(source_input.path) or "."
             self.root_dir, self.root_display, self.only = path.parent, parent, path.name
         self._warnings: list[str] = []
+        self._unread: dict[str, UnreadInput] = {}
+        self._installed: Mapping[str, InstalledModule] | None = None
         self._configs: dict[Path, _Config] = {}
         self._active: list[str] = []
         self._instance_count = 0
@@ -711,6 +753,17 @@ class _Loader:
     def warn(self, message: str) -> None:
         if message not in self._warnings:
             self._warnings.append(message)
+
+    def not_read(self, reference: str, reason: str, address: str, file: str, line: int | None) -> None:
+        """Record an input Terraform would read and aigov cannot: its resources are unknown."""
+        self._unread.setdefault(
+            address, UnreadInput(reference, reason, address, TerraformHclSource.name, file, line)
+        )
+
+    def installed(self) -> Mapping[str, InstalledModule]:
+        if self._installed is None:
+            self._installed = read_manifest(self.root_dir, self.root_display)
+        return self._installed
 
     @contextmanager
     def guard(self, label: str, file: str, line: int | None) -> Iterator[None]:
@@ -736,13 +789,14 @@ class _Loader:
         files = [directory / only] if only else sorted(directory.glob("*.tf"))
         if not only:
             for extra in sorted(directory.glob("*.tf.json")):
-                self.warn(f"{_display(display, extra.name)}: .tf.json files are not read")
+                shown = _display(display, extra.name)
+                self.not_read(shown, "aigov does not read .tf.json files", shown, shown, None)
         for file in files:
             file_display = _display(display, file.name) if not only else self.input.name
             if entry_kind(file, file_display) == "directory":
                 continue
             if file.name == "override.tf" or file.name.endswith("_override.tf"):
-                self.warn(f"{file_display}: override files are not merged; its blocks are not read")
+                self.not_read(file_display, "override files are not merged", file_display, file_display, None)
                 continue
             self._declare(config, _read_hcl(file, file_display), file_display)
         self.files.extend(os.path.realpath(f) for f in files)
@@ -931,24 +985,34 @@ class _Loader:
         source = _Scope(caller, decl.file).evaluate(attributes["source"].expression)
         if not isinstance(source, str):
             raise SourceError(f"{label}: source must be a string", file=decl.file, where=where)
-        if not source.startswith(("./", "../")):
-            self.warn(
-                f"{decl.file}:{decl.line}: {label}: module source {source!r} is not a local path; "
-                "its resources are not evaluated"
-            )
-            return None
         if caller.depth >= MAX_MODULE_DEPTH:
             raise SourceError(
                 f"{label}: modules nested more than {MAX_MODULE_DEPTH} deep", file=decl.file, where=where
             )
-        directory = caller.config.directory / source
-        display = _display(caller.config.display, source)
+        if source.startswith(("./", "../")):
+            directory = caller.config.directory / source
+            display = _display(caller.config.display, source)
+            missing = f"{label}: module directory {display} not found"
+            reference, base = source, str(caller.config.directory)
+        else:
+            key = f"{caller.manifest_key}.{call_name}" if caller.manifest_key else call_name
+            module = self.installed().get(key)
+            if module is None or not same_source(source, module.source):
+                why = "not installed" if module is None else f"installed from {module.source}"
+                self.not_read(
+                    f"module source {source}", f"{why}; run terraform init", label, decl.file, decl.line
+                )
+                return None
+            directory, display = module.directory, module.display
+            missing = f"{label}: installed module directory {display} not found (run terraform init)"
+            reference, base = str(directory), "."
         try:
-            self.scan_root.resolve(source, str(caller.config.directory))
+            # A local source, or an installed module's folder (modules.json is the repository's too).
+            self.scan_root.resolve(reference, base)
         except FileRefused as exc:
             raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
         if not directory.is_dir():
-            raise SourceError(f"{label}: module directory {display} not found", file=decl.file, where=where)
+            raise SourceError(missing, file=decl.file, where=where)
         config = self.config(directory, display)
         providers = self._module_providers(caller, decl)
         children = []
@@ -985,7 +1049,12 @@ class _Loader:
         self._root_variables()
         entries: list[_Entry] = []
         self._walk(root, entries)
-        return Inventory(self._resources(entries), warnings=tuple(self._warnings), files=self.files)
+        return Inventory(
+            self._resources(entries),
+            warnings=tuple(self._warnings),
+            unread=tuple(self._unread.values()),
+            files=self.files,
+        )
 
     def _walk(self, module: _Module, entries: list[_Entry]) -> None:
         for (resource_type, name), decl in module.config.resources.items():

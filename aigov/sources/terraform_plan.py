@@ -42,6 +42,7 @@ from typing import Any, Final
 from aigov.errors import SourceError
 from aigov.jsontext import NotFinite, nesting_message
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -90,25 +91,12 @@ class TerraformPlanSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        # A byte search of the head, not a parse. Terraform writes
-        # format_version first; `jq -S` sorts the keys, which still puts one
-        # of these early unless the configuration before it is huge.
-        head = source_input.sniff()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-            return False
-        return any(marker in head for marker in _PLAN_MARKERS)
+        return sniff.terraform_plan(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         with _collector_paused():
             return _read(source_input, options)
 
-
-_PLAN_MARKERS: Final = (
-    b'"format_version"',
-    b'"terraform_version"',
-    b'"resource_changes"',
-    b'"planned_values"',
-)
 
 _WANTED_MEMBERS: Final = frozenset(
     {"format_version", "terraform_version", "variables", "resource_changes", "configuration", "errored"}
@@ -609,13 +597,13 @@ def _link_parents(entries: list[_Entry]) -> dict[str, str]:
     """Each child's parent address: by the parent id when known, else through the configuration."""
     by_id: dict[str, str] = {}
     by_type_name: dict[tuple[str, str], list[_Entry]] = {}
-    instances: dict[tuple[str, str, str], list[_Entry]] = {}
+    instances = _Instances()
     for e in entries:
         if e.mapped.own_id:
             by_id[e.mapped.own_id.lower()] = e.address
         if isinstance(e.mapped.name, str):
             by_type_name.setdefault((e.mapped.arm_type.lower(), e.mapped.name.lower()), []).append(e)
-        instances.setdefault((e.module_address, e.terraform_type, e.terraform_name), []).append(e)
+        instances.add(e)
 
     parents: dict[str, str] = {}
     for e in entries:
@@ -630,9 +618,34 @@ def _link_parents(entries: list[_Entry]) -> dict[str, str]:
     return parents
 
 
-def _parent_from_configuration(
-    entry: _Entry, instances: Mapping[tuple[str, str, str], list[_Entry]]
-) -> str | None:
+class _Instances:
+    """The instances of each resource block in each module instance, also by instance key.
+
+    Looking a parent up by key is one dict lookup: with a scan of the block's
+    instances instead, every ``for_each`` deployment walked every account
+    instance of its module, quadratic in the instances of a large plan.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: dict[tuple[str, str, str], list[_Entry]] = {}
+        self._keyed: dict[tuple[str, str, str, int | str], list[_Entry]] = {}
+
+    def add(self, entry: _Entry) -> None:
+        block = (entry.module_address, entry.terraform_type, entry.terraform_name)
+        self._blocks.setdefault(block, []).append(entry)
+        if entry.index is not None:
+            self._keyed.setdefault((*block, entry.index), []).append(entry)
+
+    def of_block(self, module_address: str, terraform_type: str, name: str) -> list[_Entry]:
+        """Every instance of a block in one module instance."""
+        return self._blocks.get((module_address, terraform_type, name), [])
+
+    def keyed(self, module_address: str, terraform_type: str, name: str, index: int | str) -> list[_Entry]:
+        """The instances of a block with key ``index`` (one, unless the plan repeats an address)."""
+        return self._keyed.get((module_address, terraform_type, name, index), [])
+
+
+def _parent_from_configuration(entry: _Entry, instances: _Instances) -> str | None:
     """The parent the child's parent-id argument refers to, within the same module instance."""
     attribute = TERRAFORM_TYPES[entry.terraform_type].parent_attribute
     if attribute is None or entry.config is None:
@@ -642,13 +655,17 @@ def _parent_from_configuration(
     reference = _resource_reference(expression.get("references")) if isinstance(expression, dict) else None
     if reference is None:
         return None
-    candidates = instances.get((entry.module_address, reference.type, reference.name), [])
+    block = (entry.module_address, reference.type, reference.name)
     if reference.index is not None:
-        chosen = [c for c in candidates if c.index == reference.index]
-    elif len(candidates) == 1:
-        chosen = candidates
+        chosen = instances.keyed(*block, reference.index)
     else:
-        # count/for_each on both sides (`accounts[each.key].id`): the
-        # instance with the same key is the one the reference means.
-        chosen = [c for c in candidates if entry.index is not None and c.index == entry.index]
+        candidates = instances.of_block(*block)
+        if len(candidates) == 1:
+            chosen = candidates
+        elif entry.index is not None:
+            # count/for_each on both sides (`accounts[each.key].id`): the
+            # instance with the same key is the one the reference means.
+            chosen = instances.keyed(*block, entry.index)
+        else:
+            chosen = []
     return chosen[0].address if len(chosen) == 1 else None

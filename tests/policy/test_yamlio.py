@@ -75,3 +75,24 @@ def test_a_document_over_the_size_limit_is_not_parsed() -> None:
 def test_deep_nesting_is_an_error_not_a_recursion() -> None:
     with pytest.raises(ConfigError, match="nest"):
         yamlio.loads("a: " + "[" * 5000 + "]" * 5000, "aigov.yaml", ConfigError)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (".nan", "invalid YAML: .nan is not a finite number"),
+        ("-.inf", "invalid YAML: -.inf is not a finite number"),
+        ("9007199254740993", "invalid YAML: the integer 9007199254740993 is out of range (at most 2**53)"),
+        ("9" * 5000, "invalid YAML: the integer 99999999999999999999... (5000 characters) is out of range"),
+    ],
+)
+def test_numbers_no_cost_can_use_are_errors_at_their_line(value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        yamlio.loads(f"usage:\n  - match: x\n    monthly_requests: {value}\n", "usage.yaml", ConfigError)
+    assert caught.value.where == "line 3, column 23"
+    assert caught.value.message.startswith(message)
+
+
+def test_ordinary_numbers_load() -> None:
+    data, _ = yamlio.loads("a: 9007199254740992\nb: -1.5e+3\nc: 0x1F\n", "usage.yaml", ConfigError)
+    assert data == {"a": 2**53, "b": -1500.0, "c": 31}

@@ -148,6 +148,12 @@ def test_message_states_the_monthly_cost_and_its_basis(mixed: ScanResult) -> Non
     assert props["monthlyCostUsd"] == 43_800.0
     assert (props["costConfidence"], props["category"]) == ("exact", "sku")
     assert props["costBasis"].startswith("30 PTU x 2.00 $/h")
+    # Each price the cost uses, with the source's URL and the price's two dates.
+    assert props["prices"] == [
+        "Provisioned Managed Regional Unit: 2.00 USD per 1 Hour, eastus (Azure Retail Prices API, "
+        "https://prices.azure.com/api/retail/prices; effective 2026-09-30, read 2026-09-30; "
+        "check: https://prices.azure.com/api/retail/prices)"
+    ]
     unknown = results["AIGOV-SKU-002"]
     assert unknown["properties"]["monthlyCostUsd"] is None
     assert unknown["message"]["text"].startswith("undetermined: sku.capacity known after apply.")

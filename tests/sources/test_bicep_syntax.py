@@ -202,3 +202,47 @@ def test_slash_named_child_links_to_its_parent_in_the_inventory() -> None:
     inventory = BicepSource().load(SourceInput.open(str(SYNTAX / "child_names.bicep")), SourceOptions())
     chat = next(r for r in inventory.resources if r.key == "chat")
     assert (chat.name, chat.parent_key) == ("chat", "account")
+
+
+DECORATED = """\
+@export()
+@sealed()
+type t = { @description('inline') a: string, b: int }
+@export()
+func f(x string) string => '${x}!'
+@description('m')
+metadata m = 'x'
+@secure()
+output o string = 'x'
+@batchSize(1)
+module mods 'x.bicep' = [for i in range(0, 2): {
+  name: 'm${i}'
+}]
+@onlyIfNotExists()
+@sys.description('res')
+resource r 'A.B/c@1' = {
+  name: 'r'
+}
+@description('an extension')
+extension k8s
+@description('a test')
+test tt 'x.bicep' = {
+  params: {}
+}
+"""
+
+
+def test_decorators_on_every_kind_of_statement() -> None:
+    statements = parse(DECORATED, "t.bicep").statements
+    kept = {type(s).__name__: [d.name for d in getattr(s, "decorators", ())] for s in statements}
+    assert kept["TypeDecl"] == ["export", "sealed"]
+    assert kept["Func"] == ["export"]
+    assert kept["Output"] == ["secure"]
+    assert kept["ModuleDecl"] == ["batchSize"]
+    assert kept["ResourceDecl"] == ["onlyIfNotExists", "description"]
+    assert [type(s).__name__ for s in statements][-3:] == ["ResourceDecl", "Import", "Test"]
+
+
+def test_bicepparam_extension_config_is_read() -> None:
+    tree = parse("using 'main.bicep'\nextensionConfig k8s with {\n  namespace: 'x'\n}\n", "p.bicepparam")
+    assert [type(s).__name__ for s in tree.statements] == ["Using", "Import"]

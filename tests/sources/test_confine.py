@@ -254,7 +254,7 @@ def test_arm_linked_template_outside_the_root_is_refused(tmp_path: Path) -> None
         load_arm(template)
 
 
-def test_arm_linked_fifo_is_refused_and_missing_file_warned(tmp_path: Path) -> None:
+def test_arm_linked_fifo_is_refused_and_a_missing_file_is_unread(tmp_path: Path) -> None:
     root = repo(tmp_path)
     os.mkfifo(root / "infra" / "pipe.json")
     template = root / "infra" / "azuredeploy.json"
@@ -262,7 +262,8 @@ def test_arm_linked_fifo_is_refused_and_missing_file_warned(tmp_path: Path) -> N
     with pytest.raises(SourceError, match=r"'pipe\.json' is a FIFO \(named pipe\), not a regular file"):
         load_arm(template)
     template.write_text(arm_linking("absent.json"))
-    assert any("links absent.json, which does not exist" in w for w in load_arm(template).warnings)
+    (unread,) = load_arm(template).unread
+    assert (unread.reference, unread.reason) == ("absent.json", "nested deployment 'linked': no such file")
 
 
 # --------------------------------------------------------------------------- end to end
@@ -317,3 +318,18 @@ def test_terraform_local_module_outside_the_root_is_refused(tmp_path: Path) -> N
         SourceError, match=r"main\.tf: line 1: module\.evil: module source '\.\./\.\./evil' resolves"
     ):
         TerraformHclSource().load(SourceInput.open(str(infra)), SourceOptions())
+
+
+def test_bicep_directory_listing_stays_inside(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    (root / "infra" / "prompts").mkdir()
+    (root / "infra" / "prompts" / "a.txt").write_text("x")
+    template = root / "infra" / "main.bicep"
+    template.write_text(deployment_named("string(length(loadDirectoryFileInfo('../..')))"))
+    with pytest.raises(SourceError, match=r"loadDirectoryFileInfo\(\): '\.\./\.\.' resolves to .*outside"):
+        load_bicep(template)
+    template.write_text(
+        "var files = loadDirectoryFileInfo('prompts')\n" + deployment_named("files[0].baseName")
+    )
+    gpt = next(r for r in load_bicep(template) if r.type.endswith("/deployments"))
+    assert gpt.body["sku"]["name"] == "a.txt"

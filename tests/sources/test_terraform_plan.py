@@ -332,6 +332,15 @@ def test_parent_for_each_matches_index_key() -> None:
     )
 
 
+def test_parent_for_each_key_without_a_matching_account_stays_unlinked() -> None:
+    inventory = _account_and_deployments(["east", "west", "0"], ["north", 0, "west"])
+    assert get(inventory, 'azurerm_cognitive_deployment.dep["north"]').parent_key is None
+    assert get(inventory, "azurerm_cognitive_deployment.dep[0]").parent_key is None  # 0 is not "0"
+    assert get(inventory, 'azurerm_cognitive_deployment.dep["west"]').parent_key == (
+        'azurerm_cognitive_account.acct["west"]'
+    )
+
+
 def test_parent_single_account_for_many_deployments() -> None:
     inventory = _account_and_deployments(None, ["a", "b"])
     assert {r.parent_key for r in inventory if r.type == DEPLOYMENTS} == {"azurerm_cognitive_account.acct"}

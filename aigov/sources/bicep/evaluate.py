@@ -14,18 +14,26 @@ depth.
 What stays :data:`~aigov.model.UNKNOWN`: whatever exists only at deployment
 (``resourceGroup().location`` and ``.id`` unless a module is scoped to a
 resource group declared in the template, ``subscription().subscriptionId``
-unless ``--subscription`` is given, ``reference()``, ``listKeys()``, runtime
-properties of resources such as ``.properties.endpoint`` or ``.id``,
-``utcNow()``, ``newGuid()``), and everything computed from it. A condition
+unless ``--subscription`` is given, ``.id`` of a resource, and every
+property a resource's declaration does not hold, such as
+``.properties.endpoint``, ``.identity.principalId`` or
+``vnet.properties.subnets[0].id``: the compiler reads those with
+``reference()``, see :class:`DeployedObject`), the runtime-only functions
+(``reference()``, ``listKeys()``, ``utcNow()``, ``newGuid()``, ...; one
+warning per function and file), and everything computed from it. Only a
+name that is not declared at all is an error. A parameter given an explicit
+``null`` takes its default, as ARM does. A condition
 that is unknown keeps the resource (it may be deployed: fail closed); a loop
 over an unknown collection yields one instance, addressed ``[?]``, whose
 loop variable is unknown.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
-read offline, and modules that are ARM JSON templates are not read here:
-each is recorded in :attr:`Evaluation.unresolved` and its outputs are
-unknown; the scan goes on. Names imported from a registry or a JSON file,
-and extension aliases, are unknown too.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
+recorded in :attr:`Evaluation.registry_calls`, to be read from the local
+module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
+unknown here. Modules that are
+ARM JSON templates are recorded in :attr:`Evaluation.unresolved`: their
+outputs are unknown and the scan goes on. Names imported from a registry
+or a JSON file, and extension aliases, are unknown too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -36,6 +44,7 @@ not a hang.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,18 +54,16 @@ from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN
 from aigov.policy import yamlio
+from aigov.sources.azd import typed
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
+from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
-from aigov.sources.template_functions import (
-    FunctionError,
-    PlainSite,
-    contains_unknown,
-    equal,
-    lookup,
-)
-from aigov.sources.template_functions import to_text as to_string
+from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
+from aigov.sources.template_values import FunctionError, PlainSite, TemplateFailure, equal, lookup
+from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
 """ARM's limit on the number of copies of one loop."""
@@ -118,7 +125,19 @@ class Evaluation:
     files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    registry_calls: list[RegistryCall] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
+    runtime: dict[tuple[str, str], str] = field(default_factory=dict)
+    """A warning per file and runtime-only function called there (``listKeys()``, ``reference()``, ...)."""
+
+    def note_runtime(self, file: str, name: str) -> None:
+        """Record that ``file`` calls ``name()``, whose value exists only at deployment."""
+        self.runtime.setdefault((file, name.lower()), runtime_warning(file, name))
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the scan should say about this input: unresolved modules, runtime-only functions."""
+        return (*self.unresolved, *self.runtime.values())
 
 
 @dataclass(frozen=True)
@@ -147,6 +166,29 @@ class Closure:
         return self.ev.eval(self.body, local)
 
 
+class DeployedObject(dict[str, Any]):
+    """An object read from a resource's declared body.
+
+    The deployed resource holds more than the template declares (an
+    endpoint, a principal id, the ids of its subnets): the compiler turns a
+    read of it into ``reference(...)``, so a property the declaration does
+    not hold is UNKNOWN, not an error.
+    """
+
+
+class DeployedArray(list[Any]):
+    """An array read from a resource's declared body: an index past its end is UNKNOWN (deployed)."""
+
+
+def deployed(value: Any) -> Any:
+    """``value`` marked as read from a resource (objects and arrays; one level, deeper on access)."""
+    if isinstance(value, dict) and not isinstance(value, DeployedObject):
+        return DeployedObject(value)
+    if isinstance(value, list) and not isinstance(value, DeployedArray):
+        return DeployedArray(value)
+    return value
+
+
 class _Evaluating:
     """Marks a symbol whose value is being computed, to report cycles."""
 
@@ -166,7 +208,9 @@ def load_file(evaluation: Evaluation, reference: str, referrer: str, where: str)
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=label) from None
-    return parse(text, label)  # errors and origins name the file as the template wrote it
+    tree = parse(text, label)  # errors and origins name the file as the template wrote it
+    check_declared(tree, text)
+    return tree
 
 
 class FileEvaluator:
@@ -270,9 +314,10 @@ class FileEvaluator:
             return cached
         decl = self.params[name]
         self.values[f"param:{name}"] = _IN_PROGRESS
-        if name in self.inputs:
-            value = self.inputs[name]
+        if name in self.inputs and not (self.inputs[name] is None and decl.default is not None):
+            value = typed(self.inputs[name], decl.type.name if decl.type else None)
         elif decl.default is not None:
+            # No value, or an explicit null: ARM deploys the default then.
             value = self.eval(decl.default, {})
         elif self.strict_inputs and not (decl.type and decl.type.nullable):
             raise self.error(decl, f"parameter '{name}' has no value: the module call does not give it")
@@ -588,9 +633,26 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
-            kind = "an ARM template" if _is_json(decl.path) else "a registry"
-            where = f"{kind} ({decl.path})"
+        if decl.path.startswith(_REGISTRY_PREFIXES):
+            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+            target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
+            self.evaluation.registry_calls.append(
+                RegistryCall(
+                    decl.path,
+                    decl.name,
+                    prefix,
+                    self.file,
+                    decl.line,
+                    decl.col,
+                    body.get("params", {}) if isinstance(body, dict) else UNKNOWN,
+                    target.subscription_id,
+                    target.resource_group,
+                    target.location,
+                )
+            )
+            return ModuleInstance(name, None)
+        if _is_json(decl.path):
+            where = f"an ARM template ({decl.path})"
             self.evaluation.unresolved.append(
                 f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
                 f"{where}; not evaluated, its resources are not scanned"
@@ -645,7 +707,8 @@ class FileEvaluator:
         try:
             return self._eval(node, local)
         except FunctionError as exc:
-            raise self.error(node, str(exc)) from None
+            # fail() stays recognisable: a branch under an unknown condition may never reach it.
+            raise self.error(node, str(exc)) from (exc if isinstance(exc, TemplateFailure) else None)
         except EvalError as exc:
             raise self.error(node, str(exc)) from None
         except RecursionError:
@@ -712,8 +775,8 @@ class FileEvaluator:
         if isinstance(node, ast.Ternary):
             condition = self.eval(node.condition, local)
             if condition is UNKNOWN:
-                then = self.eval(node.then, local)
-                otherwise = self.eval(node.otherwise, local)
+                then = self._branch(node.then, local)
+                otherwise = self._branch(node.otherwise, local)
                 return then if equal(then, otherwise) is True else UNKNOWN
             if not isinstance(condition, bool):
                 raise self.error(node.condition, f"a condition must be true or false, got {_kind(condition)}")
@@ -726,6 +789,15 @@ class FileEvaluator:
                 out.append(self.eval(node.body, {**local, **loop_local}))
             return out
         raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
+
+    def _branch(self, node: ast.Expr, local: Mapping[str, Any]) -> Any:
+        """A branch of a ternary whose condition is unknown: one that reaches ``fail()`` may never run."""
+        try:
+            return self.eval(node, local)
+        except SourceError as exc:
+            if isinstance(exc.__cause__, TemplateFailure):
+                return UNKNOWN
+            raise
 
     def eval_object(
         self, node: ast.Object, local: Mapping[str, Any], skip: frozenset[str] = frozenset()
@@ -774,6 +846,8 @@ class FileEvaluator:
             return UNKNOWN
         if isinstance(target, dict):
             found, value = lookup(target, name)
+            if isinstance(target, DeployedObject):
+                return deployed(value) if found else UNKNOWN
             if found:
                 return value
             if safe:
@@ -797,7 +871,12 @@ class FileEvaluator:
         if isinstance(target, list) and _is_int(index):
             position = len(target) - index if node.from_end else index  # arr[^1] is the last item
             if 0 <= position < len(target):
-                return target[position]
+                item = target[position]
+                return deployed(item) if isinstance(target, DeployedArray) else item
+            if isinstance(target, DeployedArray) or _is_collection(target):
+                # The deployed array (or resource collection) is read at deployment:
+                # the compiler does not check the index, nor can aigov.
+                return UNKNOWN
             if safe:
                 return None
             shown = f"^{index}" if node.from_end else index
@@ -814,7 +893,11 @@ class FileEvaluator:
             raise self.error(node, "'::' must follow a resource symbol")
         symbol = "::".join([target.name, *reversed(path)])
         if symbol not in self.resources:
-            raise self.error(node, f"'{symbol}' is not a declared nested resource")
+            # Inside a parent's body its children are named without the parent: 'child::grandchild'.
+            nested = [s for s in self.resources if s.endswith(f"::{symbol}")]
+            if len(nested) != 1:
+                raise self.error(node, f"'{symbol}' is not a declared nested resource")
+            symbol = nested[0]
         return self.resource_value(symbol)
 
     def binary(self, node: ast.Binary, local: Mapping[str, Any]) -> Any:
@@ -892,7 +975,9 @@ class FileEvaluator:
             if not is_namespace:
                 target = self.eval(namespace, local)
                 if isinstance(target, Instance | ModuleInstance) or target is UNKNOWN:
-                    return UNKNOWN  # listKeys(), getSecret(), ...: values of the deployed resource
+                    # listKeys(), getSecret(), ...: values of the deployed resource.
+                    self.evaluation.note_runtime(self.file, name)
+                    return UNKNOWN
                 raise self.error(node, f"'{name}()' cannot be called on {_kind(target)}")
         if name in local and isinstance(local[name], Closure):
             return local[name](*[self.eval(a, local) for a in node.args])
@@ -907,6 +992,11 @@ class FileEvaluator:
             if isinstance(imported, Closure):
                 return imported(*[self.eval(a, local) for a in node.args])
             return UNKNOWN
+        if is_runtime(name):
+            self.evaluation.note_runtime(self.file, name)
+            return UNKNOWN
+        if name.lower() == "nameof":
+            return _nameof(self, node)
         special = _DEPLOYMENT_FUNCTIONS.get(name.lower())
         if special is not None:
             return special(self, node, [self.eval(a, local) for a in node.args])
@@ -948,6 +1038,28 @@ class FileEvaluator:
             "displayName": UNKNOWN,
         }
 
+    def directory_info(self, node: ast.Node, args: list[Any]) -> Any:
+        """``loadDirectoryFileInfo(path, [pattern])``: the files of a folder, as the compiler lists them."""
+        if not args or not isinstance(args[0], str) or (len(args) > 1 and not isinstance(args[1], str)):
+            raise self.error(
+                node, "loadDirectoryFileInfo() needs a folder path string (and a pattern string)"
+            )
+        relative = os.path.normpath(args[0]).replace(os.sep, "/")
+        try:
+            folder = self.evaluation.root.resolve(args[0], os.path.dirname(self.file))
+        except FileRefused as exc:
+            raise self.error(node, f"loadDirectoryFileInfo(): {exc}") from None
+        pattern = args[1] if len(args) > 1 else "*"
+        try:
+            names = [n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n))]
+        except OSError:
+            raise self.error(node, f"'{args[0]}' is not a folder (looked for {folder})") from None
+        chosen = sorted((n for n in names if fnmatch.fnmatchcase(n, pattern)), key=str.lower)
+        return [
+            {"relativePath": f"{relative}/{n}", "baseName": n, "extension": os.path.splitext(n)[1]}
+            for n in chosen
+        ]
+
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
@@ -978,6 +1090,21 @@ class FileEvaluator:
         return value
 
 
+def _nameof(ev: FileEvaluator, node: ast.Call) -> str:
+    """``nameof(x)``: the last name in ``x`` (``nameof(account.properties.sku)`` is ``'sku'``)."""
+    if len(node.args) != 1:
+        raise ev.error(node, f"nameof() takes 1 argument, got {len(node.args)}")
+    target = node.args[0]
+    if isinstance(target, ast.NonNull):
+        target = target.operand
+    if isinstance(target, ast.Ref | ast.Member | ast.ChildRef):
+        return target.name
+    index = target.index if isinstance(target, ast.Index) else None
+    if isinstance(index, ast.Literal) and isinstance(index.value, str):
+        return index.value
+    raise ev.error(node, "nameof() needs a symbol or a property name")
+
+
 def _id(subscription: Any, group: Any) -> Any:
     if subscription is UNKNOWN or group is UNKNOWN:
         return UNKNOWN
@@ -992,13 +1119,13 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "tenant": lambda ev, node, args: {"tenantId": UNKNOWN, "displayName": UNKNOWN, "countryCode": UNKNOWN},
     "managementgroup": lambda ev, node, args: UNKNOWN,
     "deployment": lambda ev, node, args: {"name": UNKNOWN, "location": UNKNOWN, "properties": UNKNOWN},
-    "deployer": lambda ev, node, args: UNKNOWN,
     "environment": lambda ev, node, args: UNKNOWN,
     "managementgroupresourceid": lambda ev, node, args: UNKNOWN,
     "loadtextcontent": lambda ev, node, args: ev.load_content(node, args, "loadTextContent"),
     "loadjsoncontent": lambda ev, node, args: ev.load_content(node, args, "loadJsonContent"),
     "loadyamlcontent": lambda ev, node, args: ev.load_content(node, args, "loadYamlContent"),
     "loadfileasbase64": lambda ev, node, args: ev.load_content(node, args, "loadFileAsBase64"),
+    "loaddirectoryfileinfo": lambda ev, node, args: ev.directory_info(node, args),
     # aigov reads no environment: a parameter file's environment variable is its default, else unknown.
     "readenvironmentvariable": lambda ev, node, args: args[1] if len(args) > 1 else UNKNOWN,
     "getsecret": lambda ev, node, args: UNKNOWN,
@@ -1021,7 +1148,12 @@ def _resource_member(instance: Instance, name: str) -> Any:
         return UNKNOWN
     found, value = lookup(instance.body, name)
     # A property the template does not set is the deployed resource's: known only then.
-    return value if found else UNKNOWN
+    return deployed(value) if found else UNKNOWN
+
+
+def _is_collection(value: list[Any]) -> bool:
+    """Whether ``value`` is a resource or module loop's instances."""
+    return bool(value) and all(isinstance(v, Instance | ModuleInstance) for v in value)
 
 
 def _is_json(path: str) -> bool:

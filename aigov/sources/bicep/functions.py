@@ -4,10 +4,13 @@ Bicep compiles to ARM, so every function the two languages share is
 :mod:`aigov.sources.template_functions` (one implementation, ARM's
 semantics: ``uniqueString`` and ``guid`` are ARM's real algorithms). This
 module only chooses which of them Bicep exposes and adds what is Bicep's
-alone: ``any()``, the eager ``if()`` function, and functions whose value
-exists only at deployment. The functions that need the file or the
-deployment (``resourceGroup``, ``subscription``, ``loadJsonContent``, ...)
-live in the evaluator, which knows the scope.
+alone: ``any()`` and the eager ``if()`` function. Functions whose value
+exists only at deployment are none of these: the evaluator makes them
+UNKNOWN (:func:`~aigov.sources.template_functions.is_runtime`). The
+functions that need the file, the syntax or the deployment
+(``resourceGroup``, ``subscription``, ``loadJsonContent``,
+``loadDirectoryFileInfo``, ``nameof``, ...) live in the evaluator, which
+knows them.
 
 Every function follows :mod:`~aigov.sources.template_functions`' calling
 convention, ``fn(site, args)``; Bicep lambdas arrive as Python callables.
@@ -20,17 +23,20 @@ from typing import Any, Final
 
 from aigov.model import UNKNOWN
 from aigov.sources.template_functions import FUNCTIONS as SHARED
-from aigov.sources.template_functions import Function, FunctionError, Site, equal
+from aigov.sources.template_values import Function, FunctionError, Site, equal
 
 _SHARED_IN_BICEP: Final = (
     *("array", "base64", "base64tostring", "bool", "coalesce", "concat", "contains", "createarray"),
     *("createobject", "empty", "endswith", "equals", "extensionresourceid", "filter", "first"),
     *("flatten", "format", "groupby", "guid", "indexof", "int", "intersection", "items", "join"),
-    *("json", "last", "lastindexof", "length", "list", "listaccountsas", "listkeys", "listsecrets"),
-    *("map", "mapvalues", "max", "min", "newguid", "not", "objectkeys", "padleft", "pickzones"),
-    *("range", "reduce", "reference", "replace", "resourceid", "shallowmerge", "skip", "sort", "split"),
+    *("json", "last", "lastindexof", "length"),
+    *("map", "mapvalues", "max", "min", "not", "objectkeys", "padleft"),
+    *("range", "reduce", "replace", "resourceid", "shallowmerge", "skip", "sort", "split"),
     *("startswith", "string", "subscriptionresourceid", "substring", "take", "tenantresourceid"),
-    *("toobject", "tolower", "toupper", "trim", "tryget", "union", "uniquestring", "utcnow"),
+    *("toobject", "tolower", "toupper", "trim", "tryget", "union", "uniquestring"),
+    *("parsecidr", "cidrsubnet", "cidrhost", "uri", "uricomponent", "uricomponenttostring", "datauri"),
+    *("datauritostring", "base64tojson", "parseuri", "builduri", "datetimeadd", "datetimefromepoch"),
+    *("datetimetoepoch", "fail"),
 )
 """The shared functions Bicep has by name (operators such as ``&&`` and ``+`` stand for the rest)."""
 
@@ -50,14 +56,9 @@ def _if(site: Site, args: list[Any]) -> Any:
     return then if condition is True else otherwise
 
 
-def _unknown(site: Site, args: list[Any]) -> Any:
-    return UNKNOWN
-
-
 FUNCTIONS: Final[Mapping[str, Function]] = {
     **{name: SHARED[name] for name in _SHARED_IN_BICEP},
     "any": _any,
     "if": _if,
-    "datetimeadd": _unknown,
 }
 """Every function by lower-case name (function names are case-insensitive)."""

@@ -78,6 +78,7 @@ _STATEMENT_KEYWORDS: Final = frozenset(
         "extends",
         "assert",
         "test",
+        "extensionConfig",
     }
 )
 
@@ -282,6 +283,13 @@ class Parser:
                 alias = self.expect_ident("an alias")
             names = (alias,) if tok.kind == "ident" or alias != path else ()
             return ast.Import(line, col, path, names, extension=True)
+        if word == "extensionConfig":  # .bicepparam: extensionConfig alias with {...}
+            alias = self.expect_ident("an extension alias")
+            if not self.at_keyword("with"):
+                raise self.expected("'with'")
+            self.next()
+            self.expression()
+            return ast.Import(line, col, alias, extension=True)
         if word == "test":  # test name 'file.bicep' = {...}
             name = self.expect_ident("a test name")
             path = self.plain_string("the path of the file under test")

@@ -6,7 +6,9 @@
 values of a JSON parameters file given with ``--parameters``), and maps every
 resource of a type aigov evaluates to ARM shape. ``aigov scan
 infra/main.bicepparam`` evaluates the template its ``using`` names with the
-file's values.
+file's values. Every file read is first checked for undeclared names
+(:mod:`aigov.sources.bicep.names`); registry modules are read from the local
+module cache (:mod:`aigov.sources.bicep.registry`).
 
 Resources:
 
@@ -30,13 +32,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
+from aigov.sources.azd import substitute
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.evaluate import (
@@ -48,9 +52,9 @@ from aigov.sources.bicep.evaluate import (
     ModuleInstance,
     load_file,
 )
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
-
-_EXTENSIONS: Final = (".bicep", ".bicepparam")
+from aigov.sources.bicep.registry import with_registry_modules
 
 
 class BicepSource(Source):
@@ -61,17 +65,19 @@ class BicepSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        return not source_input.is_dir and source_input.path.lower().endswith(_EXTENSIONS)
+        return sniff.bicep(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return to_inventory(evaluation)
+        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
     """Parse and evaluate a .bicep or .bicepparam input; its resources and unresolved modules."""
     file = source_input.name
-    tree = parse(source_input.read_text(), file)
+    text = source_input.read_text()
+    tree = parse(text, file)
+    check_declared(tree, text)
     evaluation = Evaluation(root=options.scan_root(source_input.path))
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
@@ -128,6 +134,8 @@ def read_json_parameters(path: str) -> dict[str, Any]:
     """Values of an ARM JSON parameters file (``{"parameters": {"x": {"value": ...}}}``).
 
     A Key Vault ``reference`` is a secret known only at deployment: unknown.
+    azd's ``${VAR}`` placeholders take the environment's values (see
+    :mod:`aigov.sources.azd`).
     """
     data = decode(read_regular_text(path, DOCUMENT_LIMIT, SourceError), path, SourceError)
     parameters = data.get("parameters") if isinstance(data, dict) else None
@@ -139,7 +147,7 @@ def read_json_parameters(path: str) -> dict[str, Any]:
             raise SourceError(
                 "expected an object with 'value' or 'reference'", file=path, where=f"$.parameters.{name}"
             )
-        out[name] = entry.get("value", UNKNOWN)
+        out[name] = substitute(entry["value"]) if "value" in entry else UNKNOWN
     return out
 
 
@@ -158,7 +166,7 @@ def to_inventory(evaluation: Evaluation) -> Inventory:
         if arm_type is None:
             continue
         resources.append(_resource(instance, arm_type, _parent(instance, by_name)))
-    return Inventory(resources, warnings=tuple(evaluation.unresolved), files=evaluation.files)
+    return Inventory(resources, warnings=evaluation.warnings, files=evaluation.files)
 
 
 def _parent(instance: Instance, by_name: Mapping[tuple[str, str], Instance]) -> Instance | None:
