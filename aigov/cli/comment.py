@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from aigov.cli.common import guarded
 from aigov.errors import AigovError
 from aigov.github_comment import CommentTarget, post_comment
-from aigov.readfile import read_regular_text
+from aigov.jsontext import decode
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.report.markdown import MARKER
 
 BODY_LIMIT = 1 << 20
@@ -86,10 +85,7 @@ def _event_pull_request() -> int:
     path = os.environ.get("GITHUB_EVENT_PATH")
     if not path:
         raise AigovError("give --pr NUMBER (or run on a pull_request event, which sets GITHUB_EVENT_PATH)")
-    try:
-        event = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise AigovError(f"cannot read the event: {exc}", file=path) from None
+    event = decode(read_regular_text(path, DOCUMENT_LIMIT), path, AigovError)
     pull_request = event.get("pull_request") if isinstance(event, dict) else None
     number = pull_request.get("number") if isinstance(pull_request, dict) else None
     if not isinstance(number, int):

@@ -10,7 +10,6 @@ does, offline; a module not installed is reported as not read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Final
 
 from aigov.entries import entry_kind
 from aigov.errors import SourceError
+from aigov.jsontext import decode
+from aigov.readfile import read_regular_text
 
 MANIFEST: Final = Path(".terraform") / "modules" / "modules.json"
 MAX_MANIFEST_BYTES: Final = 16 * 1024 * 1024
@@ -42,14 +43,8 @@ def read_manifest(root: Path, root_display: str) -> Mapping[str, InstalledModule
         raise SourceError(exc.strerror or str(exc), file=display) from None
     if entry_kind(path, display) != "file":
         raise SourceError("is a directory, not Terraform's module manifest", file=display)
-    try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            raise SourceError(f"larger than {MAX_MANIFEST_BYTES} bytes; not read", file=display)
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=display) from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise SourceError(f"not Terraform's module manifest: {exc}", file=display) from None
+    text = read_regular_text(path, MAX_MANIFEST_BYTES, SourceError, name=display)
+    data = decode(text, display, _not_a_manifest)
     entries = data.get("Modules") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise SourceError("not Terraform's module manifest: no Modules array", file=display, where="Modules")
@@ -77,3 +72,7 @@ def read_manifest(root: Path, root_display: str) -> Mapping[str, InstalledModule
 def same_source(declared: str, installed: str) -> bool:
     """Whether the manifest's source is the one declared (registry sources are recorded with their host)."""
     return installed == declared or installed.endswith("/" + declared)
+
+
+def _not_a_manifest(message: str, **where: str | None) -> SourceError:
+    return SourceError(f"not Terraform's module manifest: {message}", **where)

@@ -188,7 +188,7 @@ def test_an_installed_module_from_another_source_is_not_read(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("manifest", "message"),
     [
-        ("{", "not Terraform's module manifest: Expecting property name"),
+        ("{", "line 1, column 2: not Terraform's module manifest: invalid JSON: Expecting property name"),
         ('{"Modules": {}}', "Modules: not Terraform's module manifest: no Modules array"),
         ('{"Modules": [{"Key": "m"}]}', "Modules[0]: a module entry needs string Key, Source and Dir"),
         (

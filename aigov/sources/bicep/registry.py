@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Inventory, Resource, UnreadInput
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources.arm import load_located_json, load_module_template
 from aigov.sources.arm_expressions import DeploymentContext
 from aigov.sources.base import SourceOptions
@@ -101,12 +102,7 @@ def find_config(template: str) -> BicepConfig:
 
 def read_config(path: Path) -> BicepConfig:
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, SourceError, name=file)
     document = load_located_json(text, file).value
     if not isinstance(document, dict):
         raise SourceError("a bicepconfig.json file holds a JSON object", file=file)
