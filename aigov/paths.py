@@ -25,7 +25,7 @@ def package_data(*parts: str) -> Path:
 
 
 def is_bundled(path: Path) -> bool:
-    """Whether ``path`` is a file shipped with aigov (bundled rules or package data).
+    """Whether ``path`` is one of the files shipped with aigov: a bundled rule or the bundled price catalogue.
 
     Bundled files are validated against their schemas by the test suite, so a
     scan trusts them instead of validating them again on every run.
@@ -34,4 +34,6 @@ def is_bundled(path: Path) -> bool:
         real = path.resolve()
     except OSError:
         return False
-    return real.is_relative_to(_PACKAGE) or real.is_relative_to(bundled_policies_dir().resolve())
+    if real == package_data("cost", "prices.yaml"):
+        return True
+    return real.is_relative_to(bundled_policies_dir().resolve())

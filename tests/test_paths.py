@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aigov.cost.catalog import bundled_catalog_path
-from aigov.paths import bundled_policies_dir, is_bundled
+from aigov.paths import bundled_policies_dir, is_bundled, package_data
 
 
 def test_bundled_rules_and_prices_are_bundled() -> None:
@@ -18,3 +18,7 @@ def test_a_copy_elsewhere_is_not_bundled(tmp_path: Path) -> None:
     copy.write_bytes(bundled_catalog_path().read_bytes())
     assert not is_bundled(copy)
     assert not is_bundled(tmp_path / "missing.yaml")
+
+
+def test_other_package_files_are_not_trusted_as_bundled_data() -> None:
+    assert not is_bundled(package_data("report", "report.schema.json"))
