@@ -15,6 +15,8 @@ SEARCH: Final = "Microsoft.Search/searchServices"
 WORKSPACE: Final = "Microsoft.MachineLearningServices/workspaces"
 COMPUTE: Final = "Microsoft.MachineLearningServices/workspaces/computes"
 ONLINE_DEPLOYMENT: Final = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"
+TEMPLATE_DEPLOYMENT: Final = "Microsoft.Resources/deployments"
+"""A template deployment: not evaluated, but what an unread module or linked template is reported as."""
 
 ARM_TYPES: Final[Mapping[str, str]] = {
     t.lower(): t for t in (ACCOUNT, DEPLOYMENT, SEARCH, WORKSPACE, COMPUTE, ONLINE_DEPLOYMENT)

@@ -15,7 +15,6 @@ written by an older or newer aigov of the same schema version is read.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +22,9 @@ from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 from aigov.errors import AigovError
+from aigov.jsontext import decode
 from aigov.model import BaselineState, Finding
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
 SUPPORTED_SCHEMA_VERSION: Final = 1
 _FINGERPRINT: Final = re.compile(r"^[0-9a-f]{32}$")
@@ -50,6 +51,9 @@ class PreviousReport:
     file: str
     findings: tuple[ReportFinding, ...]
     monthly_cost_at_risk_usd: float
+    # Monthly cost by billed resource address (the report's `cost.resources`);
+    # None for a report written before aigov priced every resource.
+    resource_costs: Mapping[str, float | None] | None = None
 
     @property
     def fingerprints(self) -> frozenset[str]:
@@ -59,20 +63,13 @@ class PreviousReport:
 def load_report(path: str | Path) -> PreviousReport:
     """Read an aigov JSON report; anything else is a one-line :class:`BaselineError`."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise BaselineError(f"cannot read: {reason}", file=file) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BaselineError(
-            f"not an aigov JSON report: invalid JSON: {exc.msg}",
-            file=file,
-            where=f"line {exc.lineno}, column {exc.colno}",
-        ) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, BaselineError)
+    document = decode(text, file, _not_a_report)
     return parse_report(document, file)
+
+
+def _not_a_report(message: str, **where: str | None) -> BaselineError:
+    return BaselineError(f"not an aigov JSON report: {message}", **where)
 
 
 def parse_report(document: Any, file: str) -> PreviousReport:
@@ -97,7 +94,30 @@ def parse_report(document: Any, file: str) -> PreviousReport:
     total = summary.get("monthly_cost_at_risk_usd") if isinstance(summary, dict) else None
     if not _is_number(total):
         raise BaselineError("summary.monthly_cost_at_risk_usd is not a number", file=file, where="summary")
-    return PreviousReport(file, tuple(_finding(f, i, file) for i, f in enumerate(findings)), float(total))
+    return PreviousReport(
+        file,
+        tuple(_finding(f, i, file) for i, f in enumerate(findings)),
+        float(total),
+        _resource_costs(document.get("cost"), file),
+    )
+
+
+def _resource_costs(cost: Any, file: str) -> dict[str, float | None] | None:
+    if cost is None:
+        return None
+    resources = cost.get("resources") if isinstance(cost, dict) else None
+    if not isinstance(resources, list):
+        raise BaselineError("cost.resources is not an array", file=file, where="cost")
+    out: dict[str, float | None] = {}
+    for i, item in enumerate(resources):
+        where = f"cost.resources[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("address"), str):
+            raise BaselineError("each resource needs an address string", file=file, where=where)
+        value = item.get("monthly_usd")
+        if value is not None and not _is_number(value):
+            raise BaselineError("monthly_usd must be a number or null", file=file, where=where)
+        out[item["address"]] = float(value) if value is not None else None
+    return out
 
 
 def _finding(item: Any, index: int, file: str) -> ReportFinding:

@@ -127,6 +127,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
             parameters=dict(spec.get("parameters", {})),
             severity=Severity(spec["severity"]) if "severity" in spec else None,
             enabled=spec.get("enabled", True),
+            replaces_bundled=spec.get("replaces_bundled", False),
             file=file,
             line=yamlio.line_of(root, ["rules", rule_id]),
             parameter_lines={

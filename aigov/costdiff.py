@@ -12,15 +12,28 @@ removed; a finding whose cost changed appears in the delta but in neither list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from aigov.baseline import PreviousReport
-from aigov.model import CostChange, CostChangeItem, Finding, monthly_at_risk
-from aigov.report.base import format_usd
+from aigov.model import (
+    CostChange,
+    CostChangeItem,
+    Finding,
+    InputCost,
+    ResourceCostChange,
+    monthly_at_risk,
+)
+from aigov.report.base import format_delta, format_usd, money_line
 
 
-def compare(base: PreviousReport, findings: Sequence[Finding]) -> CostChange:
-    """This scan's ``findings`` against the base report: totals and the findings added and removed."""
+def compare(base: PreviousReport, findings: Sequence[Finding], cost: InputCost | None = None) -> CostChange:
+    """This scan's ``findings`` and input ``cost`` against the base report.
+
+    The cost at risk: both totals, the findings added and removed. The cost of
+    the inputs (when the base report carries one): both totals and each billed
+    resource added, removed or changed in cost, largest change first.
+    """
     base_fingerprints = base.fingerprints
     current = {f.fingerprint for f in findings}
     added = sorted(
@@ -37,13 +50,38 @@ def compare(base: PreviousReport, findings: Sequence[Finding]) -> CostChange:
         if item.fingerprint not in current and item.fingerprint not in seen:
             seen.add(item.fingerprint)
             removed.append(CostChangeItem(item.rule_id, item.address, item.fingerprint, item.monthly_usd))
-    return CostChange(
+    new_fingerprints = {item.fingerprint for item in added}
+    change = CostChange(
         base=base.file,
         before_usd=round(base.monthly_cost_at_risk_usd, 2),
         after_usd=monthly_at_risk(findings),
         added=tuple(added),
         removed=tuple(sorted(removed, key=_order)),
+        added_at_risk_usd=monthly_at_risk(f for f in findings if f.fingerprint in new_fingerprints),
     )
+    if cost is None or base.resource_costs is None:
+        return change
+    return replace(
+        change,
+        cost_before_usd=round(sum(v for v in base.resource_costs.values() if v is not None), 2),
+        cost_after_usd=cost.monthly_usd,
+        resources=resource_changes(base.resource_costs, cost),
+    )
+
+
+def resource_changes(before: Mapping[str, float | None], cost: InputCost) -> tuple[ResourceCostChange, ...]:
+    """Each billed resource added, removed or changed in monthly cost, largest change first."""
+    after = {r.address: r.monthly_usd for r in cost.resources}
+    changes = [
+        ResourceCostChange(address, "added", None, value)
+        if address not in before
+        # An address seen twice keeps its first figure: the report lists resources once.
+        else ResourceCostChange(address, "changed", before[address], value)
+        for address, value in after.items()
+        if address not in before or before[address] != value
+    ]
+    changes.extend(ResourceCostChange(a, "removed", v, None) for a, v in before.items() if a not in after)
+    return tuple(sorted(changes, key=lambda c: (c.delta_usd is None, -abs(c.delta_usd or 0.0), c.address)))
 
 
 def _order(item: CostChangeItem) -> tuple[int, float, str, str]:
@@ -52,15 +90,11 @@ def _order(item: CostChangeItem) -> tuple[int, float, str, str]:
     return (0 if known else 1, -(item.monthly_usd or 0.0), item.rule_id, item.address)
 
 
-def format_delta(amount: float) -> str:
-    """``+$1,241.00``, ``-$43,800.00``, ``$0.00``."""
-    return f"+{format_usd(amount)}" if amount > 0 else format_usd(amount)
-
-
 def summary_line(change: CostChange) -> str:
-    """One line for a CI log: the totals and how many findings were added and removed."""
-    return (
-        f"Cost change against {change.base}: {format_usd(change.before_usd)} -> "
-        f"{format_usd(change.after_usd)} per month ({format_delta(change.delta_usd)}); "
-        f"{len(change.added)} added, {len(change.removed)} removed"
+    """One line for a CI log: the cost change, the cost-at-risk change, findings added and removed."""
+    at_risk = (
+        f"cost at risk {format_usd(change.before_usd)} -> {format_usd(change.after_usd)} per month "
+        f"({format_delta(change.delta_usd)}); {len(change.added)} added, {len(change.removed)} removed"
     )
+    money = money_line(change)
+    return f"Against {change.base}: {money[0].lower()}{money[1:]}; {at_risk}"

@@ -114,19 +114,46 @@ class Resource:
         return self.origin.address or self.key
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadInput:
+    """A file or template the deployment would use that aigov could not read.
+
+    The resources it defines are unknown, so the scan cannot pass them: each
+    becomes an undetermined finding (see :mod:`aigov.policy.unread`).
+    """
+
+    reference: str  # what was not read: a file, a module source, a URL, a registry reference
+    reason: str  # why, e.g. "not in the local module cache (run bicep restore)"
+    address: str  # the IaC address that would define the resources: a module call, a deployment, a file
+    source: str  # registry name of the source that met it
+    file: str | None = None  # where the reference is
+    line: int | None = None
+
+
 class Inventory:
     """The resources of one input, with parent/child links resolved.
 
     Immutable after construction. Lookups used on the hot path are dicts.
     """
 
-    __slots__ = ("_by_key", "_children", "resources", "warnings")
+    __slots__ = ("_by_key", "_children", "files", "resources", "unread", "warnings")
 
-    def __init__(self, resources: Iterable[Resource], warnings: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        resources: Iterable[Resource],
+        warnings: Iterable[str] = (),
+        unread: Iterable[UnreadInput] = (),
+        files: Iterable[str] = (),
+    ) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
-        # What the source could not evaluate and the user should know (a remote
-        # module not fetched, a function not evaluated): shown as scan warnings.
+        # What the source could not evaluate and the user should know (a
+        # function not evaluated, a loop count unknown): shown as scan warnings.
         self.warnings: tuple[str, ...] = tuple(warnings)
+        # Inputs the deployment would use but the source could not read: they fail the gate.
+        self.unread: tuple[UnreadInput, ...] = tuple(unread)
+        # Every file the source read besides the input itself (modules, loaded
+        # content, parameters): a report is never written over one of them.
+        self.files: tuple[str, ...] = tuple(files)
         self._by_key: dict[str, Resource] = {r.key: r for r in self.resources}
         children: dict[str, list[Resource]] = {}
         for r in self.resources:
@@ -229,8 +256,32 @@ class Price:
     unit: str  # "1 Hour", "1M tokens", ...
     region: str  # the ARM region the price is for, or "global"
     currency: str
-    source: str  # e.g. "Azure Retail Prices API"
-    as_of: date
+    source: str  # the source's title, "third-party copy: ..." or "derived (...) from ..." up front
+    url: str  # where a user can open the source
+    effective: date | None  # the price's own effective date (effectiveStartDate); None if not given
+    read: date  # the date the price was read from its source
+    query: str | None = None  # a Retail Prices API query that returns this price's meter
+
+    @property
+    def dates(self) -> str:
+        """``effective 2024-04-01, read 2026-09-30``: when the price took effect and when it was read."""
+        effective = self.effective.isoformat() if self.effective is not None else "date not given by source"
+        return f"effective {effective}, read {self.read.isoformat()}"
+
+    def record(self) -> dict[str, object]:
+        """The price as JSON data (reports and ``aigov estimate --format json``)."""
+        return {
+            "meter": self.meter,
+            "unit_price": self.unit_price,
+            "unit": self.unit,
+            "region": self.region,
+            "currency": self.currency,
+            "source": self.source,
+            "url": self.url,
+            "effective": self.effective.isoformat() if self.effective is not None else None,
+            "read": self.read.isoformat(),
+            "query": self.query,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +394,8 @@ class Finding:
     unknown_fields: tuple[str, ...] = ()  # what made an UNDETERMINED outcome
     suppression: Suppression | None = None
     baseline: BaselineState | None = None  # None when the scan was given no baseline
+    description: str | None = None  # the rule's own description, for reports that explain rules (SARIF help)
+    references: tuple[str, ...] = ()  # the rule's reference URLs
 
     @property
     def suppressed(self) -> bool:
@@ -382,18 +435,93 @@ class CostChangeItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceCost:
+    """The monthly cost of one billed AI resource of a scan's inputs, in violation or not."""
+
+    address: str
+    type: str
+    monthly_usd: float | None  # None: unknown (usage decides it, or no price)
+    confidence: Confidence
+
+
+@dataclass(frozen=True, slots=True)
+class InputCost:
+    """The monthly cost of every billed AI resource in a scan's inputs: exact, estimated and unknown apart."""
+
+    resources: tuple[ResourceCost, ...] = ()
+
+    @property
+    def monthly_usd(self) -> float:
+        """The known part: exact and estimated figures."""
+        return round(sum(r.monthly_usd for r in self.resources if r.monthly_usd is not None), 2)
+
+    @property
+    def exact_usd(self) -> float:
+        return self._sum(Confidence.EXACT)
+
+    @property
+    def estimated_usd(self) -> float:
+        return self._sum(Confidence.ESTIMATE)
+
+    @property
+    def unknown_resources(self) -> int:
+        return sum(1 for r in self.resources if r.monthly_usd is None)
+
+    def _sum(self, confidence: Confidence) -> float:
+        return round(
+            sum(
+                r.monthly_usd
+                for r in self.resources
+                if r.monthly_usd is not None and r.confidence is confidence
+            ),
+            2,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceCostChange:
+    """How one billed resource's monthly cost moved between the base and this scan."""
+
+    address: str
+    change: str  # added | removed | changed
+    before_usd: float | None
+    after_usd: float | None
+
+    @property
+    def delta_usd(self) -> float | None:
+        if self.change == "added":
+            return self.after_usd
+        if self.change == "removed":
+            return -self.before_usd if self.before_usd is not None else None
+        if self.before_usd is None or self.after_usd is None:
+            return None
+        return round(self.after_usd - self.before_usd, 2)
+
+
+@dataclass(frozen=True, slots=True)
 class CostChange:
-    """The monthly cost at risk of this scan against a base report (``--compare-to``)."""
+    """This scan against a base (``--compare-to``): the cost of the inputs and the cost at risk."""
 
     base: str  # the base report's path, as given
     before_usd: float  # the base report's monthly cost at risk
     after_usd: float  # this scan's
     added: tuple[CostChangeItem, ...] = ()  # findings not in the base report
     removed: tuple[CostChangeItem, ...] = ()  # base findings this scan no longer reports
+    cost_before_usd: float | None = None  # the base's monthly cost of its inputs; None: the base has none
+    cost_after_usd: float | None = None  # this scan's
+    resources: tuple[ResourceCostChange, ...] = ()  # billed resources added, removed or changed in cost
+    added_at_risk_usd: float = 0.0  # the cost at risk of the findings this change adds
 
     @property
     def delta_usd(self) -> float:
         return round(self.after_usd - self.before_usd, 2)
+
+    @property
+    def cost_delta_usd(self) -> float | None:
+        """The monthly change of the inputs' cost; None when the base report carries no input cost."""
+        if self.cost_before_usd is None or self.cost_after_usd is None:
+            return None
+        return round(self.cost_after_usd - self.cost_before_usd, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +534,8 @@ class ScanResult:
     warnings: tuple[str, ...] = ()
     not_scanned: tuple[NotScanned, ...] = ()
     cost_change: CostChange | None = None  # with --compare-to: the delta against the base report
+    cost: InputCost = InputCost()  # the monthly cost of every billed AI resource of the inputs
+    read_files: tuple[str, ...] = ()  # every file the scan read: reports may not be written over them
 
     @property
     def partial(self) -> bool:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from aigov.baseline import load_report, mark_baseline
+from aigov.baseline import BaselineError, PreviousReport, ReportFinding, load_report, mark_baseline
 from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
+from aigov.cost.pricing import estimate_inventory
 from aigov.cost.refresh import preferred_catalog_path
 from aigov.cost.usage import UsageBook, load_usage
 from aigov.costdiff import compare
-from aigov.model import Context, Finding, Resource, ScanResult
+from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
-from aigov.policy.loader import RuleSet, load_rules
-from aigov.sources import detect
-from aigov.sources.base import SourceInput, SourceOptions, display_name
+from aigov.policy.loader import RuleSet, discover, load_rules
+from aigov.policy.selection import ALL_RULES, RuleSelection
+from aigov.policy.unread import UNREAD_RULE_ID
+from aigov.readfile import read_head
+from aigov.sources import load_input
+from aigov.sources.base import SourceOptions, display_name
 from aigov.sources.tf_locate import enrich_plan_origins
 from aigov.suppress import apply_suppressions
 from aigov.waivers import check_rules
@@ -31,24 +35,52 @@ STDIN = "-"
 class ScanOptions:
     subscription: str | None = None  # overrides the subscription the input states
     policy_dirs: Sequence[Path] = field(default_factory=tuple)  # added after the bundled rules
+    use_bundled: bool = True  # False: --no-bundled, only the rules under policy_dirs run
+    selection: RuleSelection = ALL_RULES  # --check / --skip-check
     catalog_path: Path | None = None  # overrides the configured / bundled price catalogue
     baseline: Path | None = None  # an earlier JSON report: its findings are `existing`, not failing
     compare_to: Path | None = None  # the base branch's JSON report, for the cost-at-risk delta
-    repo_root: Path | None = None  # locate plan resources in the .tf files under this directory
+    repo_root: Path | None = None  # the input's repository: plan resources located, template reads confined
     usage_path: Path | None = None  # usage assumptions (usage.yaml); aigov.yaml's `usage:` follows it
     var_files: tuple[str, ...] = ()  # Terraform --var-file, in order
     variables: Mapping[str, str] = field(default_factory=dict)  # Terraform --var NAME=VALUE
     environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* from the environment
     parameters_file: str | None = None  # --parameters: ARM parameters file for an ARM template input
+    bicep_cache: str | None = None  # Bicep's module cache root (the CLI gives ~/.bicep)
 
 
 def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
-    return load_rules([bundled_policies_dir(), *options.policy_dirs], config.rule_overrides)
+    return load_rules(
+        options.policy_dirs,
+        config.rule_overrides,
+        bundled=[bundled_policies_dir()],
+        use_bundled=options.use_bundled,
+        selection=options.selection,
+    )
+
+
+def catalog_file(config: Config, options: ScanOptions) -> Path | None:
+    """The price catalogue in use; None for the bundled one."""
+    # Without an explicit catalogue, the newest `aigov prices refresh` output wins over the bundled one.
+    return options.catalog_path or config.catalog_path or preferred_catalog_path()
 
 
 def load_prices(config: Config, options: ScanOptions) -> Catalog:
-    # Without an explicit catalogue, the newest `aigov prices refresh` output wins over the bundled one.
-    return load_catalog(options.catalog_path or config.catalog_path or preferred_catalog_path())
+    return load_catalog(catalog_file(config, options))
+
+
+def given_files(config: Config, options: ScanOptions) -> list[str]:
+    """Files a scan reads besides its inputs: configuration, rules, prices, usage, reports, variables."""
+    named = [
+        config.file,
+        catalog_file(config, options),
+        options.usage_path,
+        options.baseline,
+        options.compare_to,
+        options.parameters_file,
+        *options.var_files,
+    ]
+    return [str(p) for p in (*named, *discover(options.policy_dirs)) if p is not None]
 
 
 def load_usage_book(config: Config, options: ScanOptions) -> UsageBook:
@@ -83,7 +115,9 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    check_rules(config.waivers, [*(r.id for r in rules), *config.rule_overrides], _config_file(config))
+    check_rules(
+        config.waivers, [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides], _config_file(config)
+    )
     context = build_context(config, now)
     source_options = SourceOptions(
         subscription=options.subscription,
@@ -91,17 +125,26 @@ def run_scan(
         variables=options.variables,
         environment=options.environment,
         parameters_file=options.parameters_file,
+        repo_root=str(options.repo_root) if options.repo_root is not None else None,
+        bicep_cache=options.bicep_cache,
     )
 
     resources: list[Resource] = []
     findings: list[Finding] = []
+    priced: list[ResourceCost] = []
     source_warnings: list[str] = []
+    read_files = given_files(config, options)
     for path in inputs:
-        source_input = SourceInput.open(path)
-        inventory = detect(source_input)().load(source_input, source_options)
+        source_input, inventory = load_input(path, source_options)
+        read_files.extend([path, *inventory.files] if path != STDIN else inventory.files)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
+        priced.extend(
+            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence)
+            for row in estimate_inventory(inventory, costs, source_input.name)
+        )
         source_warnings.extend(inventory.warnings)
+    cost = InputCost(tuple(priced))
 
     warnings: list[str] = []
     stale = catalog.stale_warning(now)
@@ -116,7 +159,33 @@ def run_scan(
         catalog=catalog.info,
         generated_at=now,
         warnings=tuple(warnings),
-        cost_change=compare(load_report(options.compare_to), findings) if options.compare_to else None,
+        cost_change=(
+            compare(load_base(options.compare_to, config, now, options), findings, cost)
+            if options.compare_to
+            else None
+        ),
+        cost=cost,
+        read_files=tuple(read_files),
+    )
+
+
+def load_base(path: Path, config: Config, now: datetime, options: ScanOptions) -> PreviousReport:
+    """``--compare-to``: an earlier aigov JSON report, or a second input such as the base branch's plan.
+
+    A second input is scanned with the same configuration, rules, prices and usage as this one.
+    """
+    head = read_head(path, 4096, BaselineError)
+    if b'"tool"' in head and b'"aigov"' in head:
+        return load_report(path)
+    base = run_scan([str(path)], config, now=now, options=replace(options, compare_to=None, baseline=None))
+    return PreviousReport(
+        file=str(path),
+        findings=tuple(
+            ReportFinding(f.fingerprint, f.rule_id, f.resource.address, f.cost.monthly_usd)
+            for f in base.findings
+        ),
+        monthly_cost_at_risk_usd=base.monthly_cost_at_risk_usd,
+        resource_costs={r.address: r.monthly_usd for r in base.cost.resources},
     )
 
 

@@ -25,10 +25,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 from typing import Final
 
+from aigov.errors import AigovError
 from aigov.model import Finding, Suppression
+from aigov.readfile import INPUT_LIMIT, read_regular_text
 from aigov.waivers import Waiver, waiver_for
 
 _RULE_ID: Final = r"[A-Za-z][A-Za-z0-9_.-]*"
@@ -120,8 +121,8 @@ class InlineIndex:
     def _read(self, file: str) -> list[str] | None:
         if file not in self._lines:
             try:
-                self._lines[file] = Path(file).read_text(encoding="utf-8-sig").splitlines()
-            except (OSError, UnicodeDecodeError):
+                self._lines[file] = read_regular_text(file, INPUT_LIMIT).splitlines()
+            except AigovError:
                 # An input that is not a readable text file (stdin, a plan the
                 # source already reported on) simply has no comments to honour.
                 self._lines[file] = None

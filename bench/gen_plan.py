@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -43,6 +44,149 @@ MODELS = [
 VM_SIZES = ["Standard_NC24ads_A100_v4", "Standard_ND96asr_v4", "Standard_DS3_v2", "Standard_NC6s_v3"]
 SEARCH_SKUS = ["basic", "standard", "standard2", "standard3"]
 
+Index = int | str | None
+_MODULE_STEP = re.compile(r"module\.([A-Za-z_][A-Za-z0-9_-]*)(\[[^\]]*\])?\.?")
+
+
+def module_path(module_address: str) -> tuple[tuple[str, str | None], ...]:
+    """``module.a["x"].module.b`` -> ``(("a", '"x"'), ("b", None))``: call names and their instance keys."""
+    return tuple((m.group(1), m.group(2)) for m in _MODULE_STEP.finditer(module_address))
+
+
+def _refs(target: str) -> list[str]:
+    """The references Terraform lists for ``target.id``: the attribute and the resource."""
+    return [f"{target}.id", target]
+
+
+class Names:
+    """How one shape of plan names module instances and resource blocks.
+
+    ``team`` (the default): one module instance per team (``module.team["t0001"]``),
+    each with one account and deployments ``models["d0"]``: Terraform's kindest shape.
+    """
+
+    stacks_per_module = 1
+
+    def place(self, stack: int) -> tuple[int, int]:
+        """(team, slot within the team's module instance) of the ``stack``-th AI stack."""
+        return stack // self.stacks_per_module, stack % self.stacks_per_module
+
+    def module(self, team: int) -> str:
+        return f'module.team["t{team:04d}"]'
+
+    def account(self, slot: int) -> tuple[str, Index]:
+        return "main", None
+
+    def account_references(self, slot: int) -> list[str]:
+        return _refs("azurerm_cognitive_account.main")
+
+    def deployment(self, slot: int, d: int, name: str) -> tuple[str, Index]:
+        return "models", f"d{d}"
+
+    def search(self, slot: int) -> tuple[str, Index]:
+        return "main", None
+
+    def workspace(self, slot: int) -> tuple[str, Index]:
+        return "main", None
+
+    def compute(self, slot: int, c: int) -> tuple[str, Index]:
+        return "pools", c
+
+    def workspace_references(self, slot: int, c: int) -> list[str]:
+        return _refs("azurerm_machine_learning_workspace.main")
+
+    def other(self, block: str, i: int) -> tuple[str, Index]:
+        return block, i
+
+
+class DistinctNames(Names):
+    """``distinct``: every resource its own block in nested modules, no instance keys.
+
+    ``module.platform.module.team_0007.azurerm_cognitive_deployment.oai_2_gpt_4o_1``,
+    its account ``...azurerm_cognitive_account.oai_2``: the configuration has one
+    block per resource and grows with the plan.
+    """
+
+    stacks_per_module = 4
+
+    def module(self, team: int) -> str:
+        return f"module.platform.module.team_{team:04d}"
+
+    def account(self, slot: int) -> tuple[str, Index]:
+        return f"oai_{slot}", None
+
+    def account_references(self, slot: int) -> list[str]:
+        return _refs(f"azurerm_cognitive_account.oai_{slot}")
+
+    def deployment(self, slot: int, d: int, name: str) -> tuple[str, Index]:
+        return f"oai_{slot}_" + name.replace("-", "_").replace(".", "_"), None
+
+    def search(self, slot: int) -> tuple[str, Index]:
+        return f"search_{slot}", None
+
+    def workspace(self, slot: int) -> tuple[str, Index]:
+        return f"mlw_{slot}", None
+
+    def compute(self, slot: int, c: int) -> tuple[str, Index]:
+        return f"mlw_{slot}_pool_{c}", None
+
+    def workspace_references(self, slot: int, c: int) -> list[str]:
+        return _refs(f"azurerm_machine_learning_workspace.mlw_{slot}")
+
+    def other(self, block: str, i: int) -> tuple[str, Index]:
+        return f"{block}_{i:05d}", None
+
+
+class ForEachNames(Names):
+    """``for_each``: two team module instances holding thousands of for_each instances each.
+
+    ``module.ai["team-a"]`` has one account ``this`` with deployments
+    ``this["gpt-4o-0"]`` (the Azure Verified Modules pattern), then accounts
+    ``shared["acct-0001"]`` whose deployments ``shared["acct-0001/gpt-4o-0"]``
+    refer to ``azurerm_cognitive_account.shared[each.value.account]`` (no
+    static index), and workspaces ``this["mlw-0001"]`` whose first compute has
+    the same key (``azurerm_machine_learning_workspace.this[each.key]``).
+    """
+
+    teams = 2
+
+    def place(self, stack: int) -> tuple[int, int]:
+        return stack % self.teams, stack // self.teams
+
+    def module(self, team: int) -> str:
+        return f'module.ai["team-{chr(ord("a") + team)}"]'
+
+    def account(self, slot: int) -> tuple[str, Index]:
+        return ("this", None) if slot == 0 else ("shared", f"acct-{slot:04d}")
+
+    def account_references(self, slot: int) -> list[str]:
+        if slot == 0:
+            return _refs("azurerm_cognitive_account.this")
+        return ["azurerm_cognitive_account.shared", "each.value.account", "each.value"]
+
+    def deployment(self, slot: int, d: int, name: str) -> tuple[str, Index]:
+        return ("this", name) if slot == 0 else ("shared", f"acct-{slot:04d}/{name}")
+
+    def search(self, slot: int) -> tuple[str, Index]:
+        return "this", f"srch-{slot:04d}"
+
+    def workspace(self, slot: int) -> tuple[str, Index]:
+        return "this", f"mlw-{slot:04d}"
+
+    def compute(self, slot: int, c: int) -> tuple[str, Index]:
+        return "this", f"mlw-{slot:04d}" + (f"-{c}" if c else "")
+
+    def workspace_references(self, slot: int, c: int) -> list[str]:
+        if c == 0:
+            return ["azurerm_machine_learning_workspace.this", "each.key"]
+        return ["azurerm_machine_learning_workspace.this", "each.value.workspace", "each.value"]
+
+    def other(self, block: str, i: int) -> tuple[str, Index]:
+        return block, f"{block}-{i:05d}"
+
+
+SHAPES: dict[str, Names] = {"team": Names(), "distinct": DistinctNames(), "for_each": ForEachNames()}
+
 
 class Generator:
     def __init__(self, seed: int) -> None:
@@ -50,7 +194,8 @@ class Generator:
         self.changes: list[dict[str, Any]] = []
         self.planned: dict[str, list[dict[str, Any]]] = {}
         self.prior: dict[str, list[dict[str, Any]]] = {}
-        self.config: dict[str, dict[str, Any]] = {}  # module -> module configuration
+        # configuration blocks per module path: (type, name) -> block
+        self.config: dict[tuple[tuple[str, str | None], ...], dict[tuple[str, str], dict[str, Any]]] = {}
         self.subscriptions = [str(uuid.UUID(int=self.rng.getrandbits(128), version=4)) for _ in range(4)]
 
     # ------------------------------------------------------------------ helpers
@@ -129,9 +274,8 @@ class Generator:
             )
         if existing:
             self.prior.setdefault(module, []).append(dict(value, values=before))
-        resources = self.config.setdefault(module, {"resources": []})["resources"]
-        key = (tf_type, name)
-        if not any((r["type"], r["name"]) == key for r in resources):
+        blocks = self.config.setdefault(module_path(module), {})
+        if (tf_type, name) not in blocks:
             block: dict[str, Any] = {
                 "address": f"{tf_type}.{name}",
                 "mode": "managed",
@@ -145,7 +289,7 @@ class Generator:
                 block["for_each_expression"] = {"references": [f"local.{name}", "local"]}
             elif isinstance(index, int):
                 block["count_expression"] = {"references": [f"var.{name}_count"]}
-            resources.append(block)
+            blocks[(tf_type, name)] = block
         return address
 
     @staticmethod
@@ -154,19 +298,21 @@ class Generator:
 
     # ------------------------------------------------------------------ resource kinds
 
-    def ai_stack(self, module: str, team: int, sub: str, rg: str, region: str) -> int:
+    def ai_stack(
+        self, module: str, team: int, sub: str, rg: str, region: str, names: Names, slot: int
+    ) -> int:
         """One account with 2-5 deployments, a search service, a workspace with 1-3 computes."""
         tags = {"cost-center": f"cc-{4000 + team}", "environment": "prod", "workload": f"wl-{team}"}
         if self.rng.random() < 0.2:
             del tags["workload"]
-        account_name = f"oai-t{team}-{self.rng.randrange(16**6):06x}"
+        account_name = f"oai-t{team}-{slot}-{self.rng.randrange(16**6):06x}"
         providers = f"/subscriptions/{sub}/resourceGroups/{rg}/providers"
         account_id = f"{providers}/Microsoft.CognitiveServices/accounts/{account_name}"
         account_actions = self.action()
         if account_actions == ["delete"]:
             account_actions = ["no-op"]
         self.add(
-            (module, "azurerm_cognitive_account", "main", None),
+            (module, "azurerm_cognitive_account", *names.account(slot)),
             {
                 "custom_question_answering_search_service_id": None,
                 "custom_subdomain_name": account_name,
@@ -247,7 +393,7 @@ class Generator:
             model, version = self.rng.choice(MODELS)
             known_parent = account_actions != ["create"]
             self.add(
-                (module, "azurerm_cognitive_deployment", "models", f"d{d}"),
+                (module, "azurerm_cognitive_deployment", *names.deployment(slot, d, f"{model}-{d}")),
                 {
                     "cognitive_account_id": account_id if known_parent else None,
                     "dynamic_throttling_enabled": None,
@@ -266,7 +412,7 @@ class Generator:
                     **({} if known_parent else {"cognitive_account_id": True}),
                 },
                 {
-                    "cognitive_account_id": self.ref("azurerm_cognitive_account.main"),
+                    "cognitive_account_id": {"references": names.account_references(slot)},
                     "model": [
                         {
                             "format": {"constant_value": "OpenAI"},
@@ -287,9 +433,9 @@ class Generator:
             )
             count += 1
         if self.rng.random() < 0.6:
-            search = f"srch-t{team}-{self.rng.randrange(16**6):06x}"
+            search = f"srch-t{team}-{slot}-{self.rng.randrange(16**6):06x}"
             self.add(
-                (module, "azurerm_search_service", "main", None),
+                (module, "azurerm_search_service", *names.search(slot)),
                 {
                     "allowed_ips": None,
                     "authentication_failure_mode": None,
@@ -333,11 +479,11 @@ class Generator:
                 sensitive={"primary_key": True, "secondary_key": True, "query_keys": True},
             )
             count += 1
-        workspace = f"mlw-t{team}-{self.rng.randrange(16**6):06x}"
+        workspace = f"mlw-t{team}-{slot}-{self.rng.randrange(16**6):06x}"
         ws_id = f"{providers}/Microsoft.MachineLearningServices/workspaces/{workspace}"
         ws_actions = self.action()
         self.add(
-            (module, "azurerm_machine_learning_workspace", "main", None),
+            (module, "azurerm_machine_learning_workspace", *names.workspace(slot)),
             {
                 "application_insights_id": f"{providers}/Microsoft.Insights/components/appi-{team}",
                 "container_registry_id": None,
@@ -391,7 +537,7 @@ class Generator:
         for c in range(self.rng.randint(1, 3)):
             known_parent = ws_actions != ["create"]
             self.add(
-                (module, "azurerm_machine_learning_compute_cluster", "pools", c),
+                (module, "azurerm_machine_learning_compute_cluster", *names.compute(slot, c)),
                 {
                     "description": None,
                     "id": None,
@@ -427,7 +573,7 @@ class Generator:
                 },
                 {
                     "location": {"references": ["var.location"]},
-                    "machine_learning_workspace_id": self.ref("azurerm_machine_learning_workspace.main"),
+                    "machine_learning_workspace_id": {"references": names.workspace_references(slot, c)},
                     "name": {"references": ["count.index"]},
                     "scale_settings": [
                         {
@@ -443,7 +589,7 @@ class Generator:
             count += 1
         return count
 
-    def other(self, module: str, team: int, i: int, rg: str, region: str) -> None:
+    def other(self, module: str, team: int, i: int, rg: str, region: str, names: Names) -> None:
         """A resource aigov does not evaluate: a storage account, a network or a key vault."""
         kind = i % 3
         if kind == 0:
@@ -507,7 +653,7 @@ class Generator:
                 "tags": {},
             }
             self.add(
-                (module, "azurerm_storage_account", "data", i),
+                (module, "azurerm_storage_account", *names.other("data", i)),
                 after,
                 unknown,
                 {
@@ -522,7 +668,7 @@ class Generator:
             )
         elif kind == 1:
             self.add(
-                (module, "azurerm_virtual_network", "spokes", i),
+                (module, "azurerm_virtual_network", *names.other("spokes", i)),
                 {
                     "address_space": [f"10.{team % 250}.{i % 250}.0/24"],
                     "bgp_community": None,
@@ -552,7 +698,7 @@ class Generator:
             )
         else:
             self.add(
-                (module, "azurerm_key_vault", "secrets", i),
+                (module, "azurerm_key_vault", *names.other("secrets", i)),
                 {
                     "access_policy": [],
                     "enable_rbac_authorization": True,
@@ -592,36 +738,54 @@ class Generator:
 
     # ------------------------------------------------------------------ the plan
 
-    def generate(self, resources: int) -> dict[str, Any]:
+    def configuration_tree(self) -> dict[str, Any]:
+        """The configuration's module tree: one module call per call name, its blocks shared by instances."""
+        root: dict[str, Any] = {"resources": [], "module_calls": {}}
+        for path, blocks in self.config.items():
+            module = root
+            for name, key in path:
+                call = module["module_calls"].setdefault(
+                    name,
+                    {
+                        "source": f"./modules/{name}",
+                        "expressions": {"location": {"references": ["each.value.location", "each.value"]}},
+                        "module": {"resources": [], "module_calls": {}},
+                    },
+                )
+                if key is not None:
+                    call["for_each_expression"] = {"references": ["var.teams"]}
+                module = call["module"]
+            known = {(b["type"], b["name"]) for b in module["resources"]}
+            module["resources"].extend(b for k, b in blocks.items() if k not in known)
+        return root
+
+    def generate(self, resources: int, shape: str = "team") -> dict[str, Any]:
+        names = SHAPES[shape]
         ai_target = int(resources * 0.7)
         made_ai = 0
-        team = 0
+        stack = 0
         others = 0
+        teams = 0
         while made_ai + others < resources:
-            module = f'module.team["t{team:04d}"]'
+            team, slot = names.place(stack)
+            teams = max(teams, team + 1)
+            module = names.module(team)
             sub = self.subscriptions[team % len(self.subscriptions)]
             rg = f"rg-team-{team:04d}"
             region = self.rng.choice(REGIONS)
             if made_ai < ai_target:
-                made_ai += self.ai_stack(module, team, sub, rg, region)
+                made_ai += self.ai_stack(module, team, sub, rg, region, names, slot)
             want_others = int((made_ai / 0.7) * 0.3) - others
             for i in range(max(0, min(want_others, resources - made_ai - others))):
-                self.other(module, team, others + i, rg, region)
+                self.other(module, team, others + i, rg, region, names)
             others += max(0, min(want_others, resources - made_ai - others))
-            team += 1
-        # Modules with for_each share one configuration block: keep the first team's.
-        first = next(iter(self.config.values()))
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for module_config in self.config.values():
-            for block in module_config["resources"]:
-                merged.setdefault((block["type"], block["name"]), block)
-        first["resources"] = list(merged.values())
+            stack += 1
         return {
             "format_version": "1.2",
             "terraform_version": "1.9.8",
             "variables": {
                 "subscription_id": {"value": self.subscriptions[0]},
-                "teams": {"value": [f"t{t:04d}" for t in range(team)]},
+                "teams": {"value": [names.module(t) for t in range(teams)]},
             },
             "planned_values": {
                 "root_module": {
@@ -649,19 +813,9 @@ class Generator:
                         },
                     }
                 },
-                "root_module": {
-                    "module_calls": {
-                        "team": {
-                            "source": "./modules/team",
-                            "for_each_expression": {"references": ["var.teams"]},
-                            "expressions": {
-                                "location": {"references": ["each.value.location", "each.value"]}
-                            },
-                            "module": first,
-                        }
-                    },
-                    "variables": {"subscription_id": {}, "teams": {}},
-                },
+                "root_module": dict(
+                    self.configuration_tree(), variables={"subscription_id": {}, "teams": {}}
+                ),
             },
             "timestamp": "2026-11-20T09:14:03Z",
             "applyable": True,
@@ -677,10 +831,11 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, required=True, help="where to write the plan JSON ('-' for stdout)"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="team", help="how resources are named")
     args = parser.parse_args(argv)
     if not 10 <= args.resources <= 20000:
         parser.error("--resources must be between 10 and 20000")
-    document = Generator(args.seed).generate(args.resources)
+    document = Generator(args.seed).generate(args.resources, args.shape)
     text = json.dumps(document, separators=(",", ":"))
     if str(args.out) == "-":
         sys.stdout.write(text)

@@ -181,7 +181,8 @@ def _print_checks(full: Run, small: Run) -> bool:
     facts = full.facts
     metrics = full.calls.get("metrics", 0)
     graph_pages = _pages(facts.graph_rows)
-    expected_discovery = _pages(facts.subscriptions) + graph_pages
+    # The subscription list, the resources query, and Resource Graph's list of the subscriptions it reads.
+    expected_discovery = 2 * _pages(facts.subscriptions) + graph_pages
     checks = [
         (
             f"metrics calls {metrics} == accounts with deployments {facts.accounts_with_deployments} "
@@ -190,7 +191,8 @@ def _print_checks(full: Run, small: Run) -> bool:
         ),
         (
             f"discovery calls {full.discovery} == subscription pages {_pages(facts.subscriptions)} "
-            f"+ Resource Graph pages {graph_pages} ({facts.graph_rows} rows / {PAGE_SIZE})",
+            f"+ Resource Graph pages {graph_pages} ({facts.graph_rows} rows / {PAGE_SIZE}) "
+            f"+ subscriptions-check pages {_pages(facts.subscriptions)}",
             full.discovery == expected_discovery,
         ),
         (

@@ -6,6 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -57,9 +58,10 @@ def _aigov_commands() -> list[list[str]]:
 def test_every_readme_command_uses_real_commands_and_options(words: list[str]) -> None:
     """Each `aigov ...` line parses: its command exists and every option it gives is one the command takes."""
     path = [w for w in words if not w.startswith("-")][:2]
-    command = main
+    command: click.Command = main
     for name in path:
-        sub = getattr(command, "commands", {}).get(name)
+        # get_command, not .commands: subcommands are imported when first asked for.
+        sub = command.get_command(click.Context(command), name) if isinstance(command, click.Group) else None
         if sub is None:
             break
         command = sub

@@ -20,11 +20,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from aigov.cli.common import guarded, write_output
+from aigov.cli.common import check_outputs, guarded, write_output
 from aigov.config import find_config, load_config
 from aigov.cost.estimate import Comparison, Estimate, compare, load_base, run_estimate, to_json
 from aigov.cost.focus import render_focus_csv
-from aigov.scan import STDIN, ScanOptions, load_prices, load_usage_book
+from aigov.paths import default_bicep_cache
+from aigov.scan import STDIN, ScanOptions, given_files, load_prices, load_usage_book
 
 FORMATS: Final = ("table", "json", "focus-csv")
 
@@ -32,20 +33,21 @@ FORMATS: Final = ("table", "json", "focus-csv")
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
-    "--usage", "usage_path", type=click.Path(dir_okay=False), help="Usage assumptions (usage.yaml)."
+    "--usage", "usage_path", type=click.Path(), metavar="FILE", help="Usage assumptions (usage.yaml)."
 )
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False), help="aigov.yaml (default: ./aigov.yaml)."
+    "--config", "config_path", type=click.Path(), metavar="FILE", help="aigov.yaml (default: ./aigov.yaml)."
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", metavar="FILE", help="Write the estimate here instead of stdout.")
 @click.option(
     "--compare-to",
     "compare_to",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="A saved `aigov estimate --format json`: show the change per resource and in total.",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
 @click.option("--subscription", help="Subscription id to assume for every resource of the input.")
 @guarded
 def estimate(
@@ -64,6 +66,10 @@ def estimate(
         catalog_path=Path(catalog_path) if catalog_path else None,
         usage_path=Path(usage_path) if usage_path else None,
     )
+    if output is not None:
+        check_outputs(
+            [output], [*inputs, *given_files(config, options), *([compare_to] if compare_to else [])]
+        )
     catalog = load_prices(config, options)
     book = load_usage_book(config, options)
     result = run_estimate(
@@ -74,6 +80,7 @@ def estimate(
         usage=book,
         terms=config.pricing_terms,
         subscription=subscription,
+        bicep_cache=default_bicep_cache(),
     )
     comparison = None
     if compare_to is not None:
@@ -87,7 +94,7 @@ def estimate(
     if output is None or output == STDIN:
         click.echo(text, nl=False)
     else:
-        write_output(output, text, [*inputs, *(p for p in (usage_path, compare_to) if p)])
+        write_output(output, text)
     if comparison is not None and fmt != "table":
         click.echo(f"monthly cost change against {compare_to}: {_signed(comparison.total_delta)}", err=True)
     return 0

@@ -8,31 +8,62 @@ never read as "no violations" or as "violations found").
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import click
 
 from aigov import __version__
-from aigov.cli.common import guarded, write_output
-from aigov.cli.estimate import estimate
-from aigov.cli.prices import prices
-from aigov.cli.rules import rules
+from aigov.cli.common import check_outputs, guarded, terminal_width, write_output
+from aigov.cli.targets import report_targets
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
 from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
+from aigov.lazy import import_object
 from aigov.model import Severity
-from aigov.report import REPORTERS
+from aigov.paths import default_bicep_cache
+from aigov.policy.loader import discover
+from aigov.policy.selection import RuleSelection
+from aigov.report import FORMAT_BY_EXTENSION, REPORTERS
 from aigov.report.base import ReportOptions
 from aigov.scan import STDIN, ScanOptions, run_scan
 
+if TYPE_CHECKING:
+    from aigov.live.command import AzureCommand
+    from aigov.live.summary import LiveReport
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """The command group, with the commands of other modules imported only when they run.
+
+    ``aigov scan`` never loads what ``rules``, ``estimate`` or ``prices``
+    need (rich tables, rule testing, the price refresh's HTTP client).
+    """
+
+    lazy: ClassVar[dict[str, str]] = {
+        "rules": "aigov.cli.rules:rules",
+        "estimate": "aigov.cli.estimate:estimate",
+        "prices": "aigov.cli.prices:prices",
+        "comment": "aigov.cli.comment:comment",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            command: click.Command = import_object(self.lazy[cmd_name])
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aigov")
 def main() -> None:
     """FinOps guard-rails as code for Azure AI spend."""
@@ -54,7 +85,8 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="aigov.yaml (default: ./aigov.yaml if present).",
 )
 @click.option(
@@ -62,14 +94,22 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     "formats",
     multiple=True,
     type=click.Choice(sorted(REPORTERS)),
-    help="Output format; repeat with --output for several reports. Default: table.",
+    help="Output format; repeat with --output for several reports. Default: table, or the --output "
+    "file's extension.",
 )
 @click.option(
+    "-o",
     "--output",
     "outputs",
     multiple=True,
     metavar="FILE",
-    help="Write the matching --format here (- = stdout).",
+    help="Write the matching --format here (- = stdout); without one, the format follows the "
+    "extension (.json, .sarif, .xml JUnit, .md Markdown). A missing directory is created.",
+)
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Table: one line per finding and the totals, no cost basis (pre-commit, CI logs).",
 )
 @click.option(
     "--fail-on",
@@ -102,7 +142,8 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--history",
     "history_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="`scan azure`: SQLite history file; the report shows new, persisting and fixed findings.",
 )
 @click.option(
@@ -116,36 +157,75 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="`scan azure`: provisioned utilisation (%) under which PTUs count as idle [default: 20].",
 )
 @click.option(
+    "--max-retry-after",
+    "retry_after_max",
+    type=click.FloatRange(min=0),
+    help="`scan azure`: longest Retry-After (s) waited for; a longer one leaves the scope not scanned "
+    "[default: 60].",
+)
+@click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="`scan azure`: seconds a silent endpoint may cost a scope (not retried) [default: 60].",
+)
+@click.option(
     "--policies",
     "policy_dirs",
     multiple=True,
     type=click.Path(exists=True, file_okay=False),
     help="Extra rule directory (repeatable).",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to use.")
+@click.option(
+    "--no-bundled",
+    is_flag=True,
+    help="Run only the rules under --policies, not the bundled ones.",
+)
+@click.option(
+    "--check",
+    "check_ids",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Run only these rules (ids or globs such as AIGOV-SKU-*; repeatable).",
+)
+@click.option(
+    "--skip-check",
+    "skip_ids",
+    multiple=True,
+    metavar="ID[,ID]",
+    help="Do not run these rules (ids or globs; repeatable).",
+)
+@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
 @click.option(
     "--usage",
     "usage_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="Usage assumptions (usage.yaml): price pay-per-token deployments in findings.",
 )
 @click.option(
     "--baseline",
     "baseline_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="An earlier JSON report: its findings are reported as existing and only new ones fail the gate.",
 )
 @click.option(
     "--compare-to",
     "compare_to_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    metavar="FILE",
     help="The base branch's JSON report: report the monthly cost-at-risk change against it.",
 )
 @click.option(
     "--repo-root",
     "repo_root",
     type=click.Path(file_okay=False),
-    help="Locate plan resources in the .tf files under DIR (file and line; inline aigov:ignore comments).",
+    help=(
+        "The input's repository: plan resources are located in its .tf files (file and line; inline "
+        "aigov:ignore comments), and templates may read files only inside it (default: the git work "
+        "tree that holds the input, else the input's directory)."
+    ),
 )
 @click.option(
     "--var-file",
@@ -164,7 +244,7 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 @click.option(
     "--parameters",
     "parameters_file",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     metavar="FILE",
     help="ARM template: a parameters file (azuredeploy.parameters.json).",
 )
@@ -191,6 +271,12 @@ def scan(
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
+    retry_after_max: float | None = None,
+    timeout: float | None = None,
+    no_bundled: bool = False,
+    check_ids: tuple[str, ...] = (),
+    skip_ids: tuple[str, ...] = (),
+    compact: bool = False,
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -203,13 +289,13 @@ def scan(
     configuration or the rules could not be read; 3: a live scan could not
     read everything it was asked to.
     """
-    formats = formats or ("table",)
-    if len(outputs) > len(formats):
-        raise AigovError("more --output than --format options; pair each --output with a --format")
-    targets = list(outputs) + [STDIN] * (len(formats) - len(outputs))
-    if targets.count(STDIN) > 1:
-        raise AigovError("only one report can go to stdout; give --output FILE for the others")
+    pairs = report_targets(formats, outputs, FORMAT_BY_EXTENSION)
+    formats = tuple(fmt for fmt, _ in pairs)
+    targets = [target for _, target in pairs]
 
+    if no_bundled and not policy_dirs:
+        raise AigovError("--no-bundled needs --policies DIR: without the bundled rules there would be none")
+    selection = RuleSelection.parse(check_ids, skip_ids)
     config_file = Path(config_path) if config_path else find_config(Path.cwd())
     config = load_config(config_file)
     if inputs == ("azure",):
@@ -219,28 +305,36 @@ def scan(
             targets,
             parse_fail_on(fail_on),
             on_unknown,
+            compact,
             subscriptions=subscriptions,
             management_groups=management_groups,
             arm_endpoint=arm_endpoint,
             history=history_path,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
+            retry_after_max=retry_after_max,
+            timeout=timeout,
             policy_dirs=policy_dirs,
             catalog_path=catalog_path,
+            use_bundled=not no_bundled,
+            selection=selection,
         )
     if len(subscriptions) > 1:
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    if management_groups or arm_endpoint or history_path or window_days or utilisation_threshold is not None:
+    live_only = (management_groups, arm_endpoint, history_path, window_days)
+    if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --window-days and "
-            "--utilisation-threshold apply to `aigov scan azure` only"
+            "--management-group, --arm-endpoint, --history, --window-days, --utilisation-threshold, "
+            "--max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
         subscription=subscription,
         policy_dirs=tuple(Path(d) for d in policy_dirs),
+        use_bundled=not no_bundled,
+        selection=selection,
         catalog_path=Path(catalog_path) if catalog_path else None,
         usage_path=Path(usage_path) if usage_path else None,
         baseline=Path(baseline_path) if baseline_path else None,
@@ -250,22 +344,57 @@ def scan(
         variables=_terraform_variables(tf_vars),
         environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")},
         parameters_file=parameters_file,
+        bicep_cache=default_bicep_cache(),
     )
     result = run_scan(inputs, config, now=datetime.now(UTC), options=options)
+    check_outputs(targets, result.read_files)
 
     threshold = parse_fail_on(fail_on)
     for fmt, target in zip(formats, targets, strict=True):
-        stdout_tty = target == STDIN and sys.stdout.isatty()
-        report_options = ReportOptions(color=stdout_tty, fail_on=threshold, on_unknown=on_unknown)
+        report_options = _report_options(target, threshold, on_unknown, compact)
         text = REPORTERS[fmt]().render(result, report_options)
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
-            write_output(target, text, inputs)
+            write_output(target, text)
     if result.cost_change is not None and ("table", STDIN) not in zip(formats, targets, strict=True):
         # The table on stdout has a "Cost change" section; otherwise the CI log gets the one line.
         click.echo(summary_line(result.cost_change), err=True)
     return exit_code(result, fail_on=threshold, on_unknown=on_unknown)
+
+
+def _report_options(
+    target: str, threshold: Severity | None, on_unknown: Literal["fail", "warn"], compact: bool
+) -> ReportOptions:
+    """Colour and width for the report going to ``target``: the terminal's when it is stdout."""
+    stdout = sys.stdout if target == STDIN else None
+    return ReportOptions(
+        color=stdout is not None and stdout.isatty(),
+        width=terminal_width(os.environ, stdout),
+        compact=compact,
+        fail_on=threshold,
+        on_unknown=on_unknown,
+    )
+
+
+LIVE_SCAN_MODULES: Final = frozenset({"azure", "requests", "msal"})
+"""Top-level modules of the ``aigov[azure]`` extra: missing, they mean the extra is not installed."""
+
+
+def _live_scan_commands() -> tuple[Callable[..., AzureCommand], Callable[..., LiveReport]]:
+    """The live scan's entry points; the Azure SDKs are imported only here, for ``scan azure``."""
+    try:
+        from aigov.live.command import azure_command, run_azure  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in LIVE_SCAN_MODULES:
+            raise
+        raise AigovError(
+            f'the live scan needs the Azure SDKs ({exc.name} is not installed): pip install "aigov[azure]"'
+        ) from None
+    if not os.environ.get("AIGOV_DEBUG"):
+        # The credential chain logs every attempt as a warning; aigov says in one line what failed.
+        logging.getLogger("azure").addHandler(logging.NullHandler())
+    return azure_command, run_azure
 
 
 def _scan_azure(
@@ -274,23 +403,21 @@ def _scan_azure(
     targets: Sequence[str],
     threshold: Severity | None,
     on_unknown: Literal["fail", "warn"],
+    compact: bool,
     **given: Any,
 ) -> int:
     """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
-    # Imported here: the Azure SDKs are loaded only for live scans.
-    from aigov.live.command import azure_command, run_azure  # noqa: PLC0415
+    azure_command, run_azure = _live_scan_commands()
 
+    read = [str(p) for p in (config.file, given.get("history"), given.get("catalog_path")) if p]
+    check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
     report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
     for fmt, target in zip(formats, targets, strict=True):
-        stdout_tty = target == STDIN and sys.stdout.isatty()
-        text = report.render(fmt, ReportOptions(color=stdout_tty, fail_on=threshold, on_unknown=on_unknown))
+        text = report.render(fmt, _report_options(target, threshold, on_unknown, compact))
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
-            write_output(target, text, ())
+            write_output(target, text)
+    if report.history_error is not None:
+        raise report.history_error
     return report.exit_code(threshold, on_unknown)
-
-
-main.add_command(rules)
-main.add_command(estimate)
-main.add_command(prices)

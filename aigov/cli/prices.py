@@ -59,8 +59,8 @@ def refresh_command(
 
 @prices.command("show")
 @click.argument("name")
-@click.option("--catalog", "catalog_path", type=click.Path(dir_okay=False), help="Price catalogue to read.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="aigov.yaml.")
+@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to read.")
+@click.option("--config", "config_path", type=click.Path(), metavar="FILE", help="aigov.yaml.")
 @guarded
 def show(name: str, catalog_path: str | None, config_path: str | None) -> int:
     """Every price of NAME (a model such as gpt-4o, a deployment type, a search tier or a VM size)."""
@@ -83,6 +83,6 @@ def show(name: str, catalog_path: str | None, config_path: str | None) -> int:
         flag = " (uncertain)" if row.uncertain else ""
         click.echo(
             f"{family:<22} {described:<48} {region:<16} {row.unit_price:>10.4f} {info.currency}/{row.unit}"
-            f"  {row.as_of.isoformat()}{flag}"
+            f"  {row.effective.isoformat() if row.effective else 'undated'}{flag}  {row.source}"
         )
     return 0

@@ -36,6 +36,7 @@ from aigov.policy.export import ExportResult, export_rules
 from aigov.policy.loader import TEST_SUFFIX, compile_rule, discover, load_rules, read_rule_document
 from aigov.policy.rule import Rule, RuleSet
 from aigov.policy.testing import RuleCase, discover_cases, load_case_file, missing_cases, run_case
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
 EXPORT_FORMATS: Final[Mapping[str, Callable[[RuleSet], ExportResult]]] = {
     "azure-policy": export_rules,
@@ -80,7 +81,8 @@ def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--config",
         "config_path",
-        type=click.Path(dir_okay=False),
+        type=click.Path(),
+        metavar="FILE",
         help="aigov.yaml with per-rule overrides (default: ./aigov.yaml if present).",
     )(func)
 
@@ -89,7 +91,7 @@ def _load_all(policy_dirs: Sequence[str], config_path: str | None) -> tuple[Rule
     """Bundled and extra rules with aigov.yaml's overrides, disabled ones included (they are listed)."""
     config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
     overrides = {k: dataclasses.replace(v, enabled=True) for k, v in config.rule_overrides.items()}
-    ruleset = load_rules([bundled_policies_dir(), *(Path(d) for d in policy_dirs)], overrides)
+    ruleset = load_rules([Path(d) for d in policy_dirs], overrides, bundled=[bundled_policies_dir()])
     return ruleset, config
 
 
@@ -204,7 +206,7 @@ def explain_cost(rule: Rule) -> str:
 
 def _case_source(case: RuleCase, next_line: int | None) -> str:
     """The case as its author wrote it, comments included."""
-    lines = case.file.read_text(encoding="utf-8").splitlines()
+    lines = read_regular_text(case.file, DOCUMENT_LIMIT, RuleError, encoding="utf-8").splitlines()
     start = (case.line or 1) - 1
     end = (next_line - 1) if next_line is not None else len(lines)
     block = lines[start:end]
@@ -303,15 +305,31 @@ class _Validation:
     cases: int = 0
 
 
-def _split(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
-    """Rule files and test files under ``paths`` (files given directly are taken by their name)."""
+def _rule_files_in(directory: Path) -> list[Path]:
+    """The rule files under ``directory``; none is an error, as checking nothing must not read as a pass."""
+    found = discover([directory])
+    if not found:
+        raise RuleError(
+            f"no rule files (*.yaml other than *{TEST_SUFFIX}) in this directory", file=str(directory)
+        )
+    return found
+
+
+def _split(paths: Sequence[Path], errors: list[str]) -> tuple[list[Path], list[Path]]:
+    """Rule files and test files under ``paths`` (files given directly are taken by their name).
+
+    A directory without rule files adds an error to ``errors``.
+    """
     rule_files: list[Path] = []
     test_files: list[Path] = []
     for p in paths:
         if p.is_file():
             (test_files if p.name.endswith(TEST_SUFFIX) else rule_files).append(p)
         else:
-            rule_files.extend(discover([p]))
+            try:
+                rule_files.extend(_rule_files_in(p))
+            except RuleError as exc:
+                errors.append(str(exc))
             test_files.extend(f for f in sorted(p.rglob(f"*{TEST_SUFFIX}")) if f.is_file())
     return rule_files, test_files
 
@@ -319,7 +337,7 @@ def _split(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
 def validate_paths(paths: Sequence[Path]) -> _Validation:
     """Every rule and test file checked; every error collected, one line each, in file order."""
     result = _Validation()
-    rule_files, test_files = _split(paths)
+    rule_files, test_files = _split(paths, result.errors)
     seen: dict[str, Path] = {}
     for path in rule_files:
         try:
@@ -411,11 +429,18 @@ def new(rule_id: str, family: str, resource_type: str, directory: str) -> int:
 def test(paths: tuple[str, ...], verbose: bool) -> int:
     """Run the rules' test cases (default: the bundled rules); ends with `N passed, N failed`.
 
-    Exit 0: every case passed; 1: a case failed; 2: a rule or test file is invalid.
+    Exit 0: every case passed; 1: a case failed; 2: a rule or test file is invalid, or a DIR holds
+    no rule or no test case.
     """
     dirs = [Path(p) for p in paths] or [bundled_policies_dir()]
+    for d in dirs:
+        if d.is_dir():
+            _rule_files_in(d)
     ruleset = load_rules(dirs)
     cases = discover_cases(dirs)
+    if not cases:
+        where = dirs[0] if len(dirs) == 1 else None
+        raise RuleError(f"no test cases (*{TEST_SUFFIX}) to run", file=str(where) if where else None)
     costs = CostModel(load_catalog())
     passed = failed = 0
     for case in cases:

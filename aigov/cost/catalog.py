@@ -6,12 +6,20 @@ case-insensitively. A region the catalogue does not list (or a region that
 is unknown or missing in the input) is priced at the catalogue's default
 region; the returned :class:`PriceMatch` says so, and the cost model turns
 such a figure into an estimate.
+
+Every price says where it comes from: Azure's meter name, its source's
+title and URL (a copy of Retail Prices API answers made by a third party is
+labelled "third-party copy", a derived price says how), the price's own
+effective date and the date it was read, and, where the row names Azure's
+product, a Retail Prices API query that returns the meter
+(:func:`retail_query`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,13 +27,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-import jsonschema
-
 from aigov.errors import CatalogError
 from aigov.model import UNKNOWN, CatalogInfo, Price
-from aigov.paths import package_data
+from aigov.paths import is_bundled, package_data
 from aigov.policy import yamlio
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
+RETAIL_API: Final = "https://prices.azure.com/api/retail/prices"
+THIRD_PARTY: Final = "third-party-copy"  # sources.*.kind of someone else's copy of Retail Prices API answers
+_PAGES: Final = frozenset({"pricing-page", "learn"})  # source kinds that may give a rate without its meter
+UNNAMED_METER: Final = "no meter named by the source"  # printed instead of a meter name aigov would invent
 ALL_REGIONS: Final = "*"
 GLOBAL_REGION: Final = "global"  # Price.region of a price that is the same in every region
 DIRECTIONS: Final = ("input", "cached_input", "output")
@@ -45,13 +56,18 @@ class PriceRow:
     """One catalogue row as written, once validated."""
 
     family: str
-    meter: str
+    meter: str  # Azure's meterName
     unit: str
     unit_price: float
-    source: str  # the source's title, ready for Price.source
-    as_of: date
+    source: str  # the source as reports print it: title, with "third-party copy" or "derived" up front
+    url: str  # where a user can open the source
+    effective: date | None  # the price's own effective date; None when the source gives none
+    read: date  # the date the price was read from its source
     uncertain: bool = False
     note: str | None = None
+    product: str | None = None  # Azure's productName
+    meter_id: str | None = None
+    derived: str | None = None  # how the price was derived, when it was not read as such
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +217,10 @@ class Catalog:
             region=region if regional else GLOBAL_REGION,
             currency=self.info.currency,
             source=row.source,
-            as_of=row.as_of,
+            url=row.url,
+            effective=row.effective,
+            read=row.read,
+            query=retail_query(row, region if regional else None),
         )
         return PriceMatch(price, region, reason, row.uncertain, row.note)
 
@@ -212,6 +231,25 @@ def normalise_region(region: object) -> str | None:
         return None
     name = "".join(region.split()).casefold()
     return name or None
+
+
+def retail_query(row: PriceRow, region: str | None) -> str | None:
+    """A Retail Prices API URL whose answer holds ``row``'s meter, or None without a product name.
+
+    Derived rows get none: no meter of the API carries their figure.
+    """
+    if row.product is None or row.derived is not None:
+        return None
+    terms = [f"productName eq '{row.product}'", f"meterName eq '{row.meter}'"]
+    if region is not None:
+        terms.append(f"armRegionName eq '{region}'")
+    return f"{RETAIL_API}?$filter={urllib.parse.quote(' and '.join(terms), safe=chr(39))}"
+
+
+def source_label(kind: str, title: str, derived: str | None) -> str:
+    """How a report names a row's source: what kind of source it is comes first."""
+    label = f"third-party copy: {title}" if kind == THIRD_PARTY else title
+    return f"derived ({derived}) from {label}" if derived else label
 
 
 def _short_version(version: str | None) -> str | None:
@@ -238,6 +276,17 @@ def _schema() -> dict[str, Any]:
     return data
 
 
+def validate_catalog(document: Any, node: yamlio.Root, shown: str) -> None:
+    """Raise :class:`CatalogError` with the most relevant schema violation of a catalogue document."""
+    import jsonschema  # noqa: PLC0415  (only when a catalogue is validated)
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        parts = tuple(error.absolute_path)
+        raise CatalogError(_one_line(error.message), file=shown, where=yamlio.where(node, parts))
+
+
 def load_catalog(path: Path | None = None) -> Catalog:
     """Read, validate and index a catalogue; ``None`` loads the bundled one.
 
@@ -245,26 +294,30 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """
     file = path if path is not None else bundled_catalog_path()
     shown = str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
+    text = read_regular_text(file, DOCUMENT_LIMIT, CatalogError, encoding="utf-8")
     document, node = yamlio.loads(text, shown, CatalogError)
-    validator = jsonschema.Draft202012Validator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
-    if error is not None:
-        parts = tuple(error.absolute_path)
-        raise CatalogError(_one_line(error.message), file=shown, where=yamlio.where(node, parts))
+    if not is_bundled(file):  # the bundled catalogue is validated by the test suite, not on every run
+        validate_catalog(document, node, shown)
 
     # CatalogInfo.name identifies the prices in reports: "bundled", or the file a user supplied.
     return _build(document, node, shown, "bundled" if path is None else str(path))
+
+
+def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str) -> date:
+    """A schema-checked ``YYYY-MM-DD`` as a date (the pattern cannot reject ``2026-02-30``)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CatalogError(
+            f"{text!r} is not a valid date", file=shown, where=yamlio.where(node, path)
+        ) from None
 
 
 def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -> Catalog:
     head = document["catalog"]
     info = CatalogInfo(
         name=name,
-        as_of=date.fromisoformat(head["as_of"]),
+        as_of=_date(head["as_of"], node, ("catalog", "as_of"), shown),
         currency=head["currency"],
         default_region=head["default_region"],
     )
@@ -280,15 +333,32 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             )
         family = raw["family"]
         keys = _match_keys(family, raw)
+        source = sources[raw["source"]]
+        meter = raw.get("meter")
+        if meter is None and source["kind"] not in _PAGES:
+            raise CatalogError(
+                "'meter' is required: a price read from the Retail Prices API (or a copy) has a meterName",
+                file=shown,
+                where=yamlio.where(node, ("prices", i)),
+            )
+        derived = raw.get("derived")
+        effective = raw["effective"]
         row = PriceRow(
             family=family,
-            meter=raw.get("meter") or _describe(family, keys, raw.get("direction")),
+            meter=meter if meter is not None else UNNAMED_METER,
             unit=raw["unit"],
             unit_price=float(raw["unit_price"]),
-            source=sources[raw["source"]]["title"],
-            as_of=date.fromisoformat(raw["as_of"]),
+            source=source_label(source["kind"], source["title"], derived),
+            url=source["url"],
+            effective=None
+            if effective == "unknown"
+            else _date(effective, node, ("prices", i, "effective"), shown),
+            read=_date(source["retrieved"], node, ("sources", raw["source"], "retrieved"), shown),
             uncertain=bool(raw.get("uncertain", False)),
             note=raw.get("note"),
+            product=raw.get("product"),
+            meter_id=raw.get("meter_id"),
+            derived=derived,
         )
         slot = index.setdefault((family, tuple(_fold(k) for k in keys)), {})
         for region in raw["regions"]:
@@ -316,17 +386,6 @@ def _match_keys(family: str, raw: Mapping[str, Any]) -> tuple[str | None, ...]:
     if family == VM:
         return (raw["size"],)
     return (raw["sku"],)
-
-
-def _describe(family: str, keys: tuple[str | None, ...], direction: str | None) -> str:
-    """A readable meter label for rows whose Azure meter name was not recorded."""
-    if family == TOKENS:
-        model, version, sku, _ = keys
-        label = f"{model} {version}" if version else str(model)
-        return f"{label} {sku} {(direction or '').replace('_', ' ')} tokens"
-    if family == VM:
-        return f"{keys[0]} (Linux)"
-    return f"{family} {keys[0]}"
 
 
 def _one_line(message: str) -> str:

@@ -12,50 +12,24 @@ effective one (the FOCUS ``ListCost`` and ``EffectiveCost``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from aigov import armpath
 from aigov.cost.catalog import Catalog
-from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel, PricingTerms
+from aigov.cost.model import CostModel, PricingTerms
+from aigov.cost.pricing import EstimateRow, estimate_inventory
 from aigov.cost.usage import UsageProvider
 from aigov.errors import AigovError
-from aigov.model import CatalogInfo, Confidence, Inventory, Price, Resource
-from aigov.sources import detect
-from aigov.sources.base import SourceInput, SourceOptions
+from aigov.jsontext import decode
+from aigov.model import CatalogInfo
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import load_input
+from aigov.sources.base import SourceOptions
 
-BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE})
 ESTIMATE_SCHEMA: Final = "aigov-estimate/1"
-
-
-@dataclass(frozen=True, slots=True)
-class EstimateRow:
-    """One billed resource's monthly cost, effective (after discounts) and list."""
-
-    address: str
-    name: str
-    type: str
-    monthly_usd: float | None
-    list_monthly_usd: float | None
-    basis: str
-    confidence: Confidence
-    input: str
-    location: str | None = None
-    sku: str | None = None  # what was priced: deployment type + model, search tier, VM size
-    tags: Mapping[str, str] | None = None  # the resource's tags over its ancestors'
-    monthly_requests: float | None = None
-    prices: tuple[Price, ...] = ()
-
-    @property
-    def cost_per_1000_requests(self) -> float | None:
-        """Unit economics: the monthly cost per 1,000 requests, where requests are known."""
-        if self.monthly_usd is None or not self.monthly_requests:
-            return None
-        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,38 +54,6 @@ class Estimate:
         return sum(1 for r in self.rows if r.monthly_usd is None)
 
 
-def estimate_inventory(
-    inventory: Inventory, costs: CostModel, input_name: str, list_costs: CostModel | None = None
-) -> list[EstimateRow]:
-    """A row per billed AI resource of ``inventory``; ``list_costs`` prices the list figure (no discount)."""
-    rows = []
-    for resource in inventory:
-        if resource.type.casefold() not in BILLED_TYPES:
-            continue
-        impact = costs.monthly_cost(resource, inventory)
-        listed = list_costs.monthly_cost(resource, inventory) if list_costs is not None else impact
-        usage = costs.usage_for(resource, inventory)
-        location = inventory.effective_location(resource)
-        rows.append(
-            EstimateRow(
-                address=resource.address,
-                name=resource.name if isinstance(resource.name, str) else resource.key,
-                type=resource.type,
-                monthly_usd=impact.monthly_usd,
-                list_monthly_usd=listed.monthly_usd,
-                basis=impact.basis,
-                confidence=impact.confidence,
-                input=input_name,
-                location=location if isinstance(location, str) else None,
-                sku=_sku(resource),
-                tags=_tags(resource, inventory),
-                monthly_requests=usage.requests if usage is not None else None,
-                prices=impact.prices,
-            )
-        )
-    return rows
-
-
 def run_estimate(
     inputs: Sequence[str],
     catalog: Catalog,
@@ -121,6 +63,7 @@ def run_estimate(
     usage: UsageProvider | None = None,
     terms: PricingTerms | None = None,
     subscription: str | None = None,
+    bicep_cache: str | None = None,
 ) -> Estimate:
     """Estimate every input (any format the source registry reads). Raises AigovError on bad input."""
     costs = CostModel(catalog, default_region=default_region, usage=usage, terms=terms)
@@ -132,12 +75,11 @@ def run_estimate(
             usage=usage,
             terms=PricingTerms(reservations=terms.reservations),
         )
-    options = SourceOptions(subscription=subscription)
+    options = SourceOptions(subscription=subscription, bicep_cache=bicep_cache)
     rows: list[EstimateRow] = []
     names = []
     for path in inputs:
-        source_input = SourceInput.open(path)
-        inventory = detect(source_input)().load(source_input, options)
+        source_input, inventory = load_input(path, options)
         names.append(source_input.name)
         rows.extend(estimate_inventory(inventory, costs, source_input.name, list_costs))
     return Estimate(
@@ -148,35 +90,6 @@ def run_estimate(
         discounted=list_costs is not None,
         usage_entries=len(usage) if isinstance(usage, Sized) else 0,
     )
-
-
-def _sku(resource: Resource) -> str | None:
-    body = resource.body
-    kind = resource.type.casefold()
-    parts: list[str] = []
-    paths: tuple[str, ...]
-    if kind == DEPLOYMENT:
-        paths = ("sku.name", "properties.model.name", "properties.model.version")
-    elif kind == SEARCH:
-        paths = ("sku.name",)
-    else:
-        paths = ("properties.properties.vmSize", "properties.vmSize")
-    for path in paths:
-        value = armpath.get(body, path)
-        if isinstance(value, str) and value:
-            parts.append(value)
-            if kind == COMPUTE:
-                break
-    return " ".join(parts) or None
-
-
-def _tags(resource: Resource, inventory: Inventory) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for holder in [*reversed(list(inventory.ancestors(resource))), resource]:
-        tags = holder.body.get("tags")
-        if isinstance(tags, Mapping):
-            merged.update({str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float)})
-    return merged
 
 
 # ---------------------------------------------------------------------------- JSON
@@ -210,18 +123,7 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
                 "sku": r.sku,
                 "monthly_requests": r.monthly_requests,
                 "cost_per_1000_requests_usd": r.cost_per_1000_requests,
-                "prices": [
-                    {
-                        "meter": p.meter,
-                        "unit_price": p.unit_price,
-                        "unit": p.unit,
-                        "region": p.region,
-                        "currency": p.currency,
-                        "source": p.source,
-                        "as_of": p.as_of.isoformat(),
-                    }
-                    for p in r.prices
-                ],
+                "prices": [p.record() for p in r.prices],
             }
             for r in estimate.rows
         ],
@@ -286,12 +188,7 @@ class Comparison:
 def load_base(path: Path) -> dict[str, float | None]:
     """A saved ``aigov estimate --format json``: monthly cost by address. Errors are one line."""
     shown = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AigovError(f"cannot read: {exc.strerror or exc}", file=shown) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AigovError(f"not JSON: {exc}", file=shown) from None
+    document = decode(read_regular_text(path, DOCUMENT_LIMIT), shown, AigovError)
     resources = document.get("resources") if isinstance(document, dict) else None
     if not isinstance(resources, list):
         raise AigovError(

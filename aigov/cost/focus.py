@@ -1,8 +1,8 @@
 """The estimate as a FOCUS-aligned CSV (``aigov estimate --format focus-csv``).
 
-Column names follow FOCUS v1.2 where a column applies to a forward-looking
-estimate (azure-facts §7); what FOCUS has no column for goes in ``x_``
-columns, as Microsoft's own FOCUS export does. Each row is one resource's
+Column names follow FOCUS v1.2 (https://focus.finops.org/focus-specification/v1-2/)
+where a column applies to a forward-looking estimate; what FOCUS has no
+column for goes in ``x_`` columns, as Microsoft's own FOCUS export does. Each row is one resource's
 estimated charge for the current calendar month (``ChargePeriodStart`` /
 ``ChargePeriodEnd``); ``ListCost`` is at list prices and ``EffectiveCost``
 after negotiated discounts and owned reservations. A cost that is unknown is
@@ -19,8 +19,9 @@ import json
 from datetime import UTC, datetime
 from typing import Final
 
-from aigov.cost.estimate import Estimate, EstimateRow
+from aigov.cost.estimate import Estimate
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH
+from aigov.cost.pricing import EstimateRow
 
 COLUMNS: Final = (
     "ResourceId",

@@ -12,6 +12,7 @@ missing price decides the figure it is ``None``, never a guess.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from aigov.cost.catalog import (
 )
 from aigov.cost.spec import CostKind, CostSpec
 from aigov.cost.usage import Usage, UsageProvider, count
+from aigov.errors import SourceError
 from aigov.model import (
     HOURS_PER_MONTH,
     UNKNOWN,
@@ -67,7 +69,7 @@ def is_fine_tuned(model_name: object) -> bool:
 
     Fine-tuned ids look like ``gpt-4o-mini-2024-07-18.ft-<32 hex>``;
     checkpoints deploy as ``ftchkpt-<32 hex>``. The API has no explicit flag,
-    so this is a naming heuristic (azure-facts §1.3).
+    so this is a naming heuristic.
     """
     if not isinstance(model_name, str):
         return False
@@ -120,7 +122,8 @@ def fine_tuned_base(model_name: str) -> tuple[str, str | None] | None:
     """The base model (and version) of a fine-tuned model id, or None for a checkpoint id.
 
     ``gpt-4o-mini-2024-07-18.ft-<hex>`` → ``("gpt-4o-mini", "2024-07-18")``.
-    Fine-tuned inference tokens bill at the base model's rate (azure-facts §3.4).
+    Fine-tuned inference tokens bill at the base model's rate (Microsoft Learn:
+    https://learn.microsoft.com/azure/ai-foundry/openai/how-to/fine-tuning-cost-management).
     """
     head, sep, _ = model_name.partition(".ft-")
     if not sep:
@@ -233,13 +236,21 @@ class CostModel:
         if sku.casefold() not in PROVISIONED_SKUS:
             return CostImpact(0.0, f"{sku} is not a provisioned deployment type", Confidence.EXACT)
         region = inventory.effective_location(resource)
+        try:
+            return self._reservation_saving(resource, inventory, sku, region)
+        except BadQuantity as exc:
+            raise bad_quantity_error(exc, resource) from None
+
+    def _reservation_saving(
+        self, resource: Resource, inventory: Inventory, sku: str, region: Any
+    ) -> CostImpact:
         hourly = self.catalog.ptu_hourly(sku, region)
         monthly = self.catalog.ptu_reservation_monthly(sku, region)
         if hourly is None or monthly is None:
             missing = "hourly PTU" if hourly is None else "PTU reservation"
             return _unknown_impact(resource, f"no {missing} price for {sku} in the price catalogue", ())
         prices = (hourly.price, monthly.price)
-        capacity = _quantity(armpath.get(body, "sku.capacity"))
+        capacity = _quantity(armpath.get(resource.body, "sku.capacity"), "sku.capacity")
         if not isinstance(capacity, float):
             why = "known only after apply" if isinstance(capacity, _Unknown) else "not in the input"
             return _unknown_impact(resource, f"PTU count (sku.capacity) {why}", prices)
@@ -343,6 +354,12 @@ class CostModel:
         return memo.leaves[resource.key]
 
     def _price_leaf(self, resource: Resource, inventory: Inventory) -> _Estimate | None:
+        try:
+            return self._price_leaf_of_kind(resource, inventory)
+        except BadQuantity as exc:
+            raise bad_quantity_error(exc, resource) from None
+
+    def _price_leaf_of_kind(self, resource: Resource, inventory: Inventory) -> _Estimate | None:
         kind = resource.type.casefold()
         if kind == DEPLOYMENT:
             return self._deployment(resource, inventory)
@@ -399,7 +416,7 @@ class CostModel:
         if match is None:
             return _unknown(resource, f"no PTU price for {sku} in the price catalogue")
         rate = f"{_rate(match.price.unit_price)} $/PTU/h x {HOURS_PER_MONTH} h ({_context(sku, match)})"
-        capacity = _quantity(armpath.get(resource.body, "sku.capacity"))
+        capacity = _quantity(armpath.get(resource.body, "sku.capacity"), "sku.capacity")
         if isinstance(capacity, _Unknown):
             return _unknown(resource, f"PTU count (sku.capacity) known only after apply; {rate}", match)
         if capacity is None:
@@ -479,7 +496,7 @@ class CostModel:
         first = next(iter(matches.values()))
         place = "" if first.price.region == GLOBAL_REGION and not first.fallback else f"{first.where}, "
         uncertain = ", price uncertain" if any(m.uncertain for m in matches.values()) else ""
-        where = f"{model} {sku}, {place}price of {first.price.as_of.isoformat()}{uncertain}{assumed_version}"
+        where = f"{model} {sku}, {place}price {first.price.dates}{uncertain}{assumed_version}"
         prices = tuple(m.price for m in matches.values())
         if usage is None:
             quoted = ", ".join(
@@ -602,7 +619,10 @@ class CostModel:
                 if (normalise_region(inventory.effective_location(candidate)) or "") != place:
                     continue
                 order[candidate.key] = running
-                amount = _quantity(armpath.get(candidate.body, "sku.capacity"))
+                try:
+                    amount = _quantity(armpath.get(candidate.body, "sku.capacity"), "sku.capacity")
+                except BadQuantity:  # reported when that deployment itself is priced
+                    amount = None
                 running += amount if isinstance(amount, float) else 0.0
             order[""] = running
             pools[(sku, place)] = order
@@ -623,7 +643,7 @@ class CostModel:
         per_unit = f"{_rate(match.price.unit_price)} $/h per search unit ({_context(sku, match)})"
         counts = []
         for path, label in _SEARCH_COUNTS:
-            value = _quantity(armpath.get(body, path))
+            value = _quantity(armpath.get(body, path), path)
             if isinstance(value, _Unknown):
                 return _unknown(resource, f"{label} ({path}) known only after apply; {per_unit}", match)
             # Both counts default to 1 in ARM when not set.
@@ -674,7 +694,7 @@ class CostModel:
         if isinstance(low_priority, str) and low_priority.casefold() == "lowpriority":
             priority_note = "; low priority, priced at the dedicated rate as an upper bound"
             confidence = Confidence.ESTIMATE
-        minimum = _quantity(armpath.get(settings, "scaleSettings.minNodeCount"))
+        minimum = _quantity(armpath.get(settings, "scaleSettings.minNodeCount"), "scaleSettings.minNodeCount")
         if isinstance(minimum, _Unknown):
             return _unknown(resource, f"minNodeCount known only after apply; {per_node}", match)
         if minimum is not None and minimum > 0:
@@ -684,7 +704,7 @@ class CostModel:
                 f"({context}{priority_note})"
             )
             return self._priced(resource, monthly, formula, confidence, match, VM)
-        maximum = _quantity(armpath.get(settings, "scaleSettings.maxNodeCount"))
+        maximum = _quantity(armpath.get(settings, "scaleSettings.maxNodeCount"), "scaleSettings.maxNodeCount")
         if isinstance(maximum, _Unknown):
             return _unknown(resource, f"maxNodeCount known only after apply; {per_node}", match)
         if maximum is None:
@@ -719,8 +739,8 @@ def _unknown_impact(resource: Resource, basis: str, prices: tuple[Price, ...]) -
 
 
 def _context(label: str, match: PriceMatch) -> str:
-    """``ProvisionedManaged, eastus, price of 2026-09-30`` (+ fallback and uncertainty when they apply)."""
-    text = f"{label}, {match.where}, price of {match.price.as_of.isoformat()}"
+    """``ProvisionedManaged, eastus, price effective 2024-04-01, read 2026-09-30`` (+ fallback, doubt)."""
+    text = f"{label}, {match.where}, price {match.price.dates}"
     if match.uncertain:
         text += ", price uncertain"
     return text
@@ -734,19 +754,46 @@ def _text(value: Any) -> str | _Unknown | None:
     return None
 
 
-def _quantity(value: Any) -> float | _Unknown | None:
-    """A count from the body: a number, or a string holding one; None if absent or not a number."""
+class BadQuantity(ValueError):
+    """A count in a resource body that no deployment can have: negative, NaN, infinite or beyond a float."""
+
+    def __init__(self, path: str, value: Any) -> None:
+        super().__init__(path)
+        self.path = path
+        self.value = value
+
+
+def bad_quantity_error(exc: BadQuantity, resource: Resource) -> SourceError:
+    """The input error for a bad count, placed at the resource (file, line and address)."""
+    shown = repr(exc.value) if not isinstance(exc.value, int) or abs(exc.value) < 10**24 else "a huge integer"
+    origin = resource.origin
+    where = ", ".join(p for p in (f"line {origin.line}" if origin.line else None, origin.address) if p)
+    return SourceError(
+        f"{exc.path} is {shown}: a count must be a finite number, 0 or more",
+        file=origin.file,
+        where=where or None,
+    )
+
+
+def _quantity(value: Any, path: str) -> float | _Unknown | None:
+    """A count from the body: a number, or a string holding one; None if absent or not a number.
+
+    A negative, NaN, infinite or float-overflowing count raises :class:`BadQuantity`: never a cost.
+    """
     if isinstance(value, _Unknown):
         return UNKNOWN
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            return None
+            return None  # a string that is no number: not a count
+        except OverflowError:
+            raise BadQuantity(path, value) from None
+        if not math.isfinite(number) or number < 0:
+            raise BadQuantity(path, value)
+        return number
     return None
 
 

@@ -14,8 +14,10 @@ and region, and turns the rows it recognises into catalogue rows:
 * fine-tuned ``hosting`` meters → ``openai_ft_hosting`` ($/hour);
 * AI Search ``<Tier> Unit`` meters → ``search_unit`` ($/hour).
 
-Rows it does not recognise are counted and left out. VM prices are not
-fetched: the bundled ones are carried over when the currency is USD.
+Each row keeps the item's meterName, productName, meterId and
+effectiveStartDate. Rows it does not recognise are counted and left out. VM
+prices are not fetched: the bundled ones are carried over, with the sources
+they cite, when the currency is USD.
 
 The catalogue is written to ``$AIGOV_CACHE_DIR`` (default
 ``~/.cache/aigov``) as ``prices-<date>.yaml``; scans use the newest such file
@@ -30,9 +32,7 @@ import json
 import os
 import re
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +53,7 @@ from aigov.cost.catalog import (
     normalise_region,
 )
 from aigov.errors import CatalogError
+from aigov.policy import yamlio
 
 API_URL: Final = "https://prices.azure.com/api/retail/prices"
 API_URL_ENV: Final = "AIGOV_PRICES_API_URL"
@@ -260,6 +261,10 @@ def _token_meter(folded: str) -> Parsed | None:
 
 def fetch(url: str, timeout: float) -> dict[str, Any]:
     """One API page as JSON; every failure is one CatalogError line."""
+    # Imported here: a scan, which only looks for a refreshed catalogue, never loads the HTTP client.
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "aigov"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -361,8 +366,7 @@ def refresh(
         raise CatalogError("give at least one --region")
     base = api_url(base_url)
 
-    # (family, keys, region) -> (effectiveStartDate, unit_price, meter)
-    found: dict[tuple[str, tuple[tuple[str, str], ...], str], tuple[str, float, str]] = {}
+    found: dict[tuple[str, tuple[tuple[str, str], ...], str], _Found] = {}
     recognised = skipped = 0
     for region in dict.fromkeys(names):
         for service in SERVICES:
@@ -385,13 +389,19 @@ def refresh(
                     continue
                 recognised += 1
                 key = (parsed.family, parsed.keys, region)
-                start = str(item.get("effectiveStartDate", ""))
+                start = str(item.get("effectiveStartDate", ""))[:10]
                 value = round(float(price) * unit[1], 6)
-                if key not in found or start > found[key][0]:
-                    found[key] = (start, value, str(item.get("meterName", "")))
+                if key not in found or start > found[key].effective:
+                    found[key] = _Found(
+                        start,
+                        value,
+                        str(item.get("meterName", "")),
+                        str(item.get("productName", "")),
+                        str(item.get("meterId", "")),
+                    )
 
-    rows = _rows(found, today)
-    carried = _bundled_vm_rows() if currency == "USD" else []
+    rows = _rows(found)
+    carried, carried_sources = _bundled_vm_rows() if currency == "USD" else ([], {})
     document = {
         "catalog": {
             "name": "refreshed",
@@ -401,21 +411,13 @@ def refresh(
         },
         "sources": {
             "retail": {
+                "kind": "retail-api",
                 "title": "Azure Retail Prices API",
                 "url": base if base.startswith(("http://", "https://")) else API_URL,
                 "retrieved": today.isoformat(),
             },
-            **(
-                {
-                    "bundled": {
-                        "title": "aigov's bundled catalogue (VM prices, not fetched by refresh)",
-                        "description": "carried over from prices.yaml; each row keeps its own date",
-                        "retrieved": today.isoformat(),
-                    }
-                }
-                if carried
-                else {}
-            ),
+            # VM rows are carried over from the bundled catalogue with the sources they cite.
+            **carried_sources,
         },
         "prices": rows + carried,
     }
@@ -425,37 +427,58 @@ def refresh(
     return RefreshResult(target, len(rows), recognised, skipped, len(carried))
 
 
-def _rows(
-    found: Mapping[tuple[str, tuple[tuple[str, str], ...], str], tuple[str, float, str]], today: date
-) -> list[dict[str, Any]]:
-    """Catalogue rows, one per family, keys and price, listing every region at that price."""
-    grouped: dict[tuple[str, tuple[tuple[str, str], ...], float, str], list[str]] = {}
-    for (family, keys, region), (_, value, meter) in sorted(found.items()):
-        grouped.setdefault((family, keys, value, meter), []).append(region)
+@dataclass(frozen=True)
+class _Found:
+    """The newest recognised Retail Prices API item for one (family, keys, region)."""
+
+    effective: str  # effectiveStartDate, YYYY-MM-DD
+    unit_price: float
+    meter: str
+    product: str
+    meter_id: str
+
+
+def _rows(found: Mapping[tuple[str, tuple[tuple[str, str], ...], str], _Found]) -> list[dict[str, Any]]:
+    """Catalogue rows, one per family, keys, price and meter, listing every region at that price."""
+    grouped: dict[tuple[str, tuple[tuple[str, str], ...], _Found], list[str]] = {}
+    for (family, keys, region), item in sorted(found.items(), key=lambda kv: kv[0]):
+        grouped.setdefault((family, keys, item), []).append(region)
     rows = []
     seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
-    for (family, keys, value, meter), listed in grouped.items():
+    for (family, keys, item), listed in grouped.items():
         # Two meters for the same key and region (e.g. ft hosting of several models) keep the first.
         regions = [r for r in listed if (family, keys, r) not in seen]
         if not regions:
             continue
         seen.update((family, keys, r) for r in regions)
         unit = {PTU_RESERVATION: "1 Month", TOKENS: "1M tokens"}.get(family, "1 Hour")
-        row: dict[str, Any] = {"family": family, "meter": meter, **dict(keys)}
-        row.update(regions=regions, unit=unit, unit_price=value, source="retail", as_of=today.isoformat())
+        row: dict[str, Any] = {"family": family, "meter": item.meter, **dict(keys)}
+        if item.product:
+            row["product"] = item.product
+        if item.meter_id:
+            row["meter_id"] = item.meter_id
+        row.update(
+            regions=regions,
+            unit=unit,
+            unit_price=item.unit_price,
+            source="retail",
+            effective=item.effective if re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.effective) else "unknown",
+        )
         rows.append(row)
     return rows
 
 
-def _bundled_vm_rows() -> list[dict[str, Any]]:
-    data = yaml.safe_load(bundled_catalog_path().read_text(encoding="utf-8"))
-    out = []
-    for row in data["prices"]:
-        if row["family"] == VM:
-            carried = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
-            carried["source"] = "bundled"
-            out.append(carried)
-    return out
+def _bundled_vm_rows() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The bundled catalogue's VM rows and the sources they cite, ready to write."""
+    data, _ = yamlio.load(bundled_catalog_path(), CatalogError)
+    rows = [_plain(row) for row in data["prices"] if row["family"] == VM]
+    cited = {row["source"] for row in rows}
+    sources = {key: _plain(value) for key, value in data["sources"].items() if key in cited}
+    return rows, sources
+
+
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in mapping.items()}
 
 
 def _write(target: Path, document: Mapping[str, Any]) -> None:

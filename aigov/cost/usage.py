@@ -29,16 +29,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Final, Protocol
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from aigov.errors import ConfigError
 from aigov.model import HOURS_PER_MONTH, Inventory, Resource
 from aigov.paths import package_data
 from aigov.policy import yamlio
 from aigov.policy.yamlio import ErrorFactory, PathElem, Root
+
+if TYPE_CHECKING:  # jsonschema is imported when a usage list is validated
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 PROMPT_TOKENS_30D: Final = "prompt_tokens_30d"
 """Context.usage metric: ProcessedPromptTokens summed over the last 30 days."""
@@ -266,6 +267,8 @@ def count(value: float) -> str:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     schema = json.loads(package_data("cost", "usage.schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -299,6 +302,8 @@ def parse_entries(
     """
     items = document.get("usage") if isinstance(document, Mapping) else None
     wrapper = {"usage": items} if isinstance(document, Mapping) and "usage" in document else document
+    from jsonschema.exceptions import best_match  # noqa: PLC0415
+
     found = best_match(_validator().iter_errors(wrapper))
     if found is not None:
         path: list[PathElem] = list(found.absolute_path)

@@ -6,8 +6,12 @@ Cognitive Services, Monitor and Policy Insights clients with:
 * ``base_url`` = the ARM endpoint (``--arm-endpoint``: public cloud by
   default, a sovereign cloud, or the test suite's local fake) and the
   credential scope that goes with it;
-* the SDK's own retry policy (``retry_total``, ``retry_backoff_factor``;
-  it retries 408, 429 and 5xx and honours ``Retry-After``) and timeouts;
+* the SDK's retry policy, bounded (:mod:`aigov.live.retry`: 408, 429 and 5xx
+  retried with backoff, ``Retry-After`` honoured up to a cap, no retry on a
+  timeout), and the connect and read timeouts;
+* the request guards of :mod:`aigov.live.guard`: every request goes to the
+  ARM endpoint or is refused before the token is added, and paged listings
+  stop on a repeated page or past the page limit;
 * one shared HTTP connection pool sized for the scan's workers;
 * a request hook that counts every HTTP attempt by kind (:class:`CallLog`),
   which the benchmark prints and the tests assert on.
@@ -37,6 +41,8 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 from requests.adapters import HTTPAdapter
 
 from aigov.errors import AigovError
+from aigov.live.guard import DEFAULT_MAX_PAGES, PageWalkPolicy, PinnedHostPolicy
+from aigov.live.retry import BoundedRetryPolicy
 
 PUBLIC_ARM: Final = "https://management.azure.com"
 
@@ -74,13 +80,21 @@ class ArmEndpoint:
 
 @dataclass(frozen=True, slots=True)
 class RetrySettings:
-    """How hard a call is tried. ``Retry-After`` from the service overrides the computed backoff."""
+    """How hard a call is tried and how long it may take.
+
+    ``Retry-After`` from the service overrides the computed backoff up to
+    ``retry_after_max`` seconds; a longer one fails the call. A timeout is
+    not retried: ``connection_timeout`` + ``read_timeout`` bound what a
+    silent endpoint costs a scope. ``max_pages`` bounds one paged listing.
+    """
 
     total: int = 6
     backoff_factor: float = 0.8  # seconds; doubled on each attempt
     backoff_max: float = 60.0
     connection_timeout: float = 20.0
     read_timeout: float = 60.0
+    retry_after_max: float = 60.0
+    max_pages: int = DEFAULT_MAX_PAGES
 
 
 # Path patterns -> call kind, most specific first. Kinds name what aigov asked for.
@@ -90,6 +104,10 @@ _KINDS: Final = (
     ("resource_graph", re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.I)),
     ("deployments", re.compile(r"/accounts/[^/]+/deployments$", re.I)),
     ("subscriptions", re.compile(r"^/subscriptions/?$", re.I)),
+    (
+        "management_groups",
+        re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+/descendants$", re.I),
+    ),
 )
 
 
@@ -153,9 +171,15 @@ class ClientFactory:
         return {
             "base_url": self.endpoint.url,
             "credential_scopes": [self.endpoint.scope],
-            "retry_total": r.total,
-            "retry_backoff_factor": r.backoff_factor,
-            "retry_backoff_max": r.backoff_max,
+            "retry_policy": BoundedRetryPolicy(
+                retry_total=r.total,
+                retry_backoff_factor=r.backoff_factor,
+                retry_backoff_max=r.backoff_max,
+                retry_after_max=r.retry_after_max,
+            ),
+            "per_call_policies": [PageWalkPolicy()],
+            # After the retry and redirect policies, before the one that adds the bearer token.
+            "per_retry_policies": [PinnedHostPolicy(self.endpoint.url)],
             # The transport owns the timeouts: given to the client, they would not reach it.
             "transport": RequestsTransport(
                 session=self._session,

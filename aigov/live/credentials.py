@@ -18,6 +18,10 @@ from typing import Any, Final
 from azure.core.credentials import AccessToken, TokenCredential
 
 TOKEN_VARIABLE: Final = "AZURE_ACCESS_TOKEN"
+SIGN_IN_HINT: Final = (
+    "(sign in with `az login`, set AZURE_ACCESS_TOKEN, or set AZURE_TENANT_ID, AZURE_CLIENT_ID "
+    "and AZURE_CLIENT_SECRET for a service principal)"
+)
 _DEFAULT_LIFETIME_S: Final = 3600
 
 

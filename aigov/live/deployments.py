@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aigov.live.client import ClientFactory
+from aigov.live.guard import walk
 from aigov.live.mapping import to_resource
 from aigov.model import Resource
 
@@ -30,11 +31,16 @@ def split_account_id(account_id: str) -> tuple[str, str, str]:
 
 
 def list_deployments(clients: ClientFactory, account: Resource) -> list[Resource]:
-    """Every deployment of ``account`` as a live resource whose parent is the account."""
+    """Every deployment of ``account`` as a live resource whose parent is the account.
+
+    Raises the SDK's errors, or a :class:`~aigov.live.guard.LiveCallError` when
+    the pages repeat, do not end, leave the ARM endpoint or cannot be read.
+    """
     subscription, group, name = split_account_id(account.address)
     client = clients.cognitive(subscription)
     out = []
-    for deployment in client.deployments.list(group, name):
-        document: Mapping[str, Any] = deployment.serialize(keep_readonly=True)
-        out.append(to_resource(document, parent_key=account.key))
+    with walk(clients.retry.max_pages):
+        for deployment in client.deployments.list(group, name):
+            document: Mapping[str, Any] = deployment.serialize(keep_readonly=True)
+            out.append(to_resource(document, parent_key=account.key))
     return out

@@ -18,7 +18,8 @@ database of something else is never written to.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +27,12 @@ from typing import Final
 
 from aigov.errors import AigovError
 from aigov.model import Finding, ScanResult, monthly_at_risk
+from aigov.readfile import check_regular_file
 
 SCHEMA_VERSION: Final = 1
 TREND_SCANS: Final = 10
+BUSY_SECONDS: Final = 60.0
+"""How long a scan waits for another one writing the same history file."""
 
 _SCHEMA: Final = """
 CREATE TABLE scans (
@@ -111,15 +115,31 @@ class HistoryDiff:
 
 
 class History:
-    """An open history database. Use as a context manager, or call :meth:`close`."""
+    """An open history database. Use as a context manager, or call :meth:`close`.
+
+    Several scans may share one file: creating the schema and each
+    :meth:`record` run in one write transaction (``BEGIN IMMEDIATE``), so a
+    second scan waits for the first (up to :data:`BUSY_SECONDS`) and then
+    sees what it stored.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.exists() or path.is_symlink():
+            check_regular_file(path, name=str(path))  # a FIFO or device would block or be clobbered
         try:
-            self._db = sqlite3.connect(path)
+            # Autocommit mode: transactions are begun and ended explicitly, below.
+            self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise AigovError(f"cannot open the history database ({exc})", file=str(path)) from None
+        try:
             self._prepare()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
+            self._db.close()
             raise AigovError(f"not a usable aigov history database ({exc})", file=str(path)) from None
+        except AigovError:
+            self._db.close()
+            raise
 
     def __enter__(self) -> History:
         return self
@@ -130,19 +150,32 @@ class History:
     def close(self) -> None:
         self._db.close()
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction, taken before anything is read (two scans never interleave)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def _prepare(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version != 0 or tables:
-            raise AigovError(
-                f"not an aigov history database (schema version {version}, {tables} tables); "
-                "give --history a new file",
-                file=str(self.path),
-            )
-        with self._db:
-            self._db.executescript(_SCHEMA)
+        with self._writing():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            if version != 0 or tables:
+                raise AigovError(
+                    f"not an aigov history database (schema version {version}, {tables} tables); "
+                    "give --history a new file",
+                    file=str(self.path),
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ record
@@ -154,7 +187,13 @@ class History:
         an open finding elsewhere, or under a scope in ``result.not_scanned``,
         was not re-checked and stays open.
         """
-        scanned = {s.lower() for s in scanned_subscriptions}
+        try:
+            with self._writing():
+                return self._record(result, {s.lower() for s in scanned_subscriptions})
+        except sqlite3.Error as exc:
+            raise AigovError(f"cannot record the scan in the history ({exc})", file=str(self.path)) from None
+
+    def _record(self, result: ScanResult, scanned: set[str]) -> HistoryDiff:
         blind = [n.scope.lower() for n in result.not_scanned]
         now = result.generated_at
         previous_row = self._db.execute("SELECT generated_at FROM scans ORDER BY id DESC LIMIT 1").fetchone()
@@ -176,29 +215,27 @@ class History:
             else:
                 unchecked.append(stored)
 
-        with self._db:
-            cursor = self._db.execute(
-                "INSERT INTO scans (generated_at, findings, monthly_at_risk_usd, partial) "
-                "VALUES (?, ?, ?, ?)",
-                (now.isoformat(), len(current), monthly_at_risk(current.values()), int(result.partial)),
-            )
-            scan_id = cursor.lastrowid
-            self._db.executemany(
-                "INSERT INTO scan_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(scan_id, fp, *_columns(f)) for fp, f in current.items()],
-            )
-            self._db.executemany(
-                "DELETE FROM open_findings WHERE fingerprint = ?", [(f.fingerprint,) for f in fixed]
-            )
-            self._db.executemany(
-                "INSERT INTO open_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(f.fingerprint, now.isoformat(), *_columns(f)) for f in new],
-            )
-            # Persisting findings keep their first_seen; their latest figures replace the old ones.
-            self._db.executemany(
-                "UPDATE open_findings SET severity = ?, monthly_usd = ?, message = ? WHERE fingerprint = ?",
-                [(f.severity.value, f.cost.monthly_usd, f.message, f.fingerprint) for f, _ in persisting],
-            )
+        cursor = self._db.execute(
+            "INSERT INTO scans (generated_at, findings, monthly_at_risk_usd, partial) VALUES (?, ?, ?, ?)",
+            (now.isoformat(), len(current), monthly_at_risk(current.values()), int(result.partial)),
+        )
+        scan_id = cursor.lastrowid
+        self._db.executemany(
+            "INSERT INTO scan_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(scan_id, fp, *_columns(f)) for fp, f in current.items()],
+        )
+        self._db.executemany(
+            "DELETE FROM open_findings WHERE fingerprint = ?", [(f.fingerprint,) for f in fixed]
+        )
+        self._db.executemany(
+            "INSERT INTO open_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f.fingerprint, now.isoformat(), *_columns(f)) for f in new],
+        )
+        # Persisting findings keep their first_seen; their latest figures replace the old ones.
+        self._db.executemany(
+            "UPDATE open_findings SET severity = ?, monthly_usd = ?, message = ? WHERE fingerprint = ?",
+            [(f.severity.value, f.cost.monthly_usd, f.message, f.fingerprint) for f, _ in persisting],
+        )
         return HistoryDiff(
             previous_at=previous_at,
             new=new,

@@ -7,7 +7,9 @@ for ``AzureOpenAIRequests`` (Total) and
 with ``$filter=ModelDeploymentName eq '*'`` and ``top`` raised above the
 number of deployments, so every deployment gets its own time series without a
 call of its own. A deployment that has no series in the answer had no
-traffic at all.
+traffic at all; an answer that says "no data" (an ``errorCode`` other than
+``Success``, the metric missing, points without values, another shape)
+leaves its usage unknown instead, so the idle rules are undetermined.
 
 The call covers a look-back (at least 30 days) longer than the rule window,
 so an idle deployment's idle days can be counted beyond the window. What
@@ -34,6 +36,7 @@ from typing import Any, Final
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
+    DecodeError,
     HttpResponseError,
     ResourceExistsError,
     ResourceNotFoundError,
@@ -47,6 +50,7 @@ from aigov import armpath
 from aigov.cost.model import PROVISIONED_SKUS
 from aigov.live.client import ClientFactory
 from aigov.live.deployments import split_account_id
+from aigov.live.guard import UnreadablePageError
 from aigov.model import Resource
 
 REQUESTS: Final = "AzureOpenAIRequests"
@@ -99,14 +103,15 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def fetch(clients: ClientFactory, account: Resource, query: MetricsQuery) -> dict[str, Any]:
-    """The account's metrics answer, as the JSON Azure Monitor returned.
+def fetch(clients: ClientFactory, account: Resource, query: MetricsQuery) -> Any:
+    """The account's metrics answer, as the JSON Azure Monitor returned (any shape: see :func:`parse`).
 
     Sent through the Monitor client's own pipeline (``_send_request``: the same
     credential, retry and call-counting policies as ``metrics.list``), but
     read as JSON: the SDK's model deserialisation of a daily series per
     deployment cost more CPU than all the rest of the scan.
-    Raises the SDK's errors (:class:`HttpResponseError` with ARM's error code).
+    Raises the SDK's errors (:class:`HttpResponseError` with ARM's error code), and
+    :class:`~aigov.live.guard.UnreadablePageError` for a body that is not JSON.
     """
     subscription, _, _ = split_account_id(account.address)
     request = HttpRequest(
@@ -124,12 +129,17 @@ def fetch(clients: ClientFactory, account: Resource, query: MetricsQuery) -> dic
     )
     # `_send_request` is the generated client's documented raw-request entry point
     # (https://aka.ms/azsdk/dpcodegen/python/send_request); mgmt clients keep the underscore.
-    response = clients.monitor(subscription)._send_request(request)
+    try:
+        response = clients.monitor(subscription)._send_request(request)
+    except DecodeError as exc:
+        raise UnreadablePageError(f"the metrics answer is not JSON: {exc}") from None
     if response.status_code != 200:
         map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
         raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-    answer = response.json()
-    return answer if isinstance(answer, dict) else {}
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise UnreadablePageError(f"the metrics answer is not JSON: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,28 +148,77 @@ class _Series:
     utilisation: dict[datetime, float]
 
 
-def parse(answer: Mapping[str, Any]) -> dict[str, _Series]:
-    """Daily points per deployment name (folded to lower case) from a metrics answer."""
+@dataclass(frozen=True, slots=True)
+class MetricsAnswer:
+    """Daily points per deployment name (lower case), and why a metric is not known, if it is not.
+
+    ``requests_gap`` / ``utilisation_gap`` say why the answer does not tell
+    that metric (``None``: it does). A 200 can still say "no data": an
+    ``errorCode`` other than ``Success``, the metric missing, series whose
+    points carry no value, a body of another shape. A deployment without a
+    series in an answer that does tell the metric had no traffic.
+    """
+
+    series: dict[str, _Series]
+    requests_gap: str | None = None
+    utilisation_gap: str | None = None
+
+
+def parse(answer: Any) -> MetricsAnswer:
+    """What a metrics answer tells, per deployment, and what it leaves unknown."""
+    values = answer.get("value") if isinstance(answer, dict) else None
+    if not isinstance(values, list):
+        reason = "the answer has no list of metrics"
+        return MetricsAnswer({}, reason, reason)
     series: dict[str, _Series] = {}
-    for metric in _dicts(answer.get("value")):
-        name = str(_dict(metric.get("name")).get("value") or "").lower()
-        field = "total" if name == REQUESTS.lower() else "average" if name == UTILISATION.lower() else None
-        if field is None:
+    gaps: dict[str, str | None] = {}
+    for metric, field in ((REQUESTS, "total"), (UTILISATION, "average")):
+        gaps[metric] = _read_metric(_metric(values, metric), metric, field, series)
+    return MetricsAnswer(series, gaps[REQUESTS], gaps[UTILISATION])
+
+
+def _metric(values: list[Any], name: str) -> Mapping[str, Any] | None:
+    for metric in _dicts(values):
+        if str(_dict(metric.get("name")).get("value") or "").lower() == name.lower():
+            return metric
+    return None
+
+
+def _read_metric(
+    metric: Mapping[str, Any] | None, name: str, field: str, series: dict[str, _Series]
+) -> str | None:
+    """Add ``metric``'s points to ``series``; the reason it tells nothing, or ``None``."""
+    if metric is None:
+        return f"{name} is not in the answer"
+    code = metric.get("errorCode")
+    if code is not None and str(code).lower() != "success":
+        detail = metric.get("errorMessage")
+        return f"{name} answered {code}" + (f": {detail}" if isinstance(detail, str) and detail else "")
+    timeseries = metric.get("timeseries")
+    if timeseries is None:
+        timeseries = []
+    if not isinstance(timeseries, list):
+        return f"{name} has no list of time series"
+    values = 0
+    for element in _dicts(timeseries):
+        deployment = _dimension(_dicts(element.get("metadatavalues")))
+        if deployment is None:
             continue
-        for element in _dicts(metric.get("timeseries")):
-            deployment = _dimension(_dicts(element.get("metadatavalues")))
-            if deployment is None:
+        entry = series.setdefault(deployment.lower(), _Series({}, {}))
+        for point in _dicts(element.get("data")):
+            value, stamp = point.get(field), _timestamp(point.get("timeStamp"))
+            if not isinstance(value, int | float) or isinstance(value, bool) or stamp is None:
                 continue
-            entry = series.setdefault(deployment.lower(), _Series({}, {}))
-            for point in _dicts(element.get("data")):
-                value, stamp = point.get(field), _timestamp(point.get("timeStamp"))
-                if not isinstance(value, int | float) or stamp is None:
-                    continue
-                if field == "total":
-                    entry.requests[stamp] = entry.requests.get(stamp, 0.0) + float(value)
-                else:
-                    entry.utilisation[stamp] = float(value)
-    return series
+            if not math.isfinite(value):
+                continue
+            values += 1
+            if field == "total":
+                entry.requests[stamp] = entry.requests.get(stamp, 0.0) + float(value)
+            else:
+                entry.utilisation[stamp] = float(value)
+    if timeseries and values == 0:
+        return f"{name} has time series without a single value"
+    return None
 
 
 def _dicts(value: Any) -> Iterable[Mapping[str, Any]]:
@@ -191,13 +250,19 @@ def _dimension(values: Iterable[Mapping[str, Any]]) -> str | None:
 
 def usage_for(
     deployment: Resource,
-    series: Mapping[str, _Series],
+    answer: MetricsAnswer,
     query: MetricsQuery,
     window_days: int,
-) -> dict[str, Any]:
-    """The ``context.usage`` metrics of one deployment of the queried account."""
+) -> dict[str, Any] | None:
+    """The ``context.usage`` metrics of one deployment of the queried account.
+
+    ``None`` when the answer does not tell its requests: every usage metric
+    is then unknown and the idle and utilisation rules undetermined.
+    """
+    if answer.requests_gap is not None:
+        return None
     name = deployment.name if isinstance(deployment.name, str) else ""
-    observed = series.get(name.lower(), _Series({}, {}))
+    observed = answer.series.get(name.lower(), _Series({}, {}))
     window_start = query.end - timedelta(days=window_days)
     requests = sum(v for t, v in observed.requests.items() if t >= window_start)
     lookback_days = (query.end - query.start).days
@@ -213,7 +278,7 @@ def usage_for(
         "lookback_days": lookback_days,
     }
     sku = armpath.get(deployment.body, "sku.name")
-    if isinstance(sku, str) and sku.casefold() in PROVISIONED_SKUS:
+    if isinstance(sku, str) and sku.casefold() in PROVISIONED_SKUS and answer.utilisation_gap is None:
         points = [v for t, v in observed.utilisation.items() if t >= window_start]
         if points:
             usage["utilisation_pct"] = round(sum(points) / len(points), 2)

@@ -26,6 +26,7 @@ from azure.mgmt.policyinsights.models import QueryOptions
 
 from aigov.cost.spec import CostEstimator
 from aigov.live.client import ClientFactory
+from aigov.live.guard import walk
 from aigov.live.mapping import AI_TYPES, resource_key, to_resource
 from aigov.model import Finding, Inventory, Outcome, Resource, Severity
 
@@ -59,22 +60,23 @@ def list_non_compliant(clients: ClientFactory, subscription_id: str) -> list[Pol
         "latest", subscription_id, query_options=QueryOptions(filter=FILTER)
     )
     out = []
-    for state in pages:
-        if not state.resource_id or not state.policy_definition_name:
-            continue
-        out.append(
-            PolicyState(
-                resource_id=state.resource_id,
-                resource_type=state.resource_type or "",
-                resource_location=state.resource_location,
-                definition_name=state.policy_definition_name,
-                definition_category=state.policy_definition_category,
-                definition_action=state.policy_definition_action,
-                assignment_name=state.policy_assignment_name,
-                assignment_id=state.policy_assignment_id,
-                timestamp=state.timestamp,
+    with walk(clients.retry.max_pages):
+        for state in pages:
+            if not state.resource_id or not state.policy_definition_name:
+                continue
+            out.append(
+                PolicyState(
+                    resource_id=state.resource_id,
+                    resource_type=state.resource_type or "",
+                    resource_location=state.resource_location,
+                    definition_name=state.policy_definition_name,
+                    definition_category=state.policy_definition_category,
+                    definition_action=state.policy_definition_action,
+                    assignment_name=state.policy_assignment_name,
+                    assignment_id=state.policy_assignment_id,
+                    timestamp=state.timestamp,
+                )
             )
-        )
     return out
 
 

@@ -5,15 +5,17 @@ price and context helpers it reuses):
 
 1. subscriptions with their names and tags (one paged call);
 2. AI resources across every target subscription or a management group (one
-   paged Resource Graph query);
+   paged Resource Graph query), and which targets Resource Graph read in full
+   (:mod:`aigov.live.coverage`);
 3. per Azure OpenAI / AI Services account, on a bounded thread pool: its
    deployments, then ONE metrics call for all of them;
 4. per subscription holding AI resources: its non-compliant Azure Policy states;
 5. the engine over the inventory, with usage in the context; Azure Policy's
    states as findings beside aigov's.
 
-A call that still fails after the SDK's retries (403, 5xx, a timeout) does
-not stop the scan: what it would have read is listed in
+A call that still fails after the retries (403, 5xx, a timeout, a
+``Retry-After`` beyond the cap, a page that leads elsewhere, repeats, never
+ends or cannot be read) does not stop the scan: what it would have read is listed in
 ``ScanResult.not_scanned`` (exit code 3) and the rest completes. A
 subscription whose every call was refused is listed once, as a whole.
 """
@@ -30,17 +32,18 @@ from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.errors import AigovError
-from aigov.live import discovery, metrics, policy_states
+from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
-from aigov.live.credentials import make_credential
+from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
 from aigov.live.mapping import to_resource
+from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,
@@ -62,7 +65,6 @@ UTILISATION_PARAMETER: Final = "min_utilisation_pct"
 DEFAULT_ENVIRONMENT_TAG: Final = "environment"
 # Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
 DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
-_ACTIVE_STATES: Final = frozenset({"enabled", "warned", "pastdue"})
 
 T = TypeVar("T")
 
@@ -134,7 +136,7 @@ def scan_live(
     try:
         return _scan(config, now, options, clients, costs, rules, catalog)
     except ClientAuthenticationError as exc:
-        raise AigovError(f"azure: authentication failed: {_first_line(exc)}") from None
+        raise AigovError(f"azure: authentication failed: {first_line(exc)} {SIGN_IN_HINT}") from None
     finally:
         clients.close()
 
@@ -151,22 +153,13 @@ def _scan(
     warnings: list[str] = []
     not_scanned: list[NotScanned] = []
 
-    visible = _visible_subscriptions(clients, options, warnings)
-    targets = _targets(options, visible, not_scanned, warnings)
-
-    try:
-        graph = discovery.query_resources(
-            clients,
-            subscriptions=[] if options.management_groups else sorted(targets),
-            management_groups=options.management_groups,
-        )
-    except AzureError as exc:
-        raise AigovError(f"azure: Resource Graph query failed: {_reason(exc)}") from None
-    if graph.truncated:
-        warnings.append("Resource Graph truncated its answer: some resources may be missing")
+    wanted, groups = options.subscriptions, options.management_groups
+    visible, complete = coverage.visible_subscriptions(clients, wanted, groups, warnings, not_scanned)
+    targets = coverage.targets(wanted, groups, visible, complete, not_scanned, warnings)
+    excluded = {n.scope.lower() for n in not_scanned}
+    graph, scanned = coverage.discover(clients, groups, targets, visible, not_scanned, warnings)
 
     resources: list[Resource] = []
-    excluded = {n.scope.lower() for n in not_scanned}
     for row in graph.rows:
         resource = to_resource(row)
         sub = resource.subscription_id
@@ -174,8 +167,7 @@ def _scan(
             continue
         resources.append(resource)
     subscription_ids = sorted(
-        {r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)}
-        | ({t.lower() for t in targets} if not options.management_groups else set())
+        {r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)} | scanned
     )
 
     accounts = [
@@ -188,18 +180,31 @@ def _scan(
     states: list[policy_states.PolicyState] = []
     deployments: list[Resource] = []
 
-    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]]]:
+    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]], str | None]:
         found = list_deployments(clients, account)
         if not found:
-            return found, {}
+            return found, {}, None
         query = metrics.build_query(now, options.window_days, len(found))
         try:
             response = metrics.fetch(clients, account, query)
         except AzureError as exc:
             _record(failures, account, f"{account.address} (metrics)", exc)
-            return found, {}
-        series = metrics.parse(response)
-        return found, {d.key: metrics.usage_for(d, series, query, options.window_days) for d in found}
+            return found, {}, None
+        answer = metrics.parse(response)
+        observed = {}
+        for deployment in found:
+            usage_of = metrics.usage_for(deployment, answer, query, options.window_days)
+            if usage_of is not None:
+                observed[deployment.key] = usage_of
+        gap = answer.requests_gap or answer.utilisation_gap
+        note = None
+        if gap is not None:
+            which = "idle and utilisation" if answer.requests_gap else "utilisation"
+            note = (
+                f"metrics of {account.address}: no data ({gap}); "
+                f"{which} rules undetermined for its deployments"
+            )
+        return found, observed, note
 
     def policy_job(subscription_id: str) -> list[policy_states.PolicyState]:
         return policy_states.list_non_compliant(clients, subscription_id)
@@ -219,9 +224,11 @@ def _scan(
             _record(failures, subject, scope, error)
             continue
         if isinstance(subject, Resource):
-            found, observed = outcome[1]
+            found, observed, note = outcome[1]
             deployments.extend(found)
             usage.update(observed)
+            if note is not None:
+                warnings.append(note)
         else:
             states.extend(outcome[1])
 
@@ -250,54 +257,10 @@ def _scan(
     return LiveScan(
         result=result,
         subscriptions=tuple(subscriptions[s] for s in subscription_ids if s in subscriptions),
-        scanned_subscription_ids=tuple(s for s in subscription_ids if s not in refused),
+        scanned_subscription_ids=tuple(s for s in subscription_ids if s in scanned and s not in refused),
         calls=clients.log,
         graph_pages=graph.pages,
     )
-
-
-# --------------------------------------------------------------------------- subscriptions
-
-
-def _visible_subscriptions(
-    clients: ClientFactory, options: LiveOptions, warnings: list[str]
-) -> dict[str, discovery.LiveSubscription]:
-    try:
-        listed = discovery.list_subscriptions(clients)
-    except ClientAuthenticationError:
-        raise
-    except AzureError as exc:
-        if not options.subscriptions:
-            raise AigovError(f"azure: listing subscriptions failed: {_reason(exc)}") from None
-        warnings.append(f"subscription names and tags unavailable: {_reason(exc)}")
-        return {}
-    return {s.id.lower(): s for s in listed}
-
-
-def _targets(
-    options: LiveOptions,
-    visible: Mapping[str, discovery.LiveSubscription],
-    not_scanned: list[NotScanned],
-    warnings: list[str],
-) -> list[str]:
-    if options.subscriptions:
-        targets = []
-        for sub in options.subscriptions:
-            if visible and sub.lower() not in visible:
-                not_scanned.append(NotScanned(sub, "not visible to the credential (no read access?)"))
-            else:
-                targets.append(sub)
-        return targets
-    active = []
-    for live in visible.values():
-        if (live.state or "enabled").lower() in _ACTIVE_STATES:
-            active.append(live.id)
-        else:
-            warnings.append(f"subscription {live.display_name or live.id} skipped: it is {live.state}")
-    targets = active
-    if not targets and not options.management_groups:
-        raise AigovError("azure: the credential can read no subscription; give --subscription")
-    return targets
 
 
 def _subscription_context(
@@ -393,8 +356,7 @@ def _record(
         sub = subject.subscription_id if isinstance(subject.subscription_id, str) else ""
     else:
         sub = str(subject)
-    refused = isinstance(exc, HttpResponseError) and exc.status_code in {401, 403}
-    failures.setdefault(sub.lower(), []).append((scope, _reason(exc), refused))
+    failures.setdefault(sub.lower(), []).append((scope, reason(exc), refused(exc)))
 
 
 def _collapse(
@@ -409,28 +371,11 @@ def _collapse(
         expected = sum(
             1 for a in accounts if isinstance(a.subscription_id, str) and a.subscription_id.lower() == sub
         ) + (1 if policy_states_read and sub in subscriptions_with_ai else 0)
-        if items and all(refused for _, _, refused in items) and len(items) >= expected:
+        if items and all(was_refused for _, _, was_refused in items) and len(items) >= expected:
             out.append(NotScanned(sub, items[0][1]))
             continue
-        out.extend(NotScanned(scope, reason) for scope, reason, _ in items)
+        out.extend(NotScanned(scope, why) for scope, why, _ in items)
     return out
-
-
-def _reason(exc: AzureError) -> str:
-    if isinstance(exc, HttpResponseError):
-        code = getattr(exc.error, "code", None) if exc.error is not None else None
-        message = getattr(exc.error, "message", None) if exc.error is not None else None
-        parts = [str(exc.status_code or "")]
-        if code:
-            parts.append(f"{code}:")
-        parts.append(message or exc.reason or "error")
-        return " ".join(p for p in parts if p)
-    return f"{type(exc).__name__}: {_first_line(exc)}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _inputs(options: LiveOptions) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aigov.errors import AigovError
 from aigov.gate import ExitCode, OnUnknown, exit_code
 from aigov.live.history import HistoryDiff
 from aigov.live.scan import LiveScan
@@ -33,6 +34,7 @@ class LiveReport:
 
     scan: LiveScan
     history: HistoryDiff | None = None
+    history_error: AigovError | None = None  # the history could not be recorded; raised after the reports
 
     def exit_code(self, fail_on: Severity | None, on_unknown: OnUnknown) -> ExitCode:
         return exit_code(self.scan.result, fail_on=fail_on, on_unknown=on_unknown)

@@ -15,6 +15,8 @@ Results are three-valued: ``True``, ``False`` or :data:`~aigov.model.UNKNOWN`.
 * String comparison is case-insensitive except for ``match``, ``notMatch``,
   ``regex`` and ``notRegex``. Numbers compare as numbers, and a string holding
   a number (``"30"``) compares as one; ``true`` equals the string ``"true"``.
+* Every pattern runs on RE2 (:mod:`aigov.policy.regex`): linear time, no
+  backreferences or look-around; ``regex``/``notRegex`` take RE2 syntax.
 * ``regex``/``notRegex`` patterns are at most 256 characters; a value longer
   than 4096 characters is not searched: the leaf is unknown (so the finding
   is undetermined and names the field) rather than silently compliant.
@@ -38,6 +40,7 @@ from aigov.errors import RuleError
 from aigov.model import UNKNOWN, _Unknown
 from aigov.policy.context import Scope, check_context_path, context_getter
 from aigov.policy.durations import parse_duration
+from aigov.policy.regex import Pattern, PatternError, escape
 
 Tri = bool | _Unknown
 Test = Callable[[Scope], Tri]
@@ -604,26 +607,30 @@ def _in(operand: Any, negate: bool = False) -> Predicate:
 
 def _like(operand: Any) -> Predicate:
     pattern = _pattern_text(operand)
-    compiled = re.compile(
-        ".*".join(re.escape(part) for part in pattern.split("*")), re.IGNORECASE | re.DOTALL
-    )
-    return _matcher(compiled.fullmatch)
+    translated = ".*".join(escape(part) for part in pattern.split("*"))
+    return _matcher(_pattern(translated, pattern, ignore_case=True).fullmatch)
 
 
-def _azure_match(operand: Any, flags: int) -> Predicate:
+def _azure_match(operand: Any, ignore_case: bool) -> Predicate:
     pattern = _pattern_text(operand)
     translated = "".join(
-        "[0-9]" if c == "#" else "[A-Za-z]" if c == "?" else "." if c == "." else re.escape(c)
-        for c in pattern
+        "[0-9]" if c == "#" else "[A-Za-z]" if c == "?" else "." if c == "." else escape(c) for c in pattern
     )
-    return _matcher(re.compile(translated, flags | re.DOTALL).fullmatch)
+    return _matcher(_pattern(translated, pattern, ignore_case=ignore_case).fullmatch)
+
+
+def _pattern(translated: str, written: str, *, ignore_case: bool = False) -> Pattern:
+    try:
+        return Pattern(translated, ignore_case=ignore_case, dot_all=True)
+    except PatternError as exc:
+        raise RuleError(f"invalid pattern {written!r}: {exc}") from None
 
 
 def _regex(operand: Any) -> Predicate:
     pattern = _pattern_text(operand)
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = Pattern(pattern)
+    except PatternError as exc:
         raise RuleError(f"invalid regular expression {pattern!r}: {exc}") from None
     search = compiled.search
 
@@ -633,7 +640,7 @@ def _regex(operand: Any) -> Predicate:
             return False
         if len(text) > MAX_REGEX_INPUT:
             return UNKNOWN
-        return search(text) is not None
+        return search(text)
 
     return regex
 
@@ -646,10 +653,10 @@ def _pattern_text(operand: Any) -> str:
     return operand
 
 
-def _matcher(match: Callable[[str], Any]) -> Predicate:
+def _matcher(match: Callable[[str], bool]) -> Predicate:
     def matches(value: Any, scope: Scope) -> Tri:
         text = _text(value)
-        return text is not None and match(text) is not None
+        return text is not None and match(text)
 
     return matches
 
@@ -764,11 +771,11 @@ def _age(older: bool) -> Callable[[Any], Predicate]:
 
 
 def _match_insensitively(operand: Any) -> Predicate:
-    return _azure_match(operand, re.IGNORECASE)
+    return _azure_match(operand, True)
 
 
 def _match(operand: Any) -> Predicate:
-    return _azure_match(operand, 0)
+    return _azure_match(operand, False)
 
 
 def _negated(factory: Callable[[Any], Predicate]) -> Callable[[Any], Predicate]:

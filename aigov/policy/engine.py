@@ -4,7 +4,9 @@ Each resource is evaluated against the rules for its type only (an index
 built once per rule set); unchanged plan resources (``no-op``) are context
 for others and are not evaluated. A true condition is a violation; an
 unknown one is an *undetermined* finding naming the unknown fields, never a
-silent pass. Findings come in inventory order, then rule id.
+silent pass. Findings come in inventory order, then rule id, then one
+undetermined finding per input the source could not read
+(:mod:`aigov.policy.unread`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aigov.policy.conditions import Evaluation
 from aigov.policy.context import Scope
 from aigov.policy.messages import compile_message, render_parts
 from aigov.policy.rule import Rule, RuleSet
+from aigov.policy.unread import unread_findings
 
 _VIOLATION = Evaluation(True)
 
@@ -63,6 +66,9 @@ def evaluate(
                     resource=resource,
                     cost=costs.impact(rule.cost, resource, inventory),
                     unknown_fields=verdict.unknown_fields,
+                    description=rule.description,
+                    references=rule.references,
                 )
             )
+    findings.extend(unread_findings(inventory))
     return findings

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from aigov import armpath
 from aigov.cost.spec import CostKind, CostSpec
 from aigov.errors import ConfigError, RuleError
 from aigov.model import Severity
+from aigov.paths import is_bundled
 from aigov.policy import yamlio
 from aigov.policy.conditions import ConditionError, compile_condition
 from aigov.policy.rule import ParameterSpec, Rule, RuleOverride, RuleSet
+from aigov.policy.selection import ALL_RULES, RuleSelection
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["RuleOverride", "RuleSet", "compile_rule", "discover", "load_rule_file", "load_rules"]
 
@@ -59,7 +62,10 @@ def discover(dirs: Sequence[Path]) -> list[Path]:
             continue
         if not d.is_dir():
             raise RuleError("no such rules directory", file=str(d))
-        found.extend(p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and p.is_file())
+        # Anything but a directory is a rule file: a FIFO or a dangling link is then refused, not skipped.
+        found.extend(
+            p for p in sorted(d.rglob("*.yaml")) if not p.name.endswith(TEST_SUFFIX) and not p.is_dir()
+        )
     return found
 
 
@@ -74,19 +80,72 @@ def read_rule_document(path: Path) -> tuple[dict[str, Any], yamlio.Root]:
     data, root = yamlio.load(path, RuleError)
     if data is None:
         raise RuleError("empty rule file", file=str(path))
-    yamlio.validate(RULE_SCHEMA, data, root, str(path), RuleError, explain=explain_schema_error)
+    if not is_bundled(path):  # bundled rules are validated by the test suite, not on every run
+        yamlio.validate(RULE_SCHEMA, data, root, str(path), RuleError, explain=explain_schema_error)
     return data, root
 
 
-def load_rules(dirs: Sequence[Path], overrides: Mapping[str, RuleOverride] | None = None) -> RuleSet:
-    """Every rule under ``dirs``, with ``aigov.yaml``'s per-rule overrides applied.
+def load_rules(
+    dirs: Sequence[Path],
+    overrides: Mapping[str, RuleOverride] | None = None,
+    *,
+    bundled: Sequence[Path] = (),
+    use_bundled: bool = True,
+    selection: RuleSelection = ALL_RULES,
+) -> RuleSet:
+    """Every rule under ``bundled`` and ``dirs``, with ``aigov.yaml``'s per-rule overrides applied.
 
-    Raises :class:`RuleError` for a bad rule file or a duplicate id, and
-    :class:`ConfigError` for an override that names an unknown rule or an
-    undeclared parameter.
+    A rule under ``dirs`` may take a ``bundled`` rule's id only where its
+    override says ``replaces_bundled: true``; it then replaces the bundled
+    rule. With ``use_bundled`` false the bundled rules are read (their ids
+    stay known to overrides and waivers) but not run. ``selection`` keeps
+    the rules ``--check``/``--skip-check`` choose.
+
+    Raises :class:`RuleError` for a bad rule file or a duplicate id,
+    :class:`ConfigError` for an override that names an unknown rule, an
+    undeclared parameter or a replacement that is not there, and
+    :class:`AigovError` for a selection pattern that matches no rule.
     """
     overrides = dict(overrides or {})
-    documents: dict[str, tuple[Path, Any, yamlio.Root]] = {}
+    shipped = _read_documents(bundled, {})
+    documents = _read_documents(dirs, {}, shipped if use_bundled else None, overrides)
+    for rule_id, entry in overrides.items():
+        where = _config_where(entry, rule_id)
+        if rule_id not in documents and rule_id not in shipped:
+            raise ConfigError(f"unknown rule {rule_id!r}", file=entry.file, where=where)
+        if entry.replaces_bundled and rule_id not in shipped:
+            raise ConfigError(
+                f"replaces_bundled: {rule_id} is not a bundled rule", file=entry.file, where=where
+            )
+        if entry.replaces_bundled and rule_id not in documents:
+            raise ConfigError(
+                f"replaces_bundled: no rule under --policies has the id {rule_id}",
+                file=entry.file,
+                where=where,
+            )
+    known = shipped.keys() | documents.keys()
+    selection.check_known(known)
+    if use_bundled:
+        documents = {**{k: v for k, v in shipped.items() if k not in documents}, **documents}
+    rules = []
+    for rule_id, (path, data, root) in documents.items():
+        override = overrides.get(rule_id)
+        if (override is not None and not override.enabled) or not selection.selects(rule_id):
+            continue
+        rules.append(compile_rule(data, str(path), root, override))
+    return RuleSet(rules, known_ids=known)
+
+
+Documents = dict[str, tuple[Path, Any, yamlio.Root]]
+
+
+def _read_documents(
+    dirs: Sequence[Path],
+    documents: Documents,
+    shipped: Documents | None = None,
+    overrides: Mapping[str, RuleOverride] | None = None,
+) -> Documents:
+    """Schema-valid rule documents under ``dirs`` by id; an id twice, or a bundled id unasked, is an error."""
     for path in discover(dirs):
         data, root = read_rule_document(path)
         rule_id = data["id"]
@@ -96,19 +155,16 @@ def load_rules(dirs: Sequence[Path], overrides: Mapping[str, RuleOverride] | Non
                 file=str(path),
                 where=yamlio.where(root, ["id"]),
             )
-        documents[rule_id] = (path, data, root)
-    for rule_id, unused in overrides.items():
-        if rule_id not in documents:
-            raise ConfigError(
-                f"unknown rule {rule_id!r}", file=unused.file, where=_config_where(unused, rule_id)
+        override = (overrides or {}).get(rule_id)
+        if shipped is not None and rule_id in shipped and not (override and override.replaces_bundled):
+            raise RuleError(
+                f"rule id {rule_id} is also the bundled rule {shipped[rule_id][0]}; to replace that, "
+                f"set rules.{rule_id}.replaces_bundled: true in aigov.yaml",
+                file=str(path),
+                where=yamlio.where(root, ["id"]),
             )
-    rules = []
-    for rule_id, (path, data, root) in documents.items():
-        override = overrides.get(rule_id)
-        if override is not None and not override.enabled:
-            continue
-        rules.append(compile_rule(data, str(path), root, override))
-    return RuleSet(rules)
+        documents[rule_id] = (path, data, root)
+    return documents
 
 
 def _config_where(override: RuleOverride, rule_id: str, parameter: str | None = None) -> str:

@@ -4,7 +4,9 @@
 ``address`` and ``type``, then ``context.PATH``, then the resource body
 (``{name}``, ``{sku.name}``, ``{tags['app.id']}``). A missing value renders
 as ``(none)``, an unknown one as ``(known after apply)``, a list as
-``a, b, c`` and a mapping as ``k=v, k=v``. Templates are untrusted text: a
+``a, b, c`` and a mapping as ``k=v, k=v``. A value the input controls (the
+resource's fields, ``items``) is shown as a short excerpt with control
+characters escaped (:func:`aigov.display.excerpt`). Templates are untrusted text: a
 plain regular-expression substitution, never ``str.format`` (which would
 allow attribute access). A placeholder that is not a valid path is left as
 written.
@@ -19,6 +21,7 @@ from typing import Any, Final
 
 from aigov import armpath
 from aigov.armpath import MISSING
+from aigov.display import excerpt
 from aigov.errors import RuleError
 from aigov.model import UNKNOWN
 from aigov.policy.conditions import field_getter
@@ -103,15 +106,20 @@ def _resolver(path: armpath.ArmPath, parameter_names: frozenset[str]) -> Resolve
             inner = armpath.ArmPath(path.text, rest)
             return lambda scope, parameters, items: armpath.get(parameters[head], inner)
         if not rest and head == "items":
-            return lambda scope, parameters, items: list(items)
+            return _bounded(lambda scope, parameters, items: list(items))
         if not rest and head == "address":
-            return lambda scope, parameters, items: scope.resource.address
+            return _bounded(lambda scope, parameters, items: scope.resource.address)
         if not rest and head == "type":
             return lambda scope, parameters, items: scope.resource.type
         if head == "context" and rest:
             get = context_getter(armpath.ArmPath(path.text, rest))
-            return lambda scope, parameters, items: get(scope)
+            return lambda scope, parameters, items: get(scope)  # the user's own aigov.yaml
     if path.has_wildcard:
-        return lambda scope, parameters, items: armpath.get(scope.body, path)
+        return _bounded(lambda scope, parameters, items: armpath.get(scope.body, path))
     field = field_getter(path)
-    return lambda scope, parameters, items: field(scope)
+    return _bounded(lambda scope, parameters, items: field(scope))
+
+
+def _bounded(resolver: Resolver) -> Resolver:
+    """A resolver of a value the input controls, shown as a short escaped excerpt."""
+    return lambda scope, parameters, items: excerpt(format_value(resolver(scope, parameters, items)))

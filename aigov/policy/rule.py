@@ -30,6 +30,7 @@ class RuleOverride:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     severity: Severity | None = None
     enabled: bool = True
+    replaces_bundled: bool = False  # a team rule with this id replaces the bundled one
     file: str | None = None
     line: int | None = None  # of the rule's entry
     parameter_lines: Mapping[str, int] = field(default_factory=dict)
@@ -63,11 +64,13 @@ class Rule:
 class RuleSet:
     """Rules by id, in id order, indexed by lower-cased resource type. Immutable."""
 
-    __slots__ = ("_by_id", "_by_type", "rules")
+    __slots__ = ("_by_id", "_by_type", "known_ids", "rules")
 
-    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+    def __init__(self, rules: Iterable[Rule] = (), known_ids: Iterable[str] = ()) -> None:
         self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: r.id))
         self._by_id: dict[str, Rule] = {r.id: r for r in self.rules}
+        # Every id read, also of rules disabled, deselected or left out (--no-bundled): waivers may name them.
+        self.known_ids: frozenset[str] = frozenset(known_ids) | self._by_id.keys()
         by_type: dict[str, list[Rule]] = {}
         for rule in self.rules:
             for resource_type in sorted(rule.resource_types):

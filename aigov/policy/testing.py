@@ -117,7 +117,7 @@ def discover_cases(dirs: Sequence[Path]) -> list[RuleCase]:
         if d.is_file():
             files.append(d)
         elif d.is_dir():
-            files.extend(p for p in sorted(d.rglob(f"*{TEST_SUFFIX}")) if p.is_file())
+            files.extend(p for p in sorted(d.rglob(f"*{TEST_SUFFIX}")) if not p.is_dir())
         else:
             raise RuleError("no such rules directory", file=str(d))
     cases: list[RuleCase] = []

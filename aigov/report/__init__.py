@@ -2,34 +2,42 @@
 
 The CLI builds its ``--format`` choices from this registry; adding a format
 means adding its module and one entry here (no import-time self-registration).
+A format's module is imported only when that format is rendered.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from aigov.report.azure_devops import AzureDevopsReporter
+from aigov.lazy import LazyClasses, import_object
 from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions
-from aigov.report.github import GithubReporter
-from aigov.report.json_report import JsonReporter
-from aigov.report.junit import JunitReporter
-from aigov.report.markdown import MarkdownReporter
-from aigov.report.sarif import SarifReporter
-from aigov.report.table import TableReporter
 
-REPORTERS: Final[dict[str, type[Reporter]]] = {
-    TableReporter.name: TableReporter,
-    JsonReporter.name: JsonReporter,
-    SarifReporter.name: SarifReporter,
-    JunitReporter.name: JunitReporter,
-    MarkdownReporter.name: MarkdownReporter,
-    GithubReporter.name: GithubReporter,
-    AzureDevopsReporter.name: AzureDevopsReporter,
+_CLASSES: Final = {
+    "table": "aigov.report.table:TableReporter",
+    "json": "aigov.report.json_report:JsonReporter",
+    "sarif": "aigov.report.sarif:SarifReporter",
+    "junit": "aigov.report.junit:JunitReporter",
+    "markdown": "aigov.report.markdown:MarkdownReporter",
+    "github": "aigov.report.github:GithubReporter",
+    "azure-devops": "aigov.report.azure_devops:AzureDevopsReporter",
 }
+
+REPORTERS: Final[LazyClasses[type[Reporter]]] = LazyClasses(_CLASSES)
 """Every built-in reporter by its ``--format`` name; the first is the default on a terminal."""
+
+_BY_CLASS_NAME: Final = {where.partition(":")[2]: where for where in _CLASSES.values()}
+FORMAT_BY_EXTENSION: Final[dict[str, str]] = {
+    ".json": "json",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+"""The format an ``--output`` file's extension implies (lower case); other extensions name none."""
 
 __all__ = [
     "DEFAULT_OPTIONS",
+    "FORMAT_BY_EXTENSION",
     "REPORTERS",
     "AzureDevopsReporter",
     "GithubReporter",
@@ -41,3 +49,10 @@ __all__ = [
     "SarifReporter",
     "TableReporter",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The reporter classes, imported when first named (``from aigov.report import TableReporter``)."""
+    if name in _BY_CLASS_NAME:
+        return import_object(_BY_CLASS_NAME[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

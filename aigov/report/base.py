@@ -16,6 +16,7 @@ from typing import ClassVar
 from aigov.gate import OnUnknown, fails_gate
 from aigov.model import (
     Confidence,
+    CostChange,
     Finding,
     Inventory,
     Outcome,
@@ -33,6 +34,7 @@ class ReportOptions:
 
     color: bool = False  # ANSI colour (human formats only)
     width: int = 120  # columns for human formats
+    compact: bool = False  # table: one line per finding and the totals, no cost basis
     fail_on: Severity | None = Severity.LOW  # None: findings never fail (``--fail-on never``)
     on_unknown: OnUnknown = "fail"
 
@@ -157,10 +159,15 @@ def format_number(value: float) -> str:
 
 
 def price_text(price: Price) -> str:
-    """A price as a reader traces it: ``meter: 2.00 USD per 1 Hour, eastus (source, as of 2026-09-30)``."""
+    """A price as a reader traces it: meter, figure, region, source with its URL, and its two dates.
+
+    ``Provisioned Managed Regional Unit: 2.00 USD per 1 Hour, eastus (source, URL; effective
+    2024-04-01, read 2026-09-30; check: Retail Prices API query URL)``.
+    """
+    check = f"; check: {price.query}" if price.query else ""
     return (
         f"{price.meter}: {format_number(price.unit_price)} {price.currency} per {price.unit}, "
-        f"{price.region} ({price.source}, as of {price.as_of.isoformat()})"
+        f"{price.region} ({price.source}, {price.url}; {price.dates}{check})"
     )
 
 
@@ -168,3 +175,36 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 finding``, ``2 findings``."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
     return f"{count} {word}"
+
+
+def input_cost_text(result: ScanResult) -> str:
+    """``$1,234.00 per month (exact $1,000.00, estimated $234.00; 2 resources of unknown cost not included)``.
+
+    The monthly cost of every billed AI resource of the inputs, in violation or not.
+    """
+    cost = result.cost
+    parts = [f"exact {format_usd(cost.exact_usd)}"]
+    if cost.estimated_usd:
+        parts.append(f"estimated {format_usd(cost.estimated_usd)}")
+    text = ", ".join(parts)
+    if cost.unknown_resources:
+        text += f"; {plural(cost.unknown_resources, 'resource')} of unknown cost not included"
+    return f"{format_usd(cost.monthly_usd)} per month ({text})"
+
+
+def format_delta(amount: float) -> str:
+    """``+$1,241.00``, ``-$43,800.00``, ``$0.00``."""
+    return f"+{format_usd(amount)}" if amount > 0 else format_usd(amount)
+
+
+def money_line(change: CostChange) -> str:
+    """``This change adds $X per month of Azure AI cost ($Y of it in violation)``, for the reader of a PR."""
+    delta = change.cost_delta_usd
+    violation = f"{format_usd(change.added_at_risk_usd)} of it in violation"
+    if delta is None:
+        return "The cost of this change is not known: the base report carries no input cost (an older aigov)"
+    if delta > 0:
+        return f"This change adds {format_usd(delta)} per month of Azure AI cost ({violation})"
+    if delta < 0:
+        return f"This change removes {format_usd(-delta)} per month of Azure AI cost ({violation})"
+    return f"This change leaves the monthly Azure AI cost unchanged ({violation})"

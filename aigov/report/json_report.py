@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final
 
 from aigov import __version__
 from aigov.baseline import count_baseline
+from aigov.jsontext import dumps_outline
 from aigov.model import (
     UNKNOWN,
     BaselineState,
@@ -29,6 +30,7 @@ from aigov.model import (
     CostImpact,
     CostLine,
     Finding,
+    InputCost,
     Outcome,
     Price,
     Resource,
@@ -70,9 +72,8 @@ class JsonReporter(Reporter):
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
         # ASCII-only output is valid JSON on any console code page; parsers
         # restore the characters. NaN is not JSON: refuse rather than emit it.
-        return (
-            json.dumps(build_document(result, options), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
-        )
+        # One line per finding and per resource, written by the C encoder.
+        return dumps_outline(build_document(result, options)) + "\n"
 
 
 def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
@@ -111,7 +112,26 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
         },
         "findings": [_finding(f, options, region) for f in findings],
         "warnings": list(result.warnings),
+        "cost": _input_cost(result.cost),
         "cost_change": _cost_change(result.cost_change),
+    }
+
+
+def _input_cost(cost: InputCost) -> dict[str, Any]:
+    return {
+        "monthly_usd": cost.monthly_usd,
+        "exact_usd": cost.exact_usd,
+        "estimated_usd": cost.estimated_usd,
+        "unknown_resources": cost.unknown_resources,
+        "resources": [
+            {
+                "address": r.address,
+                "type": r.type,
+                "monthly_usd": r.monthly_usd,
+                "confidence": r.confidence.value,
+            }
+            for r in cost.resources
+        ],
     }
 
 
@@ -159,6 +179,20 @@ def _cost_change(change: CostChange | None) -> dict[str, Any] | None:
         "delta_usd": change.delta_usd,
         "added": [_change_item(item) for item in change.added],
         "removed": [_change_item(item) for item in change.removed],
+        "added_at_risk_usd": change.added_at_risk_usd,
+        "cost_before_usd": change.cost_before_usd,
+        "cost_after_usd": change.cost_after_usd,
+        "cost_delta_usd": change.cost_delta_usd,
+        "resources": [
+            {
+                "address": c.address,
+                "change": c.change,
+                "before_usd": c.before_usd,
+                "after_usd": c.after_usd,
+                "delta_usd": c.delta_usd,
+            }
+            for c in change.resources
+        ],
     }
 
 
@@ -217,12 +251,4 @@ def _line(line: CostLine) -> dict[str, Any]:
 
 
 def _price(price: Price) -> dict[str, Any]:
-    return {
-        "meter": price.meter,
-        "unit_price": price.unit_price,
-        "unit": price.unit,
-        "region": price.region,
-        "currency": price.currency,
-        "source": price.source,
-        "as_of": price.as_of.isoformat(),
-    }
+    return price.record()

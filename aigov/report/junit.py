@@ -84,6 +84,11 @@ def build_tree(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> 
     return root
 
 
+def _change_property(result: ScanResult) -> list[tuple[str, str]]:
+    delta = result.cost_change.cost_delta_usd if result.cost_change is not None else None
+    return [] if delta is None else [("monthlyCostChangeUsd", f"{delta:.2f}")]
+
+
 def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
     suite = ET.Element("testsuite", {"name": SCAN_SUITE, "timestamp": timestamp})
     properties = ET.SubElement(suite, "properties")
@@ -91,6 +96,9 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
         ("inputs", ", ".join(result.inputs)),
         ("monthlyCostAtRiskUsd", f"{result.monthly_cost_at_risk_usd:.2f}"),
         ("unknownCostFindings", str(result.unknown_cost_findings)),
+        ("monthlyCostUsd", f"{result.cost.monthly_usd:.2f}"),
+        ("unknownCostResources", str(result.cost.unknown_resources)),
+        *_change_property(result),
         ("catalog", f"{result.catalog.name}, as of {result.catalog.as_of.isoformat()}"),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
@@ -98,7 +106,8 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
         "aigov.scan",
         f"scan: {plural(len(result.resources), 'resource')} evaluated, "
         f"{plural(len(result.findings), 'finding')}, "
-        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk",
+        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk of "
+        f"{format_usd(result.cost.monthly_usd)}/month",
     )
     suite.append(scan)
     for item in result.not_scanned:

@@ -1,6 +1,9 @@
 """Markdown for a pull-request comment (and a GitHub step summary).
 
-Totals come first (the monthly cost at risk, how many findings fail the
+The first line says what the change costs per month of Azure AI spend and
+how much of it is in violation (with ``--compare-to``, the change against
+the base; without, the cost of the inputs), so a clean pull request still
+states its cost. Totals come next (the monthly cost at risk, how many findings fail the
 gate, new against existing when the scan had a baseline, what is waived),
 then one table row per finding, then a collapsed ``<details>`` section with
 each finding's cost basis, prices and remediation.
@@ -30,7 +33,10 @@ from aigov.report.base import (
     count_by_outcome,
     count_by_severity,
     format_cost,
+    format_delta,
     format_usd,
+    input_cost_text,
+    money_line,
     ordered_findings,
     plural,
     price_text,
@@ -47,6 +53,9 @@ MAX_CELL: Final = 300
 """Longest message shown in a table cell; the details section has the whole text."""
 
 MAX_WARNINGS: Final = 20
+
+MAX_CHANGES: Final = 50
+"""Resources whose cost changed listed in the comment; the JSON report lists them all."""
 
 _ESCAPED: Final = re.compile(r"([\\`*_\[\]<>|~&$#@])")
 _ESTIMATE_NOTE: Final = (
@@ -77,10 +86,13 @@ def render_markdown(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS
     if not findings:
         head = [
             MARKER,
+            money(result),
+            "",
             "### aigov: no findings",
             "",
             f"No violations in {plural(len(result.resources), 'resource')} evaluated. "
             f"Monthly cost at risk: {escape(format_usd(0.0))}.",
+            *_resource_changes(result),
         ]
         return _join([*head, "", *foot])
 
@@ -137,7 +149,8 @@ def _head(result: ScanResult, findings: list[Finding], options: ReportOptions) -
         title = f"aigov: {plural(failing, what)} {'fails' if failing == 1 else 'fail'} the gate"
     else:
         title = f"aigov: {plural(len(findings), 'finding')}, none fails the gate"
-    lines = [MARKER, f"### {escape(title)}", "", _at_risk(result, findings)]
+    lines = [MARKER, money(result), "", f"### {escape(title)}", "", _at_risk(result, findings)]
+    lines.extend(_resource_changes(result))
     lines.append("")
     outcomes = count_by_outcome(findings)
     by_severity = ", ".join(f"{s} {n}" for s, n in count_by_severity(findings).items() if n)
@@ -168,6 +181,50 @@ def _head(result: ScanResult, findings: list[Finding], options: ReportOptions) -
             parts.append(f"{plural(expired, 'expired waiver')} (reported as findings again)")
         lines.append(f"- **Suppressed:** {', '.join(parts)}")
     return lines
+
+
+def money(result: ScanResult) -> str:
+    """The comment's first line: what the change costs per month, and how much of it is in violation.
+
+    With ``--compare-to`` it is the change (``This change adds $X per month of
+    Azure AI cost ($Y of it in violation)``); without, the cost of the inputs.
+    """
+    change = result.cost_change
+    if change is not None and change.cost_delta_usd is not None:
+        return f"**{escape(money_line(change))}.**"
+    text = (
+        f"The Azure AI resources of this change cost {input_cost_text(result)}; "
+        f"{format_usd(result.monthly_cost_at_risk_usd)} of it in violation."
+    )
+    if change is not None:
+        text += f" {money_line(change)}."
+    return f"**{escape(text)}**"
+
+
+def _resource_changes(result: ScanResult) -> list[str]:
+    """With --compare-to: the billed resources whose monthly cost moved, largest first, folded."""
+    change = result.cost_change
+    if change is None or not change.resources:
+        return []
+    rows = []
+    for moved in change.resources[:MAX_CHANGES]:
+        before = "" if moved.before_usd is None else format_usd(moved.before_usd)
+        after = "" if moved.after_usd is None else format_usd(moved.after_usd)
+        delta = "unknown" if moved.delta_usd is None else format_delta(moved.delta_usd)
+        cells = [escape(moved.address), moved.change, escape(before), escape(after), escape(delta)]
+        rows.append("| " + " | ".join(cells) + " |")
+    more = len(change.resources) - len(rows)
+    return [
+        "",
+        "<details>",
+        f"<summary>Monthly cost by resource ({plural(len(change.resources), 'resource')} changed)</summary>",
+        "",
+        "| resource | change | before | after | change/month |",
+        "|---|---|---:|---:|---:|",
+        *rows,
+        *(["", f"_{plural(more, 'more resource')} in the JSON report._"] if more else []),
+        "</details>",
+    ]
 
 
 def _at_risk(result: ScanResult, findings: list[Finding]) -> str:

@@ -4,13 +4,16 @@ What GitHub needs, and what each part of the log is:
 
 * ``runs[0].tool.driver``: aigov's name, version and ``informationUri``, and
   one ``rules[]`` entry per rule that produced a finding, each with
-  ``shortDescription``, ``fullDescription``, ``help`` (text and Markdown: the
-  remediation and how the cost is computed), ``defaultConfiguration.level``
-  and ``properties.tags`` (``finops`` and the rule's category). There is no
+  ``shortDescription``, ``fullDescription``, ``helpUri`` (the rule's first
+  reference, else aigov's page), ``help`` (text and Markdown: the rule's own
+  description, its remediation, its references and how the cost is computed),
+  ``defaultConfiguration.level`` and ``properties.tags`` (``finops`` and the
+  rule's category). There is no
   ``security-severity``: these are cost findings, not vulnerabilities.
-* ``results[]``: ``ruleId`` and ``ruleIndex``; ``level`` ``error`` for a
-  finding that fails the gate, ``note`` for an ``info`` notice, ``warning``
-  otherwise; ``message.text`` with the monthly cost and its basis;
+* ``results[]``: ``ruleId`` and ``ruleIndex``; ``level`` from the severity
+  (critical and high ``error``, medium ``warning``, low and info ``note``),
+  whatever ``--fail-on`` is (``properties.gate`` says whether it fails);
+  ``message.text`` with the monthly cost and its basis;
   ``locations[0]`` with the input's path relative to the checkout and
   ``region.startLine`` (GitHub requires a region: when the source has no line,
   as for a Terraform plan, it is 1 and ``properties.lineUnknown`` says so);
@@ -19,9 +22,12 @@ What GitHub needs, and what each part of the log is:
   ``suppressions`` for a waived (``external``) or inline-suppressed
   (``inSource``) finding; ``baselineState`` when the scan had a baseline;
   ``properties`` with ``monthlyCostUsd``, ``costConfidence``, ``costBasis``,
-  ``category`` and ``baseline``.
+  ``prices`` (each price line with its source URL and dates), ``category``
+  and ``baseline``.
 * ``automationDetails.id``: ``aigov/plan/`` for an IaC scan and
-  ``aigov/nightly/`` for a live one (every resource read from Azure), so that
+  ``aigov/nightly/`` for a live one (code scanning's categories ``aigov/plan``
+  and ``aigov/nightly``; the upload action's ``category`` does not replace an
+  id the log carries, so action.yml states the same) (every resource read from Azure), so that
   GitHub keeps the two analyses apart and one never closes the other's alerts.
 
 A live resource has no file; its location is its ARM id as a relative path
@@ -41,9 +47,8 @@ from urllib.parse import quote
 
 from aigov import __version__
 from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural
+from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural, price_text
 from aigov.report.standing import (
-    Standing,
     cost_with_basis,
     repo_path,
     standing,
@@ -83,7 +88,7 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
     """The SARIF log as plain JSON-ready values."""
     findings = ordered_findings(result.findings)
     kept = findings[:MAX_RESULTS]
-    rules = _rules(kept, options)
+    rules = _rules(kept)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     run: dict[str, Any] = {
         "tool": {
@@ -103,6 +108,9 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
         "properties": {
             "monthlyCostAtRiskUsd": result.monthly_cost_at_risk_usd,
             "unknownCostFindings": result.unknown_cost_findings,
+            "monthlyCostUsd": result.cost.monthly_usd,
+            "unknownCostResources": result.cost.unknown_resources,
+            "monthlyCostChangeUsd": result.cost_change.cost_delta_usd if result.cost_change else None,
             "failingFindings": sum(1 for f in findings if options.fails_gate(f)),
             "failOn": None if options.fail_on is None else str(options.fail_on),
             "onUnknown": options.on_unknown,
@@ -125,30 +133,48 @@ def automation_id(result: ScanResult) -> str:
     return PLAN_AUTOMATION_ID
 
 
-def rule_level(severity: Severity, options: ReportOptions) -> str:
-    """A rule's default level: ``error`` at or above the fail threshold, else ``note``/``warning``."""
-    if options.fail_on is not None and severity.rank >= options.fail_on.rank:
-        return "error"
-    return "note" if severity is Severity.INFO else "warning"
+SEVERITY_LEVELS: Final[dict[Severity, str]] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+"""SARIF level by severity. The gate (``--fail-on``) decides the exit code, never the level: code
+scanning shows how serious a finding is, whichever threshold a pipeline chose."""
 
 
-def result_level(finding: Finding, options: ReportOptions) -> str:
-    """``error`` if the finding fails the gate, ``note`` for an info notice, else ``warning``."""
-    if standing(finding, options) is Standing.FAILS:
-        return "error"
-    return "note" if finding.severity is Severity.INFO else "warning"
+def rule_level(severity: Severity) -> str:
+    """A rule's default level: ``error`` for critical and high, ``warning`` for medium, else ``note``."""
+    return SEVERITY_LEVELS[severity]
 
 
-def _rules(findings: Iterable[Finding], options: ReportOptions) -> list[dict[str, Any]]:
+def result_level(finding: Finding) -> str:
+    """A result's level: its severity's (see :data:`SEVERITY_LEVELS`)."""
+    return SEVERITY_LEVELS[finding.severity]
+
+
+def _rules(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     first: dict[str, Finding] = {}
     for finding in findings:
         first.setdefault(finding.rule_id, finding)
-    return [_rule(first[rule_id], options) for rule_id in sorted(first)]
+    return [_rule(first[rule_id]) for rule_id in sorted(first)]
 
 
-def _rule(finding: Finding, options: ReportOptions) -> dict[str, Any]:
+def _rule(finding: Finding) -> dict[str, Any]:
     remediation = finding.remediation or "See the rule's description."
-    return {
+    description = (finding.description or "").strip()
+    references = list(finding.references)
+    text = [description] if description else []
+    markdown = [description] if description else []
+    text.append(f"Remediation: {_sentence(remediation)}")
+    markdown.append(f"**Remediation:** {_sentence(remediation)}")
+    if references:
+        text.append("References:\n" + "\n".join(f"- {url}" for url in references))
+        markdown.append("**References:**\n\n" + "\n".join(f"- <{url}>" for url in references))
+    text.append(_COST_HELP)
+    markdown.append(_COST_HELP)
+    rule: dict[str, Any] = {
         "id": finding.rule_id,
         "name": _pascal_case(finding.title) or finding.rule_id,
         "shortDescription": {"text": _sentence(finding.title)},
@@ -156,17 +182,16 @@ def _rule(finding: Finding, options: ReportOptions) -> dict[str, Any]:
             "text": f"{_sentence(finding.title)} Category: {finding.category}; severity: {finding.severity}. "
             "Each violation is reported with its monthly cost."
         },
-        "help": {
-            "text": f"Remediation: {_sentence(remediation)}\n\n{_COST_HELP}",
-            "markdown": f"**Remediation:** {_sentence(remediation)}\n\n{_COST_HELP}",
-        },
-        "defaultConfiguration": {"level": rule_level(finding.severity, options)},
+        "helpUri": references[0] if references else INFORMATION_URI,
+        "help": {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)},
+        "defaultConfiguration": {"level": rule_level(finding.severity)},
         "properties": {
             "tags": ["finops", finding.category],
             "category": finding.category,
             "severity": str(finding.severity),
         },
     }
+    return rule
 
 
 def _result(finding: Finding, rule_index: int, options: ReportOptions, cwd: Path | None) -> dict[str, Any]:
@@ -186,6 +211,8 @@ def _result(finding: Finding, rule_index: int, options: ReportOptions, cwd: Path
         "resourceAddress": resource.address,
         "resourceType": resource.type,
     }
+    if cost.prices:
+        properties["prices"] = [price_text(p) for p in cost.prices]
     if finding.unknown_fields:
         properties["unknownFields"] = list(finding.unknown_fields)
     if finding.baseline is not None:
@@ -199,7 +226,7 @@ def _result(finding: Finding, rule_index: int, options: ReportOptions, cwd: Path
     sarif: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
-        "level": result_level(finding, options),
+        "level": result_level(finding),
         "message": {"text": _message(finding)},
         "locations": [
             {

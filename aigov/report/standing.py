@@ -14,7 +14,16 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final
 
-from aigov.model import BaselineState, CostImpact, Finding, Outcome, ScanResult, Severity, Suppression
+from aigov.model import (
+    UNKNOWN,
+    BaselineState,
+    CostImpact,
+    Finding,
+    Outcome,
+    ScanResult,
+    Severity,
+    Suppression,
+)
 from aigov.report.base import ReportOptions, format_cost, format_usd, ordered_findings, plural
 
 STDIN_NAMES: Final = frozenset({"-", "<stdin>"})
@@ -80,13 +89,26 @@ def standing_notes(finding: Finding) -> list[str]:
     return notes
 
 
+def undetermined_reason(finding: Finding) -> str:
+    """``sku.capacity known after apply``: why a finding is undetermined, with the option that helps."""
+    if not finding.unknown_fields:
+        return ""
+    why = f"{', '.join(finding.unknown_fields)} known after apply"
+    subscription_unknown = (
+        finding.resource.subscription_id is UNKNOWN or finding.resource.subscription_id is None
+    )
+    if subscription_unknown and any(f.startswith("context.subscription") for f in finding.unknown_fields):
+        # A template or plan rarely states its subscription; the gate can be told it.
+        why += " (give the subscription with --subscription ID)"
+    return why
+
+
 def undetermined_prefix(finding: Finding) -> str:
     """``undetermined: sku.capacity known after apply. `` for an undetermined finding, else ``""``."""
     if finding.outcome is not Outcome.UNDETERMINED:
         return ""
-    if finding.unknown_fields:
-        return f"undetermined: {', '.join(finding.unknown_fields)} known after apply. "
-    return "undetermined. "
+    why = undetermined_reason(finding)
+    return f"undetermined: {why}. " if why else "undetermined. "
 
 
 def cost_summary(cost: CostImpact) -> str:

@@ -13,6 +13,12 @@ Layout, top to bottom:
    after, and the findings added and removed with their cost;
 5. warnings, such as a stale catalogue.
 
+``--compact`` (pre-commit hooks, CI logs) prints one line per finding
+(severity, gate, rule, cost, resource and message, cut with ``…`` at the
+width), then the totals and the cost change in one line; no cost basis. No
+line is wider than :attr:`ReportOptions.width` (the CLI takes it from the
+terminal, see :func:`aigov.cli.common.terminal_width`).
+
 Waived findings say so in the gate column (``waived``) and under their
 message (reason, owner, expiry, where declared); an expired waiver says when
 it expired. With ``--baseline`` a ``baseline`` column marks each finding
@@ -42,10 +48,14 @@ from aigov.report.base import (
     count_by_severity,
     format_cost,
     format_usd,
+    input_cost_text,
+    money_line,
     ordered_findings,
     plural,
     price_text,
 )
+from aigov.report.fixed_width import table_lines
+from aigov.report.standing import undetermined_prefix
 
 _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold red",
@@ -55,6 +65,7 @@ _SEVERITY_STYLE: dict[Severity, str] = {
     Severity.INFO: "dim",
 }
 _UNDETERMINED_MARK = "?"
+_LARGE_REPORT = 500  # findings beyond which a terminal gets the tables without colour, in linear time
 _ESTIMATE_NOTE = (
     "~ marks an estimate; ≥ a lower bound (usage-priced parts not included); "
     "unknown means usage decides the figure."
@@ -80,8 +91,17 @@ class TableReporter(Reporter):
             markup=False,
             legacy_windows=False,
         )
+        # Without colour (a file, a CI log) or for a long report, the tables are
+        # laid out without rich's per-cell measuring: the same text, linear time.
+        plain = not options.color or len(result.findings) > _LARGE_REPORT
         for renderable in self._renderables(result, options):
-            console.print(renderable)
+            lines = (
+                table_lines(renderable, options.width) if plain and isinstance(renderable, Table) else None
+            )
+            if lines is not None:
+                buffer.write("\n".join(lines) + "\n")
+            else:
+                console.print(renderable)
         # rich pads table cells to the column width; trailing blanks are noise
         # in a CI log and a trap in a golden file.
         lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
@@ -91,16 +111,19 @@ class TableReporter(Reporter):
         if not result.findings:
             parts: list[RenderableType] = [
                 Text(
-                    f"No violations in {plural(len(result.resources), 'resource')} "
+                    f"No violations in {plural(len(result.resources), 'resource')}; "
+                    f"AI cost {format_usd(result.cost.monthly_usd)}/month{_unknown_note(result)} "
                     f"(prices: {result.catalog.name} catalogue as of {result.catalog.as_of.isoformat()}).",
                     style="green",
-                )
+                ),
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
             parts.extend(_warnings(result))
             return parts
         findings = ordered_findings(result.findings)
+        if options.compact:
+            return _compact(result, findings, options)
         parts = [
             _findings_table(findings, options),
             Text(_ESTIMATE_NOTE, style="dim"),
@@ -117,6 +140,41 @@ class TableReporter(Reporter):
             parts.append(Text(""))
             parts.extend(warnings)
         return parts
+
+
+def _compact(result: ScanResult, findings: list[Finding], options: ReportOptions) -> list[RenderableType]:
+    """``--compact``: a line per finding, cut with ``…`` at the width, then the totals (for CI logs)."""
+    rows = []
+    for finding in findings:
+        mark = f"{_UNDETERMINED_MARK} " if finding.outcome is Outcome.UNDETERMINED else ""
+        cost = format_cost(finding.cost.monthly_usd, finding.cost.confidence, partial=finding.cost.partial)
+        rows.append((finding, f"{mark}{finding.severity}", cost))
+    severity_width = max(len(severity) for _, severity, _ in rows)
+    rule_width = max(len(finding.rule_id) for finding in findings)
+    cost_width = max(len(cost) for _, _, cost in rows)
+    parts: list[RenderableType] = []
+    for finding, severity, cost in rows:
+        fails = options.fails_gate(finding)
+        line = Text()
+        line.append(f"{severity:<{severity_width}}  ", style=_SEVERITY_STYLE[finding.severity])
+        line.append(f"{_gate_mark(finding, fails):<6}  ", style="bold red" if fails else "dim")
+        line.append(f"{finding.rule_id:<{rule_width}}  {cost:>{cost_width}}  ")
+        line.append(finding.resource.address, style="bold")
+        line.append(f": {' '.join(finding.message.split())}")
+        line.truncate(options.width, overflow="ellipsis")
+        parts.append(line)
+    parts.extend([Text(""), _totals(result, findings, options)])
+    change = result.cost_change
+    if change is not None:
+        parts.append(
+            Text(
+                f"Cost change against {change.base}: {format_usd(change.before_usd)} -> "
+                f"{format_usd(change.after_usd)} ({_signed_usd(change.delta_usd)}); "
+                f"{len(change.added)} added, {len(change.removed)} removed"
+            )
+        )
+    parts.extend(_warnings(result))
+    return parts
 
 
 def _findings_table(findings: list[Finding], options: ReportOptions) -> Table:
@@ -164,11 +222,7 @@ def _resource_and_message(finding: Finding) -> Text:
     text = Text(finding.resource.address, style="bold")
     text.append("\n")
     if finding.outcome is Outcome.UNDETERMINED:
-        if finding.unknown_fields:
-            why = f"{', '.join(finding.unknown_fields)} known after apply"
-            text.append(f"undetermined: {why}. ", style="bold")
-        else:
-            text.append("undetermined. ", style="bold")
+        text.append(undetermined_prefix(finding), style="bold")
     text.append(finding.message)
     suppression = finding.suppression
     if suppression is not None:
@@ -202,16 +256,12 @@ def _suppression_note(finding: Finding) -> str:
     return f"waived{where}{owner}, until {expires}: {s.reason}"
 
 
-def _price_key(price: Price) -> tuple[str, float, str, str, str, str]:
-    return (price.meter, price.unit_price, price.unit, price.region, price.source, price.as_of.isoformat())
-
-
-def _prices_used(findings: list[Finding]) -> dict[tuple[str, float, str, str, str, str], tuple[int, Price]]:
+def _prices_used(findings: list[Finding]) -> dict[Price, tuple[int, Price]]:
     """Every price the findings use, once, numbered in order of first use."""
-    used: dict[tuple[str, float, str, str, str, str], tuple[int, Price]] = {}
+    used: dict[Price, tuple[int, Price]] = {}
     for finding in findings:
         for price in finding.cost.prices:
-            used.setdefault(_price_key(price), (len(used) + 1, price))
+            used.setdefault(price, (len(used) + 1, price))  # equal prices are one entry
     return used
 
 
@@ -235,7 +285,7 @@ def _basis_grid(findings: list[Finding]) -> Table:
         label = figure if cost.monthly_usd is None else f"{figure} {cost.confidence}"
         grid.add_row(Text(""), Text("cost"), Text(f"{label}: {cost.basis}"))
         if cost.prices:
-            refs = ", ".join(f"P{used[_price_key(price)][0]}" for price in cost.prices)
+            refs = ", ".join(f"P{used[price][0]}" for price in cost.prices)
             grid.add_row(Text(""), Text("prices"), Text(refs))
         if finding.remediation:
             first = fixes.setdefault((finding.rule_id, finding.remediation), number)
@@ -263,6 +313,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
             f"{plural(outcomes[Outcome.VIOLATION], 'violation')}, "
             f"{outcomes[Outcome.UNDETERMINED]} undetermined ({by_severity})"
         ),
+        Text(f"Monthly cost of the inputs: {input_cost_text(result)}"),
         _at_risk_line(result),
         *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
@@ -306,8 +357,18 @@ def _pipeline_lines(findings: list[Finding]) -> list[Text]:
     return lines
 
 
+def _unknown_note(result: ScanResult) -> str:
+    unknown = result.cost.unknown_resources
+    return f" + {plural(unknown, 'resource')} of unknown cost" if unknown else ""
+
+
 def _cost_change(change: CostChange) -> Group:
-    lines: list[RenderableType] = [Text("Cost change", style="bold")]
+    lines: list[RenderableType] = [Text("Cost change", style="bold"), Text(f"{money_line(change)}.")]
+    for moved in change.resources:
+        before = "-" if moved.before_usd is None else format_usd(moved.before_usd)
+        after = "-" if moved.after_usd is None else format_usd(moved.after_usd)
+        delta = "unknown" if moved.delta_usd is None else _signed_usd(moved.delta_usd)
+        lines.append(Text(f"  {moved.change:<8} {delta:>14}  {moved.address} ({before} -> {after})"))
     lines.append(
         Text(
             f"Monthly cost at risk: {format_usd(change.before_usd)} in {change.base} -> "

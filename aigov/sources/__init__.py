@@ -1,29 +1,48 @@
 """Input sources: each turns one kind of input into an inventory of ARM-shaped resources.
 
 Built-in sources are listed in :data:`SOURCES`, an explicit registry the CLI
-reads for its ``--format`` choices; a new source is added there.
+reads for its ``--format`` choices; a new source is added there. The
+registry tells inputs apart with the byte checks of :mod:`aigov.sources.sniff`
+and imports a source's module only when it is used, so a plan scan never
+loads the HCL, Bicep or ARM expression parsers.
 """
 
 from __future__ import annotations
 
-from aigov.errors import SourceError
-from aigov.sources.arm import ArmTemplateSource
-from aigov.sources.arm_whatif import ArmWhatIfSource
-from aigov.sources.base import Source, SourceInput, SourceOptions
-from aigov.sources.bicep.source import BicepSource
-from aigov.sources.terraform_hcl import TerraformHclSource
-from aigov.sources.terraform_plan import TerraformPlanSource
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
 
-SOURCES: dict[str, type[Source]] = {
-    TerraformHclSource.name: TerraformHclSource,
-    BicepSource.name: BicepSource,
-    ArmTemplateSource.name: ArmTemplateSource,
-    ArmWhatIfSource.name: ArmWhatIfSource,
-    TerraformPlanSource.name: TerraformPlanSource,
-}
+from aigov.errors import SourceError
+from aigov.jsontext import nesting_message
+from aigov.lazy import LazyClasses
+from aigov.model import Inventory
+from aigov.sources import sniff
+from aigov.sources.base import Source, SourceInput, SourceOptions
+
+
+@dataclass(frozen=True, slots=True)
+class SourceKind:
+    """A built-in source: how to recognise its inputs, and where its class is (``module:Class``)."""
+
+    name: str
+    detect: Callable[[SourceInput], bool]
+    where: str
+
+
+KINDS: Final = (
+    SourceKind("terraform_hcl", sniff.terraform_hcl, "aigov.sources.terraform_hcl:TerraformHclSource"),
+    SourceKind("bicep", sniff.bicep, "aigov.sources.bicep.source:BicepSource"),
+    SourceKind("arm", sniff.arm_template, "aigov.sources.arm:ArmTemplateSource"),
+    SourceKind("arm_whatif", sniff.arm_whatif, "aigov.sources.arm_whatif:ArmWhatIfSource"),
+    SourceKind("terraform_plan", sniff.terraform_plan, "aigov.sources.terraform_plan:TerraformPlanSource"),
+)
+"""Every built-in source, in the order inputs are tried."""
+
+SOURCES: Final[Mapping[str, type[Source]]] = LazyClasses({k.name: k.where for k in KINDS})
 """Every built-in source by registry name."""
 
-__all__ = ["SOURCES", "Source", "SourceInput", "SourceOptions", "TerraformPlanSource", "detect"]
+__all__ = ["KINDS", "SOURCES", "Source", "SourceInput", "SourceOptions", "detect", "load_input"]
 
 
 def detect(source_input: SourceInput) -> type[Source]:
@@ -31,10 +50,23 @@ def detect(source_input: SourceInput) -> type[Source]:
 
     Raises :class:`SourceError` naming the input when no source recognises it.
     """
-    for source in SOURCES.values():
-        if source.detect(source_input):
-            return source
+    for kind in KINDS:
+        if kind.detect(source_input):
+            return SOURCES[kind.name]
     expected = "; ".join(f"{s.description}" for s in SOURCES.values())
     empty = not source_input.is_dir and not source_input.sniff().strip()
     what = "the input is empty" if empty else "no source recognises this input"
     raise SourceError(f"not a recognised input: expected a {expected}; {what}", file=source_input.name)
+
+
+def load_input(path: str, options: SourceOptions) -> tuple[SourceInput, Inventory]:
+    """Open, detect and read one input (``-`` is standard input).
+
+    A document nested deeper than Python can walk ends here as one line
+    naming the input, whichever source's parser or mapping went too deep.
+    """
+    source_input = SourceInput.open(path)
+    try:
+        return source_input, detect(source_input)().load(source_input, options)
+    except RecursionError:
+        raise SourceError(nesting_message(), file=source_input.name) from None

@@ -55,15 +55,20 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from aigov.armtypes import ARM_TYPES
+from aigov.armtypes import ARM_TYPES, TEMPLATE_DEPLOYMENT
+from aigov.display import excerpt
 from aigov.errors import SourceError
-from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
 from aigov.sources.arm_expressions import (
     DeploymentContext,
     Evaluator,
@@ -76,6 +81,7 @@ from aigov.sources.arm_expressions import (
 )
 from aigov.sources.azd import substitute, typed
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.confine import TEMPLATE_LIMIT, FileMissing, FileRefused, ScanRoot
 from aigov.sources.template_functions import runtime_warning
 from aigov.sources.template_values import contains_undetermined
 
@@ -159,6 +165,10 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 comments.append((pos, end))
                 pos = end
             elif char in "{[":
+                if len(stack) >= MAX_DEPTH:  # checked here, before the paths below grow quadratically
+                    line = text.count("\n", 0, pos) + 1
+                    column = pos - text.rfind("\n", 0, pos)
+                    raise SourceError(nesting_message(), file=file, where=f"line {line}, column {column}")
                 path: Path_ = ()
                 if stack and stack[-1].current is not None:
                     path = (*stack[-1].path, stack[-1].current)
@@ -182,15 +192,19 @@ def load_located_json(text: str, file: str) -> LocatedJson:
                 pos += 1
         if comments:
             text = _blank(text, comments)
-        value = json.loads(text)
+        value = strict_loads(text)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
-        raise SourceError("invalid JSON: nested too deeply", file=file) from None
+        raise SourceError(nesting_message(), file=file) from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
     newlines = tuple(m.start() for m in re.finditer("\n", text))
     return LocatedJson(value, starts, newlines)
 
@@ -231,12 +245,7 @@ class ArmTemplateSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        head = source_input.sniff().lower()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"/")):
-            return False
-        return b'"$schema"' in head and (
-            b"deploymenttemplate.json" in head or b"deploymentparameters.json" in head
-        )
+        return sniff.arm_template(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         file = source_input.name
@@ -251,12 +260,13 @@ class ArmTemplateSource(Source):
                 "with --parameters",
                 file=file,
             )
+        reader = _Reader(options, options.scan_root(source_input.path))
         given: dict[str, Any] | None = None
         parameters_file = options.parameters_file
         if parameters_file:
             given = read_parameters_file(parameters_file)
+            reader.files.append(os.path.realpath(parameters_file))
         base = Path(source_input.path).parent if source_input.path != "-" else Path.cwd()
-        reader = _Reader(options)
         try:
             reader.template(
                 _Location(file, located, (), base),
@@ -273,7 +283,55 @@ class ArmTemplateSource(Source):
             )
         except RecursionError:
             raise SourceError("the template is nested too deeply to evaluate", file=file) from None
-        return Inventory(reader.resources(), warnings=reader.warnings)
+        return Inventory(
+            reader.resources(),
+            warnings=reader.warnings,
+            unread=tuple(reader.unread.values()),
+            files=reader.files,
+        )
+
+
+MAX_MODULE_TEMPLATE_BYTES: Final = 32 * 1024 * 1024
+"""Largest cached module template read (the largest published registry modules are a few MB)."""
+
+
+def load_module_template(
+    path: Path, file: str, given: Mapping[str, Any] | None, context: DeploymentContext, options: SourceOptions
+) -> Inventory:
+    """Evaluate a compiled template used as a module (a Bicep registry module's cached ``main.json``).
+
+    ``given`` holds the module's parameter values by name (``None``: all
+    unknown); ``context`` is where the module deploys. ``file`` names the
+    template in origins and errors.
+    """
+    text = read_regular_text(path, MAX_MODULE_TEMPLATE_BYTES, SourceError, name=file)
+    located = load_located_json(text, file)
+    document = located.value
+    if not isinstance(document, dict):
+        raise SourceError("not an ARM template: the JSON is not an object", file=file)
+    values = None if given is None else {name.lower(): value for name, value in given.items()}
+    if values is None:
+        declared = document.get("parameters")
+        values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
+    # The module's own linked templates stay inside its folder of the module cache.
+    reader = _Reader(options, ScanRoot(os.path.realpath(path.parent)))
+    schema = str(document.get("$schema", "")).lower()
+    try:
+        reader.template(
+            _Location(file, located, (), path.parent),
+            document,
+            values,
+            file,
+            context,
+            resource_group_scope="/deploymenttemplate.json" in schema,
+            depth=0,
+            identity="",
+        )
+    except RecursionError:
+        raise SourceError("the template is nested too deeply to evaluate", file=file) from None
+    return Inventory(
+        reader.resources(), warnings=reader.warnings, unread=tuple(reader.unread.values()), files=reader.files
+    )
 
 
 def read_parameters_file(path: str) -> dict[str, Any]:
@@ -283,12 +341,7 @@ def read_parameters_file(path: str) -> dict[str, Any]:
     """
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
+    text = read_regular_text(path, DOCUMENT_LIMIT, SourceError)
     located = load_located_json(text, path)
     document = located.value
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
@@ -350,13 +403,22 @@ class _Found:
 @dataclass
 class _Reader:
     options: SourceOptions
+    root: ScanRoot  # linked templates are read only inside it
     found: list[_Found] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     linked: set[Path] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)  # every file read besides the input, real paths
+    unread: dict[str, UnreadInput] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings and len(self.warnings) < 200:
             self.warnings.append(message)
+
+    def not_read(self, reference: str, reason: str, address: str, file: str, line: int | None) -> None:
+        """Record a linked template the deployment would use and aigov cannot read."""
+        self.unread.setdefault(
+            address, UnreadInput(reference, reason, address, ArmTemplateSource.name, file, line)
+        )
 
     # ------------------------------------------------------------------ one template
 
@@ -772,15 +834,16 @@ class _Reader:
                 )
             return
         if isinstance(link, dict):
-            target = self._linked_file(scope, link, where, path, label)
-            if target is None:
+            linked = self._linked_file(scope, link, where, path, label, f"{TEMPLATE_DEPLOYMENT}{identity}")
+            if linked is None:
                 return
-            text = target.read_bytes().decode("utf-8-sig", errors="replace")
+            target, real, data = linked
+            text = data.decode("utf-8-sig", errors="replace")
             located = load_located_json(text, str(target))
             if not isinstance(located.value, dict):
                 raise SourceError("not an ARM template: the JSON is not an object", file=str(target))
             given = self._nested_parameters(scope, properties, where, path)
-            self.linked.add(target.resolve())
+            self.linked.add(real)
             try:
                 self.template(
                     _Location(str(target), located, (), target.parent),
@@ -793,7 +856,7 @@ class _Reader:
                     identity=identity,
                 )
             finally:
-                self.linked.discard(target.resolve())
+                self.linked.discard(real)
             return
         raise SourceError(
             "a nested deployment has neither properties.template nor properties.templateLink",
@@ -802,32 +865,46 @@ class _Reader:
         )
 
     def _linked_file(
-        self, scope: Evaluator, link: Mapping[str, Any], where: _Location, path: Path_, label: str
-    ) -> Path | None:
+        self,
+        scope: Evaluator,
+        link: Mapping[str, Any],
+        where: _Location,
+        path: Path_,
+        label: str,
+        address: str,
+    ) -> tuple[Path, Path, bytes] | None:
+        """The linked template's path as written, its real path and its bytes; None when it cannot be read."""
         file = where.file
         line = where.line(path)
         relative = self._eval(scope, link.get("relativePath"), where, (*path, "properties", "templateLink"))
         uri = self._eval(scope, link.get("uri"), where, (*path, "properties", "templateLink"))
         candidate = relative if isinstance(relative, str) else uri
         if isinstance(candidate, str) and not has_opaque(candidate) and "://" not in candidate:
-            target = where.base / candidate
-            if target.resolve() in self.linked:
-                raise SourceError(
-                    f"linked template {candidate} links itself", file=file, where=f"line {line}"
+            try:
+                real = Path(self.root.resolve(candidate, str(where.base)))
+                if real in self.linked:
+                    raise SourceError(
+                        f"linked template {candidate} links itself", file=file, where=f"line {line}"
+                    )
+                _, data = self.root.read(candidate, str(where.base), limit=TEMPLATE_LIMIT)
+            except FileMissing:
+                self.not_read(
+                    excerpt(candidate), f"nested deployment {label}: no such file", address, file, line
                 )
-            if target.is_file():
-                return target
-            self.warn(
-                f"{file}:{line}: nested deployment {label} links {candidate}, which does not exist; "
-                "its resources are not scanned"
-            )
-            return None
+                return None
+            except FileRefused as exc:
+                raise SourceError(f"linked template: {exc}", file=file, where=f"line {line}") from None
+            self.files.append(str(real))
+            return where.base / candidate, real, data
         shown = render(candidate) if isinstance(candidate, str) else "a template spec or an unknown location"
         if candidate is None and link.get("id") is not None:
             shown = "a template spec"
-        self.warn(
-            f"{file}:{line}: nested deployment {label} links {shown}, which aigov cannot read offline; "
-            "its resources are not scanned"
+        self.not_read(
+            shown,
+            f"nested deployment {label}: aigov reads no template offline from there",
+            address,
+            file,
+            line,
         )
         return None
 

@@ -33,6 +33,7 @@ from typing import Any, Final
 from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.sources import sniff
 from aigov.sources.arm import load_located_json
 from aigov.sources.arm_expressions import is_expression
 from aigov.sources.azurerm import parse_arm_id
@@ -57,12 +58,7 @@ class ArmWhatIfSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        head = source_input.sniff()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-            return False
-        if b'"changeType"' in head:
-            return True
-        return b'"changes"' in head and b'"status"' in head and b'"format_version"' not in head
+        return sniff.arm_whatif(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         file = source_input.name

@@ -11,6 +11,8 @@ can print one line.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -20,6 +22,8 @@ from typing import ClassVar
 
 from aigov.errors import SourceError
 from aigov.model import Inventory
+from aigov.readfile import INPUT_LIMIT, check_regular_file, read_bounded, read_head, read_regular_file
+from aigov.sources.confine import ScanRoot
 
 STDIN_NAME = "<stdin>"
 """How ``-`` (standard input) is named in origins and error messages."""
@@ -34,6 +38,12 @@ class SourceOptions:
     variables: Mapping[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* entries the CLI passes in
     parameters_file: str | None = None  # --parameters: an ARM deploymentParameters.json file
+    bicep_cache: str | None = None  # Bicep's module cache root (~/.bicep); bicepconfig.json may override it
+    repo_root: str | None = None  # --repo-root: templates read files only in it (else the git work tree)
+
+    def scan_root(self, input_path: str) -> ScanRoot:
+        """Where the templates of ``input_path`` may read files (:mod:`aigov.sources.confine`)."""
+        return ScanRoot.for_input(input_path, self.repo_root)
 
 
 SNIFF_BYTES = 65536
@@ -56,9 +66,15 @@ class SourceInput:
     def open(cls, path: str) -> SourceInput:
         """The input named ``path``; ``-`` reads standard input now. A missing path is a SourceError."""
         if path == "-":
-            return cls(path, sys.stdin.buffer.read())
-        if not Path(path).exists():
-            raise SourceError("no such file or directory", file=path)
+            return cls(path, read_bounded(sys.stdin.buffer, INPUT_LIMIT, STDIN_NAME, SourceError))
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            raise SourceError("no such file or directory", file=path) from None
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror or exc}", file=path) from None
+        if not stat.S_ISDIR(mode):
+            check_regular_file(path, SourceError)  # a FIFO or device is refused before any read
         return cls(path)
 
     @classmethod
@@ -81,21 +97,14 @@ class SourceInput:
             return self._stdin[:size]
         if self.is_dir:
             return b""
-        try:
-            with open(self.path, "rb") as handle:
-                return handle.read(size)
-        except OSError as exc:
-            raise SourceError(exc.strerror or str(exc), file=self.path) from None
+        return read_head(self.path, size, SourceError)
 
     def read_bytes(self) -> bytes:
         if self._stdin is not None:
             return self._stdin
         if self.is_dir:
             raise SourceError("is a directory; this kind of input is a single file", file=self.path)
-        try:
-            return Path(self.path).read_bytes()
-        except OSError as exc:
-            raise SourceError(exc.strerror or str(exc), file=self.path) from None
+        return read_regular_file(self.path, INPUT_LIMIT, SourceError)
 
     def read_text(self) -> str:
         """The whole content as text: UTF-8, a leading byte-order mark dropped."""

@@ -14,8 +14,10 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from aigov.jsontext import finite_float, reject_constant
+
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_constant=reject_constant, parse_float=finite_float)
 
 
 class NotAnObject(ValueError):

@@ -246,8 +246,13 @@ def opaque_result(site: Site, args: list[Any]) -> Any:
 _JSON_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
+def strip_json_comments(text: str) -> str:
+    """JSON text with its ``//`` and ``/* */`` comments blanked (strings untouched)."""
+    if "/" not in text:
+        return text
+    return _JSON_TOKEN.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text)
+
+
 def loads_json(text: str) -> Any:
-    """JSON text as ARM reads it: ``//`` and ``/* */`` comments allowed; raises ValueError if invalid."""
-    if "/" in text:
-        text = _JSON_TOKEN.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text)
-    return json.loads(text)
+    """JSON text as ARM reads it: comments allowed; raises ValueError if invalid."""
+    return json.loads(strip_json_comments(text))

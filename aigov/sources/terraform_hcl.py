@@ -29,9 +29,12 @@ file. What is evaluated, as Terraform would:
   ``[?]``, with ``count.index``/``each.*`` unknown, and a warning says so:
   its findings are then about "every instance, if any", never lost.
 * **Modules** with local sources (``./``, ``../``), nested, with their inputs
-  and ``providers`` maps. Registry and git modules are not fetched: the
-  scan's warnings name each one (nothing is silently skipped), and their
-  outputs are unknown.
+  and ``providers`` maps, and registry, Git and archive modules that
+  ``terraform init`` installed (``.terraform/modules/modules.json``, see
+  :mod:`aigov.sources.tf_modules`). Nothing is fetched: a module not
+  installed is an :class:`~aigov.model.UnreadInput` (its resources are
+  unknown, an undetermined finding fails the gate) and its outputs are
+  unknown.
 * **Providers**: ``subscription_id`` of the ``azurerm``/``azapi`` block a
   resource uses (``provider = azurerm.prod``, inherited by modules) is its
   subscription unless ``--subscription`` overrides it.
@@ -39,11 +42,12 @@ file. What is evaluated, as Terraform would:
 Every resource carries its ``.tf`` file (the path as given on the command
 line joined with the file's place in the tree), the block's line and its
 address. Things evaluated as unknown for a reason worth knowing (a function
-aigov does not evaluate, an unknown count, a remote module) are
-:attr:`Inventory.warnings`, surfaced as scan warnings.
+aigov does not evaluate, an unknown count) are :attr:`Inventory.warnings`,
+surfaced as scan warnings.
 
 Not read: ``*.tf.json`` files and ``override.tf`` / ``*_override.tf``
-merging (each named in a warning), ``moved``/``import``/``check`` blocks
+files, each an :attr:`Inventory.unread` input (Terraform would use them, so
+the scan cannot pass without them); ``moved``/``import``/``check`` blocks
 (they create nothing).
 """
 
@@ -58,7 +62,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from aigov.errors import SourceError
-from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.jsontext import decode
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
+from aigov.readfile import read_regular_text
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -67,6 +74,8 @@ from aigov.sources.azurerm import (
     subscription_along_parents,
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
+from aigov.sources.confine import FileRefused
+from aigov.sources.entries import entry_kind
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
@@ -91,6 +100,7 @@ from aigov.sources.hcl_eval import (
     traversal,
     type_name,
 )
+from aigov.sources.tf_modules import InstalledModule, read_manifest, same_source
 
 MAX_FILE_BYTES: Final = 5_000_000
 """A larger ``.tf`` file is refused (parsing is linear, but this bounds its time)."""
@@ -111,9 +121,7 @@ class TerraformHclSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        if source_input.is_dir:
-            return any(p.is_file() for p in Path(source_input.path).glob("*.tf"))
-        return source_input.path.endswith(".tf") and source_input.path != "-"
+        return sniff.terraform_hcl(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         try:
@@ -166,15 +174,7 @@ def _display(base: str, relative: Path | str) -> str:
 
 
 def _read_hcl(path: Path, display: str) -> Node:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"file larger than {MAX_FILE_BYTES} bytes; not read", file=display)
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=display) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=display) from None
+    text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
     try:
         return parse(text)
     except ParseError as exc:
@@ -487,6 +487,14 @@ class _Module:
     def prefix(self) -> str:
         return f"{self.address}." if self.address else ""
 
+    @property
+    def manifest_key(self) -> str:
+        """The module's call path as ``terraform init`` records it: call names joined by dots."""
+        if self.call is None:
+            return ""
+        parent, name = self.call.caller.manifest_key, self.call.decl.block.labels[0]
+        return f"{parent}.{name}" if parent else name
+
     def label(self, what: str) -> str:
         return f"{self.prefix()}{what}"
 
@@ -730,17 +738,32 @@ class _Loader:
             parent = os.path.dirname(source_input.path) or "."
             self.root_dir, self.root_display, self.only = path.parent, parent, path.name
         self._warnings: list[str] = []
+        self._unread: dict[str, UnreadInput] = {}
+        self._installed: Mapping[str, InstalledModule] | None = None
         self._configs: dict[Path, _Config] = {}
         self._active: list[str] = []
         self._instance_count = 0
         self._root_values: dict[str, Any] | None = None
         self.root: _Module | None = None
+        self.scan_root = options.scan_root(source_input.path)  # local modules are read only inside it
+        self.files: list[str] = []  # every file read, real paths
 
     # ----------------------------------------------------------------- bookkeeping
 
     def warn(self, message: str) -> None:
         if message not in self._warnings:
             self._warnings.append(message)
+
+    def not_read(self, reference: str, reason: str, address: str, file: str, line: int | None) -> None:
+        """Record an input Terraform would read and aigov cannot: its resources are unknown."""
+        self._unread.setdefault(
+            address, UnreadInput(reference, reason, address, TerraformHclSource.name, file, line)
+        )
+
+    def installed(self) -> Mapping[str, InstalledModule]:
+        if self._installed is None:
+            self._installed = read_manifest(self.root_dir, self.root_display)
+        return self._installed
 
     @contextmanager
     def guard(self, label: str, file: str, line: int | None) -> Iterator[None]:
@@ -766,15 +789,17 @@ class _Loader:
         files = [directory / only] if only else sorted(directory.glob("*.tf"))
         if not only:
             for extra in sorted(directory.glob("*.tf.json")):
-                self.warn(f"{_display(display, extra.name)}: .tf.json files are not read")
+                shown = _display(display, extra.name)
+                self.not_read(shown, "aigov does not read .tf.json files", shown, shown, None)
         for file in files:
-            if not file.is_file():
-                continue
             file_display = _display(display, file.name) if not only else self.input.name
+            if entry_kind(file, file_display) == "directory":
+                continue
             if file.name == "override.tf" or file.name.endswith("_override.tf"):
-                self.warn(f"{file_display}: override files are not merged; its blocks are not read")
+                self.not_read(file_display, "override files are not merged", file_display, file_display, None)
                 continue
             self._declare(config, _read_hcl(file, file_display), file_display)
+        self.files.extend(os.path.realpath(f) for f in files)
         self._configs[key] = config
         return config
 
@@ -852,7 +877,7 @@ class _Loader:
                 values[key[len("TF_VAR_") :]] = (text, True, f"environment {key}")
         files: list[tuple[Path, str]] = []
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            if (self.root_dir / name).is_file():
+            if os.path.lexists(self.root_dir / name):
                 files.append((self.root_dir / name, _display(self.root_display, name)))
         autos = sorted(
             p.name for p in self.root_dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
@@ -873,13 +898,14 @@ class _Loader:
         return values
 
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise SourceError("no such variables file", file=display)
+        if entry_kind(path, display) == "directory":
+            raise SourceError("is a directory, not a regular file", file=display)
+        self.files.append(os.path.realpath(path))
         if path.name.endswith(".json"):
-            try:
-                data = json.loads(path.read_bytes().decode("utf-8-sig"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                raise SourceError(f"not a JSON variables file: {exc}", file=display) from None
+            text = read_regular_text(path, MAX_FILE_BYTES, SourceError, name=display)
+            data = decode(text, display, SourceError)
             if not isinstance(data, dict):
                 raise SourceError("a JSON variables file must be an object", file=display)
             return data
@@ -959,20 +985,34 @@ class _Loader:
         source = _Scope(caller, decl.file).evaluate(attributes["source"].expression)
         if not isinstance(source, str):
             raise SourceError(f"{label}: source must be a string", file=decl.file, where=where)
-        if not source.startswith(("./", "../")):
-            self.warn(
-                f"{decl.file}:{decl.line}: {label}: module source {source!r} is not a local path; "
-                "its resources are not evaluated"
-            )
-            return None
         if caller.depth >= MAX_MODULE_DEPTH:
             raise SourceError(
                 f"{label}: modules nested more than {MAX_MODULE_DEPTH} deep", file=decl.file, where=where
             )
-        directory = caller.config.directory / source
-        display = _display(caller.config.display, source)
+        if source.startswith(("./", "../")):
+            directory = caller.config.directory / source
+            display = _display(caller.config.display, source)
+            missing = f"{label}: module directory {display} not found"
+            reference, base = source, str(caller.config.directory)
+        else:
+            key = f"{caller.manifest_key}.{call_name}" if caller.manifest_key else call_name
+            module = self.installed().get(key)
+            if module is None or not same_source(source, module.source):
+                why = "not installed" if module is None else f"installed from {module.source}"
+                self.not_read(
+                    f"module source {source}", f"{why}; run terraform init", label, decl.file, decl.line
+                )
+                return None
+            directory, display = module.directory, module.display
+            missing = f"{label}: installed module directory {display} not found (run terraform init)"
+            reference, base = str(directory), "."
+        try:
+            # A local source, or an installed module's folder (modules.json is the repository's too).
+            self.scan_root.resolve(reference, base)
+        except FileRefused as exc:
+            raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
         if not directory.is_dir():
-            raise SourceError(f"{label}: module directory {display} not found", file=decl.file, where=where)
+            raise SourceError(missing, file=decl.file, where=where)
         config = self.config(directory, display)
         providers = self._module_providers(caller, decl)
         children = []
@@ -1009,7 +1049,12 @@ class _Loader:
         self._root_variables()
         entries: list[_Entry] = []
         self._walk(root, entries)
-        return Inventory(self._resources(entries), warnings=tuple(self._warnings))
+        return Inventory(
+            self._resources(entries),
+            warnings=tuple(self._warnings),
+            unread=tuple(self._unread.values()),
+            files=self.files,
+        )
 
     def _walk(self, module: _Module, entries: list[_Entry]) -> None:
         for (resource_type, name), decl in module.config.resources.items():

@@ -40,7 +40,9 @@ from functools import lru_cache
 from typing import Any, Final
 
 from aigov.errors import SourceError
+from aigov.jsontext import NotFinite, nesting_message
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.sources import sniff
 from aigov.sources.azurerm import (
     TERRAFORM_TYPES,
     Mapped,
@@ -89,25 +91,12 @@ class TerraformPlanSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        # A byte search of the head, not a parse. Terraform writes
-        # format_version first; `jq -S` sorts the keys, which still puts one
-        # of these early unless the configuration before it is huge.
-        head = source_input.sniff()
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-            return False
-        return any(marker in head for marker in _PLAN_MARKERS)
+        return sniff.terraform_plan(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         with _collector_paused():
             return _read(source_input, options)
 
-
-_PLAN_MARKERS: Final = (
-    b'"format_version"',
-    b'"terraform_version"',
-    b'"resource_changes"',
-    b'"planned_values"',
-)
 
 _WANTED_MEMBERS: Final = frozenset(
     {"format_version", "terraform_version", "variables", "resource_changes", "configuration", "errored"}
@@ -115,17 +104,26 @@ _WANTED_MEMBERS: Final = frozenset(
 """The plan members aigov reads; planned_values and prior_state (about half a plan) are skipped."""
 
 
+def _mapped_type(kind: Any) -> bool:
+    """Whether ``kind`` is a Terraform type aigov maps (a plan may hold any JSON value there)."""
+    return isinstance(kind, str) and kind in TERRAFORM_TYPES
+
+
 def _mapped_change(change: Any) -> bool:
     """Whether a resource change is of a type aigov maps (others are dropped as the plan is parsed)."""
-    return not isinstance(change, dict) or change.get("type") in TERRAFORM_TYPES
+    return not isinstance(change, dict) or _mapped_type(change.get("type"))
 
 
 def _read(source_input: SourceInput, options: SourceOptions) -> Inventory:
     # A function of its own so the parsed plan is freed when it returns,
     # before the collector resumes (else its first pass would walk it all).
     file = source_input.name
-    plan, members = _parse(source_input.read_text(), file)
+    text = source_input.read_text()
+    plan, members = _parse(text, file)
     _check_plan(plan, members, file)
+    if "resource_changes" not in plan:
+        _check_no_resources(text, plan, file)
+    del text
     return _PlanReader(plan, file, options).read()
 
 
@@ -162,6 +160,10 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
         raise SourceError(
             f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
         ) from None
+    except NotFinite as exc:
+        raise SourceError(f"invalid JSON: {exc}", file=file) from None
+    except RecursionError:
+        raise SourceError(nesting_message(), file=file) from None
     except NotAnObject as exc:
         raise SourceError(
             f"not a Terraform plan: the JSON is a {exc.kind}, expected an object "
@@ -206,6 +208,50 @@ def _check_plan(plan: Mapping[str, Any], members: frozenset[str], file: str) -> 
     changes = plan.get("resource_changes", [])
     if not isinstance(changes, list):
         raise SourceError("resource_changes is not an array", file=file, where="resource_changes")
+
+
+def _check_no_resources(text: str, plan: Mapping[str, Any], file: str) -> None:
+    """A plan without ``resource_changes`` must declare no managed resource at all.
+
+    Terraform omits the member only when there is nothing to change or keep;
+    a plan that still lists resources elsewhere has lost its changes (edited,
+    or written by another tool), and reading it as empty would pass it.
+    """
+    planned = load_members(text, {"planned_values"})[0].get("planned_values")
+    for member, module, children in (
+        ("planned_values", _mapping(planned).get("root_module"), "child_modules"),
+        ("configuration", _mapping(plan.get("configuration")).get("root_module"), "module_calls"),
+    ):
+        address = _first_managed(module, children)
+        if address is not None:
+            raise SourceError(
+                f"no resource_changes, but {member} lists resources ({address}): the plan's changes are "
+                "missing (expected terraform show -json PLANFILE)",
+                file=file,
+            )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _first_managed(module: Any, children: str, depth: int = 0) -> str | None:
+    """The address of the first managed resource in a plan module tree (planned_values or configuration)."""
+    module = _mapping(module)
+    for resource in module.get("resources") or ():
+        if isinstance(resource, Mapping) and resource.get("mode", "managed") == "managed":
+            return str(resource.get("address") or f"{resource.get('type')}.{resource.get('name')}")
+    if depth > 100:
+        return None
+    nested = module.get(children) or ()
+    items = nested.values() if isinstance(nested, Mapping) else nested
+    for child in items:
+        # configuration's module_calls hold the module under "module"; planned_values' children are modules.
+        inner = child.get("module", child) if isinstance(child, Mapping) else None
+        found = _first_managed(inner, children, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 # --------------------------------------------------------------------------- unknown values
@@ -330,11 +376,7 @@ def _index_configuration(configuration: Any) -> _Config:
             for res in module.get("resources") or ():
                 # Only the types we map: a large plan's other resources cost
                 # nothing beyond this membership test.
-                if (
-                    isinstance(res, dict)
-                    and res.get("type") in TERRAFORM_TYPES
-                    and res.get("mode") == "managed"
-                ):
+                if isinstance(res, dict) and _mapped_type(res.get("type")) and res.get("mode") == "managed":
                     resources[(path, res["type"], str(res.get("name")))] = res
             module_calls = module.get("module_calls")
             if isinstance(module_calls, dict):
@@ -434,7 +476,7 @@ class _PlanReader:
         for position, change in enumerate(self._plan.get("resource_changes") or ()):
             # The hot loop of a large plan: test the type first, so resources
             # aigov does not map cost one dict lookup.
-            if not isinstance(change, dict) or change.get("type") not in TERRAFORM_TYPES:
+            if not isinstance(change, dict) or not _mapped_type(change.get("type")):
                 continue
             if change.get("mode", "managed") != "managed" or change.get("deposed"):
                 continue
@@ -556,13 +598,13 @@ def _link_parents(entries: list[_Entry]) -> dict[str, str]:
     """Each child's parent address: by the parent id when known, else through the configuration."""
     by_id: dict[str, str] = {}
     by_type_name: dict[tuple[str, str], list[_Entry]] = {}
-    instances: dict[tuple[str, str, str], list[_Entry]] = {}
+    instances = _Instances()
     for e in entries:
         if e.mapped.own_id:
             by_id[e.mapped.own_id.lower()] = e.address
         if isinstance(e.mapped.name, str):
             by_type_name.setdefault((e.mapped.arm_type.lower(), e.mapped.name.lower()), []).append(e)
-        instances.setdefault((e.module_address, e.terraform_type, e.terraform_name), []).append(e)
+        instances.add(e)
 
     parents: dict[str, str] = {}
     for e in entries:
@@ -577,9 +619,34 @@ def _link_parents(entries: list[_Entry]) -> dict[str, str]:
     return parents
 
 
-def _parent_from_configuration(
-    entry: _Entry, instances: Mapping[tuple[str, str, str], list[_Entry]]
-) -> str | None:
+class _Instances:
+    """The instances of each resource block in each module instance, also by instance key.
+
+    Looking a parent up by key is one dict lookup: with a scan of the block's
+    instances instead, every ``for_each`` deployment walked every account
+    instance of its module, quadratic in the instances of a large plan.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: dict[tuple[str, str, str], list[_Entry]] = {}
+        self._keyed: dict[tuple[str, str, str, int | str], list[_Entry]] = {}
+
+    def add(self, entry: _Entry) -> None:
+        block = (entry.module_address, entry.terraform_type, entry.terraform_name)
+        self._blocks.setdefault(block, []).append(entry)
+        if entry.index is not None:
+            self._keyed.setdefault((*block, entry.index), []).append(entry)
+
+    def of_block(self, module_address: str, terraform_type: str, name: str) -> list[_Entry]:
+        """Every instance of a block in one module instance."""
+        return self._blocks.get((module_address, terraform_type, name), [])
+
+    def keyed(self, module_address: str, terraform_type: str, name: str, index: int | str) -> list[_Entry]:
+        """The instances of a block with key ``index`` (one, unless the plan repeats an address)."""
+        return self._keyed.get((module_address, terraform_type, name, index), [])
+
+
+def _parent_from_configuration(entry: _Entry, instances: _Instances) -> str | None:
     """The parent the child's parent-id argument refers to, within the same module instance."""
     attribute = TERRAFORM_TYPES[entry.terraform_type].parent_attribute
     if attribute is None or entry.config is None:
@@ -589,13 +656,17 @@ def _parent_from_configuration(
     reference = _resource_reference(expression.get("references")) if isinstance(expression, dict) else None
     if reference is None:
         return None
-    candidates = instances.get((entry.module_address, reference.type, reference.name), [])
+    block = (entry.module_address, reference.type, reference.name)
     if reference.index is not None:
-        chosen = [c for c in candidates if c.index == reference.index]
-    elif len(candidates) == 1:
-        chosen = candidates
+        chosen = instances.keyed(*block, reference.index)
     else:
-        # count/for_each on both sides (`accounts[each.key].id`): the
-        # instance with the same key is the one the reference means.
-        chosen = [c for c in candidates if entry.index is not None and c.index == entry.index]
+        candidates = instances.of_block(*block)
+        if len(candidates) == 1:
+            chosen = candidates
+        elif entry.index is not None:
+            # count/for_each on both sides (`accounts[each.key].id`): the
+            # instance with the same key is the one the reference means.
+            chosen = instances.keyed(*block, entry.index)
+        else:
+            chosen = []
     return chosen[0].address if len(chosen) == 1 else None

@@ -20,15 +20,16 @@ file's path inside it, as given, like every other input path.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from aigov.errors import SourceError
+from aigov.errors import AigovError, SourceError
+from aigov.jsontext import decode
 from aigov.model import Finding, Origin, Resource
+from aigov.readfile import DOCUMENT_LIMIT, INPUT_LIMIT, read_regular_file, read_regular_text
 from aigov.sources.terraform_plan import TerraformPlanSource, module_path
 
 _RESOURCE_ADDRESS: Final = re.compile(
@@ -75,8 +76,8 @@ def _blocks_in(directory: Path) -> dict[tuple[str, str], BlockLocation]:
         return blocks
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            text = read_regular_text(file, DOCUMENT_LIMIT)
+        except AigovError:  # locating is best effort: the block then keeps its plan address
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             match = _BLOCK.match(line)
@@ -108,10 +109,7 @@ class PlanLocator:
 
 def plan_configuration(data: bytes, file: str) -> Any:
     """The ``configuration`` object of a plan's JSON (None when it has none)."""
-    try:
-        document = json.loads(data.removeprefix(b"\xef\xbb\xbf"))
-    except json.JSONDecodeError:
-        raise SourceError("invalid JSON", file=file) from None
+    document = decode(data.removeprefix(b"\xef\xbb\xbf"), file, SourceError)
     return document.get("configuration") if isinstance(document, dict) else None
 
 
@@ -148,7 +146,8 @@ def enrich_plan_origins(
                 warnings.append("--repo-root: a plan read from standard input is not located in .tf files")
             continue
         if path in plan_files:
-            locators[path] = PlanLocator(plan_configuration(Path(path).read_bytes(), path), repo_root)
+            data = read_regular_file(path, INPUT_LIMIT, SourceError)
+            locators[path] = PlanLocator(plan_configuration(data, path), repo_root)
     cache: dict[tuple[str | None, str], Resource] = {}
 
     def moved(resource: Resource) -> Resource:

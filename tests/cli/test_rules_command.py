@@ -108,12 +108,13 @@ def test_scan_with_a_rule_id_clash_fails_naming_both_files() -> None:
     bundled_file = bundled_policies_dir() / "sku" / "AIGOV-SKU-001.yaml"
     assert str(clash_file) in line
     assert str(bundled_file) in line
-    assert "duplicate rule id AIGOV-SKU-001" in line
+    assert "rule id AIGOV-SKU-001 is also the bundled rule" in line
+    assert "rules.AIGOV-SKU-001.replaces_bundled: true" in line
 
 
 def test_rules_list_with_a_rule_id_clash_fails_too() -> None:
     line = one_error_line(run("rules", "list", "--policies", CLASH))
-    assert "duplicate rule id AIGOV-SKU-001" in line
+    assert "rule id AIGOV-SKU-001 is also the bundled rule" in line
     assert str(CLASH / "AIGOV-SKU-001.yaml") in line
 
 
@@ -253,10 +254,19 @@ def test_validate_collects_errors_across_directories_and_finds_id_clashes(tmp_pa
     result = run("rules", "validate", bundled_policies_dir(), CLASH, INVALID, tmp_path)
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
-    assert len(lines) == 6
+    assert len(lines) == 7
+    assert f"{tmp_path}: no rule files (*.yaml other than *.test.yaml) in this directory" in lines
     clash = next(line for line in lines if line.startswith(str(CLASH)))
     assert f"duplicate rule id AIGOV-SKU-001 (also in {bundled_policies_dir()}" in clash
     assert lines[-1] == f"{orphan}: tests rule ORPHAN-001, which is not among the rules validated"
+
+
+def test_validate_a_directory_without_rules_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a rule", encoding="utf-8")
+    result = run("rules", "validate", tmp_path)
+    assert result.exit_code == 2
+    assert result.stdout == f"{tmp_path}: no rule files (*.yaml other than *.test.yaml) in this directory\n"
+    assert result.stderr == "1 invalid file(s)\n"
 
 
 def test_validate_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
@@ -398,6 +408,22 @@ def test_test_reports_failing_cases_and_coverage_gaps_and_exits_1() -> None:
 def test_test_on_invalid_files_exits_2() -> None:
     line = one_error_line(run("rules", "test", INVALID))
     assert str(INVALID) in line
+
+
+def test_test_on_a_directory_without_rules_exits_2(tmp_path: Path) -> None:
+    line = one_error_line(run("rules", "test", tmp_path))
+    assert line == f"error: {tmp_path}: no rule files (*.yaml other than *.test.yaml) in this directory"
+
+
+def test_test_on_rules_without_cases_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "FAIL-SKU-001.yaml").write_text((FAILING / "FAIL-SKU-001.yaml").read_text(), encoding="utf-8")
+    line = one_error_line(run("rules", "test", tmp_path))
+    assert line == f"error: {tmp_path}: no test cases (*.test.yaml) to run"
+
+
+def test_test_with_one_empty_directory_among_others_exits_2(tmp_path: Path) -> None:
+    line = one_error_line(run("rules", "test", FAILING, tmp_path))
+    assert line.startswith(f"error: {tmp_path}: no rule files")
 
 
 def test_rules_test_as_a_real_process_ends_with_the_counts() -> None:

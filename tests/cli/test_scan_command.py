@@ -47,9 +47,10 @@ def test_bundled_example_fails_the_gate_with_costed_findings() -> None:
     out = result.stdout
     assert "AIGOV-SKU-001" in out
     assert "$43,800.00" in out
-    assert "30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus2, price of 2026-09-30)" in " ".join(
-        out.split()
+    basis = (
+        "30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus2, price effective 2024-04-01, read 2026-09-30)"
     )
+    assert basis in " ".join(out.split())
     assert "Monthly cost at risk:" in out
 
 
@@ -68,7 +69,11 @@ def test_json_report_is_valid_and_traceable() -> None:
     assert ptu["category"] == "sku"
     assert ptu["cost"]["monthly_usd"] == 43800.0
     assert ptu["cost"]["confidence"] == "exact"
-    assert ptu["cost"]["prices"][0]["as_of"] == "2026-09-30"
+    price = ptu["cost"]["prices"][0]
+    assert (price["effective"], price["read"]) == ("2024-04-01", "2026-09-30")
+    assert price["source"].startswith("third-party copy: microsoft/mosaic-apim")
+    assert price["url"].startswith("https://github.com/microsoft/mosaic-apim/")
+    assert "meterName%20eq%20'Provisioned%20Managed%20Regional%20Unit'" in price["query"]
     assert ptu["location"] == {"source": "terraform_plan", "file": EXAMPLE, "line": None}
     summary = report["summary"]
     assert isinstance(summary, dict)
@@ -162,7 +167,7 @@ def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
     original = Path(EXAMPLE).read_bytes()
     plan.write_bytes(original)
     line = one_error_line(scan(str(plan), "--format", "json", "--output", str(plan)))
-    assert line == f"error: {plan}: refusing to overwrite an input of this scan"
+    assert line == f"error: {plan}: refusing to overwrite a file this scan reads"
     assert plan.read_bytes() == original
 
 

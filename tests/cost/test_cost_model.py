@@ -49,22 +49,25 @@ def _cost(costs: CostModel, resource: Resource, *others: Resource) -> CostImpact
 @pytest.mark.parametrize(
     ("sku", "region", "capacity", "expected"),
     [
-        ("GlobalProvisionedManaged", "eastus", 15, (10_950.00, "1.00")),
-        ("DataZoneProvisionedManaged", "eastus", 15, (12_045.00, "1.10")),
-        ("DataZoneProvisionedManaged", "westeurope", 15, (13_140.00, "1.20")),
-        ("ProvisionedManaged", "eastus", 30, (43_800.00, "2.00")),
-        ("ProvisionedManaged", "westeurope", 50, (99_280.00, "2.72")),
+        ("GlobalProvisionedManaged", "eastus", 15, (10_950.00, "1.00", "2024-11-01")),
+        ("DataZoneProvisionedManaged", "eastus", 15, (12_045.00, "1.10", "2024-11-01")),
+        ("DataZoneProvisionedManaged", "westeurope", 15, (13_140.00, "1.20", "2026-09-01")),
+        ("ProvisionedManaged", "eastus", 30, (43_800.00, "2.00", "2024-04-01")),
+        ("ProvisionedManaged", "westeurope", 50, (99_280.00, "2.72", "2026-09-01")),
+        ("ProvisionedManaged", "italynorth", 100, (172_280.00, "2.36", "2026-09-01")),
     ],
 )
 def test_provisioned_deployment(
-    costs: CostModel, sku: str, region: str, capacity: int, expected: tuple[float, str]
+    costs: CostModel, sku: str, region: str, capacity: int, expected: tuple[float, str, str]
 ) -> None:
-    monthly, rate = expected
+    monthly, rate, effective = expected
     dep = _deployment("dep", sku, capacity)
     impact = _cost(costs, dep, _account(region))
     assert impact.monthly_usd == monthly
     assert impact.confidence is Confidence.EXACT
-    assert impact.basis == f"{capacity} PTU x {rate} $/h x 730 h ({sku}, {region}, price of 2026-09-30)"
+    assert impact.basis == (
+        f"{capacity} PTU x {rate} $/h x 730 h ({sku}, {region}, price effective {effective}, read 2026-09-30)"
+    )
     (line,) = impact.lines
     assert line.resource_key == "dep"
     assert line.prices[0].meter.startswith("Provisioned Managed")
@@ -75,8 +78,8 @@ def test_provisioned_in_unlisted_region_is_an_estimate(costs: CostModel) -> None
     assert impact.monthly_usd == 43_800.00
     assert impact.confidence is Confidence.ESTIMATE
     assert (
-        "(ProvisionedManaged, region brazilsoutheast not in catalogue; priced at eastus, price of 2026-09-30)"
-        in impact.basis
+        "(ProvisionedManaged, region brazilsoutheast not in catalogue; priced at eastus, "
+        "price effective 2024-04-01, read 2026-09-30)" in impact.basis
     )
 
 
@@ -106,7 +109,8 @@ def test_fine_tuned_hosting(costs: CostModel) -> None:
     assert impact.monthly_usd == 1_241.00
     assert impact.confidence is Confidence.EXACT
     assert impact.basis.startswith(
-        "1.70 $/h hosting x 730 h (fine-tuned, GlobalStandard, eastus, price of 2026-02-11)"
+        "1.70 $/h hosting x 730 h (fine-tuned, GlobalStandard, eastus, "
+        "price effective date not given by source, read 2026-11-27)"
     )
     assert "tokens billed per use, not included" in impact.basis
 
@@ -127,7 +131,7 @@ def test_pay_per_token_is_unknown_with_prices_quoted(costs: CostModel) -> None:
     assert impact.confidence is Confidence.UNKNOWN
     assert impact.basis == (
         "pay-per-token: gpt-4o GlobalStandard 2.50 $/1M input, 1.25 $/1M cached input, 10.00 $/1M output "
-        "(price of 2026-09-30); no usage known"
+        "(price effective 2024-12-01, read 2026-09-30); no usage known"
     )
     assert len(impact.prices) == 3
 
@@ -187,9 +191,9 @@ def test_search_replicas_times_partitions(costs: CostModel) -> None:
     impact = _cost(costs, _search("standard", 2, 1))
     assert impact.monthly_usd == 490.56
     assert impact.confidence is Confidence.EXACT
-    assert (
-        impact.basis
-        == "0.336 $/h x 2 replicas x 1 partitions x 730 h (standard, eastus, price of 2026-11-27)"
+    assert impact.basis == (
+        "0.336 $/h x 2 replicas x 1 partitions x 730 h "
+        "(standard, eastus, price effective date not given by source, read 2026-11-27)"
     )
 
 
@@ -228,15 +232,20 @@ def test_search_unknown_replicas(costs: CostModel) -> None:
 EXACT_VM_CATALOG = """\
 catalog: {name: test, currency: USD, default_region: eastus, as_of: 2026-11-01}
 sources:
-  s1: {title: Test source, description: "a primary source for tests", retrieved: 2026-11-01}
+  s1:
+    kind: retail-api
+    title: Test source
+    url: "https://prices.azure.com/api/retail/prices"
+    retrieved: 2026-11-01
 prices:
   - family: vm
+    meter: NC24ads A100 v4
     size: Standard_NC24ads_A100_v4
     regions: [eastus]
     unit: "1 Hour"
     unit_price: 3.673
     source: s1
-    as_of: 2026-11-01
+    effective: 2026-11-01
 """
 
 
@@ -263,6 +272,14 @@ def test_cluster_with_always_on_nodes_is_exact(tmp_path: Path) -> None:
     assert impact.monthly_usd == 5_362.58
     assert impact.confidence is Confidence.EXACT
     assert impact.basis.startswith("2 nodes always on (minNodeCount) x 3.673 $/h x 730 h")
+
+
+def test_nc48_a100_node_all_month_is_twice_nc24_linux(costs: CostModel) -> None:
+    impact = _cost(costs, _cluster("Standard_NC48ads_A100_v4", 1, 1), _workspace())
+    assert impact.monthly_usd == 5_362.58  # 7.346 $/h x 730 h, not the Windows 9.554
+    (price,) = impact.prices
+    assert price.meter == "NC48ads A100 v4"
+    assert price.source.startswith("third-party copy: ")
 
 
 def test_cluster_priced_with_third_party_price_is_an_estimate(costs: CostModel) -> None:
@@ -348,7 +365,8 @@ def test_delta_provisioned_to_allowed_pay_as_you_go_is_the_full_commitment(costs
     assert impact.monthly_usd == 43_800.00
     assert impact.confidence is Confidence.EXACT
     assert impact.basis == (
-        "30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus, price of 2026-09-30) − cheapest allowed: "
+        "30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus, price effective 2024-04-01, read 2026-09-30) "
+        "− cheapest allowed: "
         "Standard, pay-per-token, no fixed charge (tokens not included) = 43,800.00 $/month"
     )
     (line,) = impact.lines

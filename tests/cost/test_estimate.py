@@ -81,7 +81,7 @@ def test_compare_to_a_saved_estimate(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("{", "not JSON"), ('{"findings": []}', "no `resources` list"), ('{"resources": [{}]}', "address")],
+    [("{", "invalid JSON"), ('{"findings": []}', "no `resources` list"), ('{"resources": [{}]}', "address")],
 )
 def test_bad_base_estimate(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "base.json"
@@ -121,3 +121,15 @@ def test_charge_period_wraps_the_year() -> None:
         "2027-01-01T00:00:00Z",
     )
     assert charge_period(datetime(2026, 2, 3, tzinfo=UTC)) == ("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z")
+
+
+def test_an_unread_input_is_a_row_of_unknown_cost(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('module "x" {\n  source = "Azure/x/azurerm"\n}\n')
+    estimate = run_estimate([str(tmp_path)], load_catalog(), now=NOW)
+    (row,) = estimate.rows
+    assert (row.address, row.monthly_usd, row.confidence) == ("module.x", None, "unknown")
+    assert row.basis.startswith(
+        "input not read: module source Azure/x/azurerm (not installed; run terraform init)"
+    )
+    assert estimate.unknown == 1
+    assert sum("module.x" in line for line in render_focus_csv(estimate).splitlines()) == 1

@@ -40,7 +40,13 @@ def _item(
 
 FOUNDRY = [
     # GPT-4-family token meters are priced per 1K tokens: 0.0025 $/1K = 2.50 $/1M.
-    _item("gpt 4o 1120 Inp glbl Tokens", 0.0025, "1K"),
+    _item(
+        "gpt 4o 1120 Inp glbl Tokens",
+        0.0025,
+        "1K",
+        meterId="0a1b2c3d-0000-4000-8000-000000000001",
+        productName="Azure OpenAI",
+    ),
     _item("gpt 4o 1120 Outp glbl Tokens", 0.01, "1K"),
     _item("gpt 4o 1120 cached Inp glbl Tokens", 0.00125, "1K"),
     _item("GPT 5 Mini Inpt Glbl 1M Tokens", 0.25, "1M"),
@@ -129,6 +135,13 @@ def test_refresh_pages_through_the_api_and_normalises_units(api: str, isolated_c
         "output": 10.0,
     }
     assert prices["input"].price.source == "Azure Retail Prices API"
+    # The price keeps the API's effectiveStartDate and the day it was read; with a productName
+    # the report can print the query that returns the meter.
+    assert (prices["input"].price.effective, prices["input"].price.read) == (date(2026, 10, 1), TODAY)
+    assert prices["input"].price.query is not None
+    assert "meterName%20eq%20'gpt%204o%201120%20Inp%20glbl%20Tokens'" in prices["input"].price.query
+    written = result.path.read_text(encoding="utf-8")
+    assert "meter_id: 0a1b2c3d-0000-4000-8000-000000000001" in written
     mini = catalog.token_prices("gpt-5-mini", None, "GlobalStandard", "eastus")
     assert mini["input"].price.unit_price == 0.25
     ptu = catalog.ptu_hourly("GlobalProvisionedManaged", "eastus")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -170,7 +171,20 @@ def test_reservations_are_netted_first_come_first_served(catalog: Catalog) -> No
     assert CostModel(catalog, terms=elsewhere).monthly_cost(first, inventory).monthly_usd == 10_950.0
 
 
-def test_reservation_saving(catalog: Catalog) -> None:
+RESERVATION_PRICES = Path(__file__).resolve().parents[2] / "fixtures" / "cost" / "reservation_prices.yaml"
+
+
+def test_reservation_saving_is_unknown_without_a_sourced_reservation_price(catalog: Catalog) -> None:
+    deployment = _dep("ptu", "GlobalProvisionedManaged", capacity=15)
+    spec = CostSpec(CostKind.RESERVATION_SAVING)
+    impact = CostModel(catalog).impact(spec, deployment, _inventory(deployment))
+    assert impact.monthly_usd is None
+    assert impact.confidence is Confidence.UNKNOWN
+    assert "no PTU reservation price for GlobalProvisionedManaged" in impact.basis
+
+
+def test_reservation_saving() -> None:
+    catalog = load_catalog(RESERVATION_PRICES)
     deployment = _dep("ptu", "GlobalProvisionedManaged", capacity=15)
     inventory = _inventory(deployment)
     spec = CostSpec(CostKind.RESERVATION_SAVING)

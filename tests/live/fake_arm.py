@@ -8,8 +8,12 @@ Insights states. It checks the request shapes aigov relies on (bearer token,
 the metrics filter and ``top``) and answers 400 when they are wrong.
 
 Faults are injected per path: a status with headers (429 + ``Retry-After``,
-500) a given number of times, a delay (a slow answer), and 403 for whole
-subscriptions. Every request is logged for the tests to assert on.
+500) a given number of times, a delay (a slow answer), an answer replaced
+(``body``: any JSON, or raw text) or patched (``patch``: keys merged into the
+normal answer, e.g. a ``nextLink`` or ``$skipToken`` of the test's choosing),
+and 403 for whole subscriptions. Resource Graph can leave subscriptions out
+(``graph_hidden``) as it does those it cannot read. Every request is logged
+for the tests to assert on, with its ``Authorization`` header.
 
 The certificate is self-signed, made at start with ``cryptography``; clients
 trust it through ``REQUESTS_CA_BUNDLE`` / ``SSL_CERT_FILE``, never by turning
@@ -25,6 +29,7 @@ import json
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -123,6 +128,9 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     method: str | None = None
+    exact: bool = False  # the path must equal ``path`` (case-insensitive), not just contain it
+    body: Any = None  # replaces the answer: JSON-able, or ``str`` sent as is
+    patch: dict[str, Any] | Callable[[], dict[str, Any]] | None = None  # merged into the answer
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ class Logged:
     query: dict[str, list[str]]
     body: Any
     status: int
+    authorization: str | None = None
 
 
 class FakeArm:
@@ -145,6 +154,7 @@ class FakeArm:
         self.token = token
         self.faults: list[Fault] = []
         self.forbidden: set[str] = set()
+        self.graph_hidden: set[str] = set()  # lower-case subscription ids Resource Graph leaves out
         self.log: list[Logged] = []
         self._lock = threading.Lock()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -174,7 +184,10 @@ class FakeArm:
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                matches = fault.times > 0 and fault.path.lower() in path.lower()
+                found = (
+                    fault.path.lower() == path.lower() if fault.exact else fault.path.lower() in path.lower()
+                )
+                matches = fault.times > 0 and found
                 if matches and (fault.method is None or fault.method == method):
                     fault.times -= 1
                     return fault
@@ -220,8 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         status, payload, headers = self._answer(fake, method, path, query, body)
-        fake.record(Logged(method, path, query, body, status))
-        data = json.dumps(payload).encode()
+        fake.record(Logged(method, path, query, body, status, self.headers.get("Authorization")))
+        data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -243,8 +256,18 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.body is not None:
+                return fault.status or 200, fault.body, fault.headers
             if fault.status is not None:
                 return fault.status, _error(_code(fault.status), f"Injected {fault.status}."), fault.headers
+        status, payload, headers = self._normal(fake, method, path, query, body)
+        if fault is not None and fault.patch is not None and isinstance(payload, dict):
+            payload = {**payload, **(fault.patch() if callable(fault.patch) else fault.patch)}
+        return status, payload, headers
+
+    def _normal(
+        self, fake: FakeArm, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
         if "api-version" not in query:
             return (
                 400,
@@ -278,6 +301,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._subscriptions(fake, query)
         if method == "POST" and lowered == ["providers", "microsoft.resourcegraph", "resources"]:
             return self._graph(fake, body)
+        if method == "GET" and lowered[:3] == ["providers", "microsoft.management", "managementgroups"]:
+            return self._descendants(fake, segments, query)
         if method == "GET" and lowered[-3:] == ["providers", "microsoft.insights", "metrics"]:
             return self._metrics(fake, "/" + "/".join(segments[:-3]), query)
         if method == "GET" and lowered[-1] == "deployments" and "accounts" in lowered:
@@ -300,16 +325,48 @@ class _Handler(BaseHTTPRequestHandler):
             )
         return 200, answer, {}
 
+    def _descendants(
+        self, fake: FakeArm, segments: list[str], query: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        if len(segments) != 5 or segments[4].lower() != "descendants":
+            return 404, _error("NotFound", "No such management group route."), {}
+        group = segments[3]
+        if group not in fake.estate.management_groups:
+            return 404, _error("NotFound", f"Management group {group} not found."), {}
+        items = [
+            {
+                "id": f"/providers/Microsoft.Management/managementGroups/{group}/subscriptions/{sub}",
+                "type": "Microsoft.Management/managementGroups/subscriptions",
+                "name": sub,
+                "properties": {"displayName": sub, "parent": {"id": f"/providers/{group}"}},
+            }
+            for sub in fake.estate.management_groups[group]
+        ]
+        start = int(query.get("$skiptoken", ["0"])[0])
+        answer: dict[str, Any] = {"value": items[start : start + fake.page_size]}
+        if start + fake.page_size < len(items):
+            answer["nextLink"] = (
+                f"{fake.url}/providers/Microsoft.Management/managementGroups/{group}/descendants"
+                f"?api-version=2020-05-01&$skiptoken={start + fake.page_size}"
+            )
+        return 200, answer, {}
+
     def _graph(self, fake: FakeArm, body: Any) -> tuple[int, Any, dict[str, str]]:
         options = body.get("options") or {}
-        if "type in~" not in body.get("query", ""):
-            return 400, _error("BadRequest", "Query is invalid."), {}
+        text = body.get("query", "")
         scope: set[str] = set()
         for mg in body.get("managementGroups") or ():
             scope.update(s.lower() for s in fake.estate.management_groups.get(mg, ()))
         scope.update(s.lower() for s in body.get("subscriptions") or ())
-        rows = [r for r in fake.estate.resources if r["subscriptionId"].lower() in scope]
-        rows.sort(key=lambda r: r["id"].lower())
+        scope -= fake.graph_hidden
+        if text.startswith("resourcecontainers") and "microsoft.resources/subscriptions" in text:
+            known = {s["subscriptionId"].lower(): s["subscriptionId"] for s in fake.estate.subscriptions}
+            rows = [{"subscriptionId": known[s]} for s in sorted(scope) if s in known]
+        elif "type in~" in text:
+            rows = [r for r in fake.estate.resources if r["subscriptionId"].lower() in scope]
+            rows.sort(key=lambda r: r["id"].lower())
+        else:
+            return 400, _error("BadRequest", "Query is invalid."), {}
         start = _decode(options.get("$skipToken"))
         top = min(int(options.get("$top") or 100), fake.page_size)
         page = rows[start : start + top]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import FAST_RETRY
-from fake_arm import FakeArm
+from fake_arm import FakeArm, Fault
 
 from aigov.cli.main import main
 from aigov.config import Config
@@ -114,6 +115,24 @@ class TestCommand:
         assert result.exit_code == 0, result.output
         assert "corp-ai-prod (00000000-0000-0000-0000-0000000000a1, environment prod)" in result.stdout
 
+    def test_max_retry_after_and_timeout_options_bound_the_waits(self, arm: FakeArm) -> None:
+        dev = "/accounts/oai-dev/deployments"
+        arm.faults = [
+            Fault(dev, 429, {"Retry-After": "2"}),
+            Fault("/accounts/oai-prod-westeu/deployments", delay=1.5, times=5),
+        ]
+        args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--fail-on", "never"]
+        started = time.monotonic()
+        result = CliRunner().invoke(main, [*args, "--max-retry-after", "1", "--timeout", "1"])
+        assert time.monotonic() - started < 20
+        assert result.exit_code == 3, result.output
+        reasons = {
+            n["scope"].rsplit("/", 1)[-1]: n["reason"]
+            for n in json.loads(result.stdout)["live"]["not_scanned"]
+        }
+        assert reasons["oai-dev"] == "429: the service asked to retry after 2 s, more than the 1 s cap"
+        assert reasons["oai-prod-westeu"].startswith("no answer within the timeout, not retried")
+
     def test_several_subscriptions_for_a_plan_is_an_error(self, tmp_path: Path) -> None:
         plan = tmp_path / "plan.json"
         plan.write_text("{}", encoding="utf-8")
@@ -128,6 +147,9 @@ class TestCommand:
         result = CliRunner().invoke(main, ["scan", str(plan), "--history", str(tmp_path / "h.db")])
         assert result.exit_code == 2
         assert "apply to `aigov scan azure` only" in result.stderr
+        result = CliRunner().invoke(main, ["scan", str(plan), "--timeout", "5"])
+        assert result.exit_code == 2
+        assert "--timeout apply to `aigov scan azure` only" in result.stderr
 
     def test_an_http_arm_endpoint_is_refused(self) -> None:
         result = CliRunner().invoke(main, ["scan", "azure", "--arm-endpoint", "http://127.0.0.1:1"])
@@ -159,6 +181,8 @@ class TestHelpers:
         assert call_kind(f"{EASTUS}/providers/Microsoft.Insights/metrics") == "metrics"
         assert call_kind(f"{EASTUS}/deployments") == "deployments"
         assert call_kind("/providers/Microsoft.ResourceGraph/resources") == "resource_graph"
+        descendants = "/providers/Microsoft.Management/managementGroups/mg-ai/descendants"
+        assert call_kind(descendants) == "management_groups"
 
     def test_mapping_restores_types_and_links_parents(self) -> None:
         account = to_resource(

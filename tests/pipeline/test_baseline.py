@@ -52,7 +52,7 @@ def test_table_marks_new_and_existing_and_counts_them(tmp_path: Path) -> None:
     out = result.stdout
     assert "baseline" in out.splitlines()[0]
     assert f"Baseline: 1 new, {len(report['findings'])} existing (only new findings fail the gate)" in out
-    assert "1 finding fails the gate" in out
+    assert "1 finding fails the gate" in " ".join(out.split())  # the table wraps at the terminal width
 
 
 def _moved(finding: Finding) -> Finding:

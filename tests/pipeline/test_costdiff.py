@@ -59,7 +59,8 @@ def test_delta_sign_and_summary_line() -> None:
     change = CostChange("base.json", 100.0, 1341.0, (CostChangeItem("R", "a", "f" * 32, 1241.0),), ())
     assert change.delta_usd == 1241.0
     assert summary_line(change) == (
-        "Cost change against base.json: $100.00 -> $1,341.00 per month (+$1,241.00); 1 added, 0 removed"
+        "Against base.json: the cost of this change is not known: the base report carries no input cost "
+        "(an older aigov); cost at risk $100.00 -> $1,341.00 per month (+$1,241.00); 1 added, 0 removed"
     )
     cheaper = dataclasses.replace(change, after_usd=40.0)
     assert "(-$60.00)" in summary_line(cheaper)
@@ -87,7 +88,8 @@ def test_json_carries_cost_change_and_the_log_gets_one_line(tmp_path: Path) -> N
     assert change["delta_usd"] == round(change["after_usd"] - 1000.0, 2)
     assert [i["rule_id"] for i in change["added"]] == ["AIGOV-SKU-001"]
     assert [i["monthly_usd"] for i in change["removed"]] == [500.0]
-    assert result.stderr.startswith(f"Cost change against {path}: $1,000.00 -> ")
+    assert result.stderr.startswith(f"Against {path}: this change leaves the monthly Azure AI cost unchanged")
+    assert "cost at risk $1,000.00 -> " in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -96,8 +98,73 @@ def test_without_compare_to_there_is_no_cost_change() -> None:
     assert report["cost_change"] is None
 
 
-def test_a_base_that_is_not_an_aigov_report_is_one_line_and_exit_2() -> None:
-    line = one_error_line(run(PLAN, "--config", CONFIG, "--compare-to", PLAN))
+def test_a_base_that_is_neither_a_report_nor_an_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    base = tmp_path / "base.json"
+    base.write_text('{"tool": {"name": "aigov"}}')
+    line = one_error_line(run(PLAN, "--config", CONFIG, "--compare-to", str(base)))
     assert (
-        line == f"error: {PLAN}: not an aigov JSON report (expected the output of aigov scan --format json)"
+        line == f"error: {base}: not an aigov JSON report (expected the output of aigov scan --format json)"
+    )
+    base.write_text('{"unrelated": true}')
+    assert one_error_line(run(PLAN, "--config", CONFIG, "--compare-to", str(base))).startswith(
+        f"error: {base}: "
+    )
+
+
+def _plan_without(tmp_path: Path, address: str) -> Path:
+    """The example plan as the base branch had it: without the resource at ``address``."""
+    plan = json.loads(Path(PLAN).read_text(encoding="utf-8"))
+    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] != address]
+    path = tmp_path / "base-plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    return path
+
+
+def test_a_base_plan_is_scanned_alike_and_the_change_is_priced_per_resource(tmp_path: Path) -> None:
+    base = _plan_without(tmp_path, PTU)
+    result, report = run_json(PLAN, "--config", CONFIG, "--compare-to", str(base))
+    change = report["cost_change"]
+    assert change["cost_delta_usd"] == 43800.0  # 30 PTU x 2.00 $/h x 730 h
+    assert change["cost_after_usd"] == report["cost"]["monthly_usd"]
+    assert change["cost_before_usd"] == round(report["cost"]["monthly_usd"] - 43800.0, 2)
+    assert change["resources"] == [
+        {"address": PTU, "change": "added", "before_usd": None, "after_usd": 43800.0, "delta_usd": 43800.0}
+    ]
+    assert change["added_at_risk_usd"] == 43800.0  # the PTU's findings, the resource counted once
+    assert result.stderr.startswith(
+        f"Against {base}: this change adds $43,800.00 per month of Azure AI cost "
+        "($43,800.00 of it in violation)"
+    )
+
+
+def test_the_same_input_as_base_changes_nothing(tmp_path: Path) -> None:
+    _, report = run_json(PLAN, "--config", CONFIG, "--compare-to", PLAN)
+    change = report["cost_change"]
+    assert (change["cost_delta_usd"], change["resources"], change["added"], change["removed"]) == (
+        0.0,
+        [],
+        [],
+        [],
+    )
+
+
+def test_the_comment_leads_with_the_money_the_change_adds(tmp_path: Path) -> None:
+    base = _plan_without(tmp_path, PTU)
+    result = run(PLAN, "--config", CONFIG, "--compare-to", str(base), "--format", "markdown")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "<!-- aigov-report -->"
+    assert lines[1] == (
+        r"**This change adds \$43,800.00 per month of Azure AI cost (\$43,800.00 of it in violation).**"
+    )
+    assert lines[3].startswith("### aigov: ")
+    row = r'| azurerm\_cognitive\_deployment.reports\["ptu"\] | added |  | \$43,800.00 | +\$43,800.00 |'
+    assert row in lines
+
+
+def test_a_removed_resource_is_money_saved(tmp_path: Path) -> None:
+    # Swap the roles: the base has the PTU, the head does not.
+    head = _plan_without(tmp_path, PTU)
+    result = run(str(head), "--config", CONFIG, "--compare-to", PLAN, "--format", "markdown")
+    assert result.stdout.splitlines()[1] == (
+        r"**This change removes \$43,800.00 per month of Azure AI cost (\$0.00 of it in violation).**"
     )

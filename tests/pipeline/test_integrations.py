@@ -24,6 +24,7 @@ import yaml
 from click.testing import CliRunner
 
 from aigov.cli.main import main
+from aigov.report.sarif import PLAN_AUTOMATION_ID
 from tests.pipeline.conftest import CONFIG, PIPELINE, PLAN, ROOT
 
 ACTION = ROOT / "action.yml"
@@ -172,7 +173,14 @@ def test_action_scan_step_records_exit_2_for_an_unreadable_plan(
 
 def _azure_values(tmp_path: Path, **overrides: str) -> dict[str, str]:
     values = {p["name"]: str(p.get("default", "")) for p in _load(AZURE)["parameters"]}
-    values.update({"plan": str(PLAN), "junit": str(tmp_path / "results" / "aigov-junit.xml")}, **overrides)
+    values.update(
+        {
+            "plan": str(PLAN),
+            "junit": str(tmp_path / "results" / "aigov-junit.xml"),
+            "markdown": str(tmp_path / "summary" / "aigov.md"),
+        },
+        **overrides,
+    )
     return values
 
 
@@ -184,7 +192,7 @@ def test_azure_template_publishes_the_junit_file_the_scan_writes() -> None:
     assert publish["inputs"]["testResultsFormat"] == "JUnit"
     assert publish["inputs"]["testResultsFiles"] == "${{ parameters.junit }}"
     assert publish["condition"] == "succeededOrFailed()"
-    scan = next(s for s in template["steps"] if "bash" in s)
+    scan = next(s for s in template["steps"] if "aigov scan" in s.get("bash", ""))
     assert scan["env"]["AIGOV_JUNIT"] == "${{ parameters.junit }}"
 
 
@@ -193,8 +201,114 @@ def test_azure_scan_step_writes_junit_and_fails_on_violations(
     tmp_path: Path, aigov_on_path: dict[str, str], fail_on: str, expected: int
 ) -> None:
     values = _azure_values(tmp_path, config=str(CONFIG), failOn=fail_on, repoRoot=str(PIPELINE / "repo"))
-    scan = next(s for s in _load(AZURE)["steps"] if "bash" in s)
+    scan = next(s for s in _load(AZURE)["steps"] if "aigov scan" in s.get("bash", ""))
     assert _run_step(scan, values, aigov_on_path, tmp_path) == expected
     suites = ET.parse(values["junit"]).getroot()
     assert suites.tag in {"testsuites", "testsuite"}
     assert len(list(suites.iter("testcase"))) > 0
+
+
+# ------------------------------------------------------------- the action fits CI conventions (issue 11)
+
+
+def _step(name: str) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = _load(ACTION)["runs"]["steps"]
+    return next(s for s in steps if s.get("name") == name or s.get("id") == name)
+
+
+def test_action_uploads_with_codeql_v4_under_the_sarif_logs_own_category() -> None:
+    upload = _step("Upload SARIF")
+    assert upload["uses"] == "github/codeql-action/upload-sarif@v4"
+    assert upload["continue-on-error"] is True  # a fork's read-only token must not fail the gate
+    assert f"{upload['with']['category']}/" == PLAN_AUTOMATION_ID
+    setup = _step("Set up Python")
+    assert setup["with"]["cache"] == "pip"
+    assert {"policies", "usage", "on-unknown", "subscription", "args", "comment"} <= set(
+        _load(ACTION)["inputs"]
+    )
+    comment = _step("Comment on the pull request")
+    assert comment["continue-on-error"] is True
+    assert comment["run"] == 'aigov comment github --body-file "$AIGOV_MARKDOWN"'
+
+
+def test_action_scan_step_passes_policies_usage_subscription_and_free_args(
+    tmp_path: Path, aigov_on_path: dict[str, str]
+) -> None:
+    pack = ROOT / "fixtures" / "rules" / "pack"
+    values = _action_values(
+        tmp_path,
+        config=str(CONFIG),
+        policies=f"{pack}\n\n",
+        usage=str(ROOT / "fixtures" / "cost" / "usage.yaml"),
+        subscription="9c4e1a7b-2f3d-4b8e-a1c6-5d7e9f0b3a28",
+        **{"on-unknown": "warn", "args": "--no-bundled --skip-check 'ACME-*' --compact"},
+    )
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    env = {**aigov_on_path, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    assert _run_step(_step("scan"), values, env, tmp_path) == 0
+    # Only the pack ran (--no-bundled), and its one rule was skipped: a clean scan.
+    assert output.read_text(encoding="utf-8") == "exit-code=0\n"
+    sarif = json.loads(Path(values["sarif"]).read_text(encoding="utf-8"))
+    assert sarif["runs"][0]["results"] == []
+    assert sarif["runs"][0]["automationDetails"]["id"] == PLAN_AUTOMATION_ID
+    assert sarif["runs"][0]["properties"]["onUnknown"] == "warn"
+
+
+def test_action_scan_step_passes_args_with_quotes_as_single_words(
+    tmp_path: Path, aigov_on_path: dict[str, str]
+) -> None:
+    values = _action_values(
+        tmp_path, config=str(CONFIG), args="--check 'AIGOV-SKU-001' --check \"AIGOV-TAG-*\""
+    )
+    output = tmp_path / "github_output"
+    env = {**aigov_on_path, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+    assert _run_step(_step("scan"), values, env, tmp_path) == 0
+    assert output.read_text(encoding="utf-8") == "exit-code=1\n"
+    sarif = json.loads(Path(values["sarif"]).read_text(encoding="utf-8"))
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"AIGOV-SKU-001", "AIGOV-TAG-001"}
+
+
+def test_action_scan_step_refuses_unbalanced_args_without_running_them(
+    tmp_path: Path, aigov_on_path: dict[str, str]
+) -> None:
+    marker = tmp_path / "pwned"
+    values = _action_values(tmp_path, args=f"--check 'AIGOV-SKU-001 $(touch {marker})")
+    env = {
+        **aigov_on_path,
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "s"),
+    }
+    assert _run_step(_step("scan"), values, env, tmp_path) != 0
+    assert not marker.exists()
+
+
+def test_azure_template_runs_the_same_on_linux_and_windows_agents() -> None:
+    steps = _load(AZURE)["steps"]
+    for step in steps:
+        # `script:` is cmd.exe on Windows, where "$VAR" is not expanded: every shell step is bash.
+        assert "script" not in step, step
+    scan = next(s for s in steps if "bash" in s and "aigov scan" in s["bash"])
+    assert "mkdir" not in scan["bash"]
+    assert "dirname" not in scan["bash"]
+
+
+def test_azure_scan_step_publishes_the_markdown_to_the_build_summary(
+    tmp_path: Path, aigov_on_path: dict[str, str]
+) -> None:
+    values = _azure_values(tmp_path, config=str(CONFIG))
+    scan = next(s for s in _load(AZURE)["steps"] if "bash" in s and "aigov scan" in s["bash"])
+    step_env = {k: _substitute(str(v), values) for k, v in scan["env"].items()}
+    # As the Bash task runs it: no -e, the exit code is the script's.
+    completed = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-c", scan["bash"]],
+        env={**aigov_on_path, **step_env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    markdown = Path(values["markdown"])
+    assert markdown.read_text(encoding="utf-8").startswith("<!-- aigov-report -->")
+    assert f"##vso[task.uploadsummary]{markdown}" in completed.stdout.splitlines()
+    assert Path(values["junit"]).is_file()

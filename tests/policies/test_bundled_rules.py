@@ -15,8 +15,10 @@ import pytest
 
 from aigov.cost.catalog import load_catalog
 from aigov.cost.model import CostModel
+from aigov.errors import RuleError
 from aigov.paths import bundled_policies_dir
-from aigov.policy.loader import load_rules
+from aigov.policy import yamlio
+from aigov.policy.loader import RULE_SCHEMA, TEST_SUFFIX, explain_schema_error, load_rules
 from aigov.policy.rule import Rule, RuleSet
 from aigov.policy.testing import RuleCase, discover_cases, missing_cases, run_case
 
@@ -108,3 +110,14 @@ class TestRuleDocumentation:
 
 def test_readme_lists_no_rule_that_does_not_exist() -> None:
     assert set(_readme_rows()) <= {r.id for r in RULES}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in POLICIES.rglob("AIGOV-*.yaml") if not p.name.endswith(TEST_SUFFIX)),
+    ids=lambda p: p.name,
+)
+def test_bundled_rule_files_are_schema_valid(path: Path) -> None:
+    # A scan trusts the bundled rules without validating them again: this is where they are validated.
+    data, root = yamlio.load(path, RuleError)
+    yamlio.validate(RULE_SCHEMA, data, root, str(path), RuleError, explain=explain_schema_error)

@@ -104,6 +104,8 @@ def test_schema_errors(tmp_path: Path, old: str, new: str, where: str, fragment:
             "allowd",
         ),
         ("greater: 0", "regex: '(['", "line 15: $.if.allOf[1].regex", "invalid regular expression"),
+        ("greater: 0", "regex: '(?<=a)b'", "line 15: $.if.allOf[1].regex", "look-around is not supported"),
+        ("greater: 0", "notRegex: '(a)\\1'", "line 15: $.if.allOf[1].notRegex", "backreferences are not"),
         ("greater: 0", "olderThan: P7", "line 15: $.if.allOf[1].olderThan", "ISO 8601"),
         ("field: sku.capacity", "field: sku..capacity", "line 14: $.if.allOf[1].field", "malformed"),
         ("to: {parameter: allowed}", "to: {parameter: nope}", "$.cost.delta.to.parameter", "nope"),

@@ -18,11 +18,13 @@ from aigov.model import (
     CostImpact,
     CostLine,
     Finding,
+    InputCost,
     NotScanned,
     Origin,
     Outcome,
     Price,
     Resource,
+    ResourceCost,
     ScanResult,
     Severity,
     Suppression,
@@ -44,13 +46,15 @@ BATCH = "azurerm_cognitive_deployment.batch"
 CHAT = "azurerm_cognitive_deployment.chat"
 SEARCH = "azurerm_search_service.docs"
 
+RETAIL_URL = "https://prices.azure.com/api/retail/prices"
 PTU_MONTHLY = 43_800.00  # 30 PTU x 2.00 $/h x 730 h
 FINE_TUNE_MONTHLY = 1_241.00  # 1.70 $/h x 730 h
 SEARCH_MONTHLY = 245.28  # 0.336 $/h x 1 replica x 1 partition x 730 h, eastus price for westus3
 
 
 def _price(meter: str, unit_price: float, unit: str, region: str = "eastus") -> Price:
-    return Price(meter, unit_price, unit, region, "USD", "Azure Retail Prices API", AS_OF)
+    source = "Azure Retail Prices API"
+    return Price(meter, unit_price, unit, region, "USD", source, RETAIL_URL, AS_OF, AS_OF, RETAIL_URL)
 
 
 PTU_PRICE = _price("Provisioned Managed Regional Unit", 2.0, "1 Hour")
@@ -277,7 +281,22 @@ def mixed_result() -> ScanResult:
         catalog=CATALOG,
         generated_at=GENERATED_AT,
         warnings=("price catalogue bundled is 1 day old; nothing to refresh",),
+        cost=input_cost(findings, {r.address: 1241.0 for r in compliant}),
     )
+
+
+def input_cost(findings: tuple[Finding, ...], compliant: dict[str, float]) -> InputCost:
+    """The inputs' cost as a scan reports it: each finding's resource once, and the compliant ones."""
+    seen: dict[str, ResourceCost] = {}
+    for f in findings:
+        if f.resource.type.endswith(("/deployments", "/searchServices", "/computes")):
+            seen.setdefault(
+                f.resource.address,
+                ResourceCost(f.resource.address, f.resource.type, f.cost.monthly_usd, f.cost.confidence),
+            )
+    for address, usd in compliant.items():
+        seen[address] = ResourceCost(address, DEPLOYMENT_TYPE, usd, Confidence.EXACT)
+    return InputCost(tuple(seen.values()))
 
 
 def clean_result() -> ScanResult:
@@ -286,7 +305,8 @@ def clean_result() -> ScanResult:
         _resource(f"azurerm_cognitive_deployment.ok{i}", DEPLOYMENT_TYPE, f"ok{i}", {}, line=i * 10)
         for i in range(1, 4)
     )
-    return ScanResult(("plan.json",), resources, (), CATALOG, GENERATED_AT)
+    cost = input_cost((), {r.address: 1241.0 for r in resources})
+    return ScanResult(("plan.json",), resources, (), CATALOG, GENERATED_AT, cost=cost)
 
 
 @pytest.fixture
@@ -393,6 +413,7 @@ def live_result() -> ScanResult:
         catalog=CATALOG,
         generated_at=GENERATED_AT,
         not_scanned=(NotScanned("00000000-0000-0000-0000-000000000002", "403 AuthorizationFailed"),),
+        cost=input_cost((finding,), {}),
     )
 
 

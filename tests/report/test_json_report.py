@@ -173,7 +173,9 @@ def test_prices_are_traceable(mixed: ScanResult) -> None:
         "Provisioned Managed Regional Unit",
         "gpt-4o-mini Fine-tuned Hosting",
     }
-    assert all(p["as_of"] == "2026-09-30" for p in account["cost"]["prices"])
+    assert all(p["read"] == p["effective"] == "2026-09-30" for p in account["cost"]["prices"])
+    api = "https://prices.azure.com/api/retail/prices"
+    assert all(p["url"] == p["query"] == api for p in account["cost"]["prices"])
 
 
 def test_not_a_number_is_refused_rather_than_written(mixed: ScanResult) -> None:

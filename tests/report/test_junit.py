@@ -123,7 +123,9 @@ def test_clean_scan_has_one_passing_case(clean: ScanResult) -> None:
         "0",
         "0",
     )
-    assert next(iter(_cases(root))) == "scan: 3 resources evaluated, 0 findings, $0.00/month at risk"
+    assert next(iter(_cases(root))) == (
+        "scan: 3 resources evaluated, 0 findings, $0.00/month at risk of $3,723.00/month"
+    )
 
 
 def test_a_scope_not_scanned_is_an_error(live: ScanResult) -> None:

@@ -32,7 +32,12 @@ def test_matches_golden(scenario: str, request: pytest.FixtureRequest, golden: G
 
 def test_marker_first_then_totals_then_table_then_details(mixed: ScanResult) -> None:
     text = _render(mixed)
-    assert text.startswith(f"{MARKER}\n### aigov: 5 findings fail the gate\n")
+    assert text.startswith(
+        f"{MARKER}\n**The Azure AI resources of this change cost \\$49,009.28 per month "
+        "(exact \\$48,764.00, estimated \\$245.28; 2 resources of unknown cost not included); "
+        "\\$45,286.28 of it in violation.**\n\n"
+        "### aigov: 5 findings fail the gate\n"
+    )
     at_risk = text.index(r"**Monthly cost at risk: \$45,286.28**")
     table = text.index("| # | severity | gate | rule | resource | cost/month | message |")
     details = text.index("<details>")
@@ -48,7 +53,7 @@ def test_marker_first_then_totals_then_table_then_details(mixed: ScanResult) -> 
 
 def test_baseline_and_waivers_are_counted_in_the_totals(pipeline: ScanResult) -> None:
     text = _render(pipeline)
-    assert text.startswith(f"{MARKER}\n### aigov: 3 new findings fail the gate\n")
+    assert "\n\n### aigov: 3 new findings fail the gate\n" in text
     assert (
         r"- **Gate:** fails on low or above, undetermined findings fail: 3 findings fail (\$44,045.28/month)"
         in text
@@ -72,7 +77,10 @@ def test_baseline_and_waivers_are_counted_in_the_totals(pipeline: ScanResult) ->
 
 def test_clean_scan(clean: ScanResult) -> None:
     text = _render(clean)
-    assert text.startswith(f"{MARKER}\n### aigov: no findings\n")
+    assert text.startswith(
+        f"{MARKER}\n**The Azure AI resources of this change cost \\$3,723.00 per month (exact \\$3,723.00); "
+        "\\$0.00 of it in violation.**\n\n### aigov: no findings\n"
+    )
     assert "<details>" not in text
     assert "No violations in 3 resources evaluated." in text
 
@@ -122,7 +130,7 @@ def test_size_is_bounded_and_says_what_was_left_out(mixed: ScanResult) -> None:
     shown = len(_table_rows(text))
     assert 0 < shown < 2_000
     assert f"_{2_000 - shown} findings left out of this table to stay within GitHub's comment size" in text
-    assert text.startswith(f"{MARKER}\n### aigov: 2000 findings fail the gate\n")  # totals count them all
+    assert "\n\n### aigov: 2000 findings fail the gate\n" in text  # totals count them all
     # Details go first: fewer findings have details than have rows, and the section says so.
     assert "more findings left out._" in text
     assert text.endswith(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from aigov.model import ScanResult
@@ -47,3 +49,23 @@ def test_report_options_are_frozen() -> None:
     options = ReportOptions()
     with pytest.raises(AttributeError):
         options.width = 80  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["table", "markdown", "sarif", "junit"])
+def test_every_price_line_names_its_source_url_and_two_dates(name: str, mixed: ScanResult) -> None:
+    text = " ".join(REPORTERS[name]().render(mixed).split())
+    prices = {p for f in mixed.findings for p in f.cost.prices}
+    assert prices
+    for price in prices:
+        assert f"{price.meter}: " in text
+        assert price.url in text
+    assert text.count("effective 2026-09-30, read 2026-09-30") >= len(prices)
+
+
+def test_json_prices_carry_source_url_and_two_dates(mixed: ScanResult) -> None:
+    report = json.loads(JsonReporter().render(mixed))
+    prices = [p for f in report["findings"] for p in f["cost"]["prices"]]
+    assert prices
+    for price in prices:
+        assert price["url"].startswith("https://")
+        assert (price["effective"], price["read"]) == ("2026-09-30", "2026-09-30")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ import pytest
 from sarif_validator import SarifValidator
 
 from aigov import __version__
+from aigov.config import load_config
 from aigov.model import Origin, ScanResult, Severity
 from aigov.report import ReportOptions, SarifReporter
 from aigov.report import sarif as sarif_module
-from aigov.report.sarif import FINGERPRINT_KEY, NIGHTLY_AUTOMATION_ID, PLAN_AUTOMATION_ID
+from aigov.report.sarif import FINGERPRINT_KEY, NIGHTLY_AUTOMATION_ID, PLAN_AUTOMATION_ID, rule_level
+from aigov.scan import run_scan
 
 GoldenCheck = Callable[[str, str], None]
 SCENARIOS = ["mixed", "clean", "pipeline", "live"]
@@ -102,19 +105,38 @@ def test_no_security_severity_anywhere(pipeline: ScanResult) -> None:
     assert "security-severity" not in SarifReporter().render(pipeline)
 
 
-def test_levels_follow_the_gate(mixed: ScanResult) -> None:
-    levels = {rule: r["level"] for rule, r in _results(mixed).items()}
-    assert levels["AIGOV-SKU-001"] == "error"
-    assert levels["AIGOV-IDLE-001"] == "note"  # an info notice never fails by default
-    options = ReportOptions(fail_on=Severity.HIGH, on_unknown="warn")
-    levels = {rule: r["level"] for rule, r in _results(mixed, options).items()}
-    assert levels["AIGOV-SKU-001"] == "error"
-    assert levels["AIGOV-SKU-002"] == "warning"  # undetermined under --on-unknown warn
-    assert levels["AIGOV-TAG-001"] == "warning"  # below the threshold
-    rules = {r["id"]: r for r in _log(mixed, options)["runs"][0]["tool"]["driver"]["rules"]}
-    assert rules["AIGOV-TAG-001"]["defaultConfiguration"]["level"] == "warning"
-    never = _results(mixed, ReportOptions(fail_on=None))
-    assert {r["level"] for r in never.values()} == {"warning", "note"}
+@pytest.mark.parametrize(
+    ("severity", "level"),
+    [
+        (Severity.CRITICAL, "error"),
+        (Severity.HIGH, "error"),
+        (Severity.MEDIUM, "warning"),
+        (Severity.LOW, "note"),
+        (Severity.INFO, "note"),
+    ],
+)
+def test_level_follows_the_severity(severity: Severity, level: str) -> None:
+    assert rule_level(severity) == level
+
+
+def test_levels_are_independent_of_the_gate(mixed: ScanResult) -> None:
+    gates = [
+        ReportOptions(),
+        ReportOptions(fail_on=Severity.HIGH, on_unknown="warn"),
+        ReportOptions(fail_on=None),
+        ReportOptions(fail_on=Severity.INFO),
+    ]
+    logs = [_results(mixed, options) for options in gates]
+    for results in logs:
+        for result in results.values():
+            assert result["level"] == rule_level(Severity(result["properties"]["severity"]))
+        assert {r: v["level"] for r, v in results.items()} == {r: v["level"] for r, v in logs[0].items()}
+    # The gate still differs, and says so in the result's properties.
+    assert logs[0]["AIGOV-TAG-001"]["properties"]["gate"] != logs[2]["AIGOV-TAG-001"]["properties"]["gate"]
+    rules = {r["id"]: r for r in _log(mixed, gates[1])["runs"][0]["tool"]["driver"]["rules"]}
+    for rule in rules.values():
+        level = rule["defaultConfiguration"]["level"]
+        assert level == rule_level(Severity(rule["properties"]["severity"]))
 
 
 def test_message_states_the_monthly_cost_and_its_basis(mixed: ScanResult) -> None:
@@ -126,6 +148,12 @@ def test_message_states_the_monthly_cost_and_its_basis(mixed: ScanResult) -> Non
     assert props["monthlyCostUsd"] == 43_800.0
     assert (props["costConfidence"], props["category"]) == ("exact", "sku")
     assert props["costBasis"].startswith("30 PTU x 2.00 $/h")
+    # Each price the cost uses, with the source's URL and the price's two dates.
+    assert props["prices"] == [
+        "Provisioned Managed Regional Unit: 2.00 USD per 1 Hour, eastus (Azure Retail Prices API, "
+        "https://prices.azure.com/api/retail/prices; effective 2026-09-30, read 2026-09-30; "
+        "check: https://prices.azure.com/api/retail/prices)"
+    ]
     unknown = results["AIGOV-SKU-002"]
     assert unknown["properties"]["monthlyCostUsd"] is None
     assert unknown["message"]["text"].startswith("undetermined: sku.capacity known after apply.")
@@ -183,7 +211,7 @@ def test_suppressions_and_baseline(pipeline: ScanResult) -> None:
             },
         }
     ]
-    assert waived["level"] == "warning"  # a waived finding does not fail the gate
+    assert waived["properties"]["gate"] != "fail"  # a waived finding does not fail the gate
     assert waived["baselineState"] == "unchanged"
     assert waived["properties"]["baseline"] == "existing"
     inline = results["AIGOV-IDLE-001"]
@@ -191,11 +219,11 @@ def test_suppressions_and_baseline(pipeline: ScanResult) -> None:
     assert inline["baselineState"] == "new"
     expired = results["AIGOV-MODEL-001"]
     assert "suppressions" not in expired  # an expired waiver suppresses nothing
-    assert expired["level"] == "error"
+    assert expired["properties"]["gate"] == "fail"
     assert expired["properties"]["waiverExpired"] is True
     assert "Waiver expired on 2026-09-01" in expired["message"]["text"]
     existing = results["AIGOV-SKU-002"]
-    assert (existing["level"], existing["baselineState"]) == ("warning", "unchanged")
+    assert (existing["properties"]["gate"], existing["baselineState"]) == ("existing", "unchanged")
 
 
 def test_no_baseline_no_baseline_state(mixed: ScanResult) -> None:
@@ -255,3 +283,23 @@ def test_hostile_text_stays_inside_json_strings(hostile: ScanResult) -> None:
         == "infra/my%20plan%3Bv2%5D.json"
     )
     assert "<script>" in results[0]["message"]["text"]  # kept verbatim: JSON escaping is enough
+
+
+def test_rule_help_carries_the_rules_description_references_and_help_uri() -> None:
+    root = Path(__file__).resolve().parents[2]
+    plan = root / "fixtures" / "terraform_plan" / "example.json"
+    config = root / "fixtures" / "terraform_plan" / "example.aigov.yaml"
+    result = run_scan([str(plan)], load_config(config), now=datetime(2026, 12, 1, tzinfo=UTC))
+    rules = {r["id"]: r for r in _log(result)["runs"][0]["tool"]["driver"]["rules"]}
+    sku = rules["AIGOV-SKU-001"]
+    assert sku["helpUri"] == "https://learn.microsoft.com/azure/ai-foundry/openai/how-to/deployment-types"
+    assert sku["help"]["text"].startswith("Provisioned deployment types (ProvisionedManaged,")
+    assert (
+        "References:\n- https://learn.microsoft.com/azure/ai-foundry/openai/how-to/deployment-types"
+        in (sku["help"]["text"])
+    )
+    assert (
+        "- <https://learn.microsoft.com/azure/ai-foundry/openai/how-to/provisioned-throughput-onboarding>"
+        in (sku["help"]["markdown"])
+    )
+    assert "**Remediation:**" in sku["help"]["markdown"]

@@ -6,7 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from aigov.cli.main import main
 from aigov.model import Suppression
 from aigov.report.standing import repo_path, suppression_text
 
@@ -51,3 +53,19 @@ def test_absolute_paths_are_relative_under_the_checkout_only(tmp_path: Path) -> 
 )
 def test_suppression_text(suppression: Suppression, expected: str) -> None:
     assert suppression_text(suppression) == expected
+
+
+def test_an_unknown_subscription_names_the_option_that_gives_it() -> None:
+    """A Bicep file states no subscription: the undetermined note says `--subscription` supplies it."""
+    root = Path(__file__).resolve().parents[2]
+    bicep = str(root / "fixtures" / "bicep" / "openai-rag" / "main.bicep")
+    runner = CliRunner()
+    without = runner.invoke(main, ["scan", bicep, "--format", "github"], catch_exceptions=False)
+    assert "give the subscription with --subscription ID" in without.stdout
+    given = runner.invoke(
+        main,
+        ["scan", bicep, "--format", "github", "--subscription", "9c4e1a7b-2f3d-4b8e-a1c6-5d7e9f0b3a28"],
+        catch_exceptions=False,
+    )
+    assert given.stdout
+    assert "--subscription ID" not in given.stdout

@@ -95,7 +95,8 @@ def test_basis_traces_every_price(mixed: ScanResult) -> None:
     output = _flat(TableReporter().render(mixed))
     assert (
         "Provisioned Managed Regional Unit: 2.00 USD per 1 Hour, eastus "
-        "(Azure Retail Prices API, as of 2026-09-30)" in output
+        "(Azure Retail Prices API, https://prices.azure.com/api/retail/prices; "
+        "effective 2026-09-30, read 2026-09-30; check: https://prices.azure.com/api/retail/prices)" in output
     )
     assert "Price catalogue: bundled, as of 2026-09-30 (USD, default region eastus)" in output
 

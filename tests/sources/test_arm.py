@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from aigov.cli.main import main
 from aigov.errors import SourceError
-from aigov.model import UNKNOWN, Action, Inventory, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Resource, UnreadInput
 from aigov.sources import detect
 from aigov.sources.arm import ArmTemplateSource, load_located_json, split_name
 from aigov.sources.arm_expressions import opaque
@@ -181,7 +181,47 @@ def test_nested_children_copy_conditions_and_deployments() -> None:
     assert linked.origin.line == 9
     warnings = "\n".join(inventory.warnings)
     assert "contoso-search is deployed only if its condition" in warnings
-    assert "nested deployment 'remote' links https://raw.githubusercontent.com" in warnings
+    assert inventory.unread == (
+        UnreadInput(
+            reference="https://raw.githubusercontent.com/contoso/templates/main/ai.json",
+            reason="nested deployment 'remote': aigov reads no template offline from there",
+            address="Microsoft.Resources/deployments/remote",
+            source="arm",
+            file=str(FIXTURES / "nested.json"),
+            line=158,
+        ),
+    )
+
+
+def test_a_linked_template_that_is_missing_or_a_template_spec_is_an_unread_input(tmp_path: Path) -> None:
+    def deployment(name: str, link: dict[str, str]) -> dict[str, object]:
+        return {
+            "type": "Microsoft.Resources/deployments",
+            "apiVersion": "2022-09-01",
+            "name": name,
+            "properties": {"mode": "Incremental", "templateLink": link},
+        }
+
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            deployment("missing", {"relativePath": "nope.json"}),
+            deployment(
+                "spec", {"id": "/subscriptions/x/providers/Microsoft.Resources/templateSpecs/s/versions/1"}
+            ),
+        ],
+    }
+    (tmp_path / "main.json").write_text(json.dumps(template))
+    unread = load(str(tmp_path / "main.json")).unread
+    assert [(u.reference, u.reason, u.address) for u in unread] == [
+        ("nope.json", "nested deployment 'missing': no such file", "Microsoft.Resources/deployments/missing"),
+        (
+            "a template spec",
+            "nested deployment 'spec': aigov reads no template offline from there",
+            "Microsoft.Resources/deployments/spec",
+        ),
+    ]
 
 
 def test_symbolic_resources_lambdas_and_unknown_copy_count() -> None:

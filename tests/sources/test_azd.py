@@ -15,6 +15,7 @@ from aigov.sources.base import SourceInput, SourceOptions
 from aigov.sources.bicep.evaluate import Deployment, Evaluation, FileEvaluator
 from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.source import BicepSource
+from aigov.sources.confine import ScanRoot
 
 ENV = {"AZURE_ENV_NAME": "dev", "EMPTY": ""}
 
@@ -146,7 +147,7 @@ def test_read_environment_variable_reads_the_same_environment(monkeypatch: pytes
             inputs={},
             prefix="",
             deployment=Deployment(),
-            evaluation=Evaluation(),
+            evaluation=Evaluation(root=ScanRoot.for_input(".")),
         )
         return ev.var_value("v")
 

@@ -14,6 +14,7 @@ from aigov.model import UNKNOWN, Outcome
 from aigov.scan import run_scan
 from aigov.sources.bicep.evaluate import Deployment, Evaluation, FileEvaluator
 from aigov.sources.bicep.parser import parse
+from aigov.sources.confine import ScanRoot
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "bicep" / "deployed-values" / "main.bicep"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -44,7 +45,7 @@ def file_evaluator(path: Path) -> FileEvaluator:
         inputs={},
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(str(path))),
     )
 
 
@@ -56,7 +57,7 @@ def value(expression: str) -> Any:
         inputs={},
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(".")),
     ).var_value("v")
 
 
@@ -142,7 +143,7 @@ def test_explicit_null_parameter_value(declaration: str, given: Any, expected: A
         inputs={"p": given},
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(".")),
     )
     assert ev.param_value("p") == expected
 
@@ -169,7 +170,7 @@ def test_a_sibling_reads_a_nested_child_without_naming_the_parent() -> None:
         inputs={},
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(".")),
     )
     ev.run()
     sibling = next(i for i in ev.evaluation.instances if i.symbol == "sibling")

@@ -12,12 +12,13 @@ from aigov.model import UNKNOWN
 from aigov.sources.bicep.evaluate import MAX_STEPS, Budget, Deployment, Evaluation, FileEvaluator
 from aigov.sources.bicep.functions import FUNCTIONS
 from aigov.sources.bicep.parser import parse
+from aigov.sources.confine import ScanRoot
 
 CONSTRUCTS = Path(__file__).resolve().parents[2] / "fixtures" / "bicep" / "constructs" / "main.bicep"
 
 
 def evaluator(text: str, file: str = "t.bicep", steps: int = MAX_STEPS, **inputs: Any) -> FileEvaluator:
-    evaluation = Evaluation(budget=Budget(limit=steps))
+    evaluation = Evaluation(root=ScanRoot.for_input(file), budget=Budget(limit=steps))
     return FileEvaluator(
         parse(text, file), file=file, inputs=inputs, prefix="", deployment=Deployment(), evaluation=evaluation
     )
@@ -38,7 +39,7 @@ def constructs() -> FileEvaluator:
         inputs={},
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(path)),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from aigov.cli.main import main
 from aigov.errors import SourceError
-from aigov.model import UNKNOWN, Action, Inventory, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Resource, UnreadInput
 from aigov.sources import detect
 from aigov.sources.base import SourceInput, SourceOptions
 from aigov.sources.bicep.parser import parse
@@ -135,12 +136,24 @@ def test_rag_template_with_defaults() -> None:
     assert search.resource_group is UNKNOWN
 
 
-def test_registry_module_is_reported_not_skipped_silently() -> None:
+@pytest.fixture(autouse=True)
+def _empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI reads registry modules from ~/.bicep: keep the machine's own cache out of these tests.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def test_registry_module_not_restored_is_an_unread_input() -> None:
     inventory = load(RAG / "main.bicep")
-    assert inventory.warnings == (
-        f"{RAG / 'main.bicep'}: line 120, column 1: module 'monitoring' comes from a registry "
-        "(br/public:avm/res/operational-insights/workspace:0.9.1); not evaluated, "
-        "its resources are not scanned",
+    assert inventory.warnings == ()
+    assert inventory.unread == (
+        UnreadInput(
+            reference="br:mcr.microsoft.com/bicep/avm/res/operational-insights/workspace:0.9.1",
+            reason="no module cache given; run bicep restore",
+            address="module.monitoring",
+            source="bicep",
+            file=str(RAG / "main.bicep"),
+            line=120,
+        ),
     )
 
 
@@ -170,10 +183,9 @@ def test_json_parameters_file_for_a_bicep_template() -> None:
 
 
 def test_parameter_values_are_checked_against_allowed(tmp_path: Path) -> None:
+    shutil.copytree(RAG, tmp_path / "rag")  # a parameters file uses a template of its own repository
     params = tmp_path / "bad.bicepparam"
-    params.write_text(
-        f"using '{(RAG / 'main.bicep').as_posix()}'\nparam environmentName = 'x'\nparam location = 'mars'\n"
-    )
+    params.write_text("using 'rag/main.bicep'\nparam environmentName = 'x'\nparam location = 'mars'\n")
     with pytest.raises(SourceError, match=r"parameter 'location': 'mars' is not an allowed value"):
         load(params)
 
@@ -189,8 +201,9 @@ def test_bicepparam_errors(tmp_path: Path) -> None:
         SourceError, match=r"line 1, column 1: the template br/public:avm/x:1\.0\.0 is in a registry"
     ):
         load(registry)
+    shutil.copytree(RAG, tmp_path / "rag")
     unknown_param = tmp_path / "c.bicepparam"
-    unknown_param.write_text(f"using '{(RAG / 'main.bicep').as_posix()}'\nparam nope = 1\n")
+    unknown_param.write_text("using 'rag/main.bicep'\nparam nope = 1\n")
     with pytest.raises(
         SourceError, match=r"parameter 'nope' is given a value but .* declares no such parameter"
     ):
@@ -266,7 +279,8 @@ def test_scan_bicepparam_end_to_end() -> None:
         ("AIGOV-ENV-001", "module.openAi.deployment[0]", 172280.0, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.openAi.deployment[1]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.search.search", 3924.48, "search-services.bicep", 23),
-        ("AIGOV-RATE-001", "module.openAi.deployment[0]", 143680.0, "cognitiveservices.bicep", 40),
+        ("AIGOV-INPUT-001", "module.monitoring", None, "main.bicep", 120),
+        ("AIGOV-RATE-001", "module.openAi.deployment[0]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-001", "module.openAi.deployment[0]", 172280.0, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-003", "module.openAi.deployment[0]", 86140.0, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-005", "module.search.search", 3924.48, "search-services.bicep", 23),
@@ -281,6 +295,7 @@ def test_scan_bicep_end_to_end() -> None:
         ("AIGOV-ENV-001", "module.openAi.deployment[0]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.openAi.deployment[1]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.search.search", 245.28, "search-services.bicep", 23),
+        ("AIGOV-INPUT-001", "module.monitoring", None, "main.bicep", 120),
         ("AIGOV-TAG-001", "module.search.search", 245.28, "search-services.bicep", 23),
     ]
 

@@ -11,6 +11,7 @@ from aigov.sources.arm_expressions import DeploymentContext, Evaluator, finalize
 from aigov.sources.bicep.evaluate import Budget, Deployment, Evaluation, FileEvaluator
 from aigov.sources.bicep.functions import FUNCTIONS as BICEP_FUNCTIONS
 from aigov.sources.bicep.parser import parse
+from aigov.sources.confine import ScanRoot
 from aigov.sources.template_functions import FUNCTIONS
 from aigov.sources.template_values import FunctionError, PlainSite
 
@@ -26,7 +27,7 @@ def bicep(expression: str, **inputs: Any) -> Any:
         inputs=inputs,
         prefix="",
         deployment=Deployment(resource_group=GROUP, location="eastus", subscription_id=SUBSCRIPTION),
-        evaluation=Evaluation(budget=Budget()),
+        evaluation=Evaluation(root=ScanRoot.for_input("t.bicep"), budget=Budget()),
     )
     return evaluator.var_value("v")
 

@@ -13,6 +13,7 @@ from aigov.model import UNKNOWN
 from aigov.sources.arm_expressions import DeploymentContext, Evaluator, ExpressionError, finalize
 from aigov.sources.bicep.evaluate import Deployment, Evaluation, FileEvaluator
 from aigov.sources.bicep.parser import parse
+from aigov.sources.confine import ScanRoot
 
 
 def bicep(expression: str, file: str = "t.bicep", **inputs: Any) -> Any:
@@ -23,7 +24,7 @@ def bicep(expression: str, file: str = "t.bicep", **inputs: Any) -> Any:
         inputs=inputs,
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(file)),
     )
     return evaluator.var_value("v")
 
@@ -241,7 +242,7 @@ def test_nameof(expression: str, expected: str) -> None:
         inputs={},
         prefix="",
         deployment=Deployment(),
-        evaluation=Evaluation(),
+        evaluation=Evaluation(root=ScanRoot.for_input(".")),
     )
     assert ev.var_value("v") == expected
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from aigov.cli.main import main
 from aigov.config import load_config
 from aigov.errors import SourceError
-from aigov.model import UNKNOWN, Action, Inventory, Outcome, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Outcome, Resource, UnreadInput
 from aigov.scan import run_scan
 from aigov.sources import detect
 from aigov.sources.base import SourceInput, SourceOptions
@@ -143,13 +144,93 @@ def test_local_modules_with_for_each_count_nested_modules_and_provider_alias() -
     assert get(inventory, "module.sandbox[0].azurerm_cognitive_account.this").subscription_id == DEV
 
 
-def test_remote_module_is_reported_not_skipped_silently() -> None:
+def test_a_module_not_installed_is_an_unread_input() -> None:
     inventory = load(FIXTURES / "modules")
-    assert len(inventory.warnings) == 1
-    warning = inventory.warnings[0]
-    assert warning.startswith(f"{FIXTURES / 'modules' / 'main.tf'}:43: module.landing_zone")
-    assert "Azure/avm-ptn-ai-foundry/azurerm" in warning
-    assert "not evaluated" in warning
+    assert inventory.warnings == ()
+    assert inventory.unread == (
+        UnreadInput(
+            reference="module source Azure/avm-ptn-ai-foundry/azurerm",
+            reason="not installed; run terraform init",
+            address="module.landing_zone",
+            source="terraform_hcl",
+            file=str(FIXTURES / "modules" / "main.tf"),
+            line=43,
+        ),
+    )
+
+
+def test_modules_terraform_init_installed_are_read_nested_too() -> None:
+    inventory = load(FIXTURES / "installed")
+    account = get(inventory, "module.lz.azurerm_cognitive_account.this")
+    assert account.body["name"] == "oai-lz"
+    assert account.origin.file == str(FIXTURES / "installed" / ".terraform/modules/lz/main.tf")
+    search = get(inventory, "module.lz.module.search.azurerm_search_service.this")
+    assert search.body["name"] == "srch-lz"
+    assert [(u.address, u.reference) for u in inventory.unread] == [
+        ("module.network", "module source git::https://example.com/network.git?ref=v2")
+    ]
+
+
+def test_an_installed_module_from_another_source_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'module "m" {\n  source = "Azure/other/azurerm"\n}\n'})
+    write(
+        tmp_path,
+        {
+            ".terraform/modules/modules.json": json.dumps(
+                {"Modules": [{"Key": "m", "Source": "registry.terraform.io/Azure/old/azurerm", "Dir": "x"}]}
+            ),
+        },
+    )
+    (unread,) = load(tmp_path).unread
+    assert unread.reason == "installed from registry.terraform.io/Azure/old/azurerm; run terraform init"
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ("{", "not Terraform's module manifest: Expecting property name"),
+        ('{"Modules": {}}', "Modules: not Terraform's module manifest: no Modules array"),
+        ('{"Modules": [{"Key": "m"}]}', "Modules[0]: a module entry needs string Key, Source and Dir"),
+        (
+            '{"Modules": [{"Key": "m", "Source": "a/b/c", "Dir": "../../elsewhere"}]}',
+            "Modules[0]: module m: directory ../../elsewhere is outside the configuration",
+        ),
+    ],
+    ids=["invalid_json", "no_array", "missing_fields", "outside"],
+)
+def test_a_bad_module_manifest_is_an_error(tmp_path: Path, manifest: str, message: str) -> None:
+    write(tmp_path, {"main.tf": 'module "m" {\n  source = "a/b/c"\n}\n'})
+    write(tmp_path, {".terraform/modules/modules.json": manifest})
+    with pytest.raises(SourceError) as caught:
+        load(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path}/.terraform/modules/modules.json: {message}")
+
+
+def test_tf_json_and_override_files_are_unread_inputs(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": "", "extra.tf.json": "{}", "main_override.tf": ""})
+    unread = load(tmp_path).unread
+    assert [(u.reference, u.reason) for u in unread] == [
+        (f"{tmp_path}/extra.tf.json", "aigov does not read .tf.json files"),
+        (f"{tmp_path}/main_override.tf", "override files are not merged"),
+    ]
+
+
+def test_an_unread_module_fails_the_gate_unless_on_unknown_warn(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'module "m" {\n  source = "Azure/x/azurerm"\n}\n'})
+    failing = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert failing.exit_code == 1, failing.output
+    (finding,) = json.loads(failing.stdout)["findings"]
+    assert finding["rule_id"] == "AIGOV-INPUT-001"
+    assert finding["outcome"] == "undetermined"
+    assert finding["fails_gate"] is True
+    assert finding["message"] == (
+        "input not read: module source Azure/x/azurerm (not installed; run terraform init); "
+        "the resources it defines are not checked"
+    )
+    assert finding["location"] == {"source": "terraform_hcl", "file": f"{tmp_path}/main.tf", "line": 1}
+    relaxed = CliRunner().invoke(main, ["scan", str(tmp_path), "--on-unknown", "warn"])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "AIGOV-INPUT-001" in relaxed.stdout
 
 
 def test_parent_linked_through_module_output(tmp_path: Path) -> None:
@@ -397,3 +478,51 @@ def test_cli_bad_var_is_exit_2() -> None:
     result = CliRunner().invoke(main, ["scan", str(FIXTURES / "basic"), "--var", "novalue"])
     assert result.exit_code == 2
     assert "expected NAME=VALUE" in result.stderr
+
+
+# --------------------------------------------------------------------------- unreadable directory entries
+
+SPECIAL_ENTRIES = ["dangling", "loop", "fifo"]
+
+
+def _special(path: Path, kind: str) -> None:
+    if kind == "dangling":
+        path.symlink_to("missing.tf")
+    elif kind == "loop":
+        path.symlink_to(path.name)
+    else:
+        os.mkfifo(path)
+
+
+@pytest.mark.parametrize("kind", SPECIAL_ENTRIES)
+@pytest.mark.parametrize("name", ["extra.tf", "terraform.tfvars", "x.auto.tfvars"])
+def test_an_unreadable_tf_or_tfvars_fails_the_scan(tmp_path: Path, kind: str, name: str) -> None:
+    write(tmp_path, {"main.tf": (FIXTURES / "basic" / "main.tf").read_text()})
+    _special(tmp_path / name, kind)
+    result = CliRunner().invoke(main, ["scan", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {tmp_path / name}: ")
+    assert result.stderr.count("\n") == 1
+    assert "No violations" not in result.output
+
+
+@pytest.mark.parametrize("kind", SPECIAL_ENTRIES)
+def test_a_directory_whose_only_tf_is_unreadable_fails(tmp_path: Path, kind: str) -> None:
+    _special(tmp_path / "main.tf", kind)
+    assert detect(SourceInput.open(str(tmp_path))) is TerraformHclSource
+    with pytest.raises(SourceError, match=r"(not read|not a regular file)$"):
+        load(tmp_path)
+
+
+def test_a_fifo_named_as_the_input_file_fails(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "main.tf")
+    with pytest.raises(SourceError, match=r"is a FIFO \(named pipe\), not a regular file"):
+        load(tmp_path / "main.tf")
+
+
+def test_a_directory_named_like_a_tf_file_is_skipped_as_terraform_does(tmp_path: Path) -> None:
+    write(
+        tmp_path, {name: (FIXTURES / "basic" / name).read_text() for name in ("main.tf", "terraform.tfvars")}
+    )
+    (tmp_path / "modules.tf").mkdir()
+    assert len(load(tmp_path)) == len(load(FIXTURES / "basic"))

@@ -181,6 +181,60 @@ def test_plan_without_changes() -> None:
     assert len(load(document)) == 0
 
 
+def test_plan_of_an_empty_configuration_has_no_resources() -> None:
+    document = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [{"address": "data.x.y", "mode": "data"}]}},
+        "configuration": {"root_module": {"module_calls": {"empty": {"module": {}}}}},
+    }
+    assert len(load(document)) == 0
+
+
+RESOURCE = {"address": "azurerm_cognitive_account.a", "mode": "managed", "type": "azurerm_cognitive_account"}
+NESTED = {"address": "module.ai.azurerm_cognitive_account.a", "mode": "managed"}
+
+
+@pytest.mark.parametrize(
+    ("members", "address", "member"),
+    [
+        (
+            {"planned_values": {"root_module": {"resources": [RESOURCE]}}},
+            RESOURCE["address"],
+            "planned_values",
+        ),
+        (
+            {"planned_values": {"root_module": {"child_modules": [{"resources": [NESTED]}]}}},
+            NESTED["address"],
+            "planned_values",
+        ),
+        (
+            {"planned_values": {}, "configuration": {"root_module": {"resources": [RESOURCE]}}},
+            RESOURCE["address"],
+            "configuration",
+        ),
+        (
+            {
+                "planned_values": {"root_module": {}},
+                "configuration": {
+                    "root_module": {"module_calls": {"ai": {"module": {"resources": [NESTED]}}}}
+                },
+            },
+            NESTED["address"],
+            "configuration",
+        ),
+    ],
+    ids=["planned_values", "planned_child_module", "configuration", "configuration_module_call"],
+)
+def test_plan_without_resource_changes_but_with_resources_is_an_error(
+    members: dict[str, Any], address: str, member: str
+) -> None:
+    message = _error(json.dumps({"format_version": "1.2", **members}).encode())
+    assert message == (
+        f"plan.json: no resource_changes, but {member} lists resources ({address}): "
+        "the plan's changes are missing (expected terraform show -json PLANFILE)"
+    )
+
+
 # --------------------------------------------------------------------------- unknown values
 
 
@@ -275,6 +329,15 @@ def test_parent_for_each_matches_index_key() -> None:
     )
     assert get(inventory, 'azurerm_cognitive_deployment.dep["east"]').parent_key == (
         'azurerm_cognitive_account.acct["east"]'
+    )
+
+
+def test_parent_for_each_key_without_a_matching_account_stays_unlinked() -> None:
+    inventory = _account_and_deployments(["east", "west", "0"], ["north", 0, "west"])
+    assert get(inventory, 'azurerm_cognitive_deployment.dep["north"]').parent_key is None
+    assert get(inventory, "azurerm_cognitive_deployment.dep[0]").parent_key is None  # 0 is not "0"
+    assert get(inventory, 'azurerm_cognitive_deployment.dep["west"]').parent_key == (
+        'azurerm_cognitive_account.acct["west"]'
     )
 
 

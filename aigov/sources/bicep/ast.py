@@ -76,11 +76,12 @@ class Member(Node):
 
 @dataclass(frozen=True, slots=True)
 class Index(Node):
-    """``obj[expr]``; ``obj[?expr]`` when ``safe``."""
+    """``obj[expr]``; ``obj[?expr]`` when ``safe``; ``arr[^n]`` (the n-th from the end) when ``from_end``."""
 
     target: Expr
     index: Expr
     safe: bool = False
+    from_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,10 +246,26 @@ class Func(Node):
 
 @dataclass(frozen=True, slots=True)
 class Import(Node):
-    """``import {a, b} from './x.bicep'``, ``import * as x from ...``, ``import 'az@1.0.0'``."""
+    """``import {a, b} from './x.bicep'``, ``import * as x from ...``, ``import 'az@1.0.0'``.
+
+    ``import * as ns`` gives one name and no original. An ``extension``
+    declaration is an import too (``extension`` true): its alias, or its name,
+    is a symbol whose value exists only at deployment.
+    """
 
     path: str
-    names: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # the local names (an alias where one is given)
+    originals: tuple[str, ...] = ()  # the same names as the other file exports them
+    extension: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Test(Node):
+    """``test name 'file.bicep' = {...}``: a test of another file; never deployed, so never evaluated."""
+
+    name: str
+    path: str
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +298,7 @@ Statement = (
     | Using
     | TargetScope
     | Metadata
+    | Test
 )
 
 

@@ -31,9 +31,13 @@ error that depends on values there (:class:`ValueDependentError`: a missing
 property, an index past the end, ``fail()``) makes it UNKNOWN, as it may
 never happen at deployment.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) cannot be
-read offline: each is recorded in :attr:`Evaluation.unresolved` and its
-outputs are unknown; the scan goes on.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
+recorded in :attr:`Evaluation.registry_calls`, to be read from the local
+module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
+unknown here. Modules that are
+ARM JSON templates are recorded in :attr:`Evaluation.unresolved`: their
+outputs are unknown and the scan goes on. Names imported from a registry
+or a JSON file, and extension aliases, are unknown too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -45,24 +49,25 @@ from __future__ import annotations
 
 import base64
 import fnmatch
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN
+from aigov.policy import yamlio
 from aigov.sources.azd import typed
 from aigov.sources.bicep import ast
 from aigov.sources.bicep.functions import FUNCTIONS
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
+from aigov.sources.bicep.registry import RegistryCall
+from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
-from aigov.sources.template_values import FunctionError, PlainSite, equal, loads_json, lookup
+from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, strip_json_comments
 from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
@@ -139,8 +144,11 @@ class ModuleInstance:
 class Evaluation:
     """Everything one input evaluates to."""
 
+    root: ScanRoot  # templates read files only inside it
+    files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    registry_calls: list[RegistryCall] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
     runtime: dict[tuple[str, str], str] = field(default_factory=dict)
     """A warning per file and runtime-only function called there (``listKeys()``, ``reference()``, ...)."""
@@ -211,16 +219,21 @@ class _Evaluating:
 _IN_PROGRESS: Final = _Evaluating()
 
 
-def load_file(path: str, file_label: str) -> ast.File:
+def load_file(evaluation: Evaluation, reference: str, referrer: str, where: str) -> ast.File:
+    """Parse the Bicep file ``reference`` names in ``referrer`` (at ``where``), read inside the scan root."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError("no such file", file=file_label) from None
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=file_label) from None
+        target, data = evaluation.root.read(reference, os.path.dirname(referrer), limit=TEMPLATE_LIMIT)
+    except FileRefused as exc:
+        raise SourceError(str(exc), file=referrer, where=where) from None
+    evaluation.files.append(target)
+    label = os.path.normpath(os.path.join(os.path.dirname(referrer), reference))
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=file_label) from None
-    return parse(text, file_label)
+        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=label) from None
+    tree = parse(text, label)  # errors and origins name the file as the template wrote it
+    check_declared(tree, text)
+    return tree
 
 
 class FileEvaluator:
@@ -276,8 +289,8 @@ class FileEvaluator:
         elif isinstance(statement, ast.ModuleDecl):
             self.modules[statement.name] = statement
         elif isinstance(statement, ast.Import):
-            for name in statement.names:
-                self.imports[name] = (statement, name)
+            for name, original in zip(statement.names, statement.originals or statement.names, strict=True):
+                self.imports[name] = (statement, original)
         elif isinstance(statement, ast.Using):
             self.using = statement
 
@@ -424,9 +437,9 @@ class FileEvaluator:
         raise self.error(node, f"'{name}' is not declared")
 
     def imported(self, node: ast.Node, name: str) -> Any:
-        statement, _ = self.imports[name]
-        if statement.path.startswith(_REGISTRY_PREFIXES):
-            return UNKNOWN
+        statement, name = self.imports[name]
+        if statement.extension or statement.path.startswith(_REGISTRY_PREFIXES) or _is_json(statement.path):
+            return UNKNOWN  # an extension, or an import aigov does not read: known at deployment
         other = self._load_relative(node, statement.path)
         evaluator = FileEvaluator(
             other,
@@ -434,7 +447,9 @@ class FileEvaluator:
             inputs={},
             prefix=self.prefix,
             deployment=self.deployment,
-            evaluation=Evaluation(budget=self.evaluation.budget),
+            evaluation=Evaluation(
+                root=self.evaluation.root, files=self.evaluation.files, budget=self.evaluation.budget
+            ),
             stack=self.stack,
         )
         if name in evaluator.vars:
@@ -450,9 +465,7 @@ class FileEvaluator:
             raise self.error(node, f"'{path}' refers back to a file that refers to it (a cycle)")
         if len(self.stack) > MAX_MODULE_DEPTH:
             raise self.error(node, f"modules nested more than {MAX_MODULE_DEPTH} deep")
-        if not os.path.isfile(target):
-            raise self.error(node, f"'{path}' not found (looked for {target})")
-        return load_file(target, target)
+        return load_file(self.evaluation, path, self.file, f"line {node.line}, column {node.col}")
 
     # ----------------------------------------------------------------- resources
 
@@ -557,6 +570,9 @@ class FileEvaluator:
         elif isinstance(name, str) and "/" in name:
             full_name = name
             leaf = name.rsplit("/", 1)[1]
+        elif name is UNKNOWN:
+            # 'name: '${account.name}/chat'' with the account's name unknown: the leaf is still 'chat'.
+            full_name, leaf = UNKNOWN, self._known_leaf(body_node, local)
         else:
             full_name = leaf = name
         arm_body = {k: v for k, v in body.items() if k.lower() not in _NOT_IN_BODY}
@@ -577,6 +593,22 @@ class FileEvaluator:
             resource_group=self.deployment.resource_group,
             subscription_id=self.deployment.subscription_id,
         )
+
+    def _known_leaf(self, body_node: ast.Object, local: dict[str, Any]) -> Any:
+        """The leaf of a ``parent/child`` name written as a string when only the parent part is unknown."""
+        written = next(
+            (e.value for e in body_node.entries if isinstance(e, ast.Property) and e.key == "name"), None
+        )
+        if not isinstance(written, ast.Interpolated):
+            return UNKNOWN
+        parts = written.parts
+        last_slash = max((i for i, p in enumerate(parts) if isinstance(p, str) and "/" in p), default=-1)
+        if last_slash < 0:
+            return UNKNOWN
+        head = str(parts[last_slash]).rsplit("/", 1)[1]
+        tail = ast.Interpolated(written.line, written.col, (head, *parts[last_slash + 1 :]))
+        leaf = self.eval(tail, local)
+        return leaf if isinstance(leaf, str) and leaf else UNKNOWN
 
     def _parent_of(self, body_node: ast.Object, local: dict[str, Any]) -> Instance | None:
         for entry in body_node.entries:
@@ -625,9 +657,28 @@ class FileEvaluator:
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
         if decl.path.startswith(_REGISTRY_PREFIXES):
+            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+            target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
+            self.evaluation.registry_calls.append(
+                RegistryCall(
+                    decl.path,
+                    decl.name,
+                    prefix,
+                    self.file,
+                    decl.line,
+                    decl.col,
+                    body.get("params", {}) if isinstance(body, dict) else UNKNOWN,
+                    target.subscription_id,
+                    target.resource_group,
+                    target.location,
+                )
+            )
+            return ModuleInstance(name, None)
+        if _is_json(decl.path):
+            where = f"an ARM template ({decl.path})"
             self.evaluation.unresolved.append(
-                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from a "
-                f"registry ({decl.path}); not evaluated, its resources are not scanned"
+                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
+                f"{where}; not evaluated, its resources are not scanned"
             )
             return ModuleInstance(name, None)
         tree = self._load_relative(decl, decl.path)
@@ -844,8 +895,9 @@ class FileEvaluator:
         if isinstance(index, str):
             return self.member(node, target, index, safe)
         if isinstance(target, list) and _is_int(index):
-            if 0 <= index < len(target):
-                item = target[index]
+            position = len(target) - index if node.from_end else index  # arr[^1] is the last item
+            if 0 <= position < len(target):
+                item = target[position]
                 return deployed(item) if isinstance(target, DeployedArray) else item
             if isinstance(target, DeployedArray) or _is_collection(target):
                 # The deployed array (or resource collection) is read at deployment:
@@ -853,9 +905,9 @@ class FileEvaluator:
                 return UNKNOWN
             if safe:
                 return None
-            raise self.error(
-                node, f"index {index} is outside the array (length {len(target)})", ValueDependentError
-            )
+            shown = f"^{index}" if node.from_end else index
+            message = f"index {shown} is outside the array (length {len(target)})"
+            raise self.error(node, message, ValueDependentError)
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -1024,7 +1076,10 @@ class FileEvaluator:
                 node, "loadDirectoryFileInfo() needs a folder path string (and a pattern string)"
             )
         relative = os.path.normpath(args[0]).replace(os.sep, "/")
-        folder = os.path.join(os.path.dirname(self.file), relative)
+        try:
+            folder = self.evaluation.root.resolve(args[0], os.path.dirname(self.file))
+        except FileRefused as exc:
+            raise self.error(node, f"loadDirectoryFileInfo(): {exc}") from None
         pattern = args[1] if len(args) > 1 else "*"
         try:
             names = [n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n))]
@@ -1049,13 +1104,13 @@ class FileEvaluator:
     def load_content(self, node: ast.Node, args: list[Any], kind: str) -> Any:
         if not args or not isinstance(args[0], str):
             raise self.error(node, f"{kind}() needs a file path string")
-        target = os.path.normpath(os.path.join(os.path.dirname(self.file), args[0]))
         try:
-            if os.path.getsize(target) > MAX_LOADED_FILE:
-                raise self.error(node, f"'{args[0]}' is larger than {MAX_LOADED_FILE // 1024} KiB")
-            data = Path(target).read_bytes()
-        except OSError:
-            raise self.error(node, f"'{args[0]}' not found (looked for {target})") from None
+            target, data = self.evaluation.root.read(
+                args[0], os.path.dirname(self.file), limit=MAX_LOADED_FILE
+            )
+        except FileRefused as exc:
+            raise self.error(node, f"{kind}(): {exc}") from None
+        self.evaluation.files.append(target)
         if kind == "loadFileAsBase64":
             return base64.b64encode(data).decode()
         # loadTextContent(path, encoding); the others (path, filter, encoding).
@@ -1064,16 +1119,16 @@ class FileEvaluator:
         text = self._decode(node, data, encoding)
         if kind == "loadTextContent":
             return text
+
+        language = "YAML" if kind == "loadYamlContent" else "JSON"
+
+        def invalid(message: str, **_: object) -> SourceError:
+            return self.error(node, f"'{args[0]}' is not valid {language}: {message}")
+
         if kind == "loadYamlContent":
-            try:
-                value = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise self.error(node, f"'{args[0]}' is not valid YAML") from None
+            value, _ = yamlio.loads(text, target, invalid)
         else:
-            try:
-                value = loads_json(text)
-            except json.JSONDecodeError as exc:
-                raise self.error(node, f"'{args[0]}' is not valid JSON: {exc.msg}") from None
+            value = decode(strip_json_comments(text), target, invalid)  # Bicep allows comments in it
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
             selected = _json_path(value, args[1])
             if selected is None:
@@ -1176,7 +1231,8 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
 def _resource_member(instance: Instance, name: str) -> Any:
     lowered = name.lower()
     if lowered == "name":
-        return instance.name
+        # The name as declared: 'vnet/subnet' for a child named with a slash, as the compiler gives it.
+        return instance.name if instance.parent is not None else instance.full_name
     if lowered == "type":
         return instance.type
     if lowered == "apiversion":
@@ -1193,6 +1249,11 @@ def _resource_member(instance: Instance, name: str) -> Any:
 def _is_collection(value: list[Any]) -> bool:
     """Whether ``value`` is a resource or module loop's instances."""
     return bool(value) and all(isinstance(v, Instance | ModuleInstance) for v in value)
+
+
+def _is_json(path: str) -> bool:
+    """Whether a module or import path names an ARM JSON template rather than a Bicep file."""
+    return path.lower().endswith(".json")
 
 
 def _safe_chain(node: ast.Expr) -> bool:

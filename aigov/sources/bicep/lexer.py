@@ -1,11 +1,14 @@
 """Bicep tokens, in one linear pass over the text.
 
-Comments (``//`` to the end of the line, ``/* ... */``) are dropped wherever
-they occur; a newline is a token, because Bicep separates declarations,
-object properties and array items with newlines. A string token holds its
+Comments (``//`` to the end of the line, ``/* ... */``) and linter
+directives (``#disable-next-line rule1 rule2``, ``#disable-diagnostics``,
+``#restore-diagnostics``) are dropped wherever they occur; a newline is a
+token, because Bicep separates declarations, object properties and array
+items with newlines. A string token holds its
 segments: literal text and, for each ``${...}``, the tokens of the
 interpolated expression (lexed by the same code, so strings nested inside an
-interpolation work). ``'''`` strings are verbatim. There are no regular
+interpolation work). ``'''`` strings are verbatim; ``$'''`` strings are
+verbatim but for their ``${...}`` interpolations. There are no regular
 expressions: each character is looked at a bounded number of times.
 """
 
@@ -68,11 +71,15 @@ _OPERATORS: Final = (
     "%",
     "@",
     "|",
+    "^",
 )
 _BY_FIRST: Final[dict[str, tuple[str, ...]]] = {}
 for _op in _OPERATORS:
     _BY_FIRST.setdefault(_op[0], ())
     _BY_FIRST[_op[0]] = (*_BY_FIRST[_op[0]], _op)
+
+DIRECTIVES: Final = ("disable-next-line", "disable-diagnostics", "restore-diagnostics")
+"""Linter directives: trivia to aigov, as they are to the compiler's code generation."""
 
 _ESCAPES: Final = {"\\": "\\", "'": "'", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
 
@@ -130,9 +137,18 @@ class Lexer:
             if ch == "/" and text.startswith("/*", self.pos):
                 self._block_comment()
                 continue
+            if ch == "#" and self._directive():
+                continue
             if ch == "'":
                 out.append(self._string(depth))
                 continue
+            if ch == "$":
+                dollars = 1
+                while text.startswith("$", self.pos + dollars):
+                    dollars += 1
+                if text.startswith("'''", self.pos + dollars):
+                    out.append(self._interpolated_multiline(dollars, depth))
+                    continue
             if _ident_start(ch):
                 start = self.pos
                 while self.pos < n and _ident_part(text[self.pos]):
@@ -171,6 +187,21 @@ class Lexer:
         self.pos += 1
         self.line += 1
         self.line_start = self.pos
+
+    def _directive(self) -> bool:
+        """Skip a linter directive and its rule names, up to the end of the line or a comment."""
+        text = self.text
+        pos = self.pos + 1
+        end = pos
+        while end < len(text) and (_ident_part(text[end]) or text[end] == "-"):
+            end += 1
+        if text[pos:end] not in DIRECTIVES:
+            return False
+        # Rule names are words and dashes; a comment may follow them on the line.
+        while end < len(text) and text[end] != "\n" and not text.startswith(("//", "/*"), end):
+            end += 1
+        self.pos = end
+        return True
 
     def _block_comment(self) -> None:
         line, col = self.line, self.pos - self.line_start + 1
@@ -231,15 +262,64 @@ class Lexer:
                 if chunk:
                     parts.append("".join(chunk))
                     chunk = []
-                inner_line, inner_col = self.line, self.pos - self.line_start + 1
-                inner = self._run(depth + 1, in_interpolation=True)
-                if not inner:
-                    raise self.error("empty interpolation '${}'", inner_line, inner_col)
-                inner.append(Token("eof", None, self.line, self.pos - self.line_start))
-                parts.append(tuple(inner))
+                parts.append(self._interpolation(depth))
                 continue
             chunk.append(ch)
             self.pos += 1
+        if chunk or not parts:
+            parts.append("".join(chunk))
+        return Token("string", tuple(parts), line, col)
+
+    def _interpolation(self, depth: int) -> tuple[Token, ...]:
+        """The tokens of one ``${...}``, its opening already consumed, up to and past its ``}``."""
+        inner_line, inner_col = self.line, self.pos - self.line_start + 1
+        inner = self._run(depth + 1, in_interpolation=True)
+        if not inner:
+            raise self.error("empty interpolation '${}'", inner_line, inner_col)
+        inner.append(Token("eof", None, self.line, self.pos - self.line_start))
+        return tuple(inner)
+
+    def _interpolated_multiline(self, dollars: int, depth: int) -> Token:
+        """``$'''...${x}...'''``: verbatim text, ``${`` (with as many ``$`` as opened it) interpolates.
+
+        ``$$'''...'''`` lets ``${`` stand for itself: only ``$${`` interpolates there.
+        """
+        line, col = self.line, self.pos - self.line_start + 1
+        if depth >= MAX_INTERPOLATION_DEPTH:
+            raise self.error(f"strings nested more than {MAX_INTERPOLATION_DEPTH} deep", line, col)
+        text = self.text
+        opener = "$" * dollars + "{"
+        self.pos += dollars + 3
+        # A newline right after the opening quotes is not part of the value.
+        if text.startswith("\r\n", self.pos):
+            self.pos += 1
+        if text.startswith("\n", self.pos):
+            self._newline()
+        parts: list[str | tuple[Token, ...]] = []
+        chunk: list[str] = []
+        while True:
+            if self.pos >= len(text):
+                raise self.error("unterminated multi-line string: expected \"'''\"", line, col)
+            if text.startswith("'''", self.pos):
+                end = self.pos
+                while text.startswith("'", end + 3):  # further quotes are part of the value
+                    end += 1
+                if end > self.pos:
+                    chunk.append(text[self.pos : end])
+                self.pos = end + 3
+                break
+            if text.startswith(opener, self.pos):
+                self.pos += len(opener)
+                if chunk:
+                    parts.append("".join(chunk))
+                    chunk = []
+                parts.append(self._interpolation(depth))
+                continue
+            chunk.append(text[self.pos])
+            if text[self.pos] == "\n":
+                self._newline()
+            else:
+                self.pos += 1
         if chunk or not parts:
             parts.append("".join(chunk))
         return Token("string", tuple(parts), line, col)

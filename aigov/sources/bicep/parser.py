@@ -77,6 +77,8 @@ _STATEMENT_KEYWORDS: Final = frozenset(
         "provider",
         "extends",
         "assert",
+        "test",
+        "extensionConfig",
     }
 )
 
@@ -220,7 +222,7 @@ class Parser:
             return ast.Param(line, col, name, type_, default, decorators)
         if word == "var":
             name = self.expect_ident("a variable name")
-            if self.at("ident"):  # typed variable: var x string = ...
+            if not self.at("="):  # typed variable: var x string = ..., var y { a: int } = ...
                 self.type_expr()
             self.expect("=", "'='")
             return ast.Var(line, col, name, self.expression(), decorators)
@@ -272,13 +274,28 @@ class Parser:
         if word in ("extension", "provider"):
             tok = self.peek()
             path = self.plain_string("an extension name") if tok.kind == "string" else self.expect_ident()
+            alias = path
             if self.at_keyword("with"):
                 self.next()
                 self.expression()
             if self.at_keyword("as"):
                 self.next()
-                self.expect_ident("an alias")
-            return ast.Import(line, col, path)
+                alias = self.expect_ident("an alias")
+            names = (alias,) if tok.kind == "ident" or alias != path else ()
+            return ast.Import(line, col, path, names, extension=True)
+        if word == "extensionConfig":  # .bicepparam: extensionConfig alias with {...}
+            alias = self.expect_ident("an extension alias")
+            if not self.at_keyword("with"):
+                raise self.expected("'with'")
+            self.next()
+            self.expression()
+            return ast.Import(line, col, alias, extension=True)
+        if word == "test":  # test name 'file.bicep' = {...}
+            name = self.expect_ident("a test name")
+            path = self.plain_string("the path of the file under test")
+            self.expect("=", "'='")
+            self.skip_nl()
+            return ast.Test(line, col, name, path, self.object_())
         # assert name = condition (experimental): parsed, not evaluated.
         name = self.expect_ident("an assertion name")
         self.expect("=", "'='")
@@ -333,6 +350,7 @@ class Parser:
 
     def import_(self, line: int, col: int) -> ast.Import:
         names: list[str] = []
+        originals: list[str] = []
         if self.at("string"):  # import 'az@1.0.0' (older provider syntax)
             path = self.plain_string("a path")
             if self.at_keyword("with"):
@@ -351,18 +369,25 @@ class Parser:
             self.expect("{", "'{' or '*'")
             self.ignore_nl.append(True)
             while not self.at("}"):
-                names.append(self.expect_ident("an imported name"))
+                if self.at("string"):  # import { 'not-an-identifier' as alias } from ...
+                    originals.append(self.plain_string("an imported name"))
+                    if not self.at_keyword("as"):
+                        raise self.expected("'as' and an alias after a quoted name")
+                else:
+                    originals.append(self.expect_ident("an imported name"))
+                names.append(originals[-1])
                 if self.at_keyword("as"):
                     self.next()
                     names[-1] = self.expect_ident("an alias")
-                if not self.accept(","):
+                # Names are separated by commas, new lines, or both.
+                if not self.accept(",") and self.toks[self.p - 1].line == self.peek().line:
                     break
             self.expect("}", "'}'")
             self.ignore_nl.pop()
         if not self.at_keyword("from"):
             raise self.expected("'from'")
         self.next()
-        return ast.Import(line, col, self.plain_string("a path"), tuple(names))
+        return ast.Import(line, col, self.plain_string("a path"), tuple(names), tuple(originals))
 
     def plain_string(self, what: str) -> str:
         tok = self.peek()
@@ -397,9 +422,9 @@ class Parser:
         type_ = self.type_primary()
         while True:
             tok = self.toks[self.p]  # same line only
-            if tok.kind == "?":
+            if tok.kind in ("?", "!"):  # nullable, or (of a nullable type) not null
                 self.next()
-                type_ = ast.TypeRef(type_.line, type_.col, type_.name, True, type_.literals)
+                type_ = ast.TypeRef(type_.line, type_.col, type_.name, tok.kind == "?", type_.literals)
             elif tok.kind == "[":
                 self.next()
                 if self.at("]"):
@@ -426,7 +451,8 @@ class Parser:
             if name in ("true", "false", "null"):
                 value = {"true": True, "false": False, "null": None}[name]
                 return ast.TypeRef(tok.line, tok.col, "literal", name == "null", (value,))
-            while self.toks[self.p].kind == ".":  # sys.string, types.myType
+            # sys.string, types.myType; 'dictionary.*' is an element of the type (postfix).
+            while self.toks[self.p].kind == "." and self.toks[self.p + 1].kind == "ident":
                 self.next()
                 name = self.expect_ident("a type name")
             if self.toks[self.p].kind == "<":  # resource<'T@v'>, resourceInput<'T@v'>
@@ -452,6 +478,13 @@ class Parser:
             self.next()
             number = self.expect("int", "a number")
             return ast.TypeRef(tok.line, tok.col, "literal", False, (-number.value,))
+        if tok.kind == "!":  # !true, !false
+            self.next()
+            word = self.peek()
+            if word.kind != "ident" or word.value not in ("true", "false"):
+                raise self.expected("'true' or 'false' after '!'")
+            self.next()
+            return ast.TypeRef(tok.line, tok.col, "literal", False, (word.value != "true",))
         if tok.kind == "(":
             self.next()
             self.ignore_nl.append(True)
@@ -467,7 +500,8 @@ class Parser:
             self.ignore_nl.append(False)
             self.skip_nl()
             while not self.at("]"):
-                self.decorators()
+                if self.decorators():
+                    self.accept(",")  # the formatter writes '[@discriminator('k'), a | b]'
                 self.type_expr()
                 self.accept(",")
                 self.skip_nl()
@@ -491,11 +525,9 @@ class Parser:
                 raise self.expected("a property name")
             self.accept("?")
             self.expect(":", "':'")
+            self.skip_nl()  # the type may start on the next line: a union written one option per line
             self.type_expr()
-            self.accept(",")
-            if not self.at("}") and self.toks[self.p].kind != "nl":
-                raise self.expected("a new line, ',' or '}'")
-            self.skip_nl()
+            self._separator("}")
         self.expect("}", "'}'")
         self.ignore_nl.pop()
 
@@ -585,10 +617,11 @@ class Parser:
                 self.next()
                 self.ignore_nl.append(True)
                 safe = self.accept("?") is not None
+                from_end = self.accept("^") is not None
                 index = self.expression()
                 self.expect("]", "']'")
                 self.ignore_nl.pop()
-                expr = ast.Index(tok.line, tok.col, expr, index, safe)
+                expr = ast.Index(tok.line, tok.col, expr, index, safe, from_end)
             elif kind == "!" and self.toks[self.p].kind == "!":
                 self.next()
                 expr = ast.NonNull(tok.line, tok.col, expr)

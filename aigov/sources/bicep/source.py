@@ -6,7 +6,9 @@
 values of a JSON parameters file given with ``--parameters``), and maps every
 resource of a type aigov evaluates to ARM shape. ``aigov scan
 infra/main.bicepparam`` evaluates the template its ``using`` names with the
-file's values.
+file's values. Every file read is first checked for undeclared names
+(:mod:`aigov.sources.bicep.names`); registry modules are read from the local
+module cache (:mod:`aigov.sources.bicep.registry`).
 
 Resources:
 
@@ -28,15 +30,16 @@ Resources:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from aigov.armtypes import ARM_TYPES
 from aigov.errors import SourceError
+from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.sources import sniff
 from aigov.sources.azd import substitute
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
@@ -49,9 +52,9 @@ from aigov.sources.bicep.evaluate import (
     ModuleInstance,
     load_file,
 )
+from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
-
-_EXTENSIONS: Final = (".bicep", ".bicepparam")
+from aigov.sources.bicep.registry import with_registry_modules
 
 
 class BicepSource(Source):
@@ -62,18 +65,20 @@ class BicepSource(Source):
 
     @classmethod
     def detect(cls, source_input: SourceInput) -> bool:
-        return not source_input.is_dir and source_input.path.lower().endswith(_EXTENSIONS)
+        return sniff.bicep(source_input)
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return to_inventory(evaluation)
+        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
     """Parse and evaluate a .bicep or .bicepparam input; its resources and unresolved modules."""
     file = source_input.name
-    tree = parse(source_input.read_text(), file)
-    evaluation = Evaluation()
+    text = source_input.read_text()
+    tree = parse(text, file)
+    check_declared(tree, text)
+    evaluation = Evaluation(root=options.scan_root(source_input.path))
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
     template_file = file
@@ -81,6 +86,7 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
         template_file, tree, inputs = _parameters_file(tree, file, deployment, evaluation)
     if options.parameters_file:
         inputs.update(read_json_parameters(options.parameters_file))
+        evaluation.files.append(os.path.realpath(options.parameters_file))
     template = FileEvaluator(
         tree,
         file=template_file,
@@ -116,16 +122,12 @@ def _parameters_file(
         )
     if not using.path.lower().endswith(".bicep"):
         raise SourceError(f"the template {using.path} is not a .bicep file", file=file, where=where)
-    target = os.path.normpath(os.path.join(os.path.dirname(file), using.path))
-    if not os.path.isfile(target):
-        raise SourceError(
-            f"the template '{using.path}' was not found (looked for {target})", file=file, where=where
-        )
+    template = load_file(evaluation, using.path, file, where)
     values = FileEvaluator(
         tree, file=file, inputs={}, prefix="", deployment=deployment, evaluation=evaluation
     )
     inputs = {name: values.param_value(name) for name in values.params}
-    return target, load_file(target, target), inputs
+    return template.path, template, inputs
 
 
 def read_json_parameters(path: str) -> dict[str, Any]:
@@ -135,16 +137,7 @@ def read_json_parameters(path: str) -> dict[str, Any]:
     azd's ``${VAR}`` placeholders take the environment's values (see
     :mod:`aigov.sources.azd`).
     """
-    try:
-        data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
-    except OSError as exc:
-        raise SourceError(exc.strerror or str(exc), file=path) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start + 1})", file=path) from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"invalid JSON: {exc.msg}", file=path, where=f"line {exc.lineno}, column {exc.colno}"
-        ) from None
+    data = decode(read_regular_text(path, DOCUMENT_LIMIT, SourceError), path, SourceError)
     parameters = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(parameters, dict):
         raise SourceError("not an ARM parameters file: no 'parameters' object", file=path)
@@ -173,7 +166,7 @@ def to_inventory(evaluation: Evaluation) -> Inventory:
         if arm_type is None:
             continue
         resources.append(_resource(instance, arm_type, _parent(instance, by_name)))
-    return Inventory(resources, warnings=evaluation.warnings)
+    return Inventory(resources, warnings=evaluation.warnings, files=evaluation.files)
 
 
 def _parent(instance: Instance, by_name: Mapping[tuple[str, str], Instance]) -> Instance | None:

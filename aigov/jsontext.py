@@ -1,0 +1,97 @@
+"""Decoding untrusted JSON into plain data: finite numbers only, nesting bounded, errors in one line.
+
+Python's ``json`` accepts ``NaN``, ``Infinity`` and ``1e999`` (infinity), and
+fails with a ``RecursionError`` on deep nesting and a ``ValueError`` on an
+integer of more than 4,300 digits. None of these is valid JSON a tool
+writes; a cost computed from one would be ``nan`` or ``inf``. :func:`decode`
+turns each into the caller's error with the line and column where it can.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any, Final
+
+from aigov.errors import AigovError
+
+ErrorFactory = Callable[..., AigovError]
+
+MAX_DEPTH: Final = 256
+"""Deepest nesting of arrays and objects accepted (real plans and templates stay under 40)."""
+
+
+class NotFinite(ValueError):
+    """``NaN``, ``Infinity`` or a number too large for a float."""
+
+
+def reject_constant(name: str) -> Any:
+    """A ``parse_constant`` hook: ``NaN`` and ``Infinity`` are not JSON numbers."""
+    raise NotFinite(f"{name} is not a JSON number")
+
+
+def finite_float(text: str) -> float:
+    """A ``parse_float`` hook: a number beyond a float (``1e999``) is refused, not infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotFinite(f"{text[:40]} is too large a number")
+    return value
+
+
+def strict_loads(text: str | bytes) -> Any:
+    """``json.loads`` that raises :class:`NotFinite` on ``NaN``, ``Infinity`` and numbers beyond a float."""
+    return json.loads(text, parse_constant=reject_constant, parse_float=finite_float)
+
+
+def decode(text: str | bytes, file: str, error: ErrorFactory) -> Any:
+    """``text`` as JSON data; invalid JSON, non-finite numbers and deep nesting raise ``error``."""
+    try:
+        return strict_loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(
+            f"invalid JSON: {exc.msg}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except NotFinite as exc:
+        raise error(f"invalid JSON: {exc}", file=file) from None
+    except RecursionError:
+        raise error(nesting_message(), file=file) from None
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (byte {exc.start + 1})", file=file) from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise error(f"invalid JSON: {exc}", file=file) from None
+
+
+def nesting_message() -> str:
+    """The one wording for input nested deeper than aigov reads."""
+    return f"nested too deeply (more than {MAX_DEPTH} levels of arrays and objects); not read"
+
+
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(", ", ": "))
+
+
+def dumps_outline(value: Any, levels: int = 2) -> str:
+    """``value`` as JSON whose outer ``levels`` are indented by two spaces and the rest is on one line each.
+
+    With ``levels=2`` a report's top-level members are one per line and so is
+    each element of its arrays (a finding, a resource): a line per item that
+    ``grep`` and a diff can read, written by the C encoder. ``json.dumps``
+    with ``indent`` runs the pure-Python encoder, several times slower on a
+    large report. ASCII only; NaN and infinity raise ``ValueError``. Ends
+    without a newline.
+    """
+    return _outline(value, levels, "")
+
+
+def _outline(value: Any, levels: int, indent: str) -> str:
+    if levels <= 0 or not isinstance(value, dict | list) or not value:
+        return _COMPACT.encode(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [
+            f"{inner}{_COMPACT.encode(str(key))}: {_outline(item, levels - 1, inner)}"
+            for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    items = [inner + _outline(item, levels - 1, inner) for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + indent + "]"

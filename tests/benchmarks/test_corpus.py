@@ -1,0 +1,100 @@
+"""bench/corpus.py: finds every kind of input, classifies how each run ended, compares compiled pairs."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "fixtures" / "corpus"
+
+
+def _load_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("corpus_runner", ROOT / "bench" / "corpus.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _load_runner()
+
+
+def test_discovers_bicep_arm_templates_and_terraform_directories() -> None:
+    found = [(i.kind, i.path.relative_to(CORPUS).as_posix()) for i in corpus.discover(CORPUS)]
+    assert found == [
+        ("bicep", "baseline/main.bicep"),
+        ("bicep", "bicep/broken.bicep"),
+        ("bicep", "bicep/good.bicep"),
+        ("arm", "arm/azuredeploy.json"),
+        ("arm", "baseline/main.json"),
+        ("terraform", "terraform"),
+    ]
+    assert [i.kind for i in corpus.discover(CORPUS, only=("terraform",))] == ["terraform"]
+
+
+def _done(code: int, stderr: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.CompletedProcess(["aigov"], code, "", stderr)
+
+
+@pytest.mark.parametrize(
+    ("done", "outcome"),
+    [
+        (_done(0, ""), "result"),
+        (_done(1, "warning: a registry module\n"), "result"),
+        (_done(2, "warning: w\nerror: f.bicep: line 1, column 1: bad\n"), "clean error"),
+        (_done(2, "Traceback (most recent call last):\n  ...\nKeyError: 'x'\n"), "noisy"),
+        (_done(2, "error: one\nerror: two\n"), "noisy"),
+        (_done(3, "error: partial\n"), "noisy"),
+        (None, "hang"),
+    ],
+)
+def test_classifies_how_a_run_ended(done: subprocess.CompletedProcess[str] | None, outcome: str) -> None:
+    item = corpus.Input("bicep", Path("x.bicep"))
+    assert corpus.classify(item, done).outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("error: /a/b.bicep: line 3, column 1: unexpected character '#'", "unexpected character '#'"),
+        ("error: /a/b.bicep: line 9, column 2: unknown function 'nameof'", "unknown function '…'"),
+        (
+            "error: c/main.bicep: line 6, column 16: expected a new line, ',' or '}', found ']'",
+            "expected a new line, ',' or '}', found ']'",
+        ),
+        ("error: t.json: $.resources[0].name: index 12 is outside", "index N is outside"),
+    ],
+)
+def test_error_messages_group_without_file_position_or_names(line: str, kind: str) -> None:
+    assert corpus.message_kind(line) == kind
+
+
+def test_runs_aigov_over_a_corpus_and_prints_counts_errors_and_pairs() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "corpus.py"), str(CORPUS), "--details", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"corpus: {CORPUS} (6 inputs, timeout 60 s)"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:6]}
+    assert rows == {
+        "bicep": ["3", "2", "1", "0", "0"],
+        "arm": ["2", "2", "0", "0", "0"],
+        "terraform": ["1", "1", "0", "0", "0"],
+        "total": ["6", "5", "1", "0", "0"],
+    }
+    assert "      1  expected a new line, ',' or '}', found ']'" in lines
+    assert "Bicep files with a compiled main.json beside them: 1" in lines
+    assert "  same            1" in lines
+    assert any(line.startswith("  [clean error] ") and "broken.bicep" in line for line in lines)
