@@ -9,6 +9,7 @@ accepted.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from typing import Any, Final
 
 from aigov.cost.model import NO_TERMS, PricingTerms, Reservation
 from aigov.cost.usage import UsageEntry, parse_entries
+from aigov.entries import entry_kind
 from aigov.errors import ConfigError
 from aigov.model import Context, PocApproval, Severity, Subscription
 from aigov.policy import yamlio
@@ -58,10 +60,14 @@ class Config:
 
 
 def find_config(cwd: Path) -> Path | None:
-    """``aigov.yaml`` (or ``.aigov.yaml``) in ``cwd``, if there is one."""
+    """``aigov.yaml`` (or ``.aigov.yaml``) in ``cwd``, if there is one.
+
+    One that cannot be read (a dangling link, a FIFO) is a ConfigError, not
+    "no configuration": the defaults would silently drop its rules and waivers.
+    """
     for name in CONFIG_NAMES:
         candidate = cwd / name
-        if candidate.is_file():
+        if os.path.lexists(candidate) and entry_kind(candidate, str(candidate), ConfigError) == "file":
             return candidate
     return None
 

@@ -115,9 +115,8 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    check_rules(
-        config.waivers, [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides], _config_file(config)
-    )
+    known_ids = [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides]
+    check_rules(config.waivers, known_ids, _config_file(config))
     context = build_context(config, now)
     source_options = SourceOptions(
         subscription=options.subscription,

@@ -15,7 +15,9 @@ of ``--repeat`` runs, measured inside the process around the work itself; the
 CLI's wall and CPU time (interpreter start-up, imports, the default table
 report) are reported beside it. ``growth`` is the exponent k in
 ``time ~ size**k`` from the previous size: about 1 is linear, 2 quadratic,
-for aigov and for json.load alike. Targets (issue 12): at 20,000 resources in
+for aigov and for json.load alike. ``GC %`` is the share of json.load's time
+spent in the cyclic garbage collector (the same load with it paused beside
+it); aigov pauses it while it parses and reads a plan. Targets (issue 12): at 20,000 resources in
 both shapes, at most 2x the json.load time and 300 MB peak, and linear.
 """
 
@@ -34,8 +36,10 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
 JSON_LOAD = """
-import json, resource, sys, time
+import gc, json, resource, sys, time
 path = sys.argv[1]
+if sys.argv[3] == "paused":
+    gc.disable()
 best = float("inf")
 for _ in range(int(sys.argv[2])):
     start = time.process_time()
@@ -139,7 +143,8 @@ def main() -> int:
 
     header = (
         f"{'shape':>8} {'resources':>9} {'file MB':>7} {'load s':>7} {'aigov s':>7} {'ratio':>5} "
-        f"{'growth':>6} {'(load)':>6} {'load MB':>7} {'aigov MB':>8} {'AI res':>6} {'findings':>8} "
+        f"{'growth':>6} {'(load)':>6} {'GC %':>4} {'load MB':>7} {'aigov MB':>8} "
+        f"{'AI res':>6} {'findings':>8} "
         f"{'CLI wall':>8} {'CLI CPU':>7} {'CLI MB':>6}"
     )
     print(header)
@@ -148,13 +153,15 @@ def main() -> int:
         previous: dict[str, float] | None = None
         for size in args.sizes:
             plan = generate_plan(size, args.seed, shape)
-            base_s, base_kb = run_child(JSON_LOAD, str(plan), str(args.repeat))
+            base_s, base_kb = run_child(JSON_LOAD, str(plan), str(args.repeat), "collected")
+            paused_s, _ = run_child(JSON_LOAD, str(plan), str(args.repeat), "paused")
             scan_s, scan_kb, evaluated, findings = run_child(AIGOV_SCAN, str(plan), str(args.repeat))
             wall, cpu, cli_mb = cli_run(plan, args.cli_format)
             row: dict[str, float] = {
                 "resources": size,
                 "file_mb": round(plan.stat().st_size / 1e6, 1),
                 "json_load_s": float(base_s),
+                "json_load_gc_paused_s": float(paused_s),
                 "aigov_s": float(scan_s),
                 "ratio": round(float(scan_s) / float(base_s), 2),
                 "json_load_peak_mb": round(int(base_kb) / 1024, 1),
@@ -169,6 +176,7 @@ def main() -> int:
                 f"{shape:>8} {size:>9} {row['file_mb']:>7} {row['json_load_s']:>7.3f} {row['aigov_s']:>7.3f} "
                 f"{row['ratio']:>5} {growth(previous, size, row['aigov_s'], 'aigov_s'):>6} "
                 f"{growth(previous, size, row['json_load_s'], 'json_load_s'):>6} "
+                f"{100 * (1 - row['json_load_gc_paused_s'] / row['json_load_s']):>4.0f} "
                 f"{row['json_load_peak_mb']:>7} {row['aigov_peak_mb']:>8} {evaluated:>6} {findings:>8} "
                 f"{row['cli_wall_s']:>8} {row['cli_cpu_s']:>7} {row['cli_peak_mb']:>6}",
                 flush=True,

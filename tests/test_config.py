@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -141,3 +142,13 @@ def test_unsafe_yaml_is_a_config_error(tmp_path: Path) -> None:
 def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("kind", ["dangling", "fifo"])
+def test_an_unreadable_aigov_yaml_is_an_error_not_the_defaults(tmp_path: Path, kind: str) -> None:
+    if kind == "dangling":
+        (tmp_path / "aigov.yaml").symlink_to("gone.yaml")
+    else:
+        os.mkfifo(tmp_path / "aigov.yaml")
+    with pytest.raises(ConfigError, match=r"aigov\.yaml: (symbolic link to a missing file|is a FIFO)"):
+        find_config(tmp_path)

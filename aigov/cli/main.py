@@ -21,6 +21,7 @@ import click
 from aigov import __version__
 from aigov.cli.common import check_outputs, guarded, terminal_width, write_output
 from aigov.cli.targets import report_targets
+from aigov.collector import collector_paused
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
@@ -242,6 +243,16 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="Terraform configuration: set a root variable (repeatable; wins over --var-file and TF_VAR_*).",
 )
 @click.option(
+    "--env",
+    "env_names",
+    multiple=True,
+    metavar="NAME",
+    help=(
+        "Pass the environment variable NAME to templates (azd's ${NAME} placeholders, Bicep's "
+        "readEnvironmentVariable); others are unknown (repeatable)."
+    ),
+)
+@click.option(
     "--parameters",
     "parameters_file",
     type=click.Path(),
@@ -271,6 +282,7 @@ def scan(
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
+    env_names: tuple[str, ...] = (),
     retry_after_max: float | None = None,
     timeout: float | None = None,
     no_bundled: bool = False,
@@ -342,7 +354,7 @@ def scan(
         repo_root=Path(repo_root) if repo_root else None,
         var_files=var_files,
         variables=_terraform_variables(tf_vars),
-        environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")},
+        environment={k: v for k, v in os.environ.items() if k.startswith("TF_VAR_") or k in env_names},
         parameters_file=parameters_file,
         bicep_cache=default_bicep_cache(),
     )
@@ -352,7 +364,8 @@ def scan(
     threshold = parse_fail_on(fail_on)
     for fmt, target in zip(formats, targets, strict=True):
         report_options = _report_options(target, threshold, on_unknown, compact)
-        text = REPORTERS[fmt]().render(result, report_options)
+        with collector_paused():  # the text of a report holds no cycles; the scan's result is a large heap
+            text = REPORTERS[fmt]().render(result, report_options)
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:

@@ -318,7 +318,7 @@ def _rule_files_in(directory: Path) -> list[Path]:
 def _split(paths: Sequence[Path], errors: list[str]) -> tuple[list[Path], list[Path]]:
     """Rule files and test files under ``paths`` (files given directly are taken by their name).
 
-    A directory without rule files adds an error to ``errors``.
+    A directory without rule files, or with an entry that cannot be read, adds an error to ``errors``.
     """
     rule_files: list[Path] = []
     test_files: list[Path] = []
@@ -330,7 +330,10 @@ def _split(paths: Sequence[Path], errors: list[str]) -> tuple[list[Path], list[P
                 rule_files.extend(_rule_files_in(p))
             except RuleError as exc:
                 errors.append(str(exc))
-            test_files.extend(f for f in sorted(p.rglob(f"*{TEST_SUFFIX}")) if f.is_file())
+            try:
+                test_files.extend(f for f in sorted(p.rglob(f"*{TEST_SUFFIX}")) if not f.is_dir())
+            except RuleError as exc:
+                errors.append(str(exc))
     return rule_files, test_files
 
 

@@ -57,7 +57,9 @@ def _finding(unread: UnreadInput) -> Finding:
         rule_id=UNREAD_RULE_ID,
         title=UNREAD_TITLE,
         category=UNREAD_CATEGORY,
-        severity=Severity.HIGH,
+        # What the unread resources would violate is unknown, so the worst case:
+        # every --fail-on threshold but `never` fails on it (the gate fails closed).
+        severity=Severity.CRITICAL,
         outcome=Outcome.UNDETERMINED,
         message=(
             f"input not read: {unread.reference} ({unread.reason}); the resources it defines are not checked"

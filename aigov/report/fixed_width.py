@@ -29,6 +29,7 @@ _CONTROL: Final = re.compile(
     r"[\x00-\x09\x0b-\x1f\x7f]"
 )  # tabs and control codes: rich expands or strips them
 _TRAILING_SPACE: Final = re.compile(r"\s+$")
+_WORD: Final = re.compile(r"\s*\S+\s*")  # rich's word: the word and the blanks after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,7 @@ def layout(
     if any(_CONTROL.search(cell) for row in table for cell in row):
         return None
     pads = [1] * (count - 1) + [0]
-    widths = [
-        max(max(cell_len(line) for line in row[i].split("\n")) for row in table) + pads[i]
-        for i in range(count)
-    ]
+    widths = [max(_longest(row[i]) for row in table) + pads[i] for i in range(count)]
     widths = [w or 1 for w in widths]
     available = width - len(divider) * (count - 1)
     excess = sum(widths) - available
@@ -84,7 +82,7 @@ def layout(
             for column_index, cell in enumerate(cells):
                 text = cell[i] if i < len(cell) else ""
                 inner = widths[column_index] - pads[column_index]
-                fill = " " * max(inner - cell_len(text), 0)
+                fill = " " * max(inner - _cells(text), 0)
                 justified = fill + text if columns[column_index].right else text + fill
                 parts.append(justified + " " * pads[column_index])
             lines.append(divider.join(parts).rstrip())
@@ -93,21 +91,59 @@ def layout(
     return lines
 
 
+def _ascii_breaks(text: str, width: int) -> list[int]:
+    """Where rich's ``divide_line(text, width, fold=True)`` breaks an ASCII line, with ``len`` for cells.
+
+    The same steps as rich's, without measuring each character: in ASCII
+    every character is one cell, so a word too long for a line is cut every
+    ``width`` characters.
+    """
+    breaks: list[int] = []
+    offset = 0
+    match = _WORD.match(text, 0)
+    while match is not None:
+        start, end = match.span()
+        word = match.group(0)
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:
+            pieces = [word[i : i + width] for i in range(0, len(word), width)]
+            for number, piece in enumerate(pieces, start=1):
+                if start:
+                    breaks.append(start)
+                if number == len(pieces):
+                    offset = len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+        match = _WORD.match(text, end)
+    return breaks
+
+
+def _cells(text: str) -> int:
+    """Terminal cells of ``text``: its length when ASCII (control codes are excluded earlier)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def _longest(text: str) -> int:
-    return max(cell_len(line) for line in text.split("\n"))
+    return max(_cells(line) for line in text.split("\n"))
 
 
 def _cell(text: str, width: int, column: Column) -> list[str]:
     """A cell's lines at ``width``: each line of the text folded as rich folds it."""
     out: list[str] = []
     for line in text.split("\n"):
-        if not column.wrap or cell_len(line) <= width:
+        if not column.wrap or _cells(line) <= width:
             out.append(line)
             continue
-        offsets = [0, *divide_line(line, width, fold=True), len(line)]
+        breaks = _ascii_breaks(line, width) if line.isascii() else divide_line(line, width, fold=True)
+        offsets = [0, *breaks, len(line)]
         for start, end in itertools.pairwise(offsets):
             piece = line[start:end]
-            excess = cell_len(piece) - width
+            excess = _cells(piece) - width
             if excess > 0:  # rich drops the trailing blanks a line would overflow with
                 trailing = _TRAILING_SPACE.search(piece)
                 if trailing is not None:

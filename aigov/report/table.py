@@ -26,7 +26,10 @@ it expired. With ``--baseline`` a ``baseline`` column marks each finding
 
 A scan without findings prints one line instead of the table. Rendering goes
 through rich into a string so that the output is the same on a terminal, in
-a CI log and in a golden file.
+a CI log and in a golden file. Without colour, and for reports of more than
+500 findings, the two tables are laid out by :mod:`aigov.report.fixed_width`
+(the same text, without rich's per-cell measuring), so a report of 20,000
+findings takes seconds; such a long report is then printed without colour.
 """
 
 from __future__ import annotations

@@ -264,7 +264,7 @@ class ArmTemplateSource(Source):
         given: dict[str, Any] | None = None
         parameters_file = options.parameters_file
         if parameters_file:
-            given = read_parameters_file(parameters_file)
+            given = read_parameters_file(parameters_file, options.environment)
             reader.files.append(os.path.realpath(parameters_file))
         base = Path(source_input.path).parent if source_input.path != "-" else Path.cwd()
         try:
@@ -292,7 +292,7 @@ class ArmTemplateSource(Source):
 
 
 MAX_MODULE_TEMPLATE_BYTES: Final = 32 * 1024 * 1024
-"""Largest cached module template read (the largest published registry modules are a few MB)."""
+"""Largest cached module template read (compiled pattern modules run to a few MB)."""
 
 
 def load_module_template(
@@ -334,10 +334,10 @@ def load_module_template(
     )
 
 
-def read_parameters_file(path: str) -> dict[str, Any]:
+def read_parameters_file(path: str, environment: Mapping[str, str]) -> dict[str, Any]:
     """A ``deploymentParameters.json`` file's values by lower-case name; a Key Vault reference is UNKNOWN.
 
-    azd's ``${VAR}`` placeholders take the environment's values (:mod:`aigov.sources.azd`).
+    azd's ``${VAR}`` placeholders take the values of ``environment`` (:mod:`aigov.sources.azd`).
     """
     if path.endswith(".bicepparam"):
         raise SourceError("a .bicepparam file goes with a Bicep file; scan it directly", file=path)
@@ -355,7 +355,7 @@ def read_parameters_file(path: str) -> dict[str, Any]:
             raise SourceError(
                 f"parameter '{name}' needs a 'value' (or a Key Vault 'reference')", file=path, where=where
             )
-        values[name.lower()] = substitute(entry["value"]) if "value" in entry else UNKNOWN
+        values[name.lower()] = substitute(entry["value"], environment) if "value" in entry else UNKNOWN
     return values
 
 

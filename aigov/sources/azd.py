@@ -5,8 +5,11 @@ The Azure Developer CLI substitutes environment variables into
 (https://learn.microsoft.com/azure/developer/azure-developer-cli/manage-environment-variables):
 ``${NAME}`` is the variable's value, ``${NAME=default}`` (also ``:=``,
 ``-`` and ``:-``, as in the shell) its value or else ``default``. aigov
-reads the same placeholders from its own environment. One whose variable is
-not set and has no default is UNKNOWN: the value exists only where azd
+reads the same placeholders from the variables the user passes in
+(``--env NAME``, :attr:`~aigov.sources.base.SourceOptions.environment`), never
+from the whole environment: a pull request could otherwise name a runner's
+secret (``${GITHUB_TOKEN}``) and have it printed in a finding. One whose
+variable is not passed in and has no default is UNKNOWN: the value exists only where azd
 runs, so a rule that needs it is undetermined and nothing is guessed (an
 empty string would fail ``@allowed`` checks that pass at deployment).
 
@@ -17,7 +20,6 @@ boolean it spells, which :func:`typed` does.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -28,9 +30,8 @@ _PLACEHOLDER: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*
 _INTEGER: Final = re.compile(r"[+-]?\d+")
 
 
-def substitute(value: Any, environ: Mapping[str, str] | None = None) -> Any:
-    """``value`` with every ``${VAR}`` in its strings replaced; UNKNOWN where a variable is not set."""
-    env = os.environ if environ is None else environ
+def substitute(value: Any, env: Mapping[str, str]) -> Any:
+    """``value`` with every ``${VAR}`` in its strings replaced from ``env``; UNKNOWN where one is not set."""
     if isinstance(value, str):
         return _substitute_text(value, env)
     if isinstance(value, list):

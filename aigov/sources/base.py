@@ -36,7 +36,9 @@ class SourceOptions:
     subscription: str | None = None  # --subscription: overrides whatever the input says
     var_files: tuple[str, ...] = ()  # --var-file: Terraform variable files, in the order given
     variables: Mapping[str, str] = field(default_factory=dict)  # --var NAME=VALUE
-    environment: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_* entries the CLI passes in
+    # The environment variables a source may read: TF_VAR_* and those named with --env (azd's
+    # ${VAR} placeholders, Bicep's readEnvironmentVariable()); never the whole environment.
+    environment: Mapping[str, str] = field(default_factory=dict)
     parameters_file: str | None = None  # --parameters: an ARM deploymentParameters.json file
     bicep_cache: str | None = None  # Bicep's module cache root (~/.bicep); bicepconfig.json may override it
     repo_root: str | None = None  # --repo-root: templates read files only in it (else the git work tree)

@@ -246,13 +246,13 @@ def opaque_result(site: Site, args: list[Any]) -> Any:
 _JSON_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
 
 
-def strip_json_comments(text: str) -> str:
-    """JSON text with its ``//`` and ``/* */`` comments blanked (strings untouched)."""
+def without_comments(text: str) -> str:
+    """JSON text with its ``//`` and ``/* */`` comments blanked out (strings left as they are)."""
     if "/" not in text:
         return text
     return _JSON_TOKEN.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text)
 
 
 def loads_json(text: str) -> Any:
-    """JSON text as ARM reads it: comments allowed; raises ValueError if invalid."""
-    return json.loads(strip_json_comments(text))
+    """JSON text as ARM reads it: ``//`` and ``/* */`` comments allowed; raises ValueError if invalid."""
+    return json.loads(without_comments(text))

@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
+from aigov.entries import entry_kind
 from aigov.errors import SourceError
 from aigov.jsontext import decode
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
@@ -75,7 +76,6 @@ from aigov.sources.azurerm import (
 )
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.confine import FileRefused
-from aigov.sources.entries import entry_kind
 from aigov.sources.hcl_eval import (
     MAX_ITEMS,
     Block,
@@ -100,7 +100,7 @@ from aigov.sources.hcl_eval import (
     traversal,
     type_name,
 )
-from aigov.sources.tf_modules import InstalledModule, read_manifest, same_source
+from aigov.sources.tf_modules import MANIFEST, InstalledModule, read_manifest, same_source
 
 MAX_FILE_BYTES: Final = 5_000_000
 """A larger ``.tf`` file is refused (parsing is linear, but this bounds its time)."""
@@ -763,6 +763,8 @@ class _Loader:
     def installed(self) -> Mapping[str, InstalledModule]:
         if self._installed is None:
             self._installed = read_manifest(self.root_dir, self.root_display)
+            if self._installed:
+                self.files.append(os.path.realpath(self.root_dir / MANIFEST))
         return self._installed
 
     @contextmanager

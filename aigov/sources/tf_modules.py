@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from aigov.entries import entry_kind
 from aigov.errors import SourceError
-from aigov.sources.entries import entry_kind
 
 MANIFEST: Final = Path(".terraform") / "modules" / "modules.json"
 MAX_MANIFEST_BYTES: Final = 16 * 1024 * 1024

@@ -269,6 +269,20 @@ def test_validate_a_directory_without_rules_is_an_error(tmp_path: Path) -> None:
     assert result.stderr == "1 invalid file(s)\n"
 
 
+@pytest.mark.parametrize("name", ["EXTRA-001.yaml", "EXTRA-001.test.yaml"])
+def test_a_dangling_rule_or_test_file_fails_validate_test_and_scan(tmp_path: Path, name: str) -> None:
+    for rule in ("FAIL-SKU-001.yaml", "FAIL-SKU-001.test.yaml"):
+        (tmp_path / rule).write_text((FAILING / rule).read_text(), encoding="utf-8")
+    (tmp_path / name).symlink_to("missing.yaml")
+    expected = f"{tmp_path / name}: cannot read: No such file or directory"
+    validated = run("rules", "validate", tmp_path)
+    assert validated.exit_code == 2
+    assert validated.stdout.splitlines()[0] == expected
+    assert one_error_line(run("rules", "test", tmp_path)) == f"error: {expected}"
+    if not name.endswith(".test.yaml"):
+        assert one_error_line(run("scan", EXAMPLE_PLAN, "--policies", tmp_path)) == f"error: {expected}"
+
+
 def test_validate_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     result = run("rules", "validate", tmp_path / "nope")
     assert result.exit_code == 2

@@ -34,7 +34,7 @@ def test_an_unread_input_is_an_undetermined_high_finding_that_fails_closed() -> 
     (finding,) = unread_findings(Inventory([], unread=[UNREAD]))
     assert finding.rule_id == UNREAD_RULE_ID == "AIGOV-INPUT-001"
     assert finding.outcome is Outcome.UNDETERMINED
-    assert finding.severity is Severity.HIGH
+    assert finding.severity is Severity.CRITICAL
     assert finding.category == "input"
     assert finding.message == (
         "input not read: module source Azure/x/azurerm (not installed; run terraform init); "
@@ -46,7 +46,8 @@ def test_an_unread_input_is_an_undetermined_high_finding_that_fails_closed() -> 
     assert finding.cost.monthly_usd is None
     assert fails_gate(finding, Severity.LOW)
     assert not fails_gate(finding, Severity.LOW, on_unknown="warn")
-    assert not fails_gate(finding, Severity.CRITICAL)
+    assert fails_gate(finding, Severity.CRITICAL)
+    assert not fails_gate(finding, None)
 
 
 def test_the_engine_reports_unread_inputs_even_with_no_rules() -> None:

@@ -6,13 +6,14 @@ import dataclasses
 from io import StringIO
 
 import pytest
+from rich._wrap import divide_line
 from rich.console import Console
 from rich.table import Table
 
 from aigov.model import Finding, ScanResult
 from aigov.report import ReportOptions
 from aigov.report.base import ordered_findings
-from aigov.report.fixed_width import Column, layout, table_lines
+from aigov.report.fixed_width import Column, _ascii_breaks, layout, table_lines
 from aigov.report.table import _basis_grid, _findings_table
 
 MESSAGES = (
@@ -72,3 +73,20 @@ def test_a_table_whose_other_columns_rich_would_narrow_is_left_to_rich() -> None
 def test_tabs_and_control_codes_are_left_to_rich() -> None:
     assert layout([Column("x")], [["a\tb"]], 80, header=False, divider="") is None
     assert layout([Column("x")], [["a\x1b[31mb"]], 80, header=False, divider="") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "word",
+        "  leading blanks then words that wrap around the edge",
+        "trailing blanks   ",
+        "a" * 95 + " b",
+        "two  spaces   three    four     five" * 3,
+        "x" * 33 + " " + "y" * 64 + "   " + "z" * 5,
+    ],
+)
+@pytest.mark.parametrize("width", [1, 2, 7, 16, 32, 33])
+def test_ascii_line_breaks_are_richs(text: str, width: int) -> None:
+    assert _ascii_breaks(text, width) == divide_line(text, width, fold=True)

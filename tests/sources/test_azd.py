@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from aigov.cli.main import main
 from aigov.model import UNKNOWN
 from aigov.sources.arm import ArmTemplateSource
 from aigov.sources.azd import substitute, typed
@@ -85,13 +87,14 @@ PARAMETERS = {
 
 
 def test_bicep_with_an_azd_parameters_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIGOV_TEST_ENV_NAME", "dev")
-    monkeypatch.delenv("AIGOV_TEST_LOCATION", raising=False)
+    monkeypatch.setenv("AIGOV_TEST_LOCATION", "eastus")  # set, but not passed in: unknown
     (tmp_path / "main.bicep").write_text(BICEP, encoding="utf-8")
     (tmp_path / "main.parameters.json").write_text(json.dumps(PARAMETERS), encoding="utf-8")
     inventory = BicepSource().load(
         SourceInput.open(str(tmp_path / "main.bicep")),
-        SourceOptions(parameters_file=str(tmp_path / "main.parameters.json")),
+        SourceOptions(
+            parameters_file=str(tmp_path / "main.parameters.json"), environment={"AIGOV_TEST_ENV_NAME": "dev"}
+        ),
     )
     body = next(iter(inventory)).body
     assert body["name"] == "oai-dev"
@@ -100,8 +103,7 @@ def test_bicep_with_an_azd_parameters_file(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_arm_with_an_azd_parameters_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIGOV_TEST_ENV_NAME", "dev")
-    monkeypatch.delenv("AIGOV_TEST_LOCATION", raising=False)
+    monkeypatch.setenv("AIGOV_TEST_LOCATION", "eastus")  # set, but not passed in: unknown
     template = {
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
         "contentVersion": "1.0.0.0",
@@ -130,7 +132,9 @@ def test_arm_with_an_azd_parameters_file(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "main.parameters.json").write_text(json.dumps(PARAMETERS), encoding="utf-8")
     inventory = ArmTemplateSource().load(
         SourceInput.open(str(tmp_path / "main.json")),
-        SourceOptions(parameters_file=str(tmp_path / "main.parameters.json")),
+        SourceOptions(
+            parameters_file=str(tmp_path / "main.parameters.json"), environment={"AIGOV_TEST_ENV_NAME": "dev"}
+        ),
     )
     body = next(iter(inventory)).body
     assert body["name"] == "oai-dev"
@@ -138,7 +142,7 @@ def test_arm_with_an_azd_parameters_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert body["tags"] == {"capacity": "81", "tracing": "off"}
 
 
-def test_read_environment_variable_reads_the_same_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_environment_variable_reads_only_what_is_passed_in(monkeypatch: pytest.MonkeyPatch) -> None:
     def value(expression: str) -> Any:
         text = f"var v = {expression}\n"
         ev = FileEvaluator(
@@ -147,12 +151,27 @@ def test_read_environment_variable_reads_the_same_environment(monkeypatch: pytes
             inputs={},
             prefix="",
             deployment=Deployment(),
-            evaluation=Evaluation(root=ScanRoot.for_input(".")),
+            evaluation=Evaluation(root=ScanRoot.for_input("."), environment={"AIGOV_TEST_SET": "from-env"}),
         )
         return ev.var_value("v")
 
-    monkeypatch.setenv("AIGOV_TEST_SET", "from-env")
-    monkeypatch.delenv("AIGOV_TEST_UNSET", raising=False)
+    monkeypatch.setenv("AIGOV_TEST_SECRET", "runner-secret")  # in the process, not passed in
     assert value("readEnvironmentVariable('AIGOV_TEST_SET', 'default')") == "from-env"
     assert value("readEnvironmentVariable('AIGOV_TEST_UNSET', 'default')") == "default"
     assert value("readEnvironmentVariable('AIGOV_TEST_UNSET')") is UNKNOWN
+    assert value("readEnvironmentVariable('AIGOV_TEST_SECRET')") is UNKNOWN
+
+
+def test_a_parameters_file_cannot_print_a_runners_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIGOV_TEST_SECRET", "runner-secret-7f1e")
+    monkeypatch.setenv("AIGOV_TEST_ENV_NAME", "dev")
+    (tmp_path / "main.bicep").write_text(BICEP, encoding="utf-8")
+    parameters = json.loads(json.dumps(PARAMETERS))
+    parameters["parameters"]["location"] = {"value": "${AIGOV_TEST_SECRET}"}
+    (tmp_path / "main.parameters.json").write_text(json.dumps(parameters), encoding="utf-8")
+    args = ["scan", str(tmp_path / "main.bicep"), "--parameters", str(tmp_path / "main.parameters.json")]
+    result = CliRunner().invoke(main, [*args, "--format", "json", "--env", "AIGOV_TEST_ENV_NAME"])
+    assert "runner-secret-7f1e" not in result.output
+    assert '"oai-dev"' in result.stdout or "oai-dev" in result.stdout

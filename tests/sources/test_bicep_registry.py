@@ -202,3 +202,23 @@ def test_an_oversized_cached_template_is_refused(tmp_path: Path) -> None:
         handle.truncate(MAX_MODULE_TEMPLATE_BYTES + 1)
     with pytest.raises(SourceError, match=r"main\.json: file is larger than 32 MiB; not read$"):
         load(tmp_path / "main.bicep", bicep_cache=str(tmp_path / "cache"))
+
+
+def test_a_local_arm_json_module_is_evaluated_as_a_template(tmp_path: Path) -> None:
+    module = "bicep$avm$res$cognitive-services$account/0.10.2$"
+    shutil.copy(CACHE / "br" / "mcr.microsoft.com" / module / "main.json", tmp_path / "account.json")
+    (tmp_path / "main.bicep").write_text(
+        "module openAi './account.json' = {\n  name: 'openai'\n"
+        "  params: { name: 'oai-local', location: 'westus' }\n}\n"
+    )
+    inventory = load(tmp_path / "main.bicep")
+    account = get(inventory, "module.openAi.Microsoft.CognitiveServices/accounts/oai-local")
+    assert account.origin.file == str(tmp_path / "account.json")
+    assert inventory.unread == ()
+    assert str(tmp_path / "account.json") in inventory.files
+
+
+def test_a_missing_local_json_module_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "main.bicep").write_text("module m './nope.json' = {\n  name: 'm'\n}\n")
+    with pytest.raises(SourceError, match=r"nope\.json"):
+        load(tmp_path / "main.bicep")

@@ -171,15 +171,14 @@ def test_test_blocks_are_not_evaluated() -> None:
     assert list(instances("test_blocks.bicep")) == ["account"]
 
 
-def test_module_from_an_arm_template_is_a_warning_not_an_error(tmp_path: Path) -> None:
+def test_module_from_an_arm_template_is_left_to_the_template_reader(tmp_path: Path) -> None:
+    # aigov.sources.bicep.registry evaluates it as an ARM template (tests/sources/test_bicep_registry.py).
     (tmp_path / "child.json").write_text("{}", encoding="utf-8")
     template = tmp_path / "main.bicep"
     template.write_text("module child 'child.json' = {\n  name: 'child'\n}\n", encoding="utf-8")
     evaluation = evaluate_input(SourceInput.open(str(template)), SourceOptions())
-    assert evaluation.unresolved == [
-        f"{template}: line 1, column 1: module 'child' comes from an ARM template (child.json); "
-        "not evaluated, its resources are not scanned"
-    ]
+    assert evaluation.unresolved == []
+    assert [(c.path, c.name, c.line) for c in evaluation.registry_calls] == [("child.json", "child", 1)]
 
 
 # --------------------------------------------------------------------------- names

@@ -31,13 +31,12 @@ error that depends on values there (:class:`ValueDependentError`: a missing
 property, an index past the end, ``fail()``) makes it UNKNOWN, as it may
 never happen at deployment.
 
-Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) are
-recorded in :attr:`Evaluation.registry_calls`, to be read from the local
-module cache (:mod:`aigov.sources.bicep.registry`); their outputs are
-unknown here. Modules that are
-ARM JSON templates are recorded in :attr:`Evaluation.unresolved`: their
-outputs are unknown and the scan goes on. Names imported from a registry
-or a JSON file, and extension aliases, are unknown too.
+Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) and
+modules that are ARM JSON templates are recorded in
+:attr:`Evaluation.registry_calls`, to be read from the local module cache
+(:mod:`aigov.sources.bicep.registry`); their outputs are unknown here. Names
+imported from a registry or a JSON file, and extension aliases, are unknown
+too.
 
 Bounds: every loop at most :data:`MAX_LOOP` items (ARM's copy limit), module
 nesting at most :data:`MAX_MODULE_DEPTH`, and at most :data:`MAX_STEPS`
@@ -67,7 +66,7 @@ from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
-from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, strip_json_comments
+from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, without_comments
 from aigov.sources.template_values import to_text as to_string
 
 MAX_LOOP: Final = 800
@@ -145,6 +144,7 @@ class Evaluation:
     """Everything one input evaluates to."""
 
     root: ScanRoot  # templates read files only inside it
+    environment: Mapping[str, str] = field(default_factory=dict)  # what readEnvironmentVariable() may read
     files: list[str] = field(default_factory=list)  # the files read, real paths
     instances: list[Instance] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
@@ -448,7 +448,10 @@ class FileEvaluator:
             prefix=self.prefix,
             deployment=self.deployment,
             evaluation=Evaluation(
-                root=self.evaluation.root, files=self.evaluation.files, budget=self.evaluation.budget
+                root=self.evaluation.root,
+                environment=self.evaluation.environment,
+                files=self.evaluation.files,
+                budget=self.evaluation.budget,
             ),
             stack=self.stack,
         )
@@ -656,8 +659,9 @@ class FileEvaluator:
             raise self.error(body_node, "a module's value must be an object")
         body = self.eval_object(body_node, local, skip=frozenset({"dependson"}))
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
-        if decl.path.startswith(_REGISTRY_PREFIXES):
-            # Read later from the local module cache (aigov.sources.bicep.registry); outputs stay unknown.
+        if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
+            # Read later (aigov.sources.bicep.registry): a registry module from the local module
+            # cache; outputs stay unknown.
             target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
             self.evaluation.registry_calls.append(
                 RegistryCall(
@@ -672,13 +676,6 @@ class FileEvaluator:
                     target.resource_group,
                     target.location,
                 )
-            )
-            return ModuleInstance(name, None)
-        if _is_json(decl.path):
-            where = f"an ARM template ({decl.path})"
-            self.evaluation.unresolved.append(
-                f"{self.file}: line {decl.line}, column {decl.col}: module '{decl.name}' comes from "
-                f"{where}; not evaluated, its resources are not scanned"
             )
             return ModuleInstance(name, None)
         tree = self._load_relative(decl, decl.path)
@@ -906,8 +903,9 @@ class FileEvaluator:
             if safe:
                 return None
             shown = f"^{index}" if node.from_end else index
-            message = f"index {shown} is outside the array (length {len(target)})"
-            raise self.error(node, message, ValueDependentError)
+            raise self.error(
+                node, f"index {shown} is outside the array (length {len(target)})", ValueDependentError
+            )
         raise self.error(node, f"cannot index {_kind(target)} with {_kind(index)}")
 
     def child_ref(self, node: ast.ChildRef) -> Any:
@@ -1128,7 +1126,7 @@ class FileEvaluator:
         if kind == "loadYamlContent":
             value, _ = yamlio.loads(text, target, invalid)
         else:
-            value = decode(strip_json_comments(text), target, invalid)  # Bicep allows comments in it
+            value = decode(without_comments(text), target, invalid)  # comments allowed, as Bicep reads it
         if len(args) > 1 and isinstance(args[1], str) and args[1] not in ("$", ""):
             selected = _json_path(value, args[1])
             if selected is None:
@@ -1179,10 +1177,10 @@ def _json_path(value: Any, path: str) -> Any:
     return found[0] if found else None
 
 
-def _environment_variable(args: list[Any]) -> Any:
-    """``readEnvironmentVariable(name, [default])``: read here as azd's placeholders are; else unknown."""
-    if args and isinstance(args[0], str) and args[0] in os.environ:
-        return os.environ[args[0]]
+def _environment_variable(environment: Mapping[str, str], args: list[Any]) -> Any:
+    """``readEnvironmentVariable(name, [default])``: a variable the user passed in (--env), else unknown."""
+    if args and isinstance(args[0], str) and args[0] in environment:
+        return environment[args[0]]
     return args[1] if len(args) > 1 else UNKNOWN
 
 
@@ -1222,7 +1220,7 @@ _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "loadyamlcontent": lambda ev, node, args: ev.load_content(node, args, "loadYamlContent"),
     "loadfileasbase64": lambda ev, node, args: ev.load_content(node, args, "loadFileAsBase64"),
     "loaddirectoryfileinfo": lambda ev, node, args: ev.directory_info(node, args),
-    "readenvironmentvariable": lambda ev, node, args: _environment_variable(args),
+    "readenvironmentvariable": lambda ev, node, args: _environment_variable(ev.evaluation.environment, args),
     "getsecret": lambda ev, node, args: UNKNOWN,
     "externalinput": lambda ev, node, args: UNKNOWN,
 }

@@ -1,5 +1,8 @@
 """Bicep registry modules (``br:``) read from the local module cache ``bicep restore`` fills.
 
+(Local modules that are ARM JSON templates are read here too, as the
+compiled templates they are.)
+
 ``bicep restore`` (and ``bicep build``) download each registry module's
 compiled ARM template to
 ``<cache root>/br/<registry>/<repository with $ for />/<tag>$<mask>/main.json``,
@@ -28,6 +31,7 @@ from aigov.model import UNKNOWN, Inventory, Resource, UnreadInput
 from aigov.sources.arm import load_located_json, load_module_template
 from aigov.sources.arm_expressions import DeploymentContext
 from aigov.sources.base import SourceOptions
+from aigov.sources.confine import FileRefused, ScanRoot
 
 CONFIG_FILE: Final = "bicepconfig.json"
 PUBLIC_ALIAS: Final = ("mcr.microsoft.com", "bicep")
@@ -204,40 +208,65 @@ class RegistryCall:
 
 
 def with_registry_modules(
-    inventory: Inventory, calls: Sequence[RegistryCall], options: SourceOptions
+    inventory: Inventory, calls: Sequence[RegistryCall], options: SourceOptions, root: ScanRoot
 ) -> Inventory:
-    """``inventory`` plus the resources of each registry module found in the cache; the others unread.
+    """``inventory`` plus the resources of each module the Bicep evaluator left to this module.
 
-    A reference Bicep itself would reject (no tag, an alias not defined) is a
-    :class:`SourceError` naming the module: the template does not compile.
+    A registry module is read from the cache when it is there and is unread
+    otherwise; a local ARM JSON module is read inside the scan ``root``. A
+    reference Bicep itself would reject (no tag, an alias not defined, a file
+    that does not exist) is a :class:`SourceError` naming the module: the
+    template does not compile.
     """
     resources = list(inventory.resources)
     warnings = list(inventory.warnings)
-    unread = list(inventory.unread)
     files = list(inventory.files)
+    unread = list(inventory.unread)
     for call in calls:
         if call.path.startswith(("ts:", "ts/")):
             unread.append(_unread(call, call.path, "template specs are not read offline"))
             continue
-        config = find_config(call.file)
-        try:
-            reference = parse_reference(call.path, config)
-        except ValueError as exc:
-            raise SourceError(
-                f"module '{call.name}': {call.path}: {exc}", file=call.file, where=call.where
-            ) from None
-        root = config.cache_root or (Path(options.bicep_cache) if options.bicep_cache else None)
-        target = reference.cache_path(root) if root is not None else None
-        if target is None or not _regular_file(target):
-            shown = f"not in the module cache {root}" if root is not None else "no module cache given"
-            unread.append(_unread(call, str(reference), f"{shown}; run bicep restore"))
-            continue
-        module = load_module_template(target, str(target), _given(call.params), _context(call), options)
+        if call.path.startswith(("br:", "br/")):
+            target = _cached(call, options, unread)
+            if target is None:
+                continue
+            shown = str(target)
+        else:
+            target, shown = _local_template(call, root)
+        module = load_module_template(target, shown, _given(call.params), _context(call), options)
         resources.extend(_prefixed(resource, call.prefix) for resource in module)
         warnings.extend(module.warnings)
         files.extend([str(target), *module.files])
         unread.extend(replace(u, address=call.prefix + u.address, source=_SOURCE) for u in module.unread)
     return Inventory(resources, warnings=warnings, unread=unread, files=files)
+
+
+def _cached(call: RegistryCall, options: SourceOptions, unread: list[UnreadInput]) -> Path | None:
+    """The cached template of a registry module; None (and an unread input) when not restored."""
+    config = find_config(call.file)
+    try:
+        reference = parse_reference(call.path, config)
+    except ValueError as exc:
+        raise SourceError(
+            f"module '{call.name}': {call.path}: {exc}", file=call.file, where=call.where
+        ) from None
+    root = config.cache_root or (Path(options.bicep_cache) if options.bicep_cache else None)
+    target = reference.cache_path(root) if root is not None else None
+    if target is None or not _regular_file(target):
+        shown = f"not in the module cache {root}" if root is not None else "no module cache given"
+        unread.append(_unread(call, str(reference), f"{shown}; run bicep restore"))
+        return None
+    return target
+
+
+def _local_template(call: RegistryCall, root: ScanRoot) -> tuple[Path, str]:
+    """A local ARM JSON module's real path (inside the scan root) and its path as the template wrote it."""
+    folder = os.path.dirname(call.file)
+    try:
+        real = root.resolve(call.path, folder)
+    except FileRefused as exc:
+        raise SourceError(f"module '{call.name}': {exc}", file=call.file, where=call.where) from None
+    return Path(real), os.path.normpath(os.path.join(folder, call.path))
 
 
 _SOURCE: Final = "bicep"

@@ -69,7 +69,8 @@ class BicepSource(Source):
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        return with_registry_modules(to_inventory(evaluation), evaluation.registry_calls, options)
+        inventory = to_inventory(evaluation)
+        return with_registry_modules(inventory, evaluation.registry_calls, options, evaluation.root)
 
 
 def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluation:
@@ -78,14 +79,14 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
     text = source_input.read_text()
     tree = parse(text, file)
     check_declared(tree, text)
-    evaluation = Evaluation(root=options.scan_root(source_input.path))
+    evaluation = Evaluation(root=options.scan_root(source_input.path), environment=options.environment)
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
     template_file = file
     if file.lower().endswith(".bicepparam"):
         template_file, tree, inputs = _parameters_file(tree, file, deployment, evaluation)
     if options.parameters_file:
-        inputs.update(read_json_parameters(options.parameters_file))
+        inputs.update(read_json_parameters(options.parameters_file, options.environment))
         evaluation.files.append(os.path.realpath(options.parameters_file))
     template = FileEvaluator(
         tree,
@@ -130,7 +131,7 @@ def _parameters_file(
     return template.path, template, inputs
 
 
-def read_json_parameters(path: str) -> dict[str, Any]:
+def read_json_parameters(path: str, environment: Mapping[str, str]) -> dict[str, Any]:
     """Values of an ARM JSON parameters file (``{"parameters": {"x": {"value": ...}}}``).
 
     A Key Vault ``reference`` is a secret known only at deployment: unknown.
@@ -147,7 +148,7 @@ def read_json_parameters(path: str) -> dict[str, Any]:
             raise SourceError(
                 "expected an object with 'value' or 'reference'", file=path, where=f"$.parameters.{name}"
             )
-        out[name] = substitute(entry["value"]) if "value" in entry else UNKNOWN
+        out[name] = substitute(entry["value"], environment) if "value" in entry else UNKNOWN
     return out
 
 

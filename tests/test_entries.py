@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from aigov.entries import entry_kind
 from aigov.errors import SourceError
-from aigov.sources.entries import entry_kind
 
 
 def test_a_regular_file_and_a_link_to_one_are_files(tmp_path: Path) -> None:
