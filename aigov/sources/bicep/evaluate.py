@@ -34,7 +34,8 @@ never happen at deployment.
 Registry modules (``br:``, ``br/alias:``, ``ts:``, ``ts/alias:``) and
 modules that are ARM JSON templates are recorded in
 :attr:`Evaluation.registry_calls`, to be read from the local module cache
-(:mod:`aigov.sources.bicep.registry`); their outputs are unknown here. Names
+and evaluated as ARM templates by :mod:`aigov.sources.bicep.registry`
+(JSON modules from the scan root); their outputs are unknown here. Names
 imported from a registry or a JSON file, and extension aliases, are unknown
 too.
 
@@ -661,7 +662,7 @@ class FileEvaluator:
         name = body.get("name", UNKNOWN) if isinstance(body, dict) else UNKNOWN
         if decl.path.startswith(_REGISTRY_PREFIXES) or _is_json(decl.path):
             # Read later (aigov.sources.bicep.registry): a registry module from the local module
-            # cache; outputs stay unknown.
+            # cache, an ARM JSON module as the template it is; outputs stay unknown.
             target = self._module_deployment(body.get("scope") if isinstance(body, dict) else None)
             self.evaluation.registry_calls.append(
                 RegistryCall(
