@@ -22,6 +22,7 @@ from aigov.model import (
     Finding,
     InputCost,
     ResourceCostChange,
+    cost_changes,
     monthly_at_risk,
 )
 from aigov.report.base import format_delta, format_usd, money_line
@@ -71,17 +72,7 @@ def compare(base: PreviousReport, findings: Sequence[Finding], cost: InputCost |
 
 def resource_changes(before: Mapping[str, float | None], cost: InputCost) -> tuple[ResourceCostChange, ...]:
     """Each billed resource added, removed or changed in monthly cost, largest change first."""
-    after = {r.address: r.monthly_usd for r in cost.resources}
-    changes = [
-        ResourceCostChange(address, "added", None, value)
-        if address not in before
-        # An address seen twice keeps its first figure: the report lists resources once.
-        else ResourceCostChange(address, "changed", before[address], value)
-        for address, value in after.items()
-        if address not in before or before[address] != value
-    ]
-    changes.extend(ResourceCostChange(a, "removed", v, None) for a, v in before.items() if a not in after)
-    return tuple(sorted(changes, key=lambda c: (c.delta_usd is None, -abs(c.delta_usd or 0.0), c.address)))
+    return cost_changes(before, {r.address: r.monthly_usd for r in cost.resources})
 
 
 def _order(item: CostChangeItem) -> tuple[int, float, str, str]:

@@ -498,6 +498,21 @@ class ResourceCostChange:
         return round(self.after_usd - self.before_usd, 2)
 
 
+def cost_changes(
+    before: Mapping[str, float | None], after: Mapping[str, float | None]
+) -> tuple[ResourceCostChange, ...]:
+    """Each address added, removed or changed in monthly cost from ``before`` to ``after``, largest first."""
+    changes = [
+        ResourceCostChange(address, "added", None, value)
+        if address not in before
+        else ResourceCostChange(address, "changed", before[address], value)
+        for address, value in after.items()
+        if address not in before or before[address] != value
+    ]
+    changes.extend(ResourceCostChange(a, "removed", v, None) for a, v in before.items() if a not in after)
+    return tuple(sorted(changes, key=lambda c: (c.delta_usd is None, -abs(c.delta_usd or 0.0), c.address)))
+
+
 @dataclass(frozen=True, slots=True)
 class CostChange:
     """This scan against a base (``--compare-to``): the cost of the inputs and the cost at risk."""

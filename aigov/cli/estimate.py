@@ -160,8 +160,8 @@ def render_table(result: Estimate, comparison: Comparison | None = None, width: 
         )
         for delta in comparison.deltas:
             console.print(
-                f"  {delta.change:<8} {delta.address}: {_money(delta.before)} → {_money(delta.after)} "
-                f"({_signed(delta.delta)})"
+                f"  {delta.change:<8} {delta.address}: {_money(delta.before_usd)} → "
+                f"{_money(delta.after_usd)} ({_signed(delta.delta_usd)})"
             )
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     return "\n".join(lines) + "\n"

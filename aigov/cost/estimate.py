@@ -24,7 +24,7 @@ from aigov.cost.pricing import EstimateRow, estimate_inventory
 from aigov.cost.usage import UsageProvider
 from aigov.errors import AigovError
 from aigov.jsontext import decode
-from aigov.model import CatalogInfo
+from aigov.model import CatalogInfo, ResourceCostChange, cost_changes
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources import load_input
 from aigov.sources.base import SourceOptions
@@ -140,9 +140,9 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
                 {
                     "address": d.address,
                     "change": d.change,
-                    "base_monthly_usd": d.before,
-                    "monthly_usd": d.after,
-                    "delta_usd": d.delta,
+                    "base_monthly_usd": d.before_usd,
+                    "monthly_usd": d.after_usd,
+                    "delta_usd": d.delta_usd,
                 }
                 for d in comparison.deltas
             ],
@@ -154,31 +154,13 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
 
 
 @dataclass(frozen=True, slots=True)
-class ResourceDelta:
-    address: str
-    change: str  # added | removed | changed
-    before: float | None
-    after: float | None
-
-    @property
-    def delta(self) -> float | None:
-        if self.change == "added":
-            return self.after
-        if self.change == "removed":
-            return -self.before if self.before is not None else None
-        if self.before is None or self.after is None:
-            return None
-        return round(self.after - self.before, 2)
-
-
-@dataclass(frozen=True, slots=True)
 class Comparison:
     """This estimate against a saved one: what changed per resource, and the total."""
 
     base: str
     before_total: float
     after_total: float
-    deltas: tuple[ResourceDelta, ...]
+    deltas: tuple[ResourceCostChange, ...]  # the same per-resource change the scan's --compare-to gives
 
     @property
     def total_delta(self) -> float:
@@ -207,13 +189,6 @@ def load_base(path: Path) -> dict[str, float | None]:
 
 def compare(estimate: Estimate, base: Mapping[str, float | None], base_name: str) -> Comparison:
     """Per-resource and total change from ``base`` (address → monthly cost) to ``estimate``."""
-    after = {r.address: r.monthly_usd for r in estimate.rows}
-    deltas: list[ResourceDelta] = []
-    for address, value in after.items():
-        if address not in base:
-            deltas.append(ResourceDelta(address, "added", None, value))
-        elif base[address] != value:
-            deltas.append(ResourceDelta(address, "changed", base[address], value))
-    deltas.extend(ResourceDelta(a, "removed", v, None) for a, v in base.items() if a not in after)
+    deltas = cost_changes(base, {r.address: r.monthly_usd for r in estimate.rows})
     before_total = round(sum(v for v in base.values() if v is not None), 2)
     return Comparison(base_name, before_total, estimate.total_monthly_usd, tuple(deltas))

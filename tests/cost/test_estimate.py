@@ -72,7 +72,7 @@ def test_compare_to_a_saved_estimate(tmp_path: Path) -> None:
     base_file = tmp_path / "base.json"
     base_file.write_text(json.dumps(saved), encoding="utf-8")
     comparison = compare(estimate, load_base(base_file), str(base_file))
-    changes = {d.address: (d.change, d.delta) for d in comparison.deltas}
+    changes = {d.address: (d.change, d.delta_usd) for d in comparison.deltas}
     assert changes['azurerm_cognitive_deployment.reports["ptu"]'] == ("added", 43_800.0)
     assert changes['azurerm_cognitive_deployment.reports["chat"]'] == ("changed", 7.0)
     assert changes["gone"] == ("removed", -5.0)
