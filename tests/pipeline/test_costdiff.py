@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 from aigov.baseline import parse_report
 from aigov.costdiff import compare, summary_line
 from aigov.model import CostChange, CostChangeItem, monthly_at_risk
 from aigov.report.json_report import JsonReporter
+from tests.conftest import GoldenCheck
 from tests.pipeline.conftest import CONFIG, PLAN, one_error_line, run, run_json, scan_example
 
 PTU = 'azurerm_cognitive_deployment.reports["ptu"]'
@@ -168,3 +172,16 @@ def test_a_removed_resource_is_money_saved(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[1] == (
         r"**This change removes \$43,800.00 per month of Azure AI cost (\$0.00 of it in violation).**"
     )
+
+
+@pytest.mark.parametrize("scenario", ["adds", "removes"])
+def test_the_pull_request_comment_matches_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str, golden: GoldenCheck
+) -> None:
+    # adds: the base branch's plan had no PTU deployment; removes: the head drops it.
+    shutil.copytree(PLAN.parent, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    _plan_without(tmp_path / "repo", PTU)
+    head, base = ("plan.json", "base-plan.json") if scenario == "adds" else ("base-plan.json", "plan.json")
+    result = run(head, "--config", "aigov.yaml", "--compare-to", base, "--format", "markdown")
+    golden(f"pipeline/comment-{scenario}.md", result.stdout)
