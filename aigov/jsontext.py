@@ -48,18 +48,26 @@ def decode(text: str | bytes, file: str, error: ErrorFactory) -> Any:
     """``text`` as JSON data; invalid JSON, non-finite numbers and deep nesting raise ``error``."""
     try:
         return strict_loads(text)
-    except json.JSONDecodeError as exc:
-        raise error(
-            f"invalid JSON: {exc.msg}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
-        ) from None
-    except NotFinite as exc:
-        raise error(f"invalid JSON: {exc}", file=file) from None
-    except RecursionError:
-        raise error(nesting_message(), file=file) from None
-    except UnicodeDecodeError as exc:
-        raise error(f"not UTF-8 text (byte {exc.start + 1})", file=file) from None
-    except ValueError as exc:  # an integer longer than Python converts
-        raise error(f"invalid JSON: {exc}", file=file) from None
+    except (ValueError, RecursionError) as exc:  # ValueError: also an integer longer than Python converts
+        raise json_error(exc, file, error) from None
+
+
+def json_error(
+    exc: ValueError | RecursionError, file: str, error: ErrorFactory, text: str | None = None
+) -> AigovError:
+    """The one-line error for a failed JSON parse of ``file``.
+
+    With the ``text`` parsed, an error at its very end says the file may be truncated.
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        truncated = text is not None and exc.pos >= len(text.rstrip())
+        message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
+        return error(f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}")
+    if isinstance(exc, RecursionError):
+        return error(nesting_message(), file=file)
+    if isinstance(exc, UnicodeDecodeError):
+        return error(f"not UTF-8 text (byte {exc.start + 1})", file=file)
+    return error(f"invalid JSON: {exc}", file=file)
 
 
 def nesting_message() -> str:

@@ -65,7 +65,7 @@ from typing import Any, Final
 from aigov.armtypes import ARM_TYPES, TEMPLATE_DEPLOYMENT
 from aigov.display import excerpt
 from aigov.errors import SourceError
-from aigov.jsontext import MAX_DEPTH, NotFinite, nesting_message, strict_loads
+from aigov.jsontext import MAX_DEPTH, json_error, nesting_message, strict_loads
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources import sniff
@@ -193,18 +193,8 @@ def load_located_json(text: str, file: str) -> LocatedJson:
         if comments:
             text = _blank(text, comments)
         value = strict_loads(text)
-    except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip())
-        message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
-        raise SourceError(
-            f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
-        ) from None
-    except NotFinite as exc:
-        raise SourceError(f"invalid JSON: {exc}", file=file) from None
-    except RecursionError:
-        raise SourceError(nesting_message(), file=file) from None
-    except ValueError as exc:  # an integer longer than Python converts
-        raise SourceError(f"invalid JSON: {exc}", file=file) from None
+    except (ValueError, RecursionError) as exc:  # ValueError: also an integer longer than Python converts
+        raise json_error(exc, file, SourceError, text) from None
     newlines = tuple(m.start() for m in re.finditer("\n", text))
     return LocatedJson(value, starts, newlines)
 

@@ -39,7 +39,7 @@ from typing import Any, Final
 
 from aigov.collector import collector_paused
 from aigov.errors import SourceError
-from aigov.jsontext import NotFinite, nesting_message
+from aigov.jsontext import NotFinite, json_error
 from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
 from aigov.sources import sniff
 from aigov.sources.azurerm import (
@@ -134,16 +134,8 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
         raise SourceError("invalid JSON: the input is empty", file=file)
     try:
         return load_members(text, _WANTED_MEMBERS, keep={"resource_changes": _mapped_change})
-    except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip())
-        message = "unexpected end of data (is the file truncated?)" if truncated else exc.msg
-        raise SourceError(
-            f"invalid JSON: {message}", file=file, where=f"line {exc.lineno}, column {exc.colno}"
-        ) from None
-    except NotFinite as exc:
-        raise SourceError(f"invalid JSON: {exc}", file=file) from None
-    except RecursionError:
-        raise SourceError(nesting_message(), file=file) from None
+    except (json.JSONDecodeError, NotFinite, RecursionError) as exc:
+        raise json_error(exc, file, SourceError, text) from None
     except NotAnObject as exc:
         raise SourceError(
             f"not a Terraform plan: the JSON is a {exc.kind}, expected an object "
