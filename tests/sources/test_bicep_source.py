@@ -46,7 +46,7 @@ def test_constructs_inventory_keys_actions_and_parents() -> None:
     inventory = load(CONSTRUCTS)
     rows = {(r.key, r.action, r.parent_key) for r in inventory}
     assert rows == {
-        ("existingAccount", Action.NOOP, None),
+        ("existingAccount", Action.REFERENCE, None),
         ("sharedChat", Action.DEPLOY, "existingAccount"),
         ("account", Action.DEPLOY, None),
         ("account::first", Action.DEPLOY, "account"),
@@ -62,7 +62,7 @@ def test_constructs_inventory_keys_actions_and_parents() -> None:
 
 def test_existing_resource_is_context_only() -> None:
     existing = get(load(CONSTRUCTS), "existingAccount")
-    assert existing.action is Action.NOOP
+    assert existing.action is Action.REFERENCE
     assert not existing.action.evaluated
     assert existing.body == {"type": ACCOUNTS, "name": "shared-openai", "location": UNKNOWN}
 

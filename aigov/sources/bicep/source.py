@@ -17,8 +17,8 @@ Resources:
   (``module.openAi.account::deployments[1]``);
 * origin: the file that declares it (a module's own file) and the line of
   its ``resource`` declaration;
-* ``existing`` resources: :attr:`~aigov.model.Action.NOOP` (context for their
-  children, never evaluated as new); all others
+* ``existing`` resources: :attr:`~aigov.model.Action.REFERENCE` (context for
+  their children, neither evaluated nor estimated, as in the ARM path); all others
   :attr:`~aigov.model.Action.DEPLOY`;
 * parent: the enclosing resource of a nested child, the resource named in
   ``parent:``, or, for a name written ``account/deployment``, the resource of
@@ -50,6 +50,7 @@ from aigov.sources.bicep.evaluate import (
     FileEvaluator,
     Instance,
     ModuleInstance,
+    Namespace,
     load_file,
 )
 from aigov.sources.bicep.names import check_declared
@@ -193,7 +194,7 @@ def _resource(instance: Instance, arm_type: str, parent: Instance | None) -> Res
         name=name,
         body=body,
         origin=Origin(source=BicepSource.name, file=instance.file, line=instance.line, address=instance.key),
-        action=Action.NOOP if instance.existing else Action.DEPLOY,
+        action=Action.REFERENCE if instance.existing else Action.DEPLOY,
         subscription_id=instance.subscription_id if isinstance(instance.subscription_id, str) else UNKNOWN,
         resource_group=instance.resource_group if isinstance(instance.resource_group, str) else UNKNOWN,
         parent_key=parent.key if parent is not None and parent.type.lower() in ARM_TYPES else None,
@@ -207,6 +208,6 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, Instance | ModuleInstance | Closure):
+    if isinstance(value, Instance | ModuleInstance | Closure | Namespace):
         return UNKNOWN
     return value
