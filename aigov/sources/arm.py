@@ -478,7 +478,9 @@ class _Reader:
             for name in given:
                 if name not in lowered:
                     raise SourceError(
-                        f"parameter '{name}' is not declared in the template {file}", file=given_from or file
+                        f"parameter '{name}' is not declared in the template {file}",
+                        file=given_from or file,
+                        where=f"$.parameters.{name}" if given_from else None,
                     )
         values: dict[str, Any] = {}
         # Defaults may use other parameters: evaluate on demand, in order of need.

@@ -84,10 +84,15 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
     template_file = file
+    given: dict[str, tuple[str, str]] = {}  # parameter -> (file, where) of the value given to it
     if file.lower().endswith(".bicepparam"):
+        values = [s for s in tree.statements if isinstance(s, ast.Param)]
+        given.update((p.name, (file, f"line {p.line}, column {p.col}")) for p in values)
         template_file, tree, inputs = _parameters_file(tree, file, deployment, evaluation)
     if options.parameters_file:
-        inputs.update(read_json_parameters(options.parameters_file, options.environment))
+        from_json = read_json_parameters(options.parameters_file, options.environment)
+        inputs.update(from_json)
+        given.update((name, (options.parameters_file, f"$.parameters.{name}")) for name in from_json)
         evaluation.files.append(os.path.realpath(options.parameters_file))
     template = FileEvaluator(
         tree,
@@ -99,9 +104,12 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
     )
     for name in inputs:
         if name not in template.params:
+            # As the compiler and ARM refuse it: a value for no parameter is a typo or a stale file.
+            given_in, where = given.get(name, (file, ""))
             raise SourceError(
                 f"parameter '{name}' is given a value but {template_file} declares no such parameter",
-                file=file,
+                file=given_in,
+                where=where or None,
             )
     template.run()
     return evaluation
