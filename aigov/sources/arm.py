@@ -517,6 +517,8 @@ class _Reader:
                         file=file,
                         where=_where(where, "parameters", name),
                     ) from None
+            if spec.get("nullable") is True:
+                return None  # an optional parameter (Bicep's `param x string?`) given no value is null
             if depth == 0:
                 self.warn(
                     f"{file}: parameter '{name}' has no value (give it with --parameters); "
@@ -535,7 +537,8 @@ class _Reader:
             value = lazy[key]
             spec = declared[name] if isinstance(declared[name], dict) else {}
             allowed = spec.get("allowedValues")
-            if isinstance(allowed, list) and not contains_undetermined(value):
+            optional = value is None and spec.get("nullable") is True  # null is valid for a nullable one
+            if isinstance(allowed, list) and not optional and not contains_undetermined(value):
                 candidates = value if isinstance(value, list) else [value]
                 bad = [v for v in candidates if not any(_same(v, a) for a in allowed)]
                 if bad:

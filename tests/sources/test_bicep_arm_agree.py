@@ -100,3 +100,27 @@ def test_a_given_subscription_makes_subscription_id_known_in_both_paths() -> Non
     for path in (AGREE / "scope_functions" / "main.bicep", AGREE / "scope_functions" / "main.json"):
         tags = next(iter(inventory(path, subscription=sub))).body["tags"]
         assert tags["subscriptionResourceId"] == f"/subscriptions/{sub}", path
+
+
+def test_optional_parameters_without_a_value_are_null_in_both_paths() -> None:
+    for path in (AGREE / "optional_params" / "main.bicep", AGREE / "optional_params" / "main.json"):
+        inv = inventory(path)
+        types = sorted(r.type for r in inv)
+        # The loop over `deployments ?? []` deploys nothing; the allowed-values check lets null pass.
+        assert types == ["Microsoft.CognitiveServices/accounts", "Microsoft.Search/searchServices"], path
+        account = next(r for r in inv if r.type == "Microsoft.CognitiveServices/accounts")
+        assert account.body["properties"] == {"publicNetworkAccess": None}, path
+        assert not any("has no value" in w for w in inv.warnings), path
+
+
+def test_a_value_outside_the_allowed_ones_is_still_an_error_for_an_optional_parameter(tmp_path: Path) -> None:
+    parameters = tmp_path / "p.json"
+    parameters.write_text(json.dumps({"parameters": {"publicNetworkAccess": {"value": "Sometimes"}}}))
+    done = CliRunner().invoke(
+        main, ["scan", str(AGREE / "optional_params" / "main.json"), "--parameters", str(parameters)]
+    )
+    assert done.exit_code == 2
+    assert (
+        "parameter 'publicNetworkAccess': \"Sometimes\" (from the parameters file) is not one of"
+        in done.stderr
+    )
