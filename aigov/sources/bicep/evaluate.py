@@ -96,6 +96,7 @@ _ENCODINGS: Final = {
 """The ``encoding`` values of Bicep's load functions, as Python codecs."""
 _NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
 _RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
+_TOKEN: Final = re.compile(r"#_([A-Za-z][A-Za-z0-9]*)_#")
 _WILDCARD: Final = "*"
 """The original name recorded for ``import * as ns``: the namespace itself."""
 
@@ -370,6 +371,14 @@ class FileEvaluator:
         self.values[f"param:{name}"] = _IN_PROGRESS
         if name in self.inputs and not (self.inputs[name] is None and decl.default is not None):
             value = typed(self.inputs[name], decl.type.name if decl.type else None)
+        elif decl.default is not None and (token := _pipeline_token(decl.default)) is not None:
+            value = self.evaluation.environment.get(token, UNKNOWN)
+            if value is UNKNOWN:
+                self.evaluation.runtime.setdefault(
+                    (self.file, f"#_{token}_#"),
+                    f"{self.file}: parameter '{name}' defaults to the pipeline token '#_{token}_#', replaced "
+                    f"before deployment; its value is unknown (set {token} and pass it with --env {token})",
+                )
         elif decl.default is not None:
             # No value, or an explicit null: ARM deploys the default then.
             value = self.eval(decl.default, {})
@@ -1268,6 +1277,20 @@ def _safe_chain(node: ast.Expr) -> bool:
             return True
         node = node.target if not isinstance(node, ast.NonNull) else node.operand
     return False
+
+
+def _pipeline_token(default: ast.Expr) -> str | None:
+    """The token's name when a parameter's default is a pipeline token such as ``'#_namePrefix_#'``.
+
+    The Azure Verified Modules test pipeline replaces such tokens in the file
+    before it deploys; the value exists only there (or where ``--env NAME``
+    gives it), like azd's ``${NAME}``: never the token's own text, which would
+    fail length and name checks that pass at deployment.
+    """
+    if isinstance(default, ast.Literal) and isinstance(default.value, str):
+        found = _TOKEN.fullmatch(default.value)
+        return found[1] if found else None
+    return None
 
 
 def _unknown(what: str) -> Any:
