@@ -67,12 +67,14 @@ from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import (
+    UNKNOWN_INDEX,
     contains_unknown,
     is_runtime,
     resource_group_object,
     runtime_warning,
     subscription_object,
     tenant_object,
+    unknown_loop_warning,
 )
 from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, without_comments
 from aigov.sources.template_values import to_text as to_string
@@ -547,16 +549,22 @@ class FileEvaluator:
         out: list[Instance] = []
         if isinstance(decl.value, ast.For):
             for key_suffix, local in self.loop(decl.value):
+                if key_suffix == UNKNOWN_INDEX:
+                    self._unknown_loop(decl, f"instances of resource '{address}'")
                 out.append(self._instance(decl, decl.value.body, local, address + key_suffix, parent))
         else:
             out.append(self._instance(decl, decl.value, {}, address, parent))
         return out
 
+    def _unknown_loop(self, node: ast.Node, what: str) -> None:
+        warning = unknown_loop_warning(f"{self.file}:{node.line}", what)
+        self.evaluation.runtime.setdefault((self.file, warning), warning)
+
     def loop(self, node: ast.For) -> list[tuple[str, dict[str, Any]]]:
         """The iterations of a loop as (address suffix, loop variables); filters applied."""
         iterable = self.eval(node.iterable, {})
         if iterable is UNKNOWN:
-            return [("[?]", dict.fromkeys((k for k in (node.item, node.index) if k), UNKNOWN))]
+            return [(UNKNOWN_INDEX, dict.fromkeys((k for k in (node.item, node.index) if k), UNKNOWN))]
         if not isinstance(iterable, list):
             raise self.error(node.iterable, f"a loop needs an array, got {_kind(iterable)}")
         if len(iterable) > MAX_LOOP:
@@ -679,9 +687,12 @@ class FileEvaluator:
                 return UNKNOWN
             self._want_bool(decl.condition, condition, "the module condition")
         if isinstance(decl.value, ast.For):
+            loop = self.loop(decl.value)
+            if loop and loop[0][0] == UNKNOWN_INDEX:
+                self._unknown_loop(decl, f"instances of module '{self.prefix}module.{name}'")
             value = [
                 self._module_instance(decl, decl.value.body, local, f"{self.prefix}module.{name}{suffix}.")
-                for suffix, local in self.loop(decl.value)
+                for suffix, local in loop
             ]
         else:
             value = self._module_instance(decl, decl.value, {}, f"{self.prefix}module.{name}.")
@@ -840,7 +851,9 @@ class FileEvaluator:
             return Closure(self, node.params, node.body, dict(local))
         if isinstance(node, ast.For):
             out: list[Any] = []
-            for _, loop_local in self.loop(node):
+            for suffix, loop_local in self.loop(node):
+                if suffix == UNKNOWN_INDEX:
+                    return UNKNOWN  # an array whose length is known only at deployment, as ARM's copy gives
                 out.append(self.eval(node.body, {**local, **loop_local}))
             return out
         raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
