@@ -106,6 +106,7 @@ class LiveScan:
     scanned_subscription_ids: tuple[str, ...]  # those read without a refusal (for history)
     calls: CallLog
     graph_pages: int
+    usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # observed, by deployment key
 
 
 def run_live_scan(
@@ -267,6 +268,7 @@ def _scan(
         scanned_subscription_ids=tuple(s for s in subscription_ids if s in scanned and s not in refused),
         calls=clients.log,
         graph_pages=graph.pages,
+        usage=usage,
     )
 
 
@@ -299,8 +301,8 @@ def _add_idle_cost(inventory: Inventory, usage: dict[str, dict[str, Any]], costs
     """``idle_usd``: what an idle fine-tuned deployment's hosting cost over its idle days."""
     for key, observed in usage.items():
         deployment = inventory.get(key)
-        if deployment is None or deployment.type != DEPLOYMENT:
-            continue
+        if deployment is None or deployment.type != DEPLOYMENT or "idle_days" not in observed:
+            continue  # idle days are unknown when the requests could not be read
         model = deployment.body.get("properties", {}).get("model", {}).get("name")
         if not is_fine_tuned(model):
             continue
