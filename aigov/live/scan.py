@@ -223,7 +223,7 @@ def _scan(
         by_account,
         now=now,
         window_days=options.window_days,
-        run=lambda batch, label: _run_bounded(batch, options, label),
+        run=lambda batch, label: _run_bounded(batch, options, label, per_subscription=False),
     )
     usage = observed.usage
     warnings.extend(observed.notes)
@@ -329,13 +329,21 @@ def _with_threshold(config: Config, threshold: float | None) -> Config:
 
 
 def _run_bounded(
-    jobs: Sequence[tuple[str, Callable[[], Any], Any]], options: LiveOptions, label: str
+    jobs: Sequence[tuple[str, Callable[[], Any], Any]],
+    options: LiveOptions,
+    label: str,
+    *,
+    per_subscription: bool = True,
 ) -> list[tuple[str, tuple[Any, Any]]]:
-    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order."""
+    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order.
+
+    ``per_subscription``: each job's subject is an account or a subscription id, which the
+    progress lines count; the metrics phases' jobs (batches of accounts) draw only the bar.
+    """
     results: dict[int, tuple[str, tuple[Any, Any]]] = {}
     terminal = sys.stderr.isatty()
     show_bar = options.progress if options.progress is not None else terminal
-    lines = _progress_lines(options, terminal, label, jobs)
+    lines = _progress_lines(options, terminal, label, jobs) if per_subscription else contextlib.nullcontext()
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, lines:
         futures = {pool.submit(job): (i, scope, subject) for i, (scope, job, subject) in enumerate(jobs)}
         progress, task = _progress(show_bar, label, len(jobs))
