@@ -460,6 +460,14 @@ class ResourceCost:
     type: str
     monthly_usd: float | None  # None: unknown (usage decides it, or no price)
     confidence: Confidence
+    monthly_requests: float | None = None  # known from usage (assumed or observed): unit economics
+
+    @property
+    def cost_per_1000_requests(self) -> float | None:
+        """Unit economics: the monthly cost per 1,000 requests, where both are known."""
+        if self.monthly_usd is None or not self.monthly_requests:
+            return None
+        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
 
 
 @dataclass(frozen=True, slots=True)
