@@ -300,3 +300,21 @@ def test_only_a_whole_token_default_is_a_token(tmp_path: Path) -> None:
     )
     (account,) = evaluate_input(SourceInput.open(str(main)), SourceOptions()).instances
     assert account.name == "x#_namePrefix_#"
+
+
+# --------------------------------------------------------------------------- nested loops
+
+
+def test_a_property_loop_reads_the_enclosing_loop_variables() -> None:
+    found = instances("nested_loops.bicep")
+    assert found["account[0]"].body["properties"] == {
+        "rules": [
+            "a-AllMetrics-0",
+            "a-Requests-0",
+        ],  # collection from the outer item, index from the outer loop
+        "kept": [{"value": "x"}, {"value": "y"}],
+    }
+    assert found["account[1]"].body["properties"] == {
+        "rules": ["b-none-1"],
+        "kept": [{"value": "x"}],  # the filter reads the outer item: 'y' is skipped for this one
+    }

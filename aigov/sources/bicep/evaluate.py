@@ -560,9 +560,14 @@ class FileEvaluator:
         warning = unknown_loop_warning(f"{self.file}:{node.line}", what)
         self.evaluation.runtime.setdefault((self.file, warning), warning)
 
-    def loop(self, node: ast.For) -> list[tuple[str, dict[str, Any]]]:
-        """The iterations of a loop as (address suffix, loop variables); filters applied."""
-        iterable = self.eval(node.iterable, {})
+    def loop(self, node: ast.For, outer: Mapping[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The iterations of a loop as (address suffix, loop variables); filters applied.
+
+        ``outer`` holds the variables in scope where the loop stands (an enclosing
+        loop's item, a lambda's parameters): its collection and filter may use them.
+        """
+        outer = outer or {}
+        iterable = self.eval(node.iterable, outer)
         if iterable is UNKNOWN:
             return [(UNKNOWN_INDEX, dict.fromkeys((k for k in (node.item, node.index) if k), UNKNOWN))]
         if not isinstance(iterable, list):
@@ -577,7 +582,7 @@ class FileEvaluator:
             if node.index:
                 local[node.index] = index
             if node.condition is not None:
-                keep = self.eval(node.condition, local)
+                keep = self.eval(node.condition, {**outer, **local})
                 if keep is False:
                     continue
                 self._want_bool(node.condition, keep, "the loop filter")
@@ -851,7 +856,7 @@ class FileEvaluator:
             return Closure(self, node.params, node.body, dict(local))
         if isinstance(node, ast.For):
             out: list[Any] = []
-            for suffix, loop_local in self.loop(node):
+            for suffix, loop_local in self.loop(node, local):
                 if suffix == UNKNOWN_INDEX:
                     return UNKNOWN  # an array whose length is known only at deployment, as ARM's copy gives
                 out.append(self.eval(node.body, {**local, **loop_local}))
