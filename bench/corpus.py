@@ -21,7 +21,9 @@ taken out so like errors group).
 
 Bicep files with a compiled ``main.json`` beside them (the Bicep compiler's
 baselines) are also compared: ``aigov estimate --format json`` on both, and
-the two lists of resource types aigov found must be equal.
+the two lists of resource types aigov found must be equal. A pair whose
+Bicep side calls registry modules that are not restored (the compiled
+template holds them inline) is counted apart, as ``not restored``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ KINDS = ("bicep", "arm", "terraform")
 NOT_BICEP = (".syntax.bicep", ".tokens.bicep")
 """The Bicep compiler's annotated test outputs: annotations inside strings make them invalid Bicep."""
 OUTCOMES = ("result", "clean error", "noisy", "hang")
+VERDICTS = ("same", "different", "not restored", "bicep only", "json only", "neither")
+"""How a Bicep file and its compiled main.json compare (see :func:`compare`)."""
 _LOCATION = re.compile(r"^(line \d+(, column \d+)?|\$\S*|column \d+)$")
 _QUOTED = re.compile(r"'[^']*'")
 _NUMBER = re.compile(r"\d+")
@@ -144,8 +148,16 @@ def message_kind(error: str) -> str:
     return _NUMBER.sub("N", text)
 
 
-def resource_types(path: Path, timeout: float, cwd: str) -> list[str] | None:
-    """The sorted resource types ``aigov estimate`` finds in ``path``; None when it gives no result."""
+@dataclass(frozen=True)
+class Estimated:
+    """What ``aigov estimate`` found in one input: the sorted resource types, and whether it read all."""
+
+    types: list[str]
+    unread: bool  # a module it could not read offline (a registry module not restored, a template spec)
+
+
+def resource_types(path: Path, timeout: float, cwd: str) -> Estimated | None:
+    """The resource types ``aigov estimate`` finds in ``path``; None when it gives no result."""
     done = _aigov(["estimate", "--format", "json", str(path.resolve())], timeout, cwd)
     if done is None or done.returncode != 0:
         return None
@@ -153,7 +165,8 @@ def resource_types(path: Path, timeout: float, cwd: str) -> list[str] | None:
         resources = json.loads(done.stdout)["resources"]
     except (ValueError, KeyError, TypeError):
         return None
-    return sorted(str(r.get("type")) for r in resources)
+    unread = any(str(r.get("basis", "")).startswith("input not read:") for r in resources)
+    return Estimated(sorted(str(r.get("type")) for r in resources), unread)
 
 
 def compiled_pairs(inputs: Sequence[Input]) -> Iterator[tuple[Path, Path]]:
@@ -166,7 +179,12 @@ def compiled_pairs(inputs: Sequence[Input]) -> Iterator[tuple[Path, Path]]:
 
 
 def compare(bicep: Path, compiled: Path, timeout: float, cwd: str) -> str:
-    """``same``, ``different``, ``bicep only``, ``json only`` or ``neither`` (which side gave a result)."""
+    """``same``, ``different``, ``not restored``, ``bicep only``, ``json only`` or ``neither``.
+
+    ``not restored``: the Bicep file calls registry modules that are not in the
+    local module cache (``bicep restore`` fills it), while the compiled
+    template holds them inline, so the two cannot be compared offline.
+    """
     left = resource_types(bicep, timeout, cwd)
     right = resource_types(compiled, timeout, cwd)
     if left is None and right is None:
@@ -175,7 +193,9 @@ def compare(bicep: Path, compiled: Path, timeout: float, cwd: str) -> str:
         return "json only"
     if right is None:
         return "bicep only"
-    return "same" if left == right else "different"
+    if left.types == right.types:
+        return "same"
+    return "not restored" if left.unread and not right.unread else "different"
 
 
 # --------------------------------------------------------------------------- report
@@ -203,8 +223,8 @@ def report(outcomes: Sequence[Outcome], pairs: Sequence[tuple[Path, str]], detai
         counts = Counter(verdict for _, verdict in pairs)
         out.append("")
         out.append(f"Bicep files with a compiled main.json beside them: {len(pairs)}")
-        for verdict in ("same", "different", "bicep only", "json only", "neither"):
-            out.append(f"  {verdict:<11} {counts[verdict]:>5}")
+        for verdict in VERDICTS:
+            out.append(f"  {verdict:<12} {counts[verdict]:>5}")
     if details:
         out.append("")
         out.append("inputs without a result:")

@@ -22,7 +22,7 @@ What is read:
 * ``copy`` at resource level (``copyIndex()``, ``copyIndex('loop')``), at
   property level (``properties.copy``, also in nested objects) and in
   ``variables`` (both forms). A count known only at deployment evaluates one
-  instance with its index unknown (key suffix ``[*]``) and warns.
+  instance with its index unknown (key suffix ``[?]``, as in the Bicep path) and warns.
 * Child resources nested in their parent's ``resources`` (type and name are
   joined to the parent's) and top-level children named ``account/child``,
   linked to their parent by type and name. Names made from
@@ -84,7 +84,7 @@ from aigov.sources.arm_expressions import (
 from aigov.sources.azd import substitute, typed
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.confine import TEMPLATE_LIMIT, FileMissing, FileRefused, ScanRoot
-from aigov.sources.template_functions import runtime_warning
+from aigov.sources.template_functions import UNKNOWN_INDEX, runtime_warning, unknown_loop_warning
 from aigov.sources.template_values import contains_undetermined
 
 DEPLOYMENTS_TYPE: Final = "microsoft.resources/deployments"
@@ -383,6 +383,8 @@ class _Found:
     resource_group: Any
     parent: _Found | None = None  # the resource this one is nested in, when emitted
     existing: bool = False  # a reference to a resource deployed elsewhere: context, not deployed here
+    symbol: str | None = None  # the symbolic name (languageVersion 2.0)
+    depends_on: list[Any] = field(default_factory=list)  # evaluated dependsOn entries: ids or symbolic names
 
     key: str = ""
 
@@ -517,6 +519,8 @@ class _Reader:
                         file=file,
                         where=_where(where, "parameters", name),
                     ) from None
+            if spec.get("nullable") is True:
+                return None  # an optional parameter (Bicep's `param x string?`) given no value is null
             if depth == 0:
                 self.warn(
                     f"{file}: parameter '{name}' has no value (give it with --parameters); "
@@ -535,7 +539,8 @@ class _Reader:
             value = lazy[key]
             spec = declared[name] if isinstance(declared[name], dict) else {}
             allowed = spec.get("allowedValues")
-            if isinstance(allowed, list) and not contains_undetermined(value):
+            optional = value is None and spec.get("nullable") is True  # null is valid for a nullable one
+            if isinstance(allowed, list) and not optional and not contains_undetermined(value):
                 candidates = value if isinstance(value, list) else [value]
                 bad = [v for v in candidates if not any(_same(v, a) for a in allowed)]
                 if bad:
@@ -616,10 +621,9 @@ class _Reader:
                 ) from None
             if count is UNKNOWN:
                 self.warn(
-                    f"{file}:{line}: the copy count of {path_text(path[len(where.path) :])} is known only at "
-                    "deployment; one instance is evaluated, with its index unknown"
+                    unknown_loop_warning(f"{file}:{line}", f"copies of {path_text(path[len(where.path) :])}")
                 )
-                instances = [(evaluator.with_copy(loop_name, UNKNOWN), "[*]")]
+                instances = [(evaluator.with_copy(loop_name, UNKNOWN), UNKNOWN_INDEX)]
             else:
                 instances = [(evaluator.with_copy(loop_name, i), f"[{i}]") for i in range(count)]
         for scope, suffix in instances:
@@ -759,7 +763,21 @@ class _Reader:
             resource_group=None,
             parent=parent,
             existing=existing,
+            symbol=path[-1] if isinstance(path[-1], str) else None,
+            depends_on=self._depends_on(scope, raw.get("dependsOn")),
         )
+
+    def _depends_on(self, scope: Evaluator, raw: Any) -> list[Any]:
+        """The ``dependsOn`` entries as far as they evaluate (they only help link a child to its parent)."""
+        if not isinstance(raw, list):
+            return []
+        out: list[Any] = []
+        for entry in raw:
+            try:
+                out.append(scope.value(entry))
+            except ExpressionError:
+                continue  # an entry that does not evaluate offline links nothing; it is no error here
+        return out
 
     def _eval(
         self, scope: Evaluator, raw: Any, where: _Location, path: Path_, *, expand_copy: bool = False
@@ -956,14 +974,19 @@ class _Reader:
         for found in self.found:
             if all(isinstance(n, str) for n in found.names):
                 by_name.setdefault((found.type.lower(), tuple(n.lower() for n in found.names)), found.key)
+        by_symbol = {found.symbol: found.key for found in self.found if found.symbol is not None}
+        types = {found.key: found.type.lower() for found in self.found}
         out: list[Resource] = []
         for found in self.found:
             parent_key = found.parent.key if found.parent is not None else None
             if parent_key is None and found.type.count("/") > 1:
                 parent_names = found.names[:-1]
+                parent_type = found.type.rsplit("/", 1)[0].lower()
                 if all(isinstance(n, str) for n in parent_names):
-                    parent_type = found.type.rsplit("/", 1)[0].lower()
                     parent_key = by_name.get((parent_type, tuple(n.lower() for n in parent_names)))
+                else:
+                    # The name is known only at deployment: the child depends on its parent, as ARM requires.
+                    parent_key = _depended_parent(found, parent_type, by_name, by_symbol, types)
             leaf = finalize(found.names[-1])
             out.append(
                 Resource(
@@ -980,6 +1003,37 @@ class _Reader:
                 )
             )
         return out
+
+
+def _depended_parent(
+    found: _Found,
+    parent_type: str,
+    by_name: Mapping[tuple[str, tuple[str, ...]], str],
+    by_symbol: Mapping[str, str],
+    types: Mapping[str, str],
+) -> str | None:
+    """The key of the one resource of ``parent_type`` that ``found`` depends on, if there is exactly one."""
+    keys: set[str] = set()
+    for entry in found.depends_on:
+        if not isinstance(entry, str):
+            continue
+        if entry in by_symbol:
+            key = by_symbol[entry]
+        else:
+            _, marker, tail = entry.rpartition("/providers/")
+            if not marker:
+                continue
+            namespace, *pairs = tail.split("/")
+            if len(pairs) % 2 or not pairs:
+                continue
+            dep_type = "/".join([namespace, *pairs[0::2]]).lower()
+            found_key = by_name.get((dep_type, tuple(n.lower() for n in pairs[1::2])))
+            if found_key is None:
+                continue
+            key = found_key
+        if types.get(key) == parent_type:
+            keys.add(key)
+    return keys.pop() if len(keys) == 1 else None
 
 
 def split_name(name: str) -> list[str]:

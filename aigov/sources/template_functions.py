@@ -642,6 +642,19 @@ def is_runtime(name: str) -> bool:
     return lowered in RUNTIME_FUNCTIONS or lowered.startswith("list")
 
 
+UNKNOWN_INDEX: Final = "[?]"
+"""The address suffix of the one instance evaluated for a loop whose count is known only at deployment
+(Bicep, ARM and Terraform alike; not ``[*]``, which address patterns read as a wildcard)."""
+
+
+def unknown_loop_warning(where: str, what: str) -> str:
+    """The scan warning for a resource or module loop whose count is known only at deployment."""
+    return (
+        f"{where}: the number of {what} is known only at deployment; one instance is evaluated, "
+        f"addressed {UNKNOWN_INDEX}, with its index unknown"
+    )
+
+
 Placeholder = Callable[[str], Any]
 """How an evaluator writes a value known only at deployment, given what it is (``tenant().tenantId``):
 ARM keeps a named placeholder (equal placeholders are equal, so names built from them still link),

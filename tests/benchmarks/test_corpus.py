@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -96,5 +97,46 @@ def test_runs_aigov_over_a_corpus_and_prints_counts_errors_and_pairs() -> None:
     }
     assert "      1  expected a new line, ',' or '}', found ']'" in lines
     assert "Bicep files with a compiled main.json beside them: 1" in lines
-    assert "  same            1" in lines
+    assert "  same             1" in lines
     assert any(line.startswith("  [clean error] ") and "broken.bicep" in line for line in lines)
+
+
+def test_a_pair_whose_registry_modules_are_not_restored_is_counted_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # an empty module cache
+    search = {
+        "type": "Microsoft.Search/searchServices",
+        "apiVersion": "2023-11-01",
+        "name": "srch-pair",
+        "location": "eastus",
+        "sku": {"name": "basic"},
+        "properties": {"replicaCount": 1, "partitionCount": 1},
+    }
+    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+    module = {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2022-09-01",
+        "name": "search",
+        "properties": {
+            "expressionEvaluationOptions": {"scope": "inner"},
+            "mode": "Incremental",
+            "template": {"$schema": schema, "contentVersion": "1.0.0.0", "resources": [search]},
+        },
+    }
+    (tmp_path / "main.bicep").write_text(
+        "module search 'br:contoso.azurecr.io/search:1' = {\n  name: 'search'\n}\n"
+    )
+    (tmp_path / "main.json").write_text(
+        json.dumps({"$schema": schema, "contentVersion": "1.0.0.0", "resources": [module]})
+    )
+    assert (
+        corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "not restored"
+    )
+    # The same pair with the module inline on both sides compares as usual.
+    (tmp_path / "main.bicep").write_text(
+        "resource s 'Microsoft.Search/searchServices@2023-11-01' = {\n  name: 'srch-pair'\n"
+        "  location: 'eastus'\n  sku: { name: 'basic' }\n"
+        "  properties: { replicaCount: 1, partitionCount: 1 }\n}\n"
+    )
+    assert corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "same"

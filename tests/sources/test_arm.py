@@ -231,15 +231,15 @@ def test_symbolic_resources_lambdas_and_unknown_copy_count() -> None:
         f"{ACCOUNT}/aoai-symbolic",
         f"{ACCOUNT}/aoai-symbolic/deployments/batch",
         f"{ACCOUNT}/aoai-symbolic/deployments/chat",
-        "resources.unknownLoop[*]",
+        "resources.unknownLoop[?]",
     ]
     batch = get(inventory, f"{ACCOUNT}/aoai-symbolic/deployments/batch")
     assert batch.body["sku"] == {"name": "GlobalProvisionedManaged", "capacity": 100}
     assert batch.parent_key == f"{ACCOUNT}/aoai-symbolic"
     assert get(inventory, f"{ACCOUNT}/aoai-symbolic").body["tags"] == {"workload": "chat+batch"}
-    loop = get(inventory, "resources.unknownLoop[*]")
+    loop = get(inventory, "resources.unknownLoop[?]")
     assert loop.name is UNKNOWN
-    assert any("copy count of resources.unknownLoop" in w for w in inventory.warnings)
+    assert any("number of copies of resources.unknownLoop" in w for w in inventory.warnings)
 
 
 def test_top_level_copy_child_names_and_property_copy() -> None:

@@ -48,11 +48,12 @@ def test_bicep_and_compiled_arm_give_the_same_resources(case: str) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_bicep_and_compiled_arm_estimates_bill_the_same_resources(case: str) -> None:
-    def billed(path: Path) -> list[tuple[str, str, Any]]:
+    def billed(path: Path) -> list[tuple[str, Any, Any]]:
         done = CliRunner().invoke(main, ["estimate", "--format", "json", str(path)])
         assert done.exit_code == 0, done.output
         rows = json.loads(done.stdout)["resources"]
-        return sorted((r["type"], r["name"], r["monthly_usd"]) for r in rows)
+        # A name known only at deployment is shown by address, which differs between the paths.
+        return sorted((r["type"], r["sku"], r["monthly_usd"]) for r in rows)
 
     assert billed(AGREE / case / "main.bicep") == billed(AGREE / case / "main.json")
 
@@ -100,3 +101,56 @@ def test_a_given_subscription_makes_subscription_id_known_in_both_paths() -> Non
     for path in (AGREE / "scope_functions" / "main.bicep", AGREE / "scope_functions" / "main.json"):
         tags = next(iter(inventory(path, subscription=sub))).body["tags"]
         assert tags["subscriptionResourceId"] == f"/subscriptions/{sub}", path
+
+
+def test_optional_parameters_without_a_value_are_null_in_both_paths() -> None:
+    for path in (AGREE / "optional_params" / "main.bicep", AGREE / "optional_params" / "main.json"):
+        inv = inventory(path)
+        types = sorted(r.type for r in inv)
+        # The loop over `deployments ?? []` deploys nothing; the allowed-values check lets null pass.
+        assert types == ["Microsoft.CognitiveServices/accounts", "Microsoft.Search/searchServices"], path
+        account = next(r for r in inv if r.type == "Microsoft.CognitiveServices/accounts")
+        assert account.body["properties"] == {"publicNetworkAccess": None}, path
+        assert not any("has no value" in w for w in inv.warnings), path
+
+
+def test_a_value_outside_the_allowed_ones_is_still_an_error_for_an_optional_parameter(tmp_path: Path) -> None:
+    parameters = tmp_path / "p.json"
+    parameters.write_text(json.dumps({"parameters": {"publicNetworkAccess": {"value": "Sometimes"}}}))
+    done = CliRunner().invoke(
+        main, ["scan", str(AGREE / "optional_params" / "main.json"), "--parameters", str(parameters)]
+    )
+    assert done.exit_code == 2
+    assert (
+        "parameter 'publicNetworkAccess': \"Sometimes\" (from the parameters file) is not one of"
+        in done.stderr
+    )
+
+
+def test_loops_of_unknown_count_have_one_representation_in_both_paths() -> None:
+    for path in (AGREE / "unknown_loops" / "main.bicep", AGREE / "unknown_loops" / "main.json"):
+        inv = inventory(path)
+        (chat,) = [r for r in inv if r.type == "Microsoft.CognitiveServices/accounts/deployments"]
+        assert chat.key.endswith("[?]"), path  # one instance, its index unknown
+        assert chat.body["properties"]["model"]["name"] is UNKNOWN, path
+        account = next(r for r in inv if r.type == "Microsoft.CognitiveServices/accounts")
+        assert chat.parent_key == account.key, path
+        # A property array built by a loop of unknown count: its length is unknown too.
+        assert account.body["properties"]["networkAcls"] == {"defaultAction": "Deny", "ipRules": UNKNOWN}, (
+            path
+        )
+        assert any(
+            "known only at deployment; one instance is evaluated, addressed [?]" in w for w in inv.warnings
+        )
+
+
+def test_a_child_named_only_at_deployment_links_to_the_symbolic_parent_it_depends_on(tmp_path: Path) -> None:
+    template = json.loads((AGREE / "unknown_loops" / "main.json").read_text())
+    account, chat = template["resources"]
+    chat["dependsOn"] = ["account"]
+    template.update(languageVersion="2.0", resources={"account": account, "chat": chat})
+    path = tmp_path / "main.json"
+    path.write_text(json.dumps(template))
+    inv = inventory(path)
+    (deployment,) = [r for r in inv if r.type == "Microsoft.CognitiveServices/accounts/deployments"]
+    assert deployment.parent_key == "Microsoft.CognitiveServices/accounts/oai-loops"

@@ -77,6 +77,8 @@ def test_cache_paths_flatten_the_repository_and_lower_the_registry() -> None:
             "br:localhost:5000/x@sha256:" + "0" * 64,
             OciReference("localhost:5000", "x", None, "sha256:" + "0" * 64),
         ),
+        ("br:[::1]/passthrough/ipv6:v1", OciReference("[::1]", "passthrough/ipv6", "v1", None)),
+        ("br:[fd00::5]:5000/x:1", OciReference("[fd00::5]:5000", "x", "1", None)),
     ],
 )
 def test_references_are_parsed_with_aliases_expanded(path: str, expected: OciReference) -> None:
@@ -93,6 +95,8 @@ def test_references_are_parsed_with_aliases_expanded(path: str, expected: OciRef
         ("br:r.io/x@sha256:abc", "is not a sha256 digest"),
         ("br:../../etc/x:1", "'..' is not a registry host name"),
         ("br:evil.io:5000:1/x:1", "is not a registry host name"),
+        ("br:[::g]/x:1", r"'\[::g\]' is not a registry host name"),
+        ("br:[../..]/x:1", "is not a registry host name"),
     ],
 )
 def test_invalid_references_say_what_is_wrong(path: str, message: str) -> None:
@@ -222,3 +226,17 @@ def test_a_missing_local_json_module_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "main.bicep").write_text("module m './nope.json' = {\n  name: 'm'\n}\n")
     with pytest.raises(SourceError, match=r"nope\.json"):
         load(tmp_path / "main.bicep")
+
+
+def test_a_module_from_an_ipv6_registry_is_an_unread_input_and_the_scan_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    fixture = REGISTRY.parent / "registry-ipv6" / "main.bicep"
+    result = CliRunner().invoke(main, ["scan", str(fixture), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    unread = [f for f in findings if f["rule_id"] == "AIGOV-INPUT-001"]
+    assert [f["resource"]["address"] for f in unread] == ["module.search"]
+    assert "br:[::1]/modules/search:v1" in unread[0]["message"]
+    assert any(f["resource"]["address"] == "account" for f in findings)

@@ -265,3 +265,56 @@ def test_decorators_on_every_kind_of_statement() -> None:
 def test_bicepparam_extension_config_is_read() -> None:
     tree = parse("using 'main.bicep'\nextensionConfig k8s with {\n  namespace: 'x'\n}\n", "p.bicepparam")
     assert [type(s).__name__ for s in tree.statements] == ["Using", "Import"]
+
+
+# --------------------------------------------------------------------------- pipeline tokens
+
+TOKENS = SYNTAX.parent / "pipeline-tokens" / "main.bicep"
+
+
+def test_a_pipeline_token_default_is_unknown_and_the_scan_goes_on() -> None:
+    evaluation = evaluate_input(SourceInput.open(str(TOKENS)), SourceOptions())
+    (search,) = evaluation.instances
+    assert search.name is UNKNOWN  # 'srch${namePrefix}...': the @maxLength check waits for the real value
+    assert any("pipeline token '#_namePrefix_#'" in w for w in evaluation.warnings)
+
+
+def test_a_pipeline_token_takes_the_value_passed_in() -> None:
+    options = SourceOptions(environment={"namePrefix": "avm"})
+    (search,) = evaluate_input(SourceInput.open(str(TOKENS)), options).instances
+    assert search.name == "srchavmoaitok001"
+
+
+def test_a_pipeline_token_value_is_checked_like_any_other() -> None:
+    options = SourceOptions(environment={"namePrefix": "far-too-long"})
+    with pytest.raises(SourceError, match="parameter 'name': length 25 is longer than 20"):
+        evaluate_input(SourceInput.open(str(TOKENS)), options)
+
+
+def test_only_a_whole_token_default_is_a_token(tmp_path: Path) -> None:
+    main = tmp_path / "main.bicep"
+    main.write_text(
+        "param p string = 'x#_namePrefix_#'\n"
+        "resource a 'Microsoft.CognitiveServices/accounts@2024-10-01' = {\n"
+        "  name: p\n  location: 'eastus'\n  kind: 'OpenAI'\n}\n"
+    )
+    (account,) = evaluate_input(SourceInput.open(str(main)), SourceOptions()).instances
+    assert account.name == "x#_namePrefix_#"
+
+
+# --------------------------------------------------------------------------- nested loops
+
+
+def test_a_property_loop_reads_the_enclosing_loop_variables() -> None:
+    found = instances("nested_loops.bicep")
+    assert found["account[0]"].body["properties"] == {
+        "rules": [
+            "a-AllMetrics-0",
+            "a-Requests-0",
+        ],  # collection from the outer item, index from the outer loop
+        "kept": [{"value": "x"}, {"value": "y"}],
+    }
+    assert found["account[1]"].body["properties"] == {
+        "rules": ["b-none-1"],
+        "kept": [{"value": "x"}],  # the filter reads the outer item: 'y' is skipped for this one
+    }

@@ -67,12 +67,14 @@ from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
 from aigov.sources.template_functions import (
+    UNKNOWN_INDEX,
     contains_unknown,
     is_runtime,
     resource_group_object,
     runtime_warning,
     subscription_object,
     tenant_object,
+    unknown_loop_warning,
 )
 from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, without_comments
 from aigov.sources.template_values import to_text as to_string
@@ -96,6 +98,7 @@ _ENCODINGS: Final = {
 """The ``encoding`` values of Bicep's load functions, as Python codecs."""
 _NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
 _RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
+_TOKEN: Final = re.compile(r"#_([A-Za-z][A-Za-z0-9]*)_#")
 _WILDCARD: Final = "*"
 """The original name recorded for ``import * as ns``: the namespace itself."""
 
@@ -370,6 +373,14 @@ class FileEvaluator:
         self.values[f"param:{name}"] = _IN_PROGRESS
         if name in self.inputs and not (self.inputs[name] is None and decl.default is not None):
             value = typed(self.inputs[name], decl.type.name if decl.type else None)
+        elif decl.default is not None and (token := _pipeline_token(decl.default)) is not None:
+            value = self.evaluation.environment.get(token, UNKNOWN)
+            if value is UNKNOWN:
+                self.evaluation.runtime.setdefault(
+                    (self.file, f"#_{token}_#"),
+                    f"{self.file}: parameter '{name}' defaults to the pipeline token '#_{token}_#', replaced "
+                    f"before deployment; its value is unknown (set {token} and pass it with --env {token})",
+                )
         elif decl.default is not None:
             # No value, or an explicit null: ARM deploys the default then.
             value = self.eval(decl.default, {})
@@ -538,16 +549,27 @@ class FileEvaluator:
         out: list[Instance] = []
         if isinstance(decl.value, ast.For):
             for key_suffix, local in self.loop(decl.value):
+                if key_suffix == UNKNOWN_INDEX:
+                    self._unknown_loop(decl, f"instances of resource '{address}'")
                 out.append(self._instance(decl, decl.value.body, local, address + key_suffix, parent))
         else:
             out.append(self._instance(decl, decl.value, {}, address, parent))
         return out
 
-    def loop(self, node: ast.For) -> list[tuple[str, dict[str, Any]]]:
-        """The iterations of a loop as (address suffix, loop variables); filters applied."""
-        iterable = self.eval(node.iterable, {})
+    def _unknown_loop(self, node: ast.Node, what: str) -> None:
+        warning = unknown_loop_warning(f"{self.file}:{node.line}", what)
+        self.evaluation.runtime.setdefault((self.file, warning), warning)
+
+    def loop(self, node: ast.For, outer: Mapping[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The iterations of a loop as (address suffix, loop variables); filters applied.
+
+        ``outer`` holds the variables in scope where the loop stands (an enclosing
+        loop's item, a lambda's parameters): its collection and filter may use them.
+        """
+        outer = outer or {}
+        iterable = self.eval(node.iterable, outer)
         if iterable is UNKNOWN:
-            return [("[?]", dict.fromkeys((k for k in (node.item, node.index) if k), UNKNOWN))]
+            return [(UNKNOWN_INDEX, dict.fromkeys((k for k in (node.item, node.index) if k), UNKNOWN))]
         if not isinstance(iterable, list):
             raise self.error(node.iterable, f"a loop needs an array, got {_kind(iterable)}")
         if len(iterable) > MAX_LOOP:
@@ -560,7 +582,7 @@ class FileEvaluator:
             if node.index:
                 local[node.index] = index
             if node.condition is not None:
-                keep = self.eval(node.condition, local)
+                keep = self.eval(node.condition, {**outer, **local})
                 if keep is False:
                     continue
                 self._want_bool(node.condition, keep, "the loop filter")
@@ -670,9 +692,12 @@ class FileEvaluator:
                 return UNKNOWN
             self._want_bool(decl.condition, condition, "the module condition")
         if isinstance(decl.value, ast.For):
+            loop = self.loop(decl.value)
+            if loop and loop[0][0] == UNKNOWN_INDEX:
+                self._unknown_loop(decl, f"instances of module '{self.prefix}module.{name}'")
             value = [
                 self._module_instance(decl, decl.value.body, local, f"{self.prefix}module.{name}{suffix}.")
-                for suffix, local in self.loop(decl.value)
+                for suffix, local in loop
             ]
         else:
             value = self._module_instance(decl, decl.value, {}, f"{self.prefix}module.{name}.")
@@ -831,7 +856,9 @@ class FileEvaluator:
             return Closure(self, node.params, node.body, dict(local))
         if isinstance(node, ast.For):
             out: list[Any] = []
-            for _, loop_local in self.loop(node):
+            for suffix, loop_local in self.loop(node, local):
+                if suffix == UNKNOWN_INDEX:
+                    return UNKNOWN  # an array whose length is known only at deployment, as ARM's copy gives
                 out.append(self.eval(node.body, {**local, **loop_local}))
             return out
         raise EvalError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover - every node is handled
@@ -1268,6 +1295,20 @@ def _safe_chain(node: ast.Expr) -> bool:
             return True
         node = node.target if not isinstance(node, ast.NonNull) else node.operand
     return False
+
+
+def _pipeline_token(default: ast.Expr) -> str | None:
+    """The token's name when a parameter's default is a pipeline token such as ``'#_namePrefix_#'``.
+
+    The Azure Verified Modules test pipeline replaces such tokens in the file
+    before it deploys; the value exists only there (or where ``--env NAME``
+    gives it), like azd's ``${NAME}``: never the token's own text, which would
+    fail length and name checks that pass at deployment.
+    """
+    if isinstance(default, ast.Literal) and isinstance(default.value, str):
+        found = _TOKEN.fullmatch(default.value)
+        return found[1] if found else None
+    return None
 
 
 def _unknown(what: str) -> Any:

@@ -18,6 +18,7 @@ template spec (``ts:``), is an :class:`~aigov.model.UnreadInput`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import stat
@@ -42,7 +43,10 @@ MAX_TAG_LENGTH: Final = 128
 _TAG: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 _DIGEST: Final = re.compile(r"^sha256:[0-9a-f]{64}$")
 _LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_REGISTRY: Final = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?$")
+_REGISTRY: Final = re.compile(
+    rf"^(?:{_LABEL}(?:\.{_LABEL})*|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::[0-9]{{1,5}})?$"
+)
+"""A registry host: a DNS name or a bracketed IPv6 address (``[::1]``, as the compiler allows), a port."""
 _REPOSITORY: Final = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -155,11 +159,20 @@ def parse_reference(path: str, config: BicepConfig) -> OciReference:
         repository = f"{module_path.strip('/')}/{name}" if module_path else name
     else:
         raise ValueError("not a registry module reference")
-    if not _REGISTRY.match(registry):
+    host = _REGISTRY.match(registry)
+    if host is None or (host["ipv6"] is not None and not _is_ipv6(host["ipv6"])):
         raise ValueError(f"'{registry}' is not a registry host name")
     if not _REPOSITORY.match(repository):
         raise ValueError(f"'{repository}' is not a valid repository name (lower case, / between parts)")
     return OciReference(registry, repository, tag, digest)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _split_version(text: str) -> tuple[str, str | None, str | None]:
