@@ -177,3 +177,64 @@ def test_a_real_region_without_a_price_is_no_error(tmp_path: Path) -> None:
 def test_prices_refresh_refuses_a_region_typo_before_any_request() -> None:
     line = _one_error_line(_run("prices", "refresh", "--region", "eastus", "--region", "uk-south"))
     assert line == "error: --region 'uk-south' is not an Azure region; nearest: uksouth, koreasouth, ukwest"
+
+
+# ---------------------------------------------------------------- usage entries and globs
+
+OPENAI_TF = """
+resource "azurerm_cognitive_account" "main" {
+  name                = "oai-chat"
+  resource_group_name = "rg"
+  location            = "eastus"
+  kind                = "OpenAI"
+  sku_name            = "S0"
+  tags                = { cost-center = "CC-1", owner = "ana", workload = "chat" }
+}
+
+resource "azurerm_cognitive_deployment" "chat" {
+  for_each             = toset(["gpt4o"])
+  name                 = "chat-${each.key}"
+  cognitive_account_id = azurerm_cognitive_account.main.id
+  model {
+    format  = "OpenAI"
+    name    = "gpt-4o"
+    version = "2024-11-20"
+  }
+  sku {
+    name     = "GlobalStandard"
+    capacity = 10
+  }
+}
+"""
+
+USAGE = """usage:
+  - match: 'azurerm_cognitive_deployment.chat["gpt4o"]'
+    monthly_input_tokens: 100000000
+    monthly_output_tokens: 20000000
+  - match: "chat-gtp*"
+    monthly_input_tokens: 1
+"""
+
+
+def test_a_usage_entry_with_a_key_matches_and_one_that_matches_nothing_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(OPENAI_TF, encoding="utf-8")
+    usage = tmp_path / "usage.yaml"
+    usage.write_text(USAGE, encoding="utf-8")
+    warning = (
+        "usage entry usage.yaml:5 'chat-gtp*' matches no Azure OpenAI deployment in the inputs "
+        "(address, key, name or account/deployment): its usage prices nothing"
+    )
+
+    result = _run("estimate", str(tmp_path), "--usage", str(usage), "--format", "json")
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in json.loads(result.stdout)["resources"] if r["name"] == "chat-gpt4o"]
+    tokens = load_catalog().token_prices("gpt-4o", "2024-11-20", "GlobalStandard", "eastus")
+    expected = round(100 * tokens["input"].price.unit_price + 20 * tokens["output"].price.unit_price, 2)
+    assert row["monthly_usd"] == expected == 450.0  # the address with ["gpt4o"] matched itself
+    assert result.stderr.splitlines() == [f"warning: {warning}"]
+
+    scanned = _run("scan", str(tmp_path), "--usage", str(usage), "--check", "AIGOV-TAG-*", "--format", "json")
+    assert scanned.exit_code == 0, scanned.output
+    report = json.loads(scanned.stdout)
+    assert warning in report["warnings"]
+    assert [r["monthly_usd"] for r in report["cost"]["resources"]] == [450.0]
