@@ -59,11 +59,17 @@ class Action(enum.StrEnum):
     NOOP = "no-op"  # present in a plan, unchanged: context only, not evaluated
     DEPLOY = "deploy"  # a template's resource (Bicep/ARM/HCL): what would exist after deployment
     LIVE = "live"  # read from a live subscription
+    REFERENCE = "reference"  # a template's `existing` resource: deployed elsewhere, context for its children
 
     @property
     def evaluated(self) -> bool:
         """Whether rules run on a resource with this action (unchanged plan resources are context)."""
-        return self is not Action.NOOP
+        return self not in (Action.NOOP, Action.REFERENCE)
+
+    @property
+    def billed(self) -> bool:
+        """Whether the input's cost includes the resource: all but another deployment's (a reference)."""
+        return self is not Action.REFERENCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,6 +460,14 @@ class ResourceCost:
     type: str
     monthly_usd: float | None  # None: unknown (usage decides it, or no price)
     confidence: Confidence
+    monthly_requests: float | None = None  # known from usage (assumed or observed): unit economics
+
+    @property
+    def cost_per_1000_requests(self) -> float | None:
+        """Unit economics: the monthly cost per 1,000 requests, where both are known."""
+        if self.monthly_usd is None or not self.monthly_requests:
+            return None
+        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from aigov.model import (
     Outcome,
     Price,
     Resource,
+    ResourceCost,
     ScanResult,
     Suppression,
 )
@@ -136,16 +137,22 @@ def _input_cost(cost: InputCost) -> dict[str, Any]:
         "exact_usd": cost.exact_usd,
         "estimated_usd": cost.estimated_usd,
         "unknown_resources": cost.unknown_resources,
-        "resources": [
-            {
-                "address": r.address,
-                "type": r.type,
-                "monthly_usd": r.monthly_usd,
-                "confidence": r.confidence.value,
-            }
-            for r in cost.resources
-        ],
+        "resources": [_resource_cost(r) for r in cost.resources],
     }
+
+
+def _resource_cost(cost: ResourceCost) -> dict[str, Any]:
+    """One billed resource; with its monthly requests and cost per 1,000 requests when requests are known."""
+    row: dict[str, Any] = {
+        "address": cost.address,
+        "type": cost.type,
+        "monthly_usd": cost.monthly_usd,
+        "confidence": cost.confidence.value,
+    }
+    if cost.monthly_requests is not None:
+        row["monthly_requests"] = round(cost.monthly_requests, 2)
+        row["cost_per_1000_requests_usd"] = cost.cost_per_1000_requests
+    return row
 
 
 def _finding(finding: Finding, options: ReportOptions, region: RegionLookup) -> dict[str, Any]:
