@@ -145,6 +145,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         for rule_id, spec in data.get("rules", {}).items()
     }
     pricing = data.get("pricing", {})
+    _check_regions(pricing, root, file)
     catalog = pricing.get("catalog")
     return Config(
         subscriptions=subscriptions,
@@ -159,6 +160,21 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         live_environment_tag=data.get("live", {}).get("environment_tag", "environment"),
         file=path,
     )
+
+
+def _check_regions(pricing: Mapping[str, Any], root: yamlio.Root, file: str) -> None:
+    """A region name in ``pricing`` that no Azure cloud knows is an error: it would change every figure."""
+    from aigov.cost.regions import region_problem  # noqa: PLC0415  (region data read only when named)
+
+    default = pricing.get("default_region")
+    named: list[tuple[list[str | int], Any]] = [(["pricing", "default_region"], default)]
+    named += [
+        (["pricing", "reservations", i, "region"], r.get("region"))
+        for i, r in enumerate(pricing.get("reservations", []))
+    ]
+    for path, value in named:
+        if isinstance(value, str) and (problem := region_problem(value)) is not None:
+            raise ConfigError(problem, file=file, where=yamlio.where(root, path))
 
 
 def _pricing_terms(pricing: Mapping[str, Any]) -> PricingTerms:

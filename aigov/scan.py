@@ -13,7 +13,7 @@ from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
 from aigov.cost.pricing import estimate_inventory
 from aigov.cost.refresh import preferred_catalog_path
-from aigov.cost.usage import UsageBook, load_usage
+from aigov.cost.usage import UsageBook, load_usage, unmatched_warning
 from aigov.costdiff import compare
 from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, ScanResult
 from aigov.paths import bundled_policies_dir
@@ -108,10 +108,11 @@ def run_scan(
     """Scan ``inputs`` (paths, ``-`` for stdin) and return the result. Raises AigovError on bad input."""
     options = options or ScanOptions()
     catalog = load_prices(config, options)
+    book = load_usage_book(config, options)
     costs = CostModel(
         catalog,
         default_region=config.default_region,
-        usage=load_usage_book(config, options),
+        usage=book,
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
@@ -133,8 +134,10 @@ def run_scan(
     priced: list[ResourceCost] = []
     source_warnings: list[str] = []
     read_files = given_files(config, options)
+    used_entries: set[int] = set()  # usage entries that match a deployment of some input
     for path in inputs:
         source_input, inventory = load_input(path, source_options)
+        used_entries |= book.matched(inventory)
         read_files.extend([path, *inventory.files] if path != STDIN else inventory.files)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
@@ -150,6 +153,7 @@ def run_scan(
     if stale:
         warnings.append(stale)
     warnings.extend(source_warnings)
+    warnings.extend(unmatched_warning(entry) for entry in book.unmatched(used_entries))
     resources, findings = pipeline_state(inputs, resources, findings, config, now, options, warnings)
     return ScanResult(
         inputs=tuple(display_name(p) for p in inputs),

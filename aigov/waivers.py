@@ -9,11 +9,12 @@
         owner: platform-finops@example.com
         expires: 2026-12-31
 
-``rule`` and ``resource`` are globs in which ``*`` matches any run of
-characters and ``?`` one character; everything else is literal, so brackets
-in an address (``reports["ptu"]``, ``reports[*]``) mean themselves. Matching
-ignores case (Azure resource ids are case-insensitive). ``resource`` is
-matched against the resource's address, its key and its name. Every field is
+``rule`` and ``resource`` are globs (:mod:`aigov.globs`, the same as usage
+entries): ``*`` matches any run of characters and ``?`` one character;
+everything else is literal, so brackets in an address (``reports["ptu"]``,
+``reports[*]``) mean themselves. Matching ignores case (Azure resource ids
+are case-insensitive). ``resource`` is matched against the resource's
+address, its key and its name. Every field is
 required: a waiver without an expiry is how waivers rot.
 
 A waiver applies up to and including its ``expires`` date (compared with the
@@ -31,21 +32,9 @@ from functools import cached_property
 from typing import Any
 
 from aigov.errors import ConfigError
+from aigov.globs import compile_glob
 from aigov.model import Finding, Suppression
 from aigov.policy import yamlio
-
-
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    """``*`` any run of characters, ``?`` one character, the rest literal; case-insensitive, whole string."""
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ def estimate(
         subscription=subscription,
         bicep_cache=default_bicep_cache(),
     )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     comparison = None
     if compare_to is not None:
         comparison = compare(result, load_base(Path(compare_to)), compare_to)

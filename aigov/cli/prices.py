@@ -16,6 +16,7 @@ from aigov.cli.common import guarded
 from aigov.config import find_config, load_config
 from aigov.cost.catalog import load_catalog
 from aigov.cost.refresh import API_URL_ENV, DEFAULT_TIMEOUT, preferred_catalog_path, refresh
+from aigov.cost.regions import region_problem
 from aigov.errors import AigovError
 
 
@@ -45,6 +46,9 @@ def refresh_command(
     api_url: str | None,
 ) -> int:
     """Fetch Azure OpenAI and AI Search prices for each --region and write a dated catalogue."""
+    for region in regions:
+        if (problem := region_problem(region)) is not None:
+            raise AigovError(f"--region {problem}")
     target = Path(output) if output else None
     if target is not None and target.exists() and not force:
         raise AigovError("exists; give --force to overwrite it", file=str(target))

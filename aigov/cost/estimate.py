@@ -21,7 +21,7 @@ from typing import Any, Final
 from aigov.cost.catalog import Catalog
 from aigov.cost.model import CostModel, PricingTerms
 from aigov.cost.pricing import EstimateRow, estimate_inventory
-from aigov.cost.usage import UsageProvider
+from aigov.cost.usage import UsageBook, UsageProvider, unmatched_warning
 from aigov.errors import AigovError
 from aigov.jsontext import decode
 from aigov.model import CatalogInfo, ResourceCostChange, cost_changes
@@ -40,6 +40,7 @@ class Estimate:
     generated_at: datetime
     discounted: bool = False
     usage_entries: int = 0
+    warnings: tuple[str, ...] = ()  # usage entries that price nothing, printed on stderr
 
     @property
     def total_monthly_usd(self) -> float:
@@ -78,10 +79,14 @@ def run_estimate(
     options = SourceOptions(subscription=subscription, bicep_cache=bicep_cache)
     rows: list[EstimateRow] = []
     names = []
+    used: set[int] = set()
     for path in inputs:
         source_input, inventory = load_input(path, options)
         names.append(source_input.name)
         rows.extend(estimate_inventory(inventory, costs, source_input.name, list_costs))
+        if isinstance(usage, UsageBook):
+            used |= usage.matched(inventory)
+    unmatched = usage.unmatched(used) if isinstance(usage, UsageBook) else ()
     return Estimate(
         inputs=tuple(names),
         rows=tuple(rows),
@@ -89,6 +94,7 @@ def run_estimate(
         generated_at=now,
         discounted=list_costs is not None,
         usage_entries=len(usage) if isinstance(usage, Sized) else 0,
+        warnings=tuple(unmatched_warning(entry) for entry in unmatched),
     )
 
 

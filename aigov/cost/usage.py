@@ -5,9 +5,10 @@ Two kinds of usage feed the cost model through one interface,
 
 * **assumptions** written by people before deployment: ``usage.yaml`` (or the
   ``usage:`` section of ``aigov.yaml``), validated by ``usage.schema.json``.
-  Each entry has a ``match`` glob tried against a resource's address, key,
-  name and ``account/deployment`` name (case-insensitive; the first matching
-  entry wins) and either direct monthly volumes or the chat planning formula
+  Each entry has a ``match`` glob (:mod:`aigov.globs`, the same as waivers)
+  tried against a resource's address, key, name and ``account/deployment``
+  name (case-insensitive; the first matching entry wins) and either direct
+  monthly volumes or the chat planning formula
   ``visitors x chat_share x conversations_per_visitor x tokens_per_conversation``;
 * **observations** from a live scan: per resource key, the metrics
   :data:`PROMPT_TOKENS_30D`, :data:`COMPLETION_TOKENS_30D` and (optionally)
@@ -22,20 +23,23 @@ Every volume keeps the formula that produced it, so a cost figure can show
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from aigov import armtypes
 from aigov.errors import ConfigError
+from aigov.globs import compile_glob, is_glob, literal_runs
 from aigov.model import HOURS_PER_MONTH, Inventory, Resource
 from aigov.paths import package_data
 from aigov.policy import yamlio
 from aigov.policy.yamlio import ErrorFactory, PathElem, Root
+
+_DEPLOYMENT: Final = armtypes.DEPLOYMENT.casefold()
 
 if TYPE_CHECKING:  # jsonschema is imported when a usage list is validated
     from jsonschema import Draft202012Validator
@@ -110,13 +114,15 @@ class UsageBook:
         self.entries: tuple[UsageEntry, ...] = tuple(entries)
         self.observed: Mapping[str, Mapping[str, Any]] = observed or {}
         self._literal: dict[str, int] = {}
+        self._literal_all: dict[str, list[int]] = {}
         globs: list[tuple[int, str]] = []
         for i, entry in enumerate(self.entries):
             pattern = entry.match.casefold()
-            if any(c in pattern for c in "*?["):
+            if is_glob(pattern):
                 globs.append((i, pattern))
             else:
                 self._literal.setdefault(pattern, i)
+                self._literal_all.setdefault(pattern, []).append(i)
         self._globs = _GlobIndex(globs)
         self._found: dict[tuple[str, ...], int | None] = {}
 
@@ -142,6 +148,28 @@ class UsageBook:
             best = self._found[targets] = self._first_entry(targets)
         return None if best is None else self.entries[best].usage
 
+    def matched(self, inventory: Inventory) -> set[int]:
+        """The indexes of the entries that match an Azure OpenAI deployment of ``inventory``."""
+        found: set[int] = set()
+        for resource in inventory:
+            if len(found) == len(self.entries):
+                break
+            if resource.type.casefold() != _DEPLOYMENT:
+                continue
+            for target in _targets(resource, inventory):
+                found.update(self._literal_all.get(target, ()))
+                found.update(self._globs.matching(target))
+        return found
+
+    def unmatched(self, matched: Iterable[int]) -> tuple[UsageEntry, ...]:
+        """The entries not in ``matched`` (see :meth:`matched`): their usage prices nothing.
+
+        A typo in a ``match`` glob would otherwise leave a deployment unpriced
+        (or priced by a later, wider entry) without a word.
+        """
+        used = set(matched)
+        return tuple(entry for i, entry in enumerate(self.entries) if i not in used)
+
     def _first_entry(self, targets: tuple[str, ...]) -> int | None:
         """The index of the first entry whose pattern matches any of ``targets``."""
         best: int | None = None
@@ -162,12 +190,11 @@ class _GlobIndex:
     A glob matches a name only if each of its literal runs (the text between
     ``*`` and ``?``) occurs in the name. Each glob is filed under the rarest
     trigram of its runs, so a name need only try the globs filed under its
-    own trigrams; globs without a three-character run, or with a ``[..]``
-    class (whose text is not literal), are tried for every name.
+    own trigrams; globs without a three-character run are tried for every name.
     """
 
     def __init__(self, globs: Sequence[tuple[int, str]]) -> None:
-        self._regex: dict[int, re.Pattern[str]] = {i: re.compile(fnmatch.translate(p)) for i, p in globs}
+        self._regex: dict[int, re.Pattern[str]] = {i: compile_glob(p) for i, p in globs}
         grams: dict[int, set[str]] = {i: _trigrams(p) for i, p in globs}
         frequency: dict[str, int] = {}
         for found in grams.values():
@@ -182,28 +209,32 @@ class _GlobIndex:
             else:
                 self._always.append(i)
 
-    def first(self, name: str, before: int | None = None) -> int | None:
-        """The lowest index of a glob matching ``name``, if lower than ``before``."""
+    def _candidates(self, name: str) -> list[int]:
         candidates = list(self._always)
         by_gram = self._by_gram
         for gram in {name[k : k + 3] for k in range(len(name) - 2)}:
             filed = by_gram.get(gram)
             if filed is not None:
                 candidates.extend(filed)
-        for i in sorted(candidates):
+        return candidates
+
+    def matching(self, name: str) -> set[int]:
+        """The index of every glob matching ``name``."""
+        return {i for i in self._candidates(name) if self._regex[i].fullmatch(name)}
+
+    def first(self, name: str, before: int | None = None) -> int | None:
+        """The lowest index of a glob matching ``name``, if lower than ``before``."""
+        for i in sorted(self._candidates(name)):
             if before is not None and i >= before:
                 return None
-            if self._regex[i].match(name):
+            if self._regex[i].fullmatch(name):
                 return i
         return None
 
 
 def _trigrams(pattern: str) -> set[str]:
-    """The trigrams of a glob's literal runs; empty when it has a ``[..]`` class or no run of three."""
-    if "[" in pattern:
-        return set()
-    runs = re.split(r"[*?]+", pattern)
-    return {run[k : k + 3] for run in runs for k in range(len(run) - 2)}
+    """The trigrams of a glob's literal runs; empty when no run has three characters."""
+    return {run[k : k + 3] for run in literal_runs(pattern) for k in range(len(run) - 2)}
 
 
 def _targets(resource: Resource, inventory: Inventory) -> tuple[str, ...]:
@@ -214,6 +245,14 @@ def _targets(resource: Resource, inventory: Inventory) -> tuple[str, ...]:
         if parent is not None and isinstance(parent.name, str):
             names.add(f"{parent.name}/{resource.name}".casefold())
     return tuple(sorted(names))
+
+
+def unmatched_warning(entry: UsageEntry) -> str:
+    """The warning for a usage entry no deployment of the inputs matches."""
+    return (
+        f"usage entry {entry.usage.source} matches no Azure OpenAI deployment in the inputs "
+        "(address, key, name or account/deployment): its usage prices nothing"
+    )
 
 
 def observed_usage(metrics: Mapping[str, Any]) -> Usage | None:

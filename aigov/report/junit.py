@@ -95,6 +95,9 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
     for name, value in (
         ("inputs", ", ".join(result.inputs)),
         ("monthlyCostAtRiskUsd", f"{result.monthly_cost_at_risk_usd:.2f}"),
+        ("monthlySpendInViolationUsd", f"{result.cost_summary.spend.monthly_usd:.2f}"),
+        ("monthlyPossibleSavingsUsd", f"{result.cost_summary.savings.firm_usd:.2f}"),
+        ("monthlySavingsUpperBoundUsd", f"{result.cost_summary.savings.upper_bound_usd:.2f}"),
         ("unknownCostFindings", str(result.unknown_cost_findings)),
         ("monthlyCostUsd", f"{result.cost.monthly_usd:.2f}"),
         ("unknownCostResources", str(result.cost.unknown_resources)),
@@ -106,7 +109,7 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
         "aigov.scan",
         f"scan: {plural(len(result.resources), 'resource')} evaluated, "
         f"{plural(len(result.findings), 'finding')}, "
-        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk of "
+        f"{format_usd(result.cost_summary.spend.monthly_usd)}/month spend in violation of "
         f"{format_usd(result.cost.monthly_usd)}/month",
     )
     suite.append(scan)

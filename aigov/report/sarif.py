@@ -107,6 +107,9 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
         "columnKind": "unicodeCodePoints",
         "properties": {
             "monthlyCostAtRiskUsd": result.monthly_cost_at_risk_usd,
+            "monthlySpendInViolationUsd": result.cost_summary.spend.monthly_usd,
+            "monthlyPossibleSavingsUsd": result.cost_summary.savings.firm_usd,
+            "monthlySavingsUpperBoundUsd": result.cost_summary.savings.upper_bound_usd,
             "unknownCostFindings": result.unknown_cost_findings,
             "monthlyCostUsd": result.cost.monthly_usd,
             "unknownCostResources": result.cost.unknown_resources,

@@ -158,11 +158,19 @@ def failing_first(findings: Iterable[Finding], options: ReportOptions) -> list[F
 
 
 def log_totals(result: ScanResult, findings: list[Finding], options: ReportOptions) -> str:
-    """The plain closing line of a CI log format: findings, how many fail, the cost at risk."""
+    """The plain closing line of a CI log format: findings, how many fail, spend in violation and savings."""
     failing = sum(1 for f in findings if standing(f, options) is Standing.FAILS)
+    summary = result.cost_summary
+    savings = summary.savings
+    bound = (
+        f" (+ up to {format_usd(savings.upper_bound_usd)} more as upper bounds, not added)"
+        if savings.upper_bound_usd
+        else ""
+    )
     return (
         f"aigov: {plural(len(findings), 'finding')}, {failing} failing the gate; "
-        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk (each resource counted once)"
+        f"{format_usd(summary.spend.monthly_usd)}/month spend in violation, "
+        f"{format_usd(savings.firm_usd)}/month possible savings{bound} (each resource counted once)"
     )
 
 

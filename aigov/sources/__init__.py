@@ -42,7 +42,16 @@ KINDS: Final = (
 SOURCES: Final[Mapping[str, type[Source]]] = LazyClasses({k.name: k.where for k in KINDS})
 """Every built-in source by registry name."""
 
-__all__ = ["KINDS", "SOURCES", "Source", "SourceInput", "SourceOptions", "detect", "load_input"]
+__all__ = [
+    "KINDS",
+    "SOURCES",
+    "Source",
+    "SourceInput",
+    "SourceOptions",
+    "check_locations",
+    "detect",
+    "load_input",
+]
 
 
 def detect(source_input: SourceInput) -> type[Source]:
@@ -67,6 +76,29 @@ def load_input(path: str, options: SourceOptions) -> tuple[SourceInput, Inventor
     """
     source_input = SourceInput.open(path)
     try:
-        return source_input, detect(source_input)().load(source_input, options)
+        inventory = detect(source_input)().load(source_input, options)
     except RecursionError:
         raise SourceError(nesting_message(), file=source_input.name) from None
+    check_locations(inventory, source_input.name)
+    return source_input, inventory
+
+
+def check_locations(inventory: Inventory, input_name: str) -> None:
+    """Raise :class:`SourceError` for the first resource whose location is no Azure region.
+
+    A typo (``east-us``, from a ``--var`` or a parameter) would otherwise be
+    priced at the catalogue's default region, or not at all, and look
+    plausible. A real region without a catalogue price is no error.
+    """
+    from aigov.cost.regions import region_problem  # noqa: PLC0415  (data read only when an input is)
+
+    for resource in inventory:
+        location = resource.location
+        if not isinstance(location, str) or not location.strip():
+            continue
+        problem = region_problem(location)
+        if problem is None:
+            continue
+        origin = resource.origin
+        where = ", ".join(p for p in (f"line {origin.line}" if origin.line else None, resource.address) if p)
+        raise SourceError(f"location {problem}", file=origin.file or input_name, where=where or None)

@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
+from aigov.display import excerpt
 from aigov.entries import entry_kind
 from aigov.errors import SourceError
 from aigov.jsontext import decode
@@ -982,19 +983,20 @@ class _Loader:
         attributes, _ = body_items(decl.block.body)
         where = f"line {decl.line}"
         label = caller.label(f"module.{call_name}")
+        shown = excerpt(label)  # a mangled name may hold a newline: messages stay one line
         if "source" not in attributes:
-            raise SourceError(f"{label} has no source", file=decl.file, where=where)
+            raise SourceError(f"{shown} has no source", file=decl.file, where=where)
         source = _Scope(caller, decl.file).evaluate(attributes["source"].expression)
         if not isinstance(source, str):
-            raise SourceError(f"{label}: source must be a string", file=decl.file, where=where)
+            raise SourceError(f"{shown}: source must be a string", file=decl.file, where=where)
         if caller.depth >= MAX_MODULE_DEPTH:
             raise SourceError(
-                f"{label}: modules nested more than {MAX_MODULE_DEPTH} deep", file=decl.file, where=where
+                f"{shown}: modules nested more than {MAX_MODULE_DEPTH} deep", file=decl.file, where=where
             )
         if source.startswith(("./", "../")):
             directory = caller.config.directory / source
             display = _display(caller.config.display, source)
-            missing = f"{label}: module directory {display} not found"
+            missing = f"{shown}: module directory {excerpt(display)} not found"
             reference, base = source, str(caller.config.directory)
         else:
             key = f"{caller.manifest_key}.{call_name}" if caller.manifest_key else call_name
@@ -1006,13 +1008,13 @@ class _Loader:
                 )
                 return None
             directory, display = module.directory, module.display
-            missing = f"{label}: installed module directory {display} not found (run terraform init)"
+            missing = f"{shown}: installed module directory {excerpt(display)} not found (run terraform init)"
             reference, base = str(directory), "."
         try:
             # A local source, or an installed module's folder (modules.json is the repository's too).
             self.scan_root.resolve(reference, base)
         except FileRefused as exc:
-            raise SourceError(f"{label}: module source {exc}", file=decl.file, where=where) from None
+            raise SourceError(f"{shown}: module source {exc}", file=decl.file, where=where) from None
         if not directory.is_dir():
             raise SourceError(missing, file=decl.file, where=where)
         config = self.config(directory, display)

@@ -80,7 +80,7 @@ def test_estimate_focus_csv_with_discount(tmp_path: Path) -> None:
     config.write_text("pricing: {discount_percent: 10}\n", encoding="utf-8")
     result = run("estimate", EXAMPLE, "--usage", USAGE, "--config", str(config), "--format", "focus-csv")
     assert result.exit_code == 0
-    header, *rows = result.output.splitlines()
+    header, *rows = result.stdout.splitlines()
     assert header.startswith(
         "ResourceId,ResourceName,ResourceType,RegionId,ServiceName,ServiceCategory,SkuId"
     )

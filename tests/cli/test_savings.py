@@ -137,3 +137,18 @@ def test_ptu_against_pay_per_token_with_usage_subtracts_the_same_tokens(tmp_path
     assert cost["upper_bound"] is False
     assert "nearest allowed (same data processing scope): Standard: 100,000,000 input tokens" in cost["basis"]
     assert report["summary"]["possible_savings"]["estimated_usd"] == 145_505.00
+
+
+def test_ci_logs_and_sarif_keep_upper_bounds_apart(tmp_path: Path) -> None:
+    template = _template(tmp_path / "main.json", *_ptu(100), _search("two", "standard3", 2, 1))
+    checks = ("--check", "AIGOV-SKU-001", "--check", "AIGOV-SKU-005")
+    github = CliRunner().invoke(main, ["scan", template, *checks, "--format", "github"])
+    assert github.stdout.splitlines()[-1] == (
+        "aigov: 2 findings, 2 failing the gate; $0.00/month spend in violation, $3,433.92/month possible "
+        "savings (+ up to $146,000.00 more as upper bounds, not added) (each resource counted once)"
+    )
+    sarif = json.loads(CliRunner().invoke(main, ["scan", template, *checks, "--format", "sarif"]).stdout)
+    properties = sarif["runs"][0]["properties"]
+    assert properties["monthlyPossibleSavingsUsd"] == 3_433.92
+    assert properties["monthlySavingsUpperBoundUsd"] == 146_000.00
+    assert properties["monthlySpendInViolationUsd"] == 0.0

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import fnmatch
+import re
+from datetime import date
 
 import pytest
 
 from aigov.cost.usage import Usage, UsageBook, UsageEntry
 from aigov.model import Inventory, Origin, Resource
+from aigov.waivers import Waiver
 
 DEPLOYMENT = "Microsoft.CognitiveServices/accounts/deployments"
 ACCOUNT = "Microsoft.CognitiveServices/accounts"
 
 # Patterns chosen to exercise each path: literals, globs filed under a trigram
-# (from the first or a later run), globs too short to file, and [..] classes.
+# (from the first or a later run), globs too short to file, and brackets (literal, as in waivers).
 PATTERNS = [
     "oai-t12-abc/gpt-4o-1",  # literal account/deployment
     'module.team?"t0012"?.*',  # runs "module.team" and '"t0012"': filed under the rarer
     "oai-t3-*",  # filed under a trigram of its only run
-    "*-[0-9]",  # a class: tried for every name
+    "*-[0-9]",  # brackets are literal: matches a name ending in "-[0-9]" only
     "gpt-4.1-0",  # literal deployment name
     "a*b",  # runs too short to file
     "*mini*",
@@ -56,10 +58,16 @@ def _resources(account: str, deployment: str, address: str) -> tuple[Resource, I
     return child, Inventory([parent, child])
 
 
+def _plain_match(pattern: str, name: str) -> bool:
+    """``*`` any run, ``?`` one character, the rest literal, whole name, ignoring case: written out anew."""
+    regex = "".join({"*": ".*", "?": "."}.get(c, re.escape(c)) for c in pattern.casefold())
+    return re.fullmatch(regex, name.casefold(), re.DOTALL) is not None
+
+
 def _reference(patterns: list[str], names: set[str]) -> int | None:
-    """The plain reading of the rule: the first pattern fnmatch-ing any of the names, case-insensitively."""
+    """The plain reading of the rule: the first pattern matching any of the names."""
     for i, pattern in enumerate(patterns):
-        if any(fnmatch.fnmatchcase(n.casefold(), pattern.casefold()) for n in names):
+        if any(_plain_match(pattern, n) for n in names):
             return i
     return None
 
@@ -83,8 +91,9 @@ def test_first_matching_entry_is_the_reference_one(
         (["gpt-4o", "gpt-*"], "gpt-4o", 0),  # an earlier literal beats a later glob
         (["gpt-*", "gpt-4o"], "gpt-4o", 0),  # an earlier glob beats a later literal
         (["*4?", "*o"], "gpt-4o", 0),  # a run shorter than three characters
-        (["gpt-[45]o", "*"], "gpt-4o", 0),
+        (["gpt-[45]o", "*"], "gpt-4o", 1),  # brackets are literal, as in waivers
         (["gpt-[!4]o", "*"], "gpt-4o", 1),
+        (["gpt-[45]o", "*"], "gpt-[45]o", 0),
         (["*-mini", "zz*"], "gpt-4o", None),
     ],
 )
@@ -92,6 +101,22 @@ def test_order_and_pattern_kinds(patterns: list[str], deployment: str, expected:
     resource, inventory = _resources("acct", deployment, "x.dep")
     found = _book(patterns).usage_for(resource, inventory)
     assert (None if found is None else int(found.input_tokens)) == expected
+
+
+def test_an_address_with_a_key_matches_itself_in_usage_and_in_waivers() -> None:
+    address = 'module.ai.azurerm_cognitive_deployment.chat["gpt4o"]'
+    resource, inventory = _resources("acct", "chat-gpt4o", address)
+    assert _book(["nothing", address]).usage_for(resource, inventory) is not None
+    assert _book(['module.ai.azurerm_cognitive_deployment.chat["gpt*"]']).usage_for(resource, inventory)
+    waiver = Waiver("AIGOV-SKU-001", address, "r", "o", date(2026, 12, 31), "aigov.yaml:1")
+    assert waiver._resource_pattern.fullmatch(address)
+
+
+def test_entries_that_match_no_deployment_are_named() -> None:
+    book = _book(["gpt-4o-1", "oai-t12-abc/*", "gtp-4o-1", "acct-key"])
+    _, inventory = _resources("oai-t12-abc", "gpt-4o-1", "x.dep")
+    # acct-key names the account, which usage does not price: no deployment matches it.
+    assert [e.match for e in book.unmatched(book.matched(inventory))] == ["gtp-4o-1", "acct-key"]
 
 
 def test_the_same_resource_asked_twice_gets_the_same_entry() -> None:

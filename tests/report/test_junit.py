@@ -124,7 +124,7 @@ def test_clean_scan_has_one_passing_case(clean: ScanResult) -> None:
         "0",
     )
     assert next(iter(_cases(root))) == (
-        "scan: 3 resources evaluated, 0 findings, $0.00/month at risk of $3,723.00/month"
+        "scan: 3 resources evaluated, 0 findings, $0.00/month spend in violation of $3,723.00/month"
     )
 
 
