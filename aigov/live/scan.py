@@ -37,6 +37,7 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
+from aigov.cost.pricing import estimate_inventory
 from aigov.errors import AigovError
 from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
@@ -47,9 +48,11 @@ from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,
+    InputCost,
     Inventory,
     NotScanned,
     Resource,
+    ResourceCost,
     ScanResult,
     Severity,
     Subscription,
@@ -57,6 +60,7 @@ from aigov.model import (
 from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
 from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set
+from aigov.showback import allocate, summarise
 
 DEFAULT_WINDOW_DAYS: Final = 7
 DEFAULT_WORKERS: Final = 8
@@ -245,6 +249,14 @@ def _scan(
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
+    rows = estimate_inventory(inventory, costs, "azure")
+    cost = InputCost(tuple(ResourceCost(r.address, r.type, r.monthly_usd, r.confidence) for r in rows))
+    showback = summarise(
+        [allocate(inventory, rows, context, config.cost_center_tag)],
+        findings,
+        context,
+        config.cost_center_tag,
+    )
     result = ScanResult(
         inputs=_inputs(options),
         resources=inventory.resources,
@@ -253,6 +265,8 @@ def _scan(
         generated_at=now,
         warnings=tuple(warnings),
         not_scanned=tuple(not_scanned),
+        cost=cost,
+        showback=showback,
     )
     return LiveScan(
         result=result,

@@ -58,6 +58,7 @@ from aigov.report.base import (
     price_text,
 )
 from aigov.report.fixed_width import table_lines
+from aigov.report.showback_view import HEADERS, MAX_GROUPS, cells, dimensions, inheritance_note
 from aigov.report.standing import undetermined_prefix
 
 _SEVERITY_STYLE: dict[Severity, str] = {
@@ -122,6 +123,7 @@ class TableReporter(Reporter):
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
+            parts.extend(_showback(result))
             parts.extend(_warnings(result))
             return parts
         findings = ordered_findings(result.findings)
@@ -138,6 +140,7 @@ class TableReporter(Reporter):
         ]
         if result.cost_change is not None:
             parts.extend([Text(""), _cost_change(result.cost_change)])
+        parts.extend(_showback(result))
         warnings = _warnings(result)
         if warnings:
             parts.append(Text(""))
@@ -403,6 +406,29 @@ def _gate_line(findings: list[Finding], options: ReportOptions) -> str:
         f"Gate: fails on {options.fail_on} or above, undetermined findings {unknown_policy}: "
         f"{plural(failing, 'finding')} {'fails' if failing == 1 else 'fail'} the gate"
     )
+
+
+def _showback(result: ScanResult) -> list[RenderableType]:
+    """The compact showback section: each dimension's largest groups, one line each."""
+    showback = result.showback
+    if showback is None or not (showback.allocations or result.findings):
+        return []
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold"
+    )
+    table.add_column("group", overflow="fold", ratio=1)
+    for header in HEADERS:
+        table.add_column(header, justify="right", no_wrap=True)
+    for dimension in dimensions(showback):
+        if not dimension.groups:
+            continue
+        table.add_row(Text(dimension.title, style="bold"), *([Text("")] * len(HEADERS)))
+        for group in dimension.groups[:MAX_GROUPS]:
+            table.add_row(Text(f"  {group.label}"), *(Text(cell) for cell in cells(group)))
+        hidden = len(dimension.groups) - MAX_GROUPS
+        if hidden > 0:
+            table.add_row(Text(f"  {hidden} more in the JSON and CSV reports"), *([Text("")] * len(HEADERS)))
+    return [Text(""), Text("Showback", style="bold"), Text(inheritance_note(showback), style="dim"), table]
 
 
 def _warnings(result: ScanResult) -> list[RenderableType]:
