@@ -175,7 +175,7 @@ def _trend(history: HistoryDiff | None) -> str:
         return ""
     points = [
         Point(
-            label=s.generated_at.strftime("%m-%d"),
+            label=s.generated_at.strftime("%m-%d %H:%M"),
             value=s.monthly_at_risk_usd,
             hint=(
                 f"{s.generated_at:%Y-%m-%d %H:%M} UTC: {format_usd(s.monthly_at_risk_usd)}/month at risk, "
