@@ -36,6 +36,7 @@ from typing import Any, Final
 from aigov.cost.pricing import EstimateRow
 from aigov.cost.usage import observed_usage
 from aigov.model import (
+    HOURS_PER_MONTH,
     UNKNOWN,
     Confidence,
     Context,
@@ -178,10 +179,7 @@ def allocate(
             key = resource.key
         requests, requests_basis = row.monthly_requests, "usage assumption" if row.monthly_requests else None
         if requests is None and resource is not None and resource.key in context.usage:
-            observed = observed_usage(context.usage[resource.key])
-            if observed is not None and observed.requests is not None:
-                requests = observed.requests
-                requests_basis = observed.derivations.get("requests")
+            requests, requests_basis = _observed_requests(context.usage[resource.key])
         allocations.append(
             Allocation(
                 key=key,
@@ -197,6 +195,23 @@ def allocate(
             )
         )
     return ShowbackInput(owners, tuple(allocations))
+
+
+def _observed_requests(metrics: Mapping[str, Any]) -> tuple[float | None, str | None]:
+    """A live scan's observed requests as a monthly run-rate, and how it was reached.
+
+    The 30-day totals (``requests_30d``) when the scan read them; else the
+    requests of its idle window (``requests`` over ``window_days``).
+    """
+    observed = observed_usage(metrics)
+    if observed is not None and observed.requests is not None:
+        return observed.requests, observed.derivations.get("requests")
+    requests, days = metrics.get("requests"), metrics.get("window_days")
+    if isinstance(requests, int | float) and isinstance(days, int) and days > 0:
+        per_month = HOURS_PER_MONTH / 24
+        monthly = requests * per_month / days
+        return monthly, f"{requests:,.0f} requests in the last {days} days x {per_month:.2f}/{days} days"
+    return None, None
 
 
 def summarise(

@@ -138,3 +138,17 @@ def open_report(context: BrowserContext, report: Path, name: str) -> OpenedPage:
         console_errors=errors,
         blocked=blocked,
     )
+
+
+def basis_visible(context: BrowserContext, report: Path, media: str) -> bool:
+    """Whether the first figure's basis (inside a closed ``<details>``) is visible for ``media``."""
+    page = context.new_page()
+    page.route(
+        "**/*",
+        lambda handle: handle.continue_() if handle.request.url.startswith("file:") else handle.abort(),
+    )
+    page.emulate_media(media=media)  # type: ignore[arg-type]
+    page.goto(report.resolve().as_uri(), wait_until="load")
+    visible = page.locator("p.basis").first.is_visible()
+    page.close()
+    return visible

@@ -135,7 +135,7 @@ def showback_document(showback: Showback | None) -> dict[str, Any] | None:
                 "workload": a.owner.workload,
                 "subscription_id": a.owner.subscription_id,
                 "monthly_usd": a.monthly_usd,
-                "monthly_requests": round(a.monthly_requests or 0.0),
+                "monthly_requests": round(a.monthly_requests or 0.0, 1),
                 "cost_per_1000_requests": a.cost_per_1000_requests,
                 "requests_basis": a.requests_basis,
             }

@@ -65,3 +65,12 @@ def test_nightly_html_shows_the_trend_what_was_fixed_and_the_showback(
     subscriptions = page.groups["subscription"]
     assert sum(r["spend"] for r in subscriptions) == pytest.approx(second["cost"]["monthly_usd"], abs=0.01)
     assert any(not r["label"].startswith("(") for r in subscriptions)
+    # Unit economics from the requests the scan observed, for deployments whose cost is known.
+    units = second["showback"]["unit_costs"]
+    assert units
+    for unit in units:
+        assert unit["cost_per_1000_requests"] == pytest.approx(
+            unit["monthly_usd"] / unit["monthly_requests"] * 1000, rel=1e-3
+        )
+        assert "requests in the last 7 days" in unit["requests_basis"]
+    assert "Cost per 1,000 requests" in page.text

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from playwright.sync_api import BrowserContext
 
 from aigov.cli.main import main
-from tests.browser import OpenedPage, chromium, open_report
+from tests.browser import OpenedPage, basis_visible, chromium, open_report
 
 __all__ = ["chromium"]  # the session's browser, a fixture
 
@@ -62,6 +62,9 @@ def test_plan_report_is_drawn_offline_with_the_json_totals(chromium: BrowserCont
     assert "Cost per 1,000 requests" in page.text
     assert "$9.0000" in page.text
     assert page.screenshot.stat().st_size > 10_000
+    # On screen a basis is a click away; on paper it is printed.
+    assert not basis_visible(chromium, html, "screen")
+    assert basis_visible(chromium, html, "print")
 
 
 def test_input_strings_are_text_never_markup_or_requests(chromium: BrowserContext, tmp_path: Path) -> None:
