@@ -141,7 +141,10 @@ def run_scan(
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
         rows = estimate_inventory(inventory, costs, source_input.name)
-        priced.extend(ResourceCost(row.address, row.type, row.monthly_usd, row.confidence) for row in rows)
+        priced.extend(
+            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence, row.monthly_requests)
+            for row in rows
+        )
         showback_parts.append(allocate(inventory, rows, context, config.cost_center_tag))
         source_warnings.extend(inventory.warnings)
     cost = InputCost(tuple(priced))

@@ -18,8 +18,10 @@ apply* line; a cost is never spread over groups by guess.
 
 Each billed resource counts once in ``monthly_usd`` and each finding's
 resource once in ``at_risk_usd`` (its largest line, as in
-:func:`aigov.model.monthly_at_risk`), so the groups of one dimension add up
-to the report's totals. Unit economics: where a resource's monthly requests
+:func:`aigov.model.monthly_at_risk`), and apart in ``spend_in_violation_usd``
+(its own cost) and ``possible_savings_usd`` (differences to an allowed
+alternative), as :func:`aigov.model.cost_summary` counts them, so the groups
+of one dimension add up to the report's totals. Unit economics: where a resource's monthly requests
 are known (a usage file, or the requests a live scan observed), the cost per
 1,000 requests is its monthly cost / monthly requests x 1,000; a group's is
 the same ratio over those of its resources whose cost and requests are both
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from aigov.cost.pricing import EstimateRow
-from aigov.cost.usage import observed_usage
+from aigov.cost.usage import OBSERVED_HOURS, REQUESTS_30D, count, observed_usage
 from aigov.model import (
     HOURS_PER_MONTH,
     UNKNOWN,
@@ -102,7 +104,9 @@ class GroupTotal:
     label: str  # what a reader sees: the value, a subscription's name, "(untagged)"
     kind: GroupKind
     monthly_usd: float  # known monthly cost of its billed resources
-    at_risk_usd: float  # de-duplicated cost at risk of its findings
+    at_risk_usd: float  # de-duplicated cost at risk of its findings (the summary's monthly cost at risk)
+    spend_in_violation_usd: float  # of which resources' own cost (the summary's spend in violation)
+    possible_savings_usd: float  # of which differences to an allowed alternative (possible savings)
     resources: int  # billed resources
     unknown_cost_resources: int  # of which the cost is unknown (not in monthly_usd)
     findings: int
@@ -177,9 +181,19 @@ def allocate(
         else:
             owner = owners[resource.key]
             key = resource.key
-        requests, requests_basis = row.monthly_requests, "usage assumption" if row.monthly_requests else None
-        if requests is None and resource is not None and resource.key in context.usage:
-            requests, requests_basis = _observed_requests(context.usage[resource.key])
+        observed, observed_basis = (
+            _observed_requests(context.usage[resource.key])
+            if resource is not None and resource.key in context.usage
+            else (None, None)
+        )
+        # The cost model's own requests win (the figure is priced on them); the basis says whence they came.
+        requests = row.monthly_requests if row.monthly_requests is not None else observed
+        if requests is None:
+            requests_basis = None
+        elif observed is not None:
+            requests_basis = observed_basis
+        else:
+            requests_basis = "usage assumption (usage file or aigov.yaml)"
         allocations.append(
             Allocation(
                 key=key,
@@ -198,19 +212,15 @@ def allocate(
 
 
 def _observed_requests(metrics: Mapping[str, Any]) -> tuple[float | None, str | None]:
-    """A live scan's observed requests as a monthly run-rate, and how it was reached.
-
-    The 30-day totals (``requests_30d``) when the scan read them; else the
-    requests of its idle window (``requests`` over ``window_days``).
-    """
+    """A live scan's observed 30-day requests (``requests_30d``) as a monthly run-rate, and its basis."""
     observed = observed_usage(metrics)
     if observed is not None and observed.requests is not None:
         return observed.requests, observed.derivations.get("requests")
-    requests, days = metrics.get("requests"), metrics.get("window_days")
-    if isinstance(requests, int | float) and isinstance(days, int) and days > 0:
-        per_month = HOURS_PER_MONTH / 24
-        monthly = requests * per_month / days
-        return monthly, f"{requests:,.0f} requests in the last {days} days x {per_month:.2f}/{days} days"
+    requests = metrics.get(REQUESTS_30D)
+    if isinstance(requests, int | float) and not isinstance(requests, bool):
+        # Requests without token counts: the same run-rate observed_usage would give.
+        scale = HOURS_PER_MONTH / OBSERVED_HOURS
+        return requests * scale, f"{count(requests)} requests in 30 days x {HOURS_PER_MONTH}/{OBSERVED_HOURS}"
     return None, None
 
 
@@ -227,16 +237,12 @@ def summarise(
         owners.update(part.owners)
         allocations.extend(part.allocations)
     findings = tuple(findings)
-    # A resource's cost at risk is its largest line over every finding, as in the report's total.
-    at_risk: dict[str, float] = {}
+    at_risk = _per_resource(findings)
     findings_on: dict[str, set[str]] = {}
     for finding in findings:
         keys = {line.resource_key for line in finding.cost.lines} or {finding.resource.key}
         for key in keys:
             findings_on.setdefault(key, set()).add(finding.fingerprint)
-        for line in finding.cost.lines:
-            if line.monthly_usd is not None and line.monthly_usd > at_risk.get(line.resource_key, 0.0):
-                at_risk[line.resource_key] = line.monthly_usd
 
     def owner_of(key: str) -> Owner:
         return owners.get(key, NO_OWNER)
@@ -265,6 +271,33 @@ def summarise(
         by_subscription=grouped["subscription"],
         by_rule_family=_families(findings, allocations),
     )
+
+
+Risk = tuple[float, float, float]
+"""A resource's cost at risk, spend in violation and possible saving: each its largest line of that kind."""
+NO_RISK: Final[Risk] = (0.0, 0.0, 0.0)
+
+
+def _per_resource(findings: Iterable[Finding]) -> dict[str, Risk]:
+    """Per billed resource key, its largest line (as the report's cost at risk), and apart its largest
+    own-cost line and its largest saving line (as the report's spend in violation and possible savings)."""
+    out: dict[str, Risk] = {}
+    for finding in findings:
+        for line in finding.cost.lines:
+            if line.monthly_usd is None:
+                continue
+            held = out.get(line.resource_key, NO_RISK)
+            amount = line.monthly_usd
+            out[line.resource_key] = (
+                max(held[0], amount),
+                held[1] if line.saving else max(held[1], amount),
+                max(held[2], amount) if line.saving else held[2],
+            )
+    return out
+
+
+def _add(total: Risk, amounts: Risk) -> Risk:
+    return (total[0] + amounts[0], total[1] + amounts[1], total[2] + amounts[2])
 
 
 def _owner(resource: Resource, inventory: Inventory, context: Context, cost_center_tag: str) -> Owner:
@@ -310,7 +343,7 @@ def _lookup(tags: Any, folded: str) -> str | None:
 
 def _group(
     allocations: list[Allocation],
-    at_risk: Mapping[str, float],
+    at_risk: Mapping[str, Risk],
     findings_on: Mapping[str, set[str]],
     owner_of: Callable[[str], Owner],
     value_of: Callable[[Owner], str | None],
@@ -320,15 +353,17 @@ def _group(
     cost: dict[str | None, list[Allocation]] = {}
     for allocation in allocations:
         cost.setdefault(value_of(allocation.owner), []).append(allocation)
-    risk: dict[str | None, float] = {}
+    risk: dict[str | None, Risk] = {}
     found: dict[str | None, set[str]] = {}
     for key, amount in at_risk.items():
         group = value_of(owner_of(key))
-        risk[group] = risk.get(group, 0.0) + amount
+        risk[group] = _add(risk.get(group, NO_RISK), amount)
     for key, fingerprints in findings_on.items():
         found.setdefault(value_of(owner_of(key)), set()).update(fingerprints)
     lines = [
-        _total(group, labels, cost.get(group, []), risk.get(group, 0.0), len(found.get(group, ())), untagged)
+        _total(
+            group, labels, cost.get(group, []), risk.get(group, NO_RISK), len(found.get(group, ())), untagged
+        )
         for group in {*cost, *risk, *found}
     ]
     return tuple(sorted(lines, key=_line_order))
@@ -342,15 +377,15 @@ def _families(findings: tuple[Finding, ...], allocations: list[Allocation]) -> t
         families.setdefault(finding.category, []).append(finding)
     lines = []
     for family, members in families.items():
-        risk: dict[str, float] = {}
         billed: dict[str, Allocation] = {}
         for finding in members:
             for line in finding.cost.lines:
                 if line.resource_key in by_key:
                     billed[line.resource_key] = by_key[line.resource_key]
-                if line.monthly_usd is not None and line.monthly_usd > risk.get(line.resource_key, 0.0):
-                    risk[line.resource_key] = line.monthly_usd
-        total = _total(family, {}, list(billed.values()), sum(risk.values()), len(members))
+        risk = NO_RISK
+        for amounts in _per_resource(members).values():
+            risk = _add(risk, amounts)
+        total = _total(family, {}, list(billed.values()), risk, len(members))
         lines.append(total)
     return tuple(sorted(lines, key=_line_order))
 
@@ -359,7 +394,7 @@ def _total(
     group: str | None,
     labels: Mapping[str, str],
     members: list[Allocation],
-    risk: float,
+    risk: Risk,
     findings: int,
     untagged: str = UNTAGGED_LABEL,
 ) -> GroupTotal:
@@ -383,7 +418,9 @@ def _total(
         label=label,
         kind=kind,
         monthly_usd=round(sum(a.monthly_usd for a in members if a.monthly_usd is not None), 2),
-        at_risk_usd=round(float(risk), 2),
+        at_risk_usd=round(float(risk[0]), 2),
+        spend_in_violation_usd=round(float(risk[1]), 2),
+        possible_savings_usd=round(float(risk[2]), 2),
         resources=len(members),
         unknown_cost_resources=sum(1 for a in members if a.monthly_usd is None),
         findings=findings,

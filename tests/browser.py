@@ -41,7 +41,7 @@ class OpenedPage:
 
     figures: dict[str, float]  # data-figure name -> data-value
     charts: list[dict[str, Any]]  # per <svg class="chart">: id, width, height, drawn marks with nonzero size
-    groups: dict[str, list[dict[str, Any]]]  # per showback table: its rows' label, spend, risk
+    groups: dict[str, list[dict[str, Any]]]  # per showback table: label, spend, violation, savings
     text: str
     load_seconds: float
     screenshot: Path
@@ -49,9 +49,8 @@ class OpenedPage:
     blocked: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[BrowserContext]:
-    """One headless Chromium with a fresh profile for the session."""
+def launch() -> Iterator[BrowserContext]:
+    """One headless Chromium with a fresh profile (the ``chromium`` fixture of ``tests/conftest.py``)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} is missing: the HTML report's browser tests need Debian's chromium package "
@@ -120,7 +119,8 @@ def open_report(context: BrowserContext, report: Path, name: str) -> OpenedPage:
         "table.groups",
         """tables => tables.map(t => [t.dataset.dimension,
             [...t.querySelectorAll('tr[data-group]')].map(r => ({
-                label: r.dataset.group, spend: Number(r.dataset.spend), risk: Number(r.dataset.risk)}))])""",
+                label: r.dataset.group, spend: Number(r.dataset.spend),
+                violation: Number(r.dataset.violation), savings: Number(r.dataset.savings)}))])""",
     )
     text = page.inner_text("body")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -6,10 +6,11 @@ link to load, and a ``Content-Security-Policy`` meta forbids the browser to
 load anything at all, so the file opens offline and a value from an input
 cannot make it call out. Every string from the inputs is escaped.
 
-Sections: the headline (monthly AI spend and cost at risk); the cost at risk
+Sections: the headline (monthly AI spend, spend in violation and possible
+savings, never added together, and the cost at risk); the cost at risk
 over the last scans (a live scan with ``--history``); what was fixed since the
 last scan or the base report (``--history``, ``--compare-to``) and what it
-saves; spend and cost at risk by cost center, subscription and rule family
+saves; spend and spend in violation by cost center, subscription and rule family
 (bar charts) and by workload; cost per 1,000 requests; the most expensive
 resources; anomalies (findings of category ``anomaly``, and any finding that
 carries a ``series``, as small charts); the findings; the price catalogue and
@@ -37,6 +38,8 @@ from aigov.report.base import (
     ordered_findings,
     plural,
     price_text,
+    savings_text,
+    spend_text,
 )
 from aigov.report.showback_view import dimensions, inheritance_note
 from aigov.report.svg import Bar, Point, bar_chart, line_chart, sparkline
@@ -111,7 +114,8 @@ def render_html(
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>Azure AI cost report: {escape(format_usd(result.monthly_cost_at_risk_usd))} at risk</title>"
+        f"<title>Azure AI cost report: {escape(format_usd(result.cost_summary.spend.monthly_usd))} "
+        "in violation</title>"
         f"<style>{_STYLE}</style></head><body>\n"
         + "\n".join(part for part in body if part)
         + "\n</body></html>\n"
@@ -133,25 +137,36 @@ def _head(result: ScanResult) -> str:
 
 def _headline(result: ScanResult, findings: list[Finding], options: ReportOptions) -> str:
     cost = result.cost
-    at_risk = result.monthly_cost_at_risk_usd
+    summary = result.cost_summary
     outcomes = count_by_outcome(findings)
     failing = sum(1 for f in findings if options.fails_gate(f))
-    unknown = result.unknown_cost_findings
-    risk_note = "each resource counted once" + (
-        f"; {plural(unknown, 'finding')} of unknown cost not included" if unknown else ""
-    )
     spend_basis = (
         "The monthly cost of every billed Azure AI resource scanned, in violation or not: "
         f"{input_cost_text(result)}. "
         "Accounts and workspaces are billed through their deployments and computes."
     )
-    risk_basis = (
-        "The monthly cost of the resources that break a rule, or that a rule could not decide, "
-        f"{risk_note}. Each finding's formula and prices are in the findings below."
+    violation_basis = (
+        "The monthly cost of the resources that break a rule or that a rule could not decide, where the "
+        f"finding's cost is the resource's own: {spend_text(summary)}. Each finding's formula and prices "
+        "are in the findings below."
+    )
+    savings = summary.savings
+    firm_savings = round(savings.monthly_usd - savings.upper_bound_usd, 2)
+    savings_basis = (
+        "What moving to an allowed alternative (a cheaper deployment type, SKU or capacity) or a "
+        f"reservation would save per month, not added to the spend it would reduce: {savings_text(summary)}."
+    )
+    at_risk = result.monthly_cost_at_risk_usd
+    at_risk_basis = (
+        "Every finding's cost, each resource counted once at its largest figure, spend and savings together: "
+        "the figure the history and --compare-to follow."
     )
     cards = [
         _card("spend", "Monthly AI spend", cost.monthly_usd, spend_basis, ""),
-        _card("at-risk", "Monthly cost at risk", at_risk, risk_basis, "risk"),
+        _card(
+            "in-violation", "Monthly spend in violation", summary.spend.monthly_usd, violation_basis, "risk"
+        ),
+        _card("savings", "Possible monthly savings", firm_savings, savings_basis, ""),
     ]
     counts = (
         f'<div class="figure" data-figure="findings" data-value="{len(findings)}">'
@@ -159,7 +174,11 @@ def _headline(result: ScanResult, findings: list[Finding], options: ReportOption
         f'<div class="what">{plural(outcomes[Outcome.VIOLATION], "violation")}, '
         f"{outcomes[Outcome.UNDETERMINED]} undetermined; {failing} fail the gate</div></div>"
     )
-    return f'<section id="headline"><div class="figures">{"".join(cards)}{counts}</div></section>'
+    risk_line = (
+        f'<p class="note" data-figure="at-risk" data-value="{at_risk:.2f}" title="{escape(at_risk_basis)}">'
+        f"Cost at risk of all findings: {escape(format_usd(at_risk))} per month ({escape(at_risk_basis)})</p>"
+    )
+    return f'<section id="headline"><div class="figures">{"".join(cards)}{counts}</div>{risk_line}</section>'
 
 
 def _card(name: str, what: str, amount: float, basis: str, css: str) -> str:
@@ -244,8 +263,8 @@ def _showback(showback: Showback | None) -> str:
         return ""
     parts = [
         '<section id="showback"><h2>Who spends it: showback</h2>',
-        f'<p class="note">{escape(inheritance_note(showback))} Bars: monthly cost (blue) and cost at '
-        "risk (red); hover a bar for its basis, open “figures” for the table.</p>",
+        f'<p class="note">{escape(inheritance_note(showback))} Bars: monthly cost (blue) and spend in '
+        "violation (red); hover a bar for its basis, open “figures” for the table.</p>",
     ]
     for dimension in dimensions(showback):
         if not dimension.groups:
@@ -255,7 +274,7 @@ def _showback(showback: Showback | None) -> str:
         if name != "workload":
             parts.append(
                 bar_chart(
-                    f"Monthly cost and cost at risk by {dimension.title.lower()}",
+                    f"Monthly cost and spend in violation by {dimension.title.lower()}",
                     _bars(dimension.groups),
                     chart_id=f"chart-{name}",
                 )
@@ -287,19 +306,16 @@ def _showback(showback: Showback | None) -> str:
 
 def _bars(groups: Sequence[GroupTotal]) -> list[Bar]:
     shown = list(groups[:MAX_BARS])
-    bars = [Bar(g.label, g.monthly_usd, g.at_risk_usd, _group_hint(g)) for g in shown]
+    bars = [Bar(g.label, g.monthly_usd, g.spend_in_violation_usd, _group_hint(g)) for g in shown]
     rest = groups[MAX_BARS:]
     if rest:
         spend = round(sum(g.monthly_usd for g in rest), 2)
-        risk = round(sum(g.at_risk_usd for g in rest), 2)
-        bars.append(
-            Bar(
-                f"{len(rest)} others",
-                spend,
-                risk,
-                f"{len(rest)} smaller groups together: {format_usd(spend)}/month, {format_usd(risk)} at risk",
-            )
+        violation = round(sum(g.spend_in_violation_usd for g in rest), 2)
+        hint = (
+            f"{len(rest)} smaller groups together: {format_usd(spend)}/month, "
+            f"{format_usd(violation)} in violation"
         )
+        bars.append(Bar(f"{len(rest)} others", spend, violation, hint))
     return bars
 
 
@@ -311,18 +327,20 @@ def _group_hint(group: GroupTotal) -> str:
     )
     return (
         f"{group.label}: {format_usd(group.monthly_usd)}/month, the sum of its "
-        f"{plural(group.resources, 'billed resource')}{unknown}; {format_usd(group.at_risk_usd)} at risk "
-        f"from {plural(group.findings, 'finding')}, each resource counted once"
+        f"{plural(group.resources, 'billed resource')}{unknown}; {format_usd(group.spend_in_violation_usd)} "
+        f"in violation and {format_usd(group.possible_savings_usd)} possible savings from "
+        f"{plural(group.findings, 'finding')}, each resource counted once"
     )
 
 
 def _group_table(name: str, groups: Sequence[GroupTotal]) -> str:
     rows = "".join(
         f'<tr data-group="{escape(g.label)}" data-spend="{g.monthly_usd:.2f}" '
-        f'data-risk="{g.at_risk_usd:.2f}" '
+        f'data-violation="{g.spend_in_violation_usd:.2f}" data-savings="{g.possible_savings_usd:.2f}" '
         f'title="{escape(_group_hint(g))}"><td>{escape(g.label)}</td>'
         f"<td class='num'>{'≥' if g.unknown_cost_resources else ''}{escape(format_usd(g.monthly_usd))}</td>"
-        f"<td class='num'>{escape(format_usd(g.at_risk_usd))}</td><td class='num'>{g.resources}</td>"
+        f"<td class='num'>{escape(format_usd(g.spend_in_violation_usd))}</td>"
+        f"<td class='num'>{escape(format_usd(g.possible_savings_usd))}</td><td class='num'>{g.resources}</td>"
         f"<td class='num'>{g.findings}</td>"
         f"<td class='num'>{_unit(g.cost_per_1000_requests)}</td></tr>"
         for g in groups
@@ -330,7 +348,8 @@ def _group_table(name: str, groups: Sequence[GroupTotal]) -> str:
     opened = " open" if name == "workload" else ""
     return (
         f'<details{opened}><summary>figures</summary><table class="groups" data-dimension="{name}"><tr>'
-        "<th>group</th><th class='num'>cost/month</th><th class='num'>at risk</th>"
+        "<th>group</th><th class='num'>cost/month</th><th class='num'>in violation</th>"
+        "<th class='num'>possible savings</th>"
         "<th class='num'>resources</th><th class='num'>findings</th><th class='num'>per 1,000 requests</th>"
         f"</tr>{rows}</table></details>"
     )

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import ClassVar, Final
 
-from aigov.model import BaselineState, Confidence, Finding, Outcome, ScanResult, monthly_at_risk
+from aigov.model import BaselineState, Finding, Outcome, ScanResult, monthly_at_risk
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
@@ -40,6 +40,8 @@ from aigov.report.base import (
     ordered_findings,
     plural,
     price_text,
+    savings_text,
+    spend_text,
 )
 from aigov.report.showback_view import HEADERS, MAX_GROUPS, cells, dimensions, inheritance_note
 from aigov.report.standing import Standing, cost_with_basis, standing, standing_notes, undetermined_prefix
@@ -195,7 +197,7 @@ def money(result: ScanResult) -> str:
         return f"**{escape(money_line(change))}.**"
     text = (
         f"The Azure AI resources of this change cost {input_cost_text(result)}; "
-        f"{format_usd(result.monthly_cost_at_risk_usd)} of it in violation."
+        f"{format_usd(result.cost_summary.spend.monthly_usd)} of it in violation."
     )
     if change is not None:
         text += f" {money_line(change)}."
@@ -229,13 +231,13 @@ def _resource_changes(result: ScanResult) -> list[str]:
 
 
 def _at_risk(result: ScanResult, findings: list[Finding]) -> str:
-    notes = ["each resource counted once"]
-    if any(f.cost.confidence is Confidence.ESTIMATE and f.cost.monthly_usd is not None for f in findings):
-        notes.append("some figures are estimates")
-    if result.unknown_cost_findings:
-        notes.append(f"{plural(result.unknown_cost_findings, 'finding')} with unknown cost not included")
-    figure = escape(format_usd(result.monthly_cost_at_risk_usd))
-    return f"**Monthly cost at risk: {figure}** ({'; '.join(notes)})"
+    """Spend in violation and possible savings, two lines of the headline (never added together)."""
+    summary = result.cost_summary
+    figure, notes = spend_text(summary).split(" ", 1)
+    return (
+        f"**Monthly spend in violation: {escape(figure)}** {escape(notes)}\n\n"
+        f"Possible monthly savings: {escape(savings_text(summary))}"
+    )
 
 
 def _gate(options: ReportOptions) -> str:
@@ -303,18 +305,18 @@ def _showback(result: ScanResult) -> list[str]:
         escape(inheritance_note(showback)),
         "",
         f"| group | {' | '.join(HEADERS)} |",
-        "|---|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for dimension in dimensions(showback):
         if not dimension.groups:
             continue
-        lines.append(f"| **{escape(dimension.title)}** | | | | | |")
+        lines.append(f"| **{escape(dimension.title)}** | | | | | | |")
         for group in dimension.groups[:MAX_GROUPS]:
             row = " | ".join(escape(cell) for cell in cells(group))
             lines.append(f"| {escape(group.label[:MAX_CELL])} | {row} |")
         hidden = len(dimension.groups) - MAX_GROUPS
         if hidden > 0:
-            lines.append(f"| _{hidden} more in the JSON and CSV reports_ | | | | | |")
+            lines.append(f"| _{hidden} more in the JSON and CSV reports_ | | | | | | |")
     return [*lines, "</details>", ""]
 
 

@@ -15,7 +15,7 @@ from aigov.showback import DIMENSIONS, GroupTotal, Showback
 MAX_GROUPS: Final = 10
 """Groups a text report lists per dimension (the largest by spend); the JSON and CSV reports list all."""
 
-HEADERS: Final = ("cost/month", "at risk", "resources", "findings", "$/1k requests")
+HEADERS: Final = ("cost/month", "in violation", "savings", "resources", "findings", "$/1k req")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +38,14 @@ def dimensions(showback: Showback) -> list[Dimension]:
     return [Dimension(name, titles[name], showback.dimension(name)) for name in DIMENSIONS]
 
 
-def cells(group: GroupTotal) -> tuple[str, str, str, str, str]:
+def cells(group: GroupTotal) -> tuple[str, str, str, str, str, str]:
     """A group's figures as text, in :data:`HEADERS` order (``≥``: resources of unknown cost left out)."""
     bound = "≥" if group.unknown_cost_resources else ""
     unit = "" if group.cost_per_1000_requests is None else f"${group.cost_per_1000_requests:,.4f}"
     return (
         bound + format_usd(group.monthly_usd),
-        format_usd(group.at_risk_usd),
+        format_usd(group.spend_in_violation_usd),
+        format_usd(group.possible_savings_usd),
         str(group.resources),
         str(group.findings),
         unit,
@@ -56,5 +57,6 @@ def inheritance_note(showback: Showback) -> str:
     return (
         f"Cost center: tag {showback.cost_center_tag}; workload: tag {showback.workload_tag}; each the "
         "resource's own, else its parent's (an account's for its deployments), else the subscription's, "
-        "as Azure applies tags to charges. Each resource counts once per grouping."
+        "as Azure applies tags to charges. Each resource counts once per grouping; "
+        "spend in violation and possible savings are never added together."
     )

@@ -24,11 +24,11 @@ MUTED_COLOUR: Final = "#8a8f98"
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """One group of a bar chart: its spend, its cost at risk, and what a hover says about them."""
+    """One group of a bar chart: its spend, its spend in violation, and what a hover says about them."""
 
     label: str
     spend: float
-    at_risk: float
+    in_violation: float
     hint: str  # the basis, shown on hover
 
 
@@ -42,14 +42,14 @@ class Point:
 
 
 def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 720, chart_id: str) -> str:
-    """Horizontal paired bars (spend, cost at risk) with the amounts written beside them."""
+    """Horizontal paired bars (spend, spend in violation) with the amounts written beside them."""
     label_width = 210
     value_width = 190
     row = 34
     top = 26
     height = top + row * max(1, len(bars)) + 8
     scale_width = width - label_width - value_width
-    largest = max((max(b.spend, b.at_risk) for b in bars), default=0.0) or 1.0
+    largest = max((max(b.spend, b.in_violation) for b in bars), default=0.0) or 1.0
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" id="{escape(chart_id)}" '
         f'role="img" aria-labelledby="{escape(chart_id)}-t" viewBox="0 0 {width} {height}" '
@@ -60,7 +60,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 720, chart_id: st
     for i, bar in enumerate(bars):
         y = top + i * row
         spend_w = max(bar.spend / largest * scale_width, 1.0 if bar.spend else 0.0)
-        risk_w = max(bar.at_risk / largest * scale_width, 1.0 if bar.at_risk else 0.0)
+        risk_w = max(bar.in_violation / largest * scale_width, 1.0 if bar.in_violation else 0.0)
         hint = escape(bar.hint)
         parts.append(f'<g class="bar"><title>{hint}</title>')
         parts.append(
@@ -77,7 +77,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, width: int = 720, chart_id: st
         )
         parts.append(
             f'<text x="{width - value_width + 8}" y="{y + 17}" class="value">'
-            f"{escape(format_usd(bar.spend))} / {escape(format_usd(bar.at_risk))}</text>"
+            f"{escape(format_usd(bar.spend))} / {escape(format_usd(bar.in_violation))}</text>"
         )
         parts.append("</g>")
     parts.append("</svg>")
@@ -165,7 +165,7 @@ def _legend(x: int) -> str:
         f'<rect x="{x}" y="4" width="12" height="12" fill="{SPEND_COLOUR}"/>'
         f'<text x="{x + 16}" y="14" class="legend">monthly cost</text>'
         f'<rect x="{x + 120}" y="4" width="12" height="12" fill="{RISK_COLOUR}"/>'
-        f'<text x="{x + 136}" y="14" class="legend">cost at risk</text>'
+        f'<text x="{x + 136}" y="14" class="legend">in violation</text>'
     )
 
 

@@ -42,7 +42,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from aigov.model import BaselineState, Confidence, CostChange, Finding, Outcome, Price, ScanResult, Severity
+from aigov.model import BaselineState, CostChange, Finding, Outcome, Price, ScanResult, Severity
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
@@ -56,6 +56,8 @@ from aigov.report.base import (
     ordered_findings,
     plural,
     price_text,
+    savings_text,
+    spend_text,
 )
 from aigov.report.fixed_width import table_lines
 from aigov.report.showback_view import HEADERS, MAX_GROUPS, cells, dimensions, inheritance_note
@@ -320,7 +322,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
             f"{outcomes[Outcome.UNDETERMINED]} undetermined ({by_severity})"
         ),
         Text(f"Monthly cost of the inputs: {input_cost_text(result)}"),
-        _at_risk_line(result),
+        *_at_risk_lines(result),
         *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
         Text(
@@ -331,19 +333,14 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
     return Group(*lines)
 
 
-def _at_risk_line(result: ScanResult) -> Text:
-    line = Text("Monthly cost at risk: ")
-    line.append(format_usd(result.monthly_cost_at_risk_usd), style="bold")
-    notes = ["each resource counted once"]
-    if any(
-        f.cost.confidence is Confidence.ESTIMATE and f.cost.monthly_usd is not None for f in result.findings
-    ):
-        notes.append("some figures are estimates")
-    unknown = result.unknown_cost_findings
-    if unknown:
-        notes.append(f"{plural(unknown, 'finding')} with unknown cost not included")
-    line.append(f" ({'; '.join(notes)})")
-    return line
+def _at_risk_lines(result: ScanResult) -> list[Text]:
+    """Spend in violation and possible savings, on lines of their own: never added together."""
+    summary = result.cost_summary
+    spend, text = spend_text(summary).split(" ", 1)
+    line = Text("Monthly spend in violation: ")
+    line.append(spend, style="bold")
+    line.append(f" {text}")
+    return [line, Text(f"Possible monthly savings: {savings_text(summary)}")]
 
 
 def _pipeline_lines(findings: list[Finding]) -> list[Text]:
@@ -417,17 +414,20 @@ def _showback(result: ScanResult) -> list[RenderableType]:
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold"
     )
     table.add_column("group", overflow="fold", ratio=1)
-    for header in HEADERS:
+    # The resource count is left out to fit 80 columns; the JSON, CSV, Markdown and HTML reports have it.
+    shown = [i for i, header in enumerate(HEADERS) if header != "resources"]
+    for header in (HEADERS[i] for i in shown):
         table.add_column(header, justify="right", no_wrap=True)
     for dimension in dimensions(showback):
         if not dimension.groups:
             continue
-        table.add_row(Text(dimension.title, style="bold"), *([Text("")] * len(HEADERS)))
+        table.add_row(Text(dimension.title, style="bold"), *([Text("")] * len(shown)))
         for group in dimension.groups[:MAX_GROUPS]:
-            table.add_row(Text(f"  {group.label}"), *(Text(cell) for cell in cells(group)))
+            row = cells(group)
+            table.add_row(Text(f"  {group.label}"), *(Text(row[i]) for i in shown))
         hidden = len(dimension.groups) - MAX_GROUPS
         if hidden > 0:
-            table.add_row(Text(f"  {hidden} more in the JSON and CSV reports"), *([Text("")] * len(HEADERS)))
+            table.add_row(Text(f"  {hidden} more in the JSON and CSV reports"), *([Text("")] * len(shown)))
     return [Text(""), Text("Showback", style="bold"), Text(inheritance_note(showback), style="dim"), table]
 
 

@@ -11,9 +11,7 @@ from click.testing import CliRunner
 from playwright.sync_api import BrowserContext
 
 from aigov.cli.main import main
-from tests.browser import OpenedPage, basis_visible, chromium, open_report
-
-__all__ = ["chromium"]  # the session's browser, a fixture
+from tests.browser import OpenedPage, basis_visible, open_report
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "showback"
 ESTATE = FIXTURES / "estate.json"
@@ -47,10 +45,18 @@ def test_plan_report_is_drawn_offline_with_the_json_totals(chromium: BrowserCont
         document["summary"]["monthly_cost_at_risk_usd"], abs=0.005
     )
     assert page.figures["findings"] == len(document["findings"])
+    summary = document["summary"]
+    assert page.figures["in-violation"] == pytest.approx(
+        summary["spend_in_violation"]["monthly_usd"], abs=0.005
+    )
+    savings = summary["possible_savings"]
+    firm = savings["monthly_usd"] - savings["upper_bound_usd"]
+    assert page.figures["savings"] == pytest.approx(firm, abs=0.005)
     for dimension, rows in page.groups.items():
         expected = document["showback"][f"by_{dimension}"]
-        assert [(r["label"], r["spend"], r["risk"]) for r in rows] == [
-            (g["label"], g["monthly_usd"], g["at_risk_usd"]) for g in expected
+        assert [(r["label"], r["spend"], r["violation"], r["savings"]) for r in rows] == [
+            (g["label"], g["monthly_usd"], g["spend_in_violation_usd"], g["possible_savings_usd"])
+            for g in expected
         ]
     assert set(page.groups) == {"cost_center", "workload", "subscription", "rule_family"}
     charts = {c["id"]: c for c in page.charts}

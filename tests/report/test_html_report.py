@@ -11,9 +11,7 @@ from playwright.sync_api import BrowserContext
 
 from aigov.model import Finding, ScanResult
 from aigov.report.html import CSP, HtmlReporter
-from tests.browser import chromium, open_report
-
-__all__ = ["chromium"]  # the session's browser, a fixture
+from tests.browser import open_report
 
 
 @dataclass(frozen=True, slots=True)
