@@ -42,6 +42,7 @@ from aigov.model import (
     UNKNOWN,
     Confidence,
     Context,
+    CostLine,
     Finding,
     Inventory,
     Resource,
@@ -106,7 +107,8 @@ class GroupTotal:
     monthly_usd: float  # known monthly cost of its billed resources
     at_risk_usd: float  # de-duplicated cost at risk of its findings (the summary's monthly cost at risk)
     spend_in_violation_usd: float  # of which resources' own cost (the summary's spend in violation)
-    possible_savings_usd: float  # of which differences to an allowed alternative (possible savings)
+    possible_savings_usd: float  # differences to an allowed alternative, firm figures (possible savings)
+    savings_upper_bound_usd: float  # and those that are upper bounds, never added to the firm figure
     resources: int  # billed resources
     unknown_cost_resources: int  # of which the cost is unknown (not in monthly_usd)
     findings: int
@@ -273,31 +275,41 @@ def summarise(
     )
 
 
-Risk = tuple[float, float, float]
-"""A resource's cost at risk, spend in violation and possible saving: each its largest line of that kind."""
-NO_RISK: Final[Risk] = (0.0, 0.0, 0.0)
+Risk = tuple[float, float, float, float]
+"""A resource's cost at risk, spend in violation, firm possible saving and saving upper bound: each its
+largest line of that kind (a saving line counts as firm or as an upper bound, as the line says)."""
+NO_RISK: Final[Risk] = (0.0, 0.0, 0.0, 0.0)
 
 
 def _per_resource(findings: Iterable[Finding]) -> dict[str, Risk]:
-    """Per billed resource key, its largest line (as the report's cost at risk), and apart its largest
-    own-cost line and its largest saving line (as the report's spend in violation and possible savings)."""
-    out: dict[str, Risk] = {}
+    """Per billed resource key: its largest line (the report's cost at risk), its largest own-cost line
+    (spend in violation) and its largest saving line, firm or an upper bound as that line is (possible
+    savings), each as :func:`aigov.model.cost_summary` picks them."""
+    largest: dict[str, float] = {}
+    spend: dict[str, float] = {}
+    saving: dict[str, CostLine] = {}
     for finding in findings:
         for line in finding.cost.lines:
-            if line.monthly_usd is None:
-                continue
-            held = out.get(line.resource_key, NO_RISK)
             amount = line.monthly_usd
-            out[line.resource_key] = (
-                max(held[0], amount),
-                held[1] if line.saving else max(held[1], amount),
-                max(held[2], amount) if line.saving else held[2],
-            )
+            if amount is None:
+                continue
+            key = line.resource_key
+            largest[key] = max(largest.get(key, 0.0), amount)
+            if not line.saving:
+                spend[key] = max(spend.get(key, 0.0), amount)
+            elif key not in saving or amount > (saving[key].monthly_usd or 0.0):
+                saving[key] = line
+    out: dict[str, Risk] = {}
+    for key, amount in largest.items():
+        held = saving.get(key)
+        saved = (held.monthly_usd or 0.0) if held is not None else 0.0
+        bound = held is not None and held.upper_bound
+        out[key] = (amount, spend.get(key, 0.0), 0.0 if bound else saved, saved if bound else 0.0)
     return out
 
 
 def _add(total: Risk, amounts: Risk) -> Risk:
-    return (total[0] + amounts[0], total[1] + amounts[1], total[2] + amounts[2])
+    return (total[0] + amounts[0], total[1] + amounts[1], total[2] + amounts[2], total[3] + amounts[3])
 
 
 def _owner(resource: Resource, inventory: Inventory, context: Context, cost_center_tag: str) -> Owner:
@@ -421,6 +433,7 @@ def _total(
         at_risk_usd=round(float(risk[0]), 2),
         spend_in_violation_usd=round(float(risk[1]), 2),
         possible_savings_usd=round(float(risk[2]), 2),
+        savings_upper_bound_usd=round(float(risk[3]), 2),
         resources=len(members),
         unknown_cost_resources=sum(1 for a in members if a.monthly_usd is None),
         findings=findings,

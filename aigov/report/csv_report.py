@@ -11,8 +11,9 @@ calendar month of the scan (``ChargePeriodStart`` / ``ChargePeriodEnd``): the
 resource's own cost on a finding row, the group's on a total row.
 ``x_CostAtRisk`` is the finding's monthly cost, or the group's de-duplicated
 cost at risk; a total row splits it into ``x_SpendInViolation`` (resources'
-own cost) and ``x_PossibleSavings`` (differences to an allowed alternative),
-never added together. An unknown amount is an empty cell, never 0.
+own cost) and ``x_PossibleSavings`` (differences to an allowed alternative;
+``x_SavingsUpperBound`` those that are upper bounds), never added together.
+An unknown amount is an empty cell, never 0.
 
 Text from the inputs (names, tags, messages) that a spreadsheet would read
 as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
@@ -57,6 +58,7 @@ COLUMNS: Final = (
     "x_CostAtRisk",
     "x_SpendInViolation",
     "x_PossibleSavings",
+    "x_SavingsUpperBound",
     "x_Confidence",
     "x_Basis",
     "x_Message",
@@ -141,6 +143,7 @@ def _totals(showback: Showback, period: Mapping[str, str], currency: str) -> lis
                     "x_CostAtRisk": _money(group.at_risk_usd),
                     "x_SpendInViolation": _money(group.spend_in_violation_usd),
                     "x_PossibleSavings": _money(group.possible_savings_usd),
+                    "x_SavingsUpperBound": _money(group.savings_upper_bound_usd),
                     "x_Dimension": dimension,
                     "x_Group": _text(group.label),
                     "x_Resources": str(group.resources),

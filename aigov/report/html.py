@@ -328,7 +328,8 @@ def _group_hint(group: GroupTotal) -> str:
     return (
         f"{group.label}: {format_usd(group.monthly_usd)}/month, the sum of its "
         f"{plural(group.resources, 'billed resource')}{unknown}; {format_usd(group.spend_in_violation_usd)} "
-        f"in violation and {format_usd(group.possible_savings_usd)} possible savings from "
+        f"in violation and {format_usd(group.possible_savings_usd)} possible savings"
+        f"{_bound(group)} from "
         f"{plural(group.findings, 'finding')}, each resource counted once"
     )
 
@@ -490,6 +491,12 @@ def _foot(result: ScanResult) -> str:
     )
     items.extend(f"<li>Warning: {escape(_cut(w, 500))}</li>" for w in result.warnings[:50])
     return f'<footer><h2>About these figures</h2><ul class="note">{"".join(items)}</ul></footer>'
+
+
+def _bound(group: GroupTotal) -> str:
+    if not group.savings_upper_bound_usd:
+        return ""
+    return f" (plus up to {format_usd(group.savings_upper_bound_usd)} more as upper bounds, not added)"
 
 
 def _unit(value: float | None) -> str:

@@ -158,6 +158,7 @@ def _group(group: GroupTotal) -> dict[str, Any]:
         "at_risk_usd": group.at_risk_usd,
         "spend_in_violation_usd": group.spend_in_violation_usd,
         "possible_savings_usd": group.possible_savings_usd,
+        "savings_upper_bound_usd": group.savings_upper_bound_usd,
         "resources": group.resources,
         "unknown_cost_resources": group.unknown_cost_resources,
         "findings": group.findings,

@@ -39,13 +39,16 @@ def dimensions(showback: Showback) -> list[Dimension]:
 
 
 def cells(group: GroupTotal) -> tuple[str, str, str, str, str, str]:
-    """A group's figures as text, in :data:`HEADERS` order (``≥``: resources of unknown cost left out)."""
+    """A group's figures as text, in :data:`HEADERS` order.
+
+    ``≥``: resources of unknown cost left out; ``+`` after the savings: more savings as upper bounds.
+    """
     bound = "≥" if group.unknown_cost_resources else ""
     unit = "" if group.cost_per_1000_requests is None else f"${group.cost_per_1000_requests:,.4f}"
     return (
         bound + format_usd(group.monthly_usd),
         format_usd(group.spend_in_violation_usd),
-        format_usd(group.possible_savings_usd),
+        format_usd(group.possible_savings_usd) + ("+" if group.savings_upper_bound_usd else ""),
         str(group.resources),
         str(group.findings),
         unit,
@@ -58,5 +61,5 @@ def inheritance_note(showback: Showback) -> str:
         f"Cost center: tag {showback.cost_center_tag}; workload: tag {showback.workload_tag}; each the "
         "resource's own, else its parent's (an account's for its deployments), else the subscription's, "
         "as Azure applies tags to charges. Each resource counts once per grouping; "
-        "spend in violation and possible savings are never added together."
+        "spend in violation and possible savings are never added together; savings+ has more as upper bounds."
     )

@@ -52,6 +52,13 @@ def test_plan_report_is_drawn_offline_with_the_json_totals(chromium: BrowserCont
     savings = summary["possible_savings"]
     firm = savings["monthly_usd"] - savings["upper_bound_usd"]
     assert page.figures["savings"] == pytest.approx(firm, abs=0.005)
+    groups = document["showback"]["by_cost_center"]
+    assert sum(g["possible_savings_usd"] for g in groups) == pytest.approx(firm, abs=0.01)
+    assert sum(g["savings_upper_bound_usd"] for g in groups) == pytest.approx(
+        savings["upper_bound_usd"], abs=0.01
+    )
+    violation = summary["spend_in_violation"]["monthly_usd"]
+    assert sum(g["spend_in_violation_usd"] for g in groups) == pytest.approx(violation, abs=0.01)
     for dimension, rows in page.groups.items():
         expected = document["showback"][f"by_{dimension}"]
         assert [(r["label"], r["spend"], r["violation"], r["savings"]) for r in rows] == [
