@@ -429,7 +429,7 @@ def _total(
         group=group,
         label=label,
         kind=kind,
-        monthly_usd=round(sum(a.monthly_usd for a in members if a.monthly_usd is not None), 2),
+        monthly_usd=round(float(sum(a.monthly_usd for a in members if a.monthly_usd is not None)), 2),
         at_risk_usd=round(float(risk[0]), 2),
         spend_in_violation_usd=round(float(risk[1]), 2),
         possible_savings_usd=round(float(risk[2]), 2),

@@ -142,3 +142,16 @@ def test_a_misspelt_cost_center_setting_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cost_centre_tag" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_tag_computed_at_apply_has_its_own_line() -> None:
+    plan = Path(__file__).parent.parent / "fixtures" / "terraform_plan" / "unknown_values.json"
+    result = CliRunner().invoke(main, ["scan", str(plan), "--format", "json"])
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, load_schema())
+    kinds = {g["kind"]: g for g in document["showback"]["by_cost_center"]}
+    assert kinds["unknown"]["label"] == "(known after apply)"
+    assert kinds["unknown"]["group"] == "(known after apply)"
+    assert isinstance(kinds["unknown"]["monthly_usd"], float)
+    total = sum(g["monthly_usd"] for g in kinds.values())
+    assert total == pytest.approx(document["cost"]["monthly_usd"], abs=0.01)
