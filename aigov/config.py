@@ -29,6 +29,7 @@ from aigov.waivers import Waiver, parse_waivers
 CONFIG_NAMES: Final = ("aigov.yaml", ".aigov.yaml")
 CONFIG_SCHEMA: Final = "config.schema.json"
 DEFAULT_WORKLOAD_TAG: Final = "workload"
+DEFAULT_COST_CENTER_TAG: Final = "cost-center"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class Config:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)  # keyed by lower-case id
     poc_approvals: tuple[PocApproval, ...] = ()
     workload_tag: str = DEFAULT_WORKLOAD_TAG
+    cost_center_tag: str = DEFAULT_COST_CENTER_TAG  # showback: the tag that names who pays
     rule_overrides: dict[str, RuleOverride] = field(default_factory=dict)
     default_region: str | None = None
     catalog_path: Path | None = None  # resolved against the config file's directory
@@ -151,6 +153,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         subscriptions=subscriptions,
         poc_approvals=approvals,
         workload_tag=data.get("workload_tag", DEFAULT_WORKLOAD_TAG),
+        cost_center_tag=data.get("cost_center_tag", DEFAULT_COST_CENTER_TAG),
         rule_overrides=overrides,
         default_region=pricing.get("default_region"),
         catalog_path=(path.parent / catalog) if catalog is not None else None,

@@ -14,7 +14,10 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:  # the showback module builds on these values
+    from aigov.showback import Showback
 
 
 class _Unknown:
@@ -577,6 +580,7 @@ class ScanResult:
     cost_change: CostChange | None = None  # with --compare-to: the delta against the base report
     cost: InputCost = InputCost()  # the monthly cost of every billed AI resource of the inputs
     read_files: tuple[str, ...] = ()  # every file the scan read: reports may not be written over them
+    showback: Showback | None = None  # cost and cost at risk by cost center, workload, subscription, family
 
     @property
     def partial(self) -> bool:

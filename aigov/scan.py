@@ -22,6 +22,7 @@ from aigov.policy.loader import RuleSet, discover, load_rules
 from aigov.policy.selection import ALL_RULES, RuleSelection
 from aigov.policy.unread import UNREAD_RULE_ID
 from aigov.readfile import read_head
+from aigov.showback import ShowbackInput, allocate, summarise
 from aigov.sources import load_input
 from aigov.sources.base import SourceOptions, display_name
 from aigov.sources.tf_locate import enrich_plan_origins
@@ -132,6 +133,7 @@ def run_scan(
     resources: list[Resource] = []
     findings: list[Finding] = []
     priced: list[ResourceCost] = []
+    showback_parts: list[ShowbackInput] = []
     source_warnings: list[str] = []
     read_files = given_files(config, options)
     used_entries: set[int] = set()  # usage entries that match a deployment of some input
@@ -141,10 +143,12 @@ def run_scan(
         read_files.extend([path, *inventory.files] if path != STDIN else inventory.files)
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
+        rows = estimate_inventory(inventory, costs, source_input.name)
         priced.extend(
             ResourceCost(row.address, row.type, row.monthly_usd, row.confidence, row.monthly_requests)
-            for row in estimate_inventory(inventory, costs, source_input.name)
+            for row in rows
         )
+        showback_parts.append(allocate(inventory, rows, context, config.cost_center_tag))
         source_warnings.extend(inventory.warnings)
     cost = InputCost(tuple(priced))
 
@@ -169,6 +173,7 @@ def run_scan(
         ),
         cost=cost,
         read_files=tuple(read_files),
+        showback=summarise(showback_parts, findings, context, config.cost_center_tag),
     )
 
 

@@ -1,11 +1,15 @@
-"""Shared pytest setup: the ``--update-golden`` option, the ``golden`` fixture, an isolated price cache."""
+"""Shared pytest setup: ``--update-golden`` and ``golden``, an isolated price cache, the browser."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -19,6 +23,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite golden output files under fixtures/ instead of comparing against them",
     )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[BrowserContext]:
+    """The session's headless Chromium (one for every browser test: Playwright runs one sync driver)."""
+    from tests.browser import launch  # noqa: PLC0415  (Playwright is imported by the browser tests only)
+
+    yield from launch()
 
 
 @pytest.fixture(autouse=True)

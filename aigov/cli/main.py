@@ -105,7 +105,7 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     multiple=True,
     metavar="FILE",
     help="Write the matching --format here (- = stdout); without one, the format follows the "
-    "extension (.json, .sarif, .xml JUnit, .md Markdown). A missing directory is created.",
+    "extension (.json, .sarif, .xml JUnit, .md Markdown, .csv, .html). A missing directory is created.",
 )
 @click.option(
     "--compact",

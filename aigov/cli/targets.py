@@ -10,7 +10,7 @@ from aigov.scan import STDIN
 
 DEFAULT_FORMAT = "table"
 
-NO_REPORTER: Mapping[str, str] = {".html": "there is no HTML report; use .md (Markdown) or .json"}
+NO_REPORTER: Mapping[str, str] = {".pdf": "there is no PDF report; write .html and print it to PDF"}
 """Extensions a user may reasonably expect, with what to use instead."""
 
 

@@ -68,6 +68,7 @@ from aigov.model import (
 from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
 from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set, load_usage_book
+from aigov.showback import allocate, summarise
 
 DEFAULT_WINDOW_DAYS: Final = 7
 DEFAULT_WORKERS: Final = 8
@@ -246,16 +247,20 @@ def _scan(
     context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
+    rows = estimate_inventory(inventory, costs, "azure")
     cost = InputCost(
-        tuple(
-            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence, row.monthly_requests)
-            for row in estimate_inventory(inventory, costs, "azure")
-        )
+        tuple(ResourceCost(r.address, r.type, r.monthly_usd, r.confidence, r.monthly_requests) for r in rows)
     )
 
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
+    showback = summarise(
+        [allocate(inventory, rows, context, config.cost_center_tag)],
+        findings,
+        context,
+        config.cost_center_tag,
+    )
     result = ScanResult(
         inputs=_inputs(options),
         resources=inventory.resources,
@@ -265,6 +270,7 @@ def _scan(
         warnings=tuple(warnings),
         not_scanned=tuple(not_scanned),
         cost=cost,
+        showback=showback,
     )
     return LiveScan(
         result=result,

@@ -8,6 +8,8 @@ live scans. :class:`LiveReport` renders the standard report and adds:
   findings since the previous scan, the cost at risk over the last scans);
 * ``json``: a top-level ``live`` object with the same facts (the report
   schema allows added top-level keys);
+* ``html``: the cost at risk over the last scans (a line chart) and what was
+  fixed since the previous scan;
 * other formats: the standard report unchanged.
 """
 
@@ -25,6 +27,7 @@ from aigov.live.scan import LiveScan
 from aigov.model import Severity
 from aigov.report import REPORTERS
 from aigov.report.base import ReportOptions, format_usd, plural
+from aigov.report.html import render_html
 from aigov.report.json_report import build_document
 
 
@@ -44,6 +47,8 @@ class LiveReport:
             document = build_document(self.scan.result, options)
             document["live"] = self.document()
             return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+        if fmt == "html":
+            return render_html(self.scan.result, options, history=self.history)
         text = REPORTERS[fmt]().render(self.scan.result, options)
         if fmt == "table":
             text = text.rstrip("\n") + "\n\n" + self.text()

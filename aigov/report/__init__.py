@@ -20,6 +20,8 @@ _CLASSES: Final = {
     "markdown": "aigov.report.markdown:MarkdownReporter",
     "github": "aigov.report.github:GithubReporter",
     "azure-devops": "aigov.report.azure_devops:AzureDevopsReporter",
+    "csv": "aigov.report.csv_report:CsvReporter",
+    "html": "aigov.report.html:HtmlReporter",
 }
 
 REPORTERS: Final[LazyClasses[type[Reporter]]] = LazyClasses(_CLASSES)
@@ -32,6 +34,9 @@ FORMAT_BY_EXTENSION: Final[dict[str, str]] = {
     ".xml": "junit",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
 }
 """The format an ``--output`` file's extension implies (lower case); other extensions name none."""
 
@@ -40,7 +45,9 @@ __all__ = [
     "FORMAT_BY_EXTENSION",
     "REPORTERS",
     "AzureDevopsReporter",
+    "CsvReporter",
     "GithubReporter",
+    "HtmlReporter",
     "JsonReporter",
     "JunitReporter",
     "MarkdownReporter",

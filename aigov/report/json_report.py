@@ -49,6 +49,7 @@ from aigov.report.base import (
     ordered_findings,
     region_lookup,
 )
+from aigov.showback import DIMENSIONS, GroupTotal, Showback
 
 SCHEMA_VERSION: Final = 1
 SCHEMA_RESOURCE: Final = "report.schema.json"
@@ -119,6 +120,50 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
         "warnings": list(result.warnings),
         "cost": _input_cost(result.cost),
         "cost_change": _cost_change(result.cost_change),
+        "showback": showback_document(result.showback),
+    }
+
+
+def showback_document(showback: Showback | None) -> dict[str, Any] | None:
+    """The ``showback`` object: the four groupings and the unit costs (see docs/json-report.md)."""
+    if showback is None:
+        return None
+    return {
+        "cost_center_tag": showback.cost_center_tag,
+        "workload_tag": showback.workload_tag,
+        **{f"by_{name}": [_group(g) for g in showback.dimension(name)] for name in DIMENSIONS},
+        "unit_costs": [
+            {
+                "address": a.address,
+                "type": a.type,
+                "cost_center": a.owner.cost_center,
+                "workload": a.owner.workload,
+                "subscription_id": a.owner.subscription_id,
+                "monthly_usd": a.monthly_usd,
+                "monthly_requests": round(a.monthly_requests or 0.0, 1),
+                "cost_per_1000_requests": a.cost_per_1000_requests,
+                "requests_basis": a.requests_basis,
+            }
+            for a in showback.unit_costs
+        ],
+    }
+
+
+def _group(group: GroupTotal) -> dict[str, Any]:
+    return {
+        "group": group.group,
+        "label": group.label,
+        "kind": str(group.kind),
+        "monthly_usd": group.monthly_usd,
+        "at_risk_usd": group.at_risk_usd,
+        "spend_in_violation_usd": group.spend_in_violation_usd,
+        "possible_savings_usd": group.possible_savings_usd,
+        "savings_upper_bound_usd": group.savings_upper_bound_usd,
+        "resources": group.resources,
+        "unknown_cost_resources": group.unknown_cost_resources,
+        "findings": group.findings,
+        "monthly_requests": group.monthly_requests,
+        "cost_per_1000_requests": group.cost_per_1000_requests,
     }
 
 

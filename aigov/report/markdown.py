@@ -43,6 +43,7 @@ from aigov.report.base import (
     savings_text,
     spend_text,
 )
+from aigov.report.showback_view import HEADERS, MAX_GROUPS, cells, dimensions, inheritance_note
 from aigov.report.standing import Standing, cost_with_basis, standing, standing_notes, undetermined_prefix
 
 MARKER: Final = "<!-- aigov-report -->"
@@ -291,11 +292,40 @@ def _detail(number: int, finding: Finding) -> str:
     return "\n".join([*lines, ""])
 
 
+def _showback(result: ScanResult) -> list[str]:
+    """A collapsed showback section: each grouping's largest groups as a table."""
+    showback = result.showback
+    if showback is None or not (showback.allocations or result.findings):
+        return []
+    lines = [
+        "<details>",
+        "<summary>Showback: cost and cost at risk by cost center, workload, subscription and rule family"
+        "</summary>",
+        "",
+        escape(inheritance_note(showback)),
+        "",
+        f"| group | {' | '.join(HEADERS)} |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for dimension in dimensions(showback):
+        if not dimension.groups:
+            continue
+        lines.append(f"| **{escape(dimension.title)}** | | | | | | |")
+        for group in dimension.groups[:MAX_GROUPS]:
+            row = " | ".join(escape(cell) for cell in cells(group))
+            lines.append(f"| {escape(group.label[:MAX_CELL])} | {row} |")
+        hidden = len(dimension.groups) - MAX_GROUPS
+        if hidden > 0:
+            lines.append(f"| _{hidden} more in the JSON and CSV reports_ | | | | | | |")
+    return [*lines, "</details>", ""]
+
+
 def _foot(result: ScanResult) -> list[str]:
     catalog = result.catalog
     lines = [
+        *_showback(result),
         f"Prices: {escape(catalog.name)} catalogue, as of {catalog.as_of.isoformat()} "
-        f"({escape(catalog.currency)}, default region {escape(catalog.default_region)})."
+        f"({escape(catalog.currency)}, default region {escape(catalog.default_region)}).",
     ]
     for item in result.not_scanned[:MAX_WARNINGS]:
         lines.append(f"- **Not scanned:** {escape(item.scope[:500])}: {escape(item.reason[:500])}")

@@ -60,6 +60,7 @@ from aigov.report.base import (
     spend_text,
 )
 from aigov.report.fixed_width import table_lines
+from aigov.report.showback_view import HEADERS, MAX_GROUPS, cells, dimensions, inheritance_note
 from aigov.report.standing import undetermined_prefix
 
 _SEVERITY_STYLE: dict[Severity, str] = {
@@ -124,6 +125,7 @@ class TableReporter(Reporter):
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
+            parts.extend(_showback(result))
             parts.extend(_warnings(result))
             return parts
         findings = ordered_findings(result.findings)
@@ -140,6 +142,7 @@ class TableReporter(Reporter):
         ]
         if result.cost_change is not None:
             parts.extend([Text(""), _cost_change(result.cost_change)])
+        parts.extend(_showback(result))
         warnings = _warnings(result)
         if warnings:
             parts.append(Text(""))
@@ -400,6 +403,32 @@ def _gate_line(findings: list[Finding], options: ReportOptions) -> str:
         f"Gate: fails on {options.fail_on} or above, undetermined findings {unknown_policy}: "
         f"{plural(failing, 'finding')} {'fails' if failing == 1 else 'fail'} the gate"
     )
+
+
+def _showback(result: ScanResult) -> list[RenderableType]:
+    """The compact showback section: each dimension's largest groups, one line each."""
+    showback = result.showback
+    if showback is None or not (showback.allocations or result.findings):
+        return []
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold"
+    )
+    table.add_column("group", overflow="fold", ratio=1)
+    # The resource count is left out to fit 80 columns; the JSON, CSV, Markdown and HTML reports have it.
+    shown = [i for i, header in enumerate(HEADERS) if header != "resources"]
+    for header in (HEADERS[i] for i in shown):
+        table.add_column(header, justify="right", no_wrap=True)
+    for dimension in dimensions(showback):
+        if not dimension.groups:
+            continue
+        table.add_row(Text(dimension.title, style="bold"), *([Text("")] * len(shown)))
+        for group in dimension.groups[:MAX_GROUPS]:
+            row = cells(group)
+            table.add_row(Text(f"  {group.label}"), *(Text(row[i]) for i in shown))
+        hidden = len(dimension.groups) - MAX_GROUPS
+        if hidden > 0:
+            table.add_row(Text(f"  {hidden} more in the JSON and CSV reports"), *([Text("")] * len(shown)))
+    return [Text(""), Text("Showback", style="bold"), Text(inheritance_note(showback), style="dim"), table]
 
 
 def _warnings(result: ScanResult) -> list[RenderableType]:

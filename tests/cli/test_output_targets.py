@@ -60,8 +60,8 @@ def test_outputs_beyond_the_formats_are_inferred_and_extra_formats_go_to_stdout(
             ("report.json",),
             "--format table does not match the file's extension, which names json",
         ),
-        ((), ("report.html",), "there is no HTML report"),
-        ((), ("report.csv",), "cannot tell the report format from the extension '.csv'"),
+        ((), ("report.pdf",), "there is no PDF report"),
+        ((), ("report.xlsx",), "cannot tell the report format from the extension '.xlsx'"),
         ((), ("report",), "a file name without an extension"),
         ((), ("report.txt",), "cannot tell the report format from the extension '.txt'"),
         (("json", "sarif"), (), "only one report can go to stdout"),
@@ -93,11 +93,18 @@ def test_cli_never_writes_a_table_into_report_json(tmp_path: Path) -> None:
     assert not target.exists()
 
 
-def test_cli_refuses_html_in_one_line(tmp_path: Path) -> None:
-    result = scan(tmp_path, "-o", str(tmp_path / "report.html"))
+def test_cli_refuses_pdf_in_one_line(tmp_path: Path) -> None:
+    result = scan(tmp_path, "-o", str(tmp_path / "report.pdf"))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
-    assert "no HTML report" in result.stderr
+    assert "no PDF report" in result.stderr
+
+
+def test_cli_infers_csv_and_html_from_the_extension(tmp_path: Path) -> None:
+    result = scan(tmp_path, "-o", str(tmp_path / "r.csv"), "-o", str(tmp_path / "r.html"))
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "r.csv").read_text().startswith("x_RowType,ResourceId,")
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_a_directory_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:

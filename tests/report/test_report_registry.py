@@ -10,7 +10,9 @@ from aigov.model import ScanResult
 from aigov.report import (
     REPORTERS,
     AzureDevopsReporter,
+    CsvReporter,
     GithubReporter,
+    HtmlReporter,
     JsonReporter,
     JunitReporter,
     MarkdownReporter,
@@ -30,6 +32,8 @@ def test_registry_lists_the_built_in_formats_by_name() -> None:
         "markdown": MarkdownReporter,
         "github": GithubReporter,
         "azure-devops": AzureDevopsReporter,
+        "csv": CsvReporter,
+        "html": HtmlReporter,
     } == REPORTERS
     assert next(iter(REPORTERS)) == "table"  # the default stays first
     for name, reporter in REPORTERS.items():
