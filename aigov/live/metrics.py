@@ -121,6 +121,11 @@ class MetricNames:
         return self.chosen.get(quantity.key)
 
 
+def all_names() -> tuple[str, ...]:
+    """Every metric name aigov may ask for, in :data:`QUANTITIES` order (the order of a batch's names)."""
+    return tuple(name for q in QUANTITIES for name in q.names)
+
+
 def choose_names(published: Iterable[str]) -> MetricNames:
     """For each quantity, the first of its names that ``published`` (an account's definitions) holds."""
     have = {name.lower() for name in published}
@@ -177,12 +182,14 @@ def fetch_batch(
     clients: ClientFactory,
     region: str,
     account_ids: Sequence[str],
-    names: MetricNames,
+    names: Sequence[str],
     query: MetricsQuery,
 ) -> dict[str, Any]:
     """One ``metrics:getBatch`` call: each account's metric list, by lower-case account id.
 
-    The accounts share one subscription and region. Sent through the
+    The accounts share one subscription and region; ``names`` are those any of
+    them publishes (a name an account does not publish answers zeros for it,
+    which :func:`parse` never reads: it reads the account's own names). Sent through the
     :class:`~azure.monitor.querymetrics.MetricsClient`'s own pipeline
     (``send_request``: its credential, retry and call-counting policies, the
     regional endpoint) but read as JSON: the SDK's result models keep
@@ -199,7 +206,7 @@ def fetch_batch(
         params={
             "api-version": BATCH_API_VERSION,
             "metricnamespace": NAMESPACE,
-            "metricnames": ",".join(names.asked),
+            "metricnames": ",".join(names),
             "starttime": _iso(query.start),
             "endtime": _iso(query.end),
             "interval": query.interval,
