@@ -47,6 +47,7 @@ The token totals are given together or not at all: the 30-day run-rate of
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -350,6 +351,12 @@ def _dict(value: Any) -> Mapping[str, Any]:
 def _timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
+    return _parse_timestamp(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp(value: str) -> datetime | None:
+    """A point's time stamp in UTC; cached, since every series of an answer repeats the same days."""
     try:
         stamp = datetime.fromisoformat(value)
     except ValueError:
