@@ -39,6 +39,7 @@ the rules and the cost model see (``context.usage``, by deployment key):
 ``requests_30d``           requests over the last 30 days (unit economics)
 ``prompt_tokens_30d``      prompt tokens over the last 30 days
 ``completion_tokens_30d``  completion tokens over the last 30 days
+``*_tokens_30d_metric``    the metric name each token count was read from
 =========================  =====================================================
 
 The token totals are given together or not at all: the 30-day run-rate of
@@ -263,6 +264,7 @@ class MetricsAnswer:
 
     series: dict[str, _Series]
     gaps: Mapping[str, str] = field(default_factory=dict)
+    names: MetricNames | None = None  # the names read, per quantity
 
     def gap(self, quantity: Quantity) -> str | None:
         return self.gaps.get(quantity.key)
@@ -293,7 +295,7 @@ def parse(values: Any, names: MetricNames) -> MetricsAnswer:
         gap = _read_metric(_metric(values, name), name, quantity, series)
         if gap is not None:
             gaps[quantity.key] = gap
-    return MetricsAnswer(series, gaps)
+    return MetricsAnswer(series, gaps, names)
 
 
 def _metric(values: list[Any], name: str) -> Mapping[str, Any] | None:
@@ -419,6 +421,9 @@ def usage_for(
     if answer.gap(PROMPT_TOKENS) is None and answer.gap(COMPLETION_TOKENS) is None:
         for quantity, key in ((PROMPT_TOKENS, PROMPT_TOKENS_30D), (COMPLETION_TOKENS, COMPLETION_TOKENS_30D)):
             usage[key] = _whole(sum(v for t, v in observed.of(quantity).items() if t >= run_rate_start))
+            metric = answer.names.name(quantity) if answer.names is not None else None
+            if metric is not None:
+                usage[f"{key}_metric"] = metric  # the name the formula shows: accounts differ
     return usage or None
 
 

@@ -125,6 +125,11 @@ class TestObservedTokensPriceDeployments:
         output_rate = token_price("gpt-4o", "2024-11-20", "GlobalStandard", "output", "westeurope")
         expected = (prompt * input_rate + completion * output_rate) / 1e6 * MONTH_OVER_30_DAYS
         assert cost_of(live, "assist").monthly_usd == pytest.approx(round(expected, 2), abs=0.01)
+        # The formula names the metrics the figure was read from.
+        [finding] = [f for f in live.result.findings if f.resource.name == "oai-prod-westeu"][:1]
+        basis = finding.cost.basis
+        assert f"{int(prompt):,} InputTokens in 30 days x 730/720" in basis
+        assert f"{int(completion):,} OutputTokens in 30 days x 730/720" in basis
 
     def test_the_json_report_carries_the_input_cost_and_unit_economics(self, arm: FakeArm) -> None:
         args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
