@@ -29,6 +29,7 @@ from aigov.model import (
     CostChangeItem,
     CostImpact,
     CostLine,
+    CostTotal,
     Finding,
     InputCost,
     Outcome,
@@ -83,6 +84,7 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
     outcomes = count_by_outcome(findings)
     region = region_lookup(result)
     baseline = count_baseline(findings)
+    summary = result.cost_summary
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aigov", "version": __version__},
@@ -106,6 +108,8 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
             "undetermined": outcomes[Outcome.UNDETERMINED],
             "by_severity": {str(s): n for s, n in count_by_severity(findings).items()},
             "monthly_cost_at_risk_usd": result.monthly_cost_at_risk_usd,
+            "spend_in_violation": _total(summary.spend),
+            "possible_savings": _total(summary.savings),
             "unknown_cost_findings": result.unknown_cost_findings,
             "waived": sum(1 for f in findings if f.suppressed),
             "new": baseline[BaselineState.NEW],
@@ -115,6 +119,15 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
         "warnings": list(result.warnings),
         "cost": _input_cost(result.cost),
         "cost_change": _cost_change(result.cost_change),
+    }
+
+
+def _total(total: CostTotal) -> dict[str, float]:
+    return {
+        "monthly_usd": total.monthly_usd,
+        "exact_usd": total.exact_usd,
+        "estimated_usd": total.estimated_usd,
+        "upper_bound_usd": total.upper_bound_usd,
     }
 
 
@@ -243,6 +256,8 @@ def _cost(cost: CostImpact) -> dict[str, Any]:
         "basis": cost.basis,
         "confidence": str(cost.confidence),
         "partial": cost.partial,
+        "saving": cost.saving,
+        "upper_bound": cost.upper_bound,
         "lines": [_line(line) for line in cost.lines],
         "prices": [_price(price) for price in cost.prices],
     }
@@ -254,6 +269,8 @@ def _line(line: CostLine) -> dict[str, Any]:
         "monthly_usd": line.monthly_usd,
         "formula": line.formula,
         "confidence": str(line.confidence),
+        "saving": line.saving,
+        "upper_bound": line.upper_bound,
     }
 
 
