@@ -15,6 +15,7 @@ Nothing is random: the same arguments give the same estate.
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ CREATED_AT = "2025-01-06T09:00:00Z"  # old enough that idle days are not capped 
 LOCATIONS = ("eastus", "westeurope", "swedencentral", "eastus2")
 ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
 POLICY_DEFINITION = "0725b4dd-7e76-479c-a735-68e7ee23d5ca"
+BATCH = 50  # accounts of one subscription and region per metrics:getBatch call
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class EstateFacts:
     provisioned_low: int
     graph_rows: int
     subscriptions_with_ai: int
+    metrics_floor: int  # sum over subscription-regions of ceil(accounts with deployments / 50)
+    kinds_with_deployments: int  # account kinds whose metric definitions are read (one call each)
 
 
 def subscription_id(index: int) -> str:
@@ -87,6 +91,13 @@ def generate(*, subscriptions: int, accounts: int, deployments: int) -> tuple[Es
             counts[key] += 1
 
     policy = [_policy_state(rows, a) for a in range(0, accounts, 50)]
+    groups: dict[tuple[str, str], int] = {}
+    kinds: set[str] = set()
+    for row in rows:
+        if by_account.get(row["id"].lower()):
+            key = (row["subscriptionId"], row["location"])
+            groups[key] = groups.get(key, 0) + 1
+            kinds.add(row["kind"])
     facts = EstateFacts(
         subscriptions=subscriptions,
         accounts=accounts,
@@ -95,6 +106,8 @@ def generate(*, subscriptions: int, accounts: int, deployments: int) -> tuple[Es
         deployments=deployments,
         graph_rows=len(rows),
         subscriptions_with_ai=len({r["subscriptionId"] for r in rows}),
+        metrics_floor=sum(math.ceil(n / BATCH) for n in groups.values()),
+        kinds_with_deployments=len(kinds),
         **counts,
     )
     estate = Estate(
@@ -199,7 +212,9 @@ def _deployment(index: int, account: str) -> tuple[dict[str, Any], dict[str, lis
         series = {"requests": busy, "utilisation": [level + (day % 3) for day in range(DAYS)]}
     else:
         name, model, sku, capacity = f"chat-{index:05d}", "gpt-4o-mini", "GlobalStandard", 50
-        series = {"requests": busy} if index % 9 else {}  # one in nine never served a request
+        # About 900 prompt and 180 completion tokens a request; one in nine never served a request.
+        tokens = {"prompt": [r * 900 for r in busy], "completion": [r * 180 for r in busy]}
+        series = {"requests": busy, **tokens} if index % 9 else {}
     deployment = {
         "id": f"{account}/deployments/{name}",
         "name": name,
@@ -215,7 +230,7 @@ def _deployment(index: int, account: str) -> tuple[dict[str, Any], dict[str, lis
         },
         "etag": '"00000000-0000-0000-0000-000000000000"',
         "properties": {
-            "model": {"format": "OpenAI", "name": model, "version": "1" if "ft-" in model else "2024-11-20"},
+            "model": {"format": "OpenAI", "name": model, "version": _version(model)},
             "versionUpgradeOption": "NoAutoUpgrade",
             "currentCapacity": capacity,
             "raiPolicyName": "Microsoft.DefaultV2",
@@ -253,3 +268,10 @@ def _policy_state(rows: list[dict[str, Any]], account_index: int) -> dict[str, A
         "policyDefinitionCategory": "Cognitive Services",
         "complianceState": "NonCompliant",
     }
+
+
+def _version(model: str) -> str:
+    """A version the model is sold in (gpt-4o-mini has only 2024-07-18)."""
+    if "ft-" in model:
+        return "1"
+    return "2024-07-18" if model == "gpt-4o-mini" else "2024-11-20"

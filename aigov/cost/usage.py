@@ -265,8 +265,8 @@ def observed_usage(metrics: Mapping[str, Any]) -> Usage | None:
     derivations: dict[str, str] = {}
     values: dict[str, float] = {}
     for direction, metric, value in (
-        ("input", "ProcessedPromptTokens", prompt),
-        ("output", "GeneratedTokens", completion),
+        ("input", _label(metrics, PROMPT_TOKENS_30D, "ProcessedPromptTokens"), prompt),
+        ("output", _label(metrics, COMPLETION_TOKENS_30D, "GeneratedTokens"), completion),
         ("cached_input", "cached prompt tokens", _number(metrics.get(CACHED_PROMPT_TOKENS_30D))),
     ):
         if value is None:
@@ -286,6 +286,12 @@ def observed_usage(metrics: Mapping[str, Any]) -> Usage | None:
         derivations=derivations,
         observed=True,
     )
+
+
+def _label(metrics: Mapping[str, Any], key: str, default: str) -> str:
+    """The metric name a volume was read from (``<key>_metric``, set by the live scan), for the formula."""
+    name = metrics.get(f"{key}_metric")
+    return name if isinstance(name, str) and name else default
 
 
 def _number(value: Any) -> float | None:

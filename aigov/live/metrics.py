@@ -39,6 +39,7 @@ the rules and the cost model see (``context.usage``, by deployment key):
 ``requests_30d``           requests over the last 30 days (unit economics)
 ``prompt_tokens_30d``      prompt tokens over the last 30 days
 ``completion_tokens_30d``  completion tokens over the last 30 days
+``*_tokens_30d_metric``    the metric name each token count was read from
 =========================  =====================================================
 
 The token totals are given together or not at all: the 30-day run-rate of
@@ -47,6 +48,7 @@ The token totals are given together or not at all: the 30-day run-rate of
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +123,11 @@ class MetricNames:
         return self.chosen.get(quantity.key)
 
 
+def all_names() -> tuple[str, ...]:
+    """Every metric name aigov may ask for, in :data:`QUANTITIES` order (the order of a batch's names)."""
+    return tuple(name for q in QUANTITIES for name in q.names)
+
+
 def choose_names(published: Iterable[str]) -> MetricNames:
     """For each quantity, the first of its names that ``published`` (an account's definitions) holds."""
     have = {name.lower() for name in published}
@@ -177,12 +184,14 @@ def fetch_batch(
     clients: ClientFactory,
     region: str,
     account_ids: Sequence[str],
-    names: MetricNames,
+    names: Sequence[str],
     query: MetricsQuery,
 ) -> dict[str, Any]:
     """One ``metrics:getBatch`` call: each account's metric list, by lower-case account id.
 
-    The accounts share one subscription and region. Sent through the
+    The accounts share one subscription and region; ``names`` are those any of
+    them publishes (a name an account does not publish answers zeros for it,
+    which :func:`parse` never reads: it reads the account's own names). Sent through the
     :class:`~azure.monitor.querymetrics.MetricsClient`'s own pipeline
     (``send_request``: its credential, retry and call-counting policies, the
     regional endpoint) but read as JSON: the SDK's result models keep
@@ -199,7 +208,7 @@ def fetch_batch(
         params={
             "api-version": BATCH_API_VERSION,
             "metricnamespace": NAMESPACE,
-            "metricnames": ",".join(names.asked),
+            "metricnames": ",".join(names),
             "starttime": _iso(query.start),
             "endtime": _iso(query.end),
             "interval": query.interval,
@@ -255,6 +264,7 @@ class MetricsAnswer:
 
     series: dict[str, _Series]
     gaps: Mapping[str, str] = field(default_factory=dict)
+    names: MetricNames | None = None  # the names read, per quantity
 
     def gap(self, quantity: Quantity) -> str | None:
         return self.gaps.get(quantity.key)
@@ -285,7 +295,7 @@ def parse(values: Any, names: MetricNames) -> MetricsAnswer:
         gap = _read_metric(_metric(values, name), name, quantity, series)
         if gap is not None:
             gaps[quantity.key] = gap
-    return MetricsAnswer(series, gaps)
+    return MetricsAnswer(series, gaps, names)
 
 
 def _metric(values: list[Any], name: str) -> Mapping[str, Any] | None:
@@ -343,6 +353,12 @@ def _dict(value: Any) -> Mapping[str, Any]:
 def _timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
+    return _parse_timestamp(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp(value: str) -> datetime | None:
+    """A point's time stamp in UTC; cached, since every series of an answer repeats the same days."""
     try:
         stamp = datetime.fromisoformat(value)
     except ValueError:
@@ -405,6 +421,9 @@ def usage_for(
     if answer.gap(PROMPT_TOKENS) is None and answer.gap(COMPLETION_TOKENS) is None:
         for quantity, key in ((PROMPT_TOKENS, PROMPT_TOKENS_30D), (COMPLETION_TOKENS, COMPLETION_TOKENS_30D)):
             usage[key] = _whole(sum(v for t, v in observed.of(quantity).items() if t >= run_rate_start))
+            metric = answer.names.name(quantity) if answer.names is not None else None
+            if metric is not None:
+                usage[f"{key}_metric"] = metric  # the name the formula shows: accounts differ
     return usage or None
 
 

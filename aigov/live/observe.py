@@ -6,10 +6,12 @@ For the accounts that hold deployments:
    accounts publish (one metric definitions call for the kind; the next
    account of the kind is asked when one cannot answer) decide which names
    are asked (:func:`aigov.live.metrics.choose_names`);
-2. the accounts are grouped by subscription, region and names, and each
-   group is read in batches of up to :data:`~aigov.live.metrics.BATCH_SIZE`
-   accounts, one ``metrics:getBatch`` call each, so the number of calls is
-   ``ceil(accounts per subscription and region / 50)``;
+2. the accounts are grouped by subscription and region, and each group is
+   read in batches of up to :data:`~aigov.live.metrics.BATCH_SIZE` accounts,
+   one ``metrics:getBatch`` call each, so the number of calls is
+   ``ceil(accounts per subscription and region / 50)``. A batch asks for the
+   names any of its accounts publishes; each account's answer is read for
+   its own kind's names only (a name it does not publish answers zeros);
 3. a batch that fails after the retries (or leaves an account out of its
    answer) is retried one account at a time; an account whose own call fails
    too is listed as not scanned (``<account id> (metrics)``). A timeout is
@@ -19,7 +21,7 @@ For the accounts that hold deployments:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -68,23 +70,20 @@ def observe(
         return out
     names = _names_by_kind(clients, wanted, run, out)
 
-    groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[Resource, Sequence[Resource]]]] = {}
+    groups: dict[tuple[str, str], list[tuple[Resource, Sequence[Resource]]]] = {}
     for account, found in wanted:
-        chosen = names.get(_kind(account))
-        if chosen is None:
+        if _kind(account) not in names:
             continue  # its kind's definitions could not be read: already listed as not scanned
         subscription, _, _ = split_account_id(account.address)
         region = normalise_region(str(account.location))
-        groups.setdefault((subscription.lower(), region, chosen.asked), []).append((account, found))
+        groups.setdefault((subscription.lower(), region), []).append((account, found))
 
     batches: list[Job] = []
-    for (_, region, _names), members in sorted(groups.items()):
+    for (_, region), members in sorted(groups.items()):
         members.sort(key=lambda item: item[0].address.lower())
         for start in range(0, len(members), metrics.BATCH_SIZE):
             chunk = members[start : start + metrics.BATCH_SIZE]
-            batch = functools.partial(
-                _read, clients, region, chunk, names[_kind(chunk[0][0])], now, window_days
-            )
+            batch = functools.partial(_read, clients, region, chunk, names, now, window_days)
             batches.append((f"metrics batch of {len(chunk)} in {region}", batch, chunk))
 
     retry: list[tuple[Resource, Sequence[Resource]]] = []
@@ -106,9 +105,7 @@ def observe(
     singles: list[Job] = []
     for account, found in retry:
         region = normalise_region(str(account.location))
-        single = functools.partial(
-            _read, clients, region, [(account, found)], names[_kind(account)], now, window_days
-        )
+        single = functools.partial(_read, clients, region, [(account, found)], names, now, window_days)
         singles.append((account.address, single, (account, found)))
     for _, ((account, found), outcome) in run(singles, "Reading usage metrics one account at a time"):
         if isinstance(outcome, BaseException):
@@ -168,13 +165,16 @@ def _read(
     clients: ClientFactory,
     region: str,
     chunk: Sequence[tuple[Resource, Sequence[Resource]]],
-    names: metrics.MetricNames,
+    names: Mapping[str, metrics.MetricNames],
     now: datetime,
     window_days: int,
 ) -> dict[str, Any]:
+    """One batch call for ``chunk``, asking every name its accounts' kinds publish."""
     most = max(len(found) for _, found in chunk)
     query = metrics.build_query(now, window_days, most)
-    return metrics.fetch_batch(clients, region, [account.address for account, _ in chunk], names, query)
+    kinds = {_kind(account) for account, _ in chunk}
+    asked = [m for m in metrics.all_names() if any(m in names[k].asked for k in kinds)]
+    return metrics.fetch_batch(clients, region, [account.address for account, _ in chunk], asked, query)
 
 
 def _use(

@@ -168,6 +168,7 @@ class Fault:
     exact: bool = False  # the path must equal ``path`` (case-insensitive), not just contain it
     body: Any = None  # replaces the answer: JSON-able, or ``str`` sent as is
     patch: dict[str, Any] | Callable[[], dict[str, Any]] | None = None  # merged into the answer
+    after: int = 0  # matching requests answered normally before the fault starts (a page failing mid-way)
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,9 @@ class FakeArm:
                 )
                 matches = fault.times > 0 and found
                 if matches and (fault.method is None or fault.method == method):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     return fault
         return None

@@ -70,21 +70,24 @@ def observed(arm: FakeArm, account: str, deployment: str, series: str) -> float:
     return float(sum(arm.estate.metrics[account.lower()][deployment][series][-30:]))
 
 
-def add_accounts(arm: FakeArm, count: int, template: str = EASTUS) -> list[str]:
-    """``count`` copies of an account (same subscription and region), each with one deployment."""
+def add_accounts(
+    arm: FakeArm, count: int, template: str = EASTUS, name: str = "chat", location: str | None = None
+) -> list[str]:
+    """``count`` copies of an account (same subscription and kind), each with its deployment ``name``."""
     [row] = [r for r in arm.estate.resources if r["id"] == template]
-    chat = next(d for d in arm.estate.deployments[template.lower()] if d["name"] == "chat")
+    chat = next(d for d in arm.estate.deployments[template.lower()] if d["name"] == name)
     ids = []
     for i in range(count):
         account = f"{template}-{i:03d}"
         copied = {**copy.deepcopy(row), "id": account, "name": account.rsplit("/", 1)[1]}
+        copied["location"] = location or row["location"]
         arm.estate.resources.append(copied)
         arm.estate.published[account.lower()] = list(arm.estate.published[template.lower()])
         deployment = copy.deepcopy(chat)
-        deployment["id"] = f"{account}/deployments/chat"
+        deployment["id"] = f"{account}/deployments/{name}"
         arm.estate.deployments[account.lower()] = [deployment]
-        arm.estate.metrics[account.lower()] = {"chat": {"requests": [10] * 30, "prompt": [1000] * 30}}
-        arm.estate.metrics[account.lower()]["chat"]["completion"] = [100] * 30
+        arm.estate.metrics[account.lower()] = {name: {"requests": [10] * 30, "prompt": [1000] * 30}}
+        arm.estate.metrics[account.lower()][name]["completion"] = [100] * 30
         ids.append(account)
     return ids
 
@@ -122,6 +125,11 @@ class TestObservedTokensPriceDeployments:
         output_rate = token_price("gpt-4o", "2024-11-20", "GlobalStandard", "output", "westeurope")
         expected = (prompt * input_rate + completion * output_rate) / 1e6 * MONTH_OVER_30_DAYS
         assert cost_of(live, "assist").monthly_usd == pytest.approx(round(expected, 2), abs=0.01)
+        # The formula names the metrics the figure was read from.
+        [finding] = [f for f in live.result.findings if f.resource.name == "oai-prod-westeu"][:1]
+        basis = finding.cost.basis
+        assert f"{int(prompt):,} InputTokens in 30 days x 730/720" in basis
+        assert f"{int(completion):,} OutputTokens in 30 days x 730/720" in basis
 
     def test_the_json_report_carries_the_input_cost_and_unit_economics(self, arm: FakeArm) -> None:
         args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
@@ -188,6 +196,22 @@ class TestBatches:
         assert sizes == [11, 50]
         assert live.result.not_scanned == ()
         assert live.calls.calls["metrics_batch"] == 5  # 2 in a1 eastus, a1 westeurope, a2, a3
+
+    def test_accounts_of_both_kinds_share_a_batch_each_read_for_its_own_names(self, arm: FakeArm) -> None:
+        # An AI Services account beside the Azure OpenAI one in a1 eastus: one call for both.
+        [services] = add_accounts(arm, 1, template=WESTEU, name="assist", location="eastus")
+        live = scan(arm)
+        [batch] = [
+            c for c in arm.calls("metrics:getBatch") if c.path.startswith(f"/eastus/subscriptions/{PROD}/")
+        ]
+        assert sorted(batch.body["resourceids"]) == sorted([EASTUS, services])
+        asked = batch.query["metricnames"][0].split(",")
+        assert {"AzureOpenAIRequests", "ProcessedPromptTokens", "ModelRequests", "InputTokens"} <= set(asked)
+        # Each account read for the names its kind publishes (the others answer zeros).
+        assert live_usage(live, "chat")["prompt_tokens_30d"] == observed(arm, EASTUS, "chat", "prompt")
+        services_usage = live.usage[f"{services}/deployments/assist".lower()]
+        assert services_usage["prompt_tokens_30d"] == observed(arm, services, "assist", "prompt") == 30_000
+        assert services_usage["requests_30d"] == 300
 
     def test_a_failed_batch_is_retried_per_account(self, arm: FakeArm) -> None:
         extra = add_accounts(arm, 2)
