@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.errors import CatalogError
-from aigov.model import UNKNOWN, CatalogInfo, Price
+from aigov.model import BUNDLED_CATALOG, FILE_CATALOG, REFRESHED_CATALOG, UNKNOWN, CatalogInfo, Price
 from aigov.paths import is_bundled, package_data
 from aigov.policy import yamlio
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
@@ -68,6 +68,7 @@ class PriceRow:
     product: str | None = None  # Azure's productName
     meter_id: str | None = None
     derived: str | None = None  # how the price was derived, when it was not read as such
+    kept: str | None = None  # in a refreshed catalogue: why this bundled price was kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +247,14 @@ def retail_query(row: PriceRow, region: str | None) -> str | None:
     return f"{RETAIL_API}?$filter={urllib.parse.quote(' and '.join(terms), safe=chr(39))}"
 
 
-def source_label(kind: str, title: str, derived: str | None) -> str:
-    """How a report names a row's source: what kind of source it is comes first."""
+def source_label(kind: str, title: str, derived: str | None, kept: str | None = None) -> str:
+    """How a report names a row's source: what kind of source it is comes first.
+
+    A bundled price kept in a refreshed catalogue says so, and why, before its source.
+    """
     label = f"third-party copy: {title}" if kind == THIRD_PARTY else title
-    return f"derived ({derived}) from {label}" if derived else label
+    label = f"derived ({derived}) from {label}" if derived else label
+    return f"bundled price kept ({kept}): {label}" if kept else label
 
 
 def _short_version(version: str | None) -> str | None:
@@ -300,7 +305,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
         validate_catalog(document, node, shown)
 
     # CatalogInfo.name identifies the prices in reports: "bundled", or the file a user supplied.
-    return _build(document, node, shown, "bundled" if path is None else str(path))
+    return _build(document, node, shown, BUNDLED_CATALOG if path is None else str(path))
 
 
 def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str) -> date:
@@ -315,11 +320,16 @@ def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str)
 
 def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -> Catalog:
     head = document["catalog"]
+    if name == BUNDLED_CATALOG:
+        kind = BUNDLED_CATALOG
+    else:  # `aigov prices refresh` names what it writes "refreshed"
+        kind = REFRESHED_CATALOG if head["name"] == REFRESHED_CATALOG else FILE_CATALOG
     info = CatalogInfo(
         name=name,
         as_of=_date(head["as_of"], node, ("catalog", "as_of"), shown),
         currency=head["currency"],
         default_region=head["default_region"],
+        kind=kind,
     )
     sources: dict[str, Any] = document["sources"]
     index: dict[_Key, dict[str, PriceRow]] = {}
@@ -348,7 +358,7 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             meter=meter if meter is not None else UNNAMED_METER,
             unit=raw["unit"],
             unit_price=float(raw["unit_price"]),
-            source=source_label(source["kind"], source["title"], derived),
+            source=source_label(source["kind"], source["title"], derived, raw.get("kept")),
             url=source["url"],
             effective=None
             if effective == "unknown"
@@ -359,6 +369,7 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             product=raw.get("product"),
             meter_id=raw.get("meter_id"),
             derived=derived,
+            kept=raw.get("kept"),
         )
         slot = index.setdefault((family, tuple(_fold(k) for k in keys)), {})
         for region in raw["regions"]:

@@ -292,7 +292,7 @@ def _detail(number: int, finding: Finding) -> str:
 def _foot(result: ScanResult) -> list[str]:
     catalog = result.catalog
     lines = [
-        f"Prices: {escape(catalog.name)} catalogue, as of {catalog.as_of.isoformat()} "
+        f"Prices: {escape(catalog.label)} "
         f"({escape(catalog.currency)}, default region {escape(catalog.default_region)})."
     ]
     for item in result.not_scanned[:MAX_WARNINGS]:

@@ -158,11 +158,12 @@ def failing_first(findings: Iterable[Finding], options: ReportOptions) -> list[F
 
 
 def log_totals(result: ScanResult, findings: list[Finding], options: ReportOptions) -> str:
-    """The plain closing line of a CI log format: findings, how many fail, the cost at risk."""
+    """The plain closing line of a CI log format: findings, how many fail, the cost at risk, the prices."""
     failing = sum(1 for f in findings if standing(f, options) is Standing.FAILS)
     return (
         f"aigov: {plural(len(findings), 'finding')}, {failing} failing the gate; "
-        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk (each resource counted once)"
+        f"{format_usd(result.monthly_cost_at_risk_usd)}/month at risk (each resource counted once); "
+        f"prices: {result.catalog.label}"
     )
 
 

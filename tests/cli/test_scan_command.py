@@ -69,7 +69,7 @@ def test_json_report_is_valid_and_traceable() -> None:
     assert ptu["category"] == "sku"
     assert ptu["cost"]["monthly_usd"] == 43800.0
     assert ptu["cost"]["confidence"] == "exact"
-    price = ptu["cost"]["prices"][0]
+    price = report["prices"][ptu["cost"]["prices"][0]]
     assert (price["effective"], price["read"]) == ("2024-04-01", "2026-09-30")
     assert price["source"].startswith("third-party copy: microsoft/mosaic-apim")
     assert price["url"].startswith("https://github.com/microsoft/mosaic-apim/")

@@ -69,7 +69,8 @@ def test_one_annotation_per_finding_failing_first(mixed: ScanResult) -> None:
         "Fix: Use a pay-as-you-go deployment type, or record an approval.",
     ]
     assert _render(mixed).splitlines()[-1] == (
-        "aigov: 6 findings, 5 failing the gate; $45,286.28/month at risk (each resource counted once)"
+        "aigov: 6 findings, 5 failing the gate; $45,286.28/month at risk (each resource counted once); "
+        "prices: bundled catalogue as of 2026-09-30"
     )
 
 

@@ -64,7 +64,7 @@ def test_every_price_line_names_its_source_url_and_two_dates(name: str, mixed: S
 
 def test_json_prices_carry_source_url_and_two_dates(mixed: ScanResult) -> None:
     report = json.loads(JsonReporter().render(mixed))
-    prices = [p for f in report["findings"] for p in f["cost"]["prices"]]
+    prices = [report["prices"][ref] for f in report["findings"] for ref in f["cost"]["prices"]]
     assert prices
     for price in prices:
         assert price["url"].startswith("https://")
