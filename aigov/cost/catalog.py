@@ -107,6 +107,8 @@ class Catalog:
     _rows: Mapping[_Key, Mapping[str, PriceRow]]
     # Versions the catalogue prices per (model, sku), casefolded, newest first.
     _versions: Mapping[tuple[str, str], tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # Regions declared without a sourced price and why, per (family, casefolded sku or size; None: all).
+    _unpriced: Mapping[tuple[str, str | None], Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
 
@@ -189,6 +191,15 @@ class Catalog:
 
     # ------------------------------------------------------------------ internals
 
+    def unpriced(self, family: str, key: str | None, region: object) -> str | None:
+        """Why there is no sourced price for ``key`` of ``family`` in ``region``; None if not declared."""
+        asked = normalise_region(region)
+        if asked is None or not self._unpriced:
+            return None
+        return self._unpriced.get((family, _fold(key)), {}).get(asked) or self._unpriced.get(
+            (family, None), {}
+        ).get(asked)
+
     def _lookup(self, family: str, keys: tuple[str | None, ...], region: object) -> PriceMatch | None:
         rows = self._rows.get((family, tuple(_fold(k) for k in keys)))
         if rows is None:
@@ -203,7 +214,11 @@ class Catalog:
         if row is None:
             return None
         if asked is not None:
-            reason = f"region {asked} not in catalogue"
+            # A declared gap says why the region has no price; the figure stays an estimate that says so.
+            declared = self.unpriced(family, keys[0], asked)
+            reason = (
+                f"no sourced price in {asked}: {declared}" if declared else f"region {asked} not in catalogue"
+            )
         elif region is UNKNOWN:
             reason = "region known only after apply"
         else:
@@ -383,7 +398,32 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
         if family == TOKENS and raw.get("version"):
             versions.setdefault((raw["model"].casefold(), raw["sku"].casefold()), set()).add(raw["version"])
     newest = {k: tuple(sorted(v, key=_version_order, reverse=True)) for k, v in versions.items()}
-    return Catalog(info=info, path=shown, _rows=index, _versions=newest)
+    unpriced = _unpriced(document.get("unpriced", ()), index, node, shown)
+    return Catalog(info=info, path=shown, _rows=index, _versions=newest, _unpriced=unpriced)
+
+
+def _unpriced(
+    entries: Any, index: Mapping[_Key, Mapping[str, PriceRow]], node: yamlio.Root, shown: str
+) -> dict[tuple[str, str | None], dict[str, str]]:
+    """The ``unpriced`` declarations; one that contradicts a price row is an error at its line."""
+    out: dict[tuple[str, str | None], dict[str, str]] = {}
+    for i, entry in enumerate(entries):
+        family = entry["family"]
+        key = _fold(entry.get("sku", entry.get("size")))
+        regions = set(entry["regions"])
+        for (row_family, row_keys), rows in index.items():
+            if row_family != family or (key is not None and row_keys[0] != key):
+                continue
+            clash = sorted(regions & set(rows))
+            if clash:
+                raise CatalogError(
+                    f"declared unpriced in {', '.join(clash)} but priced there "
+                    f"({family} {'/'.join(k or '*' for k in row_keys)})",
+                    file=shown,
+                    where=yamlio.where(node, ("unpriced", i, "regions")),
+                )
+        out.setdefault((family, key), {}).update(dict.fromkeys(sorted(regions), entry["reason"]))
+    return out
 
 
 def _version_order(version: str) -> str:

@@ -24,7 +24,8 @@ version is matched to the bundled ``2024-11-20``); every other bundled row
 is kept, with the sources it cites and a ``kept`` field saying why (no API
 price for it in a refreshed region, or a region not refreshed), which
 reports print beside its source. VM prices are not fetched: they are always
-kept from the bundled catalogue.
+kept from the bundled catalogue. The bundled ``unpriced`` declarations are
+kept too, less the regions the answer now prices.
 
 The catalogue is written to ``$AIGOV_CACHE_DIR`` (default
 ``~/.cache/aigov``) as ``prices-<date>.yaml``. A scan uses it only when asked
@@ -392,6 +393,10 @@ def refresh(
         },
         "prices": rows + kept,
     }
+    if bundled is not None and bundled.get("unpriced"):
+        unpriced = _kept_unpriced(bundled["unpriced"], bundled["prices"], found)
+        if unpriced:
+            document["unpriced"] = unpriced
     target = output or default_output(today, currency)
     _write(target, document)
     load_catalog(target)  # the file must be one the scans can read
@@ -489,6 +494,38 @@ def _kept_rows(
     cited = {row["source"] for row in rows}
     sources = {key: _plain(value) for key, value in bundled["sources"].items() if key in cited}
     return rows, sources
+
+
+def _kept_unpriced(
+    entries: Sequence[Mapping[str, Any]], bundled: Sequence[Mapping[str, Any]], found: Mapping[_Slot, _Found]
+) -> list[dict[str, Any]]:
+    """The bundled ``unpriced`` declarations, less what the answer now prices.
+
+    A family-wide declaration for a region where the answer prices some keys
+    of the family becomes one declaration per bundled key it did not price.
+    """
+    priced = {(family, keys[0][1].casefold(), region) for family, keys, region in found if keys}
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        family, key = entry["family"], entry.get("sku", entry.get("size"))
+        if key is not None:
+            regions = [r for r in entry["regions"] if (family, key.casefold(), r) not in priced]
+            if regions:
+                out.append({**_plain(entry), "regions": regions})
+            continue
+        whole = [r for r in entry["regions"] if not any(p[0] == family and p[2] == r for p in priced)]
+        if whole:
+            out.append({**_plain(entry), "regions": whole})
+        field = "size" if family == VM else "sku"
+        everywhere = {
+            str(row[field]) for row in bundled if row["family"] == family and ALL_REGIONS in row["regions"]
+        }
+        names = sorted({str(row[field]) for row in bundled if row["family"] == family} - everywhere)
+        for region in (r for r in entry["regions"] if r not in whole):
+            for name in names:
+                if (family, name.casefold(), region) not in priced:
+                    out.append({**_plain(entry), field: name, "regions": [region]})
+    return out
 
 
 def _rows(found: Mapping[_Slot, _Found]) -> list[dict[str, Any]]:

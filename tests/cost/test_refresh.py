@@ -405,3 +405,31 @@ def test_without_bundled_rows_a_short_version_still_matches(api: str, tmp_path: 
     catalog = load_catalog(path)
     assert catalog.token_prices("gpt-4o", "2024-11-20", "GlobalStandard", "eastus")
     assert not catalog.token_prices("gpt-4o", "2024-08-06", "GlobalStandard", "eastus")
+
+
+def test_unpriced_regions_are_kept_less_those_the_answer_prices(api: str, tmp_path: Path) -> None:
+    bundled = load_catalog()
+    declared = bundled.search_unit_hourly("standard", "swedencentral")
+    assert declared is not None
+    assert declared.fallback_reason == (
+        "no sourced price in swedencentral: the pricing page figures copied here are for eastus"
+    )
+    regions = ["eastus", "swedencentral"]  # eastus first: the default region stays eastus
+    path = refresh(regions, base_url=api, output=tmp_path / "p.yaml", today=TODAY).path
+    catalog = load_catalog(path)  # a region priced and still declared unpriced would not load
+    search = catalog.search_unit_hourly("standard", "swedencentral")
+    assert search is not None
+    assert (search.price.unit_price, search.price.source) == (0.336, "Azure Retail Prices API")
+    # Tiers the answer did not price there, and the other regions, stay declared unpriced.
+    for sku, region in (("basic", "swedencentral"), ("standard", "eastus2")):
+        match = catalog.search_unit_hourly(sku, region)
+        assert match is not None
+        assert match.fallback_reason is not None
+        assert match.fallback_reason.startswith(f"no sourced price in {region}: "), (sku, region)
+    free = catalog.search_unit_hourly("free", "swedencentral")  # priced everywhere
+    assert free is not None
+    assert free.fallback_reason is None
+    vm = catalog.vm_hourly("Standard_NC24ads_A100_v4", "swedencentral")
+    assert vm is not None
+    assert vm.fallback_reason is not None
+    assert vm.fallback_reason.startswith("no sourced price in swedencentral")
