@@ -8,9 +8,10 @@ leave out the file, the line, the message and the cost, so a finding stays
 ``existing`` when its block moves or its price changes.
 
 The same reader serves ``--compare-to`` (:mod:`aigov.costdiff`). A report is
-accepted when it says it is an aigov report of ``schema_version`` 1 and its
-findings carry fingerprints; only what is used is checked, so a report
-written by an older or newer aigov of the same schema version is read.
+accepted when it says it is an aigov report of ``schema_version`` 1 or 2
+and its findings carry fingerprints; only what is used is checked, so a
+report written by an older or newer aigov of a version it knows is read.
+(Version 2 moved prices to a top-level table; nothing here reads prices.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from aigov.jsontext import decode
 from aigov.model import BaselineState, Finding
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 
-SUPPORTED_SCHEMA_VERSION: Final = 1
+SUPPORTED_SCHEMA_VERSIONS: Final = (1, 2)
 _FINGERPRINT: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -80,10 +81,10 @@ def parse_report(document: Any, file: str) -> PreviousReport:
     if document["tool"].get("name") != "aigov" or "schema_version" not in document:
         raise BaselineError(f"not an aigov JSON report ({expected})", file=file)
     version = document["schema_version"]
-    if version != SUPPORTED_SCHEMA_VERSION:
+    if version not in SUPPORTED_SCHEMA_VERSIONS or isinstance(version, bool):
         raise BaselineError(
             f"unsupported report schema_version {version!r}: this aigov reads schema_version "
-            f"{SUPPORTED_SCHEMA_VERSION}; regenerate the report with this version",
+            f"{' or '.join(map(str, SUPPORTED_SCHEMA_VERSIONS))}; regenerate the report with this version",
             file=file,
             where="schema_version",
         )

@@ -429,12 +429,47 @@ class Finding:
         return digest[:32]
 
 
+BUNDLED_CATALOG: Final = "bundled"
+REFRESHED_CATALOG: Final = "refreshed"
+FILE_CATALOG: Final = "file"
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogInfo:
-    name: str  # "bundled" or the path of a refreshed catalogue
-    as_of: date
+    """Which price catalogue priced a scan: every report names it."""
+
+    name: str  # "bundled", or the path of the catalogue file given
+    as_of: date  # the date of its prices; for a refreshed catalogue the day it was read from the API
     currency: str
     default_region: str
+    kind: str = BUNDLED_CATALOG  # bundled | refreshed (written by `aigov prices refresh`) | file
+
+    @property
+    def path(self) -> str | None:
+        """The catalogue file, None for the bundled one."""
+        return None if self.kind == BUNDLED_CATALOG else self.name
+
+    @property
+    def label(self) -> str:
+        """``bundled catalogue as of 2026-09-30``, ``refreshed catalogue FILE, read 2026-12-01 ...``."""
+        if self.kind == BUNDLED_CATALOG:
+            return f"bundled catalogue as of {self.as_of.isoformat()}"
+        if self.kind == REFRESHED_CATALOG:
+            return (
+                f"refreshed catalogue {self.name}, read {self.as_of.isoformat()} from the Retail Prices API"
+            )
+        return f"catalogue {self.name} as of {self.as_of.isoformat()}"
+
+    def record(self) -> dict[str, object]:
+        """The catalogue as JSON data (the JSON report and ``aigov estimate --format json``)."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "path": self.path,
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "default_region": self.default_region,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
 from aigov.cost.pricing import estimate_inventory
-from aigov.cost.refresh import preferred_catalog_path
 from aigov.cost.usage import UsageBook, load_usage, unmatched_warning
 from aigov.costdiff import compare
 from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, ScanResult
@@ -61,9 +60,10 @@ def load_rule_set(config: Config, options: ScanOptions) -> RuleSet:
 
 
 def catalog_file(config: Config, options: ScanOptions) -> Path | None:
-    """The price catalogue in use; None for the bundled one."""
-    # Without an explicit catalogue, the newest `aigov prices refresh` output wins over the bundled one.
-    return options.catalog_path or config.catalog_path or preferred_catalog_path()
+    """The price catalogue in use: ``--prices``, else ``pricing.catalog``; None for the bundled one."""
+    # A refreshed catalogue in the user's cache is never picked up by itself: a file appearing
+    # there must not change a pull-request gate's figures. It is used when named.
+    return options.catalog_path or config.catalog_path
 
 
 def load_prices(config: Config, options: ScanOptions) -> Catalog:

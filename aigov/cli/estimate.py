@@ -47,7 +47,14 @@ FORMATS: Final = ("table", "json", "focus-csv")
     metavar="FILE",
     help="A saved `aigov estimate --format json`: show the change per resource and in total.",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
+@click.option(
+    "--prices",
+    "--catalog",
+    "catalog_path",
+    type=click.Path(),
+    metavar="FILE",
+    help="Price catalogue to use (e.g. one written by aigov prices refresh); default: the bundled one.",
+)
 @click.option("--subscription", help="Subscription id to assume for every resource of the input.")
 @guarded
 def estimate(
@@ -153,7 +160,7 @@ def render_table(result: Estimate, comparison: Comparison | None = None, width: 
             f"List price total: {_money(result.total_list_monthly_usd)} (before negotiated discounts)"
         )
     info = result.catalog
-    console.print(f"Price catalogue: {info.name}, as of {info.as_of.isoformat()} ({info.currency})")
+    console.print(f"Price catalogue: {info.label} ({info.currency})")
     if comparison is not None:
         console.print()
         console.print(

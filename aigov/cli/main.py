@@ -202,7 +202,14 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     metavar="ID[,ID]",
     help="Do not run these rules (ids or globs; repeatable).",
 )
-@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to use.")
+@click.option(
+    "--prices",
+    "--catalog",
+    "catalog_path",
+    type=click.Path(),
+    metavar="FILE",
+    help="Price catalogue to use (e.g. one written by aigov prices refresh); default: the bundled one.",
+)
 @click.option(
     "--usage",
     "usage_path",

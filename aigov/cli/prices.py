@@ -1,8 +1,9 @@
 """``aigov prices``: refresh the price catalogue from the Azure Retail Prices API, and show prices.
 
 ``refresh`` writes a dated catalogue to the cache directory (``$AIGOV_CACHE_DIR``,
-default ``~/.cache/aigov``); later scans and estimates use the newest one and
-name it in their output. ``show MODEL`` prints what the catalogue in use
+default ``~/.cache/aigov``), the API's prices merged over the bundled ones; a
+scan or estimate uses it when given ``--prices FILE`` (or ``pricing.catalog``)
+and names it in every report. ``show MODEL`` prints what the catalogue in use
 knows about a model (or any SKU, tier or VM size).
 """
 
@@ -35,6 +36,13 @@ def prices() -> None:
 @click.option(
     "--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per request."
 )
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=4,
+    show_default=True,
+    help="Retries of a request answered 429 or 5xx or cut off (Retry-After honoured up to 60 s).",
+)
 @click.option("--api-url", hidden=True, envvar=API_URL_ENV, help="Retail Prices API base URL (tests).")
 @guarded
 def refresh_command(
@@ -43,6 +51,7 @@ def refresh_command(
     output: str | None,
     force: bool,
     timeout: float,
+    retries: int,
     api_url: str | None,
 ) -> int:
     """Fetch Azure OpenAI and AI Search prices for each --region and write a dated catalogue."""
@@ -52,26 +61,48 @@ def refresh_command(
     target = Path(output) if output else None
     if target is not None and target.exists() and not force:
         raise AigovError("exists; give --force to overwrite it", file=str(target))
-    result = refresh(regions, currency=currency, output=target, base_url=api_url, timeout=timeout)
+    # Imported here: the HTTP stack loads only for this command.
+    from aigov.cost.retail_client import RetryPolicy  # noqa: PLC0415
+
+    result = refresh(
+        regions,
+        currency=currency,
+        output=target,
+        base_url=api_url,
+        timeout=timeout,
+        retry=RetryPolicy(attempts=retries + 1),
+    )
+    kept = (
+        f"{result.kept_rows} bundled rows kept (no API price for them, or a region not refreshed)"
+        if result.currency == "USD"
+        else "no bundled rows merged (they are USD); what the API did not price is unknown"
+    )
     click.echo(
         f"wrote {result.path}: {result.prices} prices from {result.recognised} API rows "
-        f"({result.skipped} rows not used; {result.carried_vm_rows} VM prices carried from the bundled "
-        "catalogue)"
+        f"({result.skipped} rows not used); {kept}"
+    )
+    click.echo(
+        f"scans use it when asked: aigov scan --prices {result.path} ... (or pricing.catalog in aigov.yaml)"
     )
     return 0
 
 
 @prices.command("show")
 @click.argument("name")
-@click.option("--catalog", "catalog_path", type=click.Path(), metavar="FILE", help="Price catalogue to read.")
+@click.option(
+    "--prices",
+    "--catalog",
+    "catalog_path",
+    type=click.Path(),
+    metavar="FILE",
+    help="Price catalogue to read; default: the bundled one.",
+)
 @click.option("--config", "config_path", type=click.Path(), metavar="FILE", help="aigov.yaml.")
 @guarded
 def show(name: str, catalog_path: str | None, config_path: str | None) -> int:
     """Every price of NAME (a model such as gpt-4o, a deployment type, a search tier or a VM size)."""
     config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
-    catalog = load_catalog(
-        Path(catalog_path) if catalog_path else config.catalog_path or preferred_catalog_path()
-    )
+    catalog = load_catalog(Path(catalog_path) if catalog_path else config.catalog_path)
     wanted = name.casefold()
     rows = sorted(
         (family, keys, region, row)
@@ -79,7 +110,10 @@ def show(name: str, catalog_path: str | None, config_path: str | None) -> int:
         if wanted in {k for k in keys if k is not None}
     )
     info = catalog.info
-    click.echo(f"price catalogue: {info.name}, as of {info.as_of.isoformat()} ({info.currency})")
+    click.echo(f"price catalogue: {info.label} ({info.currency})")
+    newest = preferred_catalog_path()
+    if newest is not None and info.path is None:
+        click.echo(f"(the newest refreshed catalogue, {newest}, is used only when given: --prices {newest})")
     if not rows:
         raise AigovError(f"no price for {name!r} in this catalogue")
     for family, keys, region, row in rows:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.errors import CatalogError
-from aigov.model import UNKNOWN, CatalogInfo, Price
+from aigov.model import BUNDLED_CATALOG, FILE_CATALOG, REFRESHED_CATALOG, UNKNOWN, CatalogInfo, Price
 from aigov.paths import is_bundled, package_data
 from aigov.policy import yamlio
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
@@ -68,6 +68,7 @@ class PriceRow:
     product: str | None = None  # Azure's productName
     meter_id: str | None = None
     derived: str | None = None  # how the price was derived, when it was not read as such
+    kept: str | None = None  # in a refreshed catalogue: why this bundled price was kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ class Catalog:
     _rows: Mapping[_Key, Mapping[str, PriceRow]]
     # Versions the catalogue prices per (model, sku), casefolded, newest first.
     _versions: Mapping[tuple[str, str], tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # Regions declared without a sourced price and why, per (family, casefolded sku or size; None: all).
+    _unpriced: Mapping[tuple[str, str | None], Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
 
@@ -188,6 +191,15 @@ class Catalog:
 
     # ------------------------------------------------------------------ internals
 
+    def unpriced(self, family: str, key: str | None, region: object) -> str | None:
+        """Why there is no sourced price for ``key`` of ``family`` in ``region``; None if not declared."""
+        asked = normalise_region(region)
+        if asked is None or not self._unpriced:
+            return None
+        return self._unpriced.get((family, _fold(key)), {}).get(asked) or self._unpriced.get(
+            (family, None), {}
+        ).get(asked)
+
     def _lookup(self, family: str, keys: tuple[str | None, ...], region: object) -> PriceMatch | None:
         rows = self._rows.get((family, tuple(_fold(k) for k in keys)))
         if rows is None:
@@ -202,7 +214,11 @@ class Catalog:
         if row is None:
             return None
         if asked is not None:
-            reason = f"region {asked} not in catalogue"
+            # A declared gap says why the region has no price; the figure stays an estimate that says so.
+            declared = self.unpriced(family, keys[0], asked)
+            reason = (
+                f"no sourced price in {asked}: {declared}" if declared else f"region {asked} not in catalogue"
+            )
         elif region is UNKNOWN:
             reason = "region known only after apply"
         else:
@@ -246,10 +262,14 @@ def retail_query(row: PriceRow, region: str | None) -> str | None:
     return f"{RETAIL_API}?$filter={urllib.parse.quote(' and '.join(terms), safe=chr(39))}"
 
 
-def source_label(kind: str, title: str, derived: str | None) -> str:
-    """How a report names a row's source: what kind of source it is comes first."""
+def source_label(kind: str, title: str, derived: str | None, kept: str | None = None) -> str:
+    """How a report names a row's source: what kind of source it is comes first.
+
+    A bundled price kept in a refreshed catalogue says so, and why, before its source.
+    """
     label = f"third-party copy: {title}" if kind == THIRD_PARTY else title
-    return f"derived ({derived}) from {label}" if derived else label
+    label = f"derived ({derived}) from {label}" if derived else label
+    return f"bundled price kept ({kept}): {label}" if kept else label
 
 
 def _short_version(version: str | None) -> str | None:
@@ -300,7 +320,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
         validate_catalog(document, node, shown)
 
     # CatalogInfo.name identifies the prices in reports: "bundled", or the file a user supplied.
-    return _build(document, node, shown, "bundled" if path is None else str(path))
+    return _build(document, node, shown, BUNDLED_CATALOG if path is None else str(path))
 
 
 def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str) -> date:
@@ -315,11 +335,16 @@ def _date(text: str, node: yamlio.Root, path: tuple[str | int, ...], shown: str)
 
 def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -> Catalog:
     head = document["catalog"]
+    if name == BUNDLED_CATALOG:
+        kind = BUNDLED_CATALOG
+    else:  # `aigov prices refresh` names what it writes "refreshed"
+        kind = REFRESHED_CATALOG if head["name"] == REFRESHED_CATALOG else FILE_CATALOG
     info = CatalogInfo(
         name=name,
         as_of=_date(head["as_of"], node, ("catalog", "as_of"), shown),
         currency=head["currency"],
         default_region=head["default_region"],
+        kind=kind,
     )
     sources: dict[str, Any] = document["sources"]
     index: dict[_Key, dict[str, PriceRow]] = {}
@@ -348,7 +373,7 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             meter=meter if meter is not None else UNNAMED_METER,
             unit=raw["unit"],
             unit_price=float(raw["unit_price"]),
-            source=source_label(source["kind"], source["title"], derived),
+            source=source_label(source["kind"], source["title"], derived, raw.get("kept")),
             url=source["url"],
             effective=None
             if effective == "unknown"
@@ -359,6 +384,7 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
             product=raw.get("product"),
             meter_id=raw.get("meter_id"),
             derived=derived,
+            kept=raw.get("kept"),
         )
         slot = index.setdefault((family, tuple(_fold(k) for k in keys)), {})
         for region in raw["regions"]:
@@ -372,7 +398,32 @@ def _build(document: dict[str, Any], node: yamlio.Root, shown: str, name: str) -
         if family == TOKENS and raw.get("version"):
             versions.setdefault((raw["model"].casefold(), raw["sku"].casefold()), set()).add(raw["version"])
     newest = {k: tuple(sorted(v, key=_version_order, reverse=True)) for k, v in versions.items()}
-    return Catalog(info=info, path=shown, _rows=index, _versions=newest)
+    unpriced = _unpriced(document.get("unpriced", ()), index, node, shown)
+    return Catalog(info=info, path=shown, _rows=index, _versions=newest, _unpriced=unpriced)
+
+
+def _unpriced(
+    entries: Any, index: Mapping[_Key, Mapping[str, PriceRow]], node: yamlio.Root, shown: str
+) -> dict[tuple[str, str | None], dict[str, str]]:
+    """The ``unpriced`` declarations; one that contradicts a price row is an error at its line."""
+    out: dict[tuple[str, str | None], dict[str, str]] = {}
+    for i, entry in enumerate(entries):
+        family = entry["family"]
+        key = _fold(entry.get("sku", entry.get("size")))
+        regions = set(entry["regions"])
+        for (row_family, row_keys), rows in index.items():
+            if row_family != family or (key is not None and row_keys[0] != key):
+                continue
+            clash = sorted(regions & set(rows))
+            if clash:
+                raise CatalogError(
+                    f"declared unpriced in {', '.join(clash)} but priced there "
+                    f"({family} {'/'.join(k or '*' for k in row_keys)})",
+                    file=shown,
+                    where=yamlio.where(node, ("unpriced", i, "regions")),
+                )
+        out.setdefault((family, key), {}).update(dict.fromkeys(sorted(regions), entry["reason"]))
+    return out
 
 
 def _version_order(version: str) -> str:

@@ -109,12 +109,7 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
         "generated_at": estimate.generated_at.isoformat(),
         "inputs": list(estimate.inputs),
         "currency": info.currency,
-        "catalog": {
-            "name": info.name,
-            "as_of": info.as_of.isoformat(),
-            "currency": info.currency,
-            "default_region": info.default_region,
-        },
+        "catalog": info.record(),
         "resources": [
             {
                 "address": r.address,

@@ -15,33 +15,43 @@ and region, and turns the rows it recognises into catalogue rows:
 * AI Search ``<Tier> Unit`` meters → ``search_unit`` ($/hour).
 
 Each row keeps the item's meterName, productName, meterId and
-effectiveStartDate. Rows it does not recognise are counted and left out. VM
-prices are not fetched: the bundled ones are carried over, with the sources
-they cite, when the currency is USD.
+effectiveStartDate. Rows it does not recognise are counted and left out.
+
+The answer is merged over the bundled catalogue (USD only: bundled prices
+are never mixed into another currency). A bundled price is replaced for
+each family, match keys and region the answer prices (a meter's ``1120``
+version is matched to the bundled ``2024-11-20``); every other bundled row
+is kept, with the sources it cites and a ``kept`` field saying why (no API
+price for it in a refreshed region, or a region not refreshed), which
+reports print beside its source. VM prices are not fetched: they are always
+kept from the bundled catalogue. The bundled ``unpriced`` declarations are
+kept too, less the regions the answer now prices.
 
 The catalogue is written to ``$AIGOV_CACHE_DIR`` (default
-``~/.cache/aigov``) as ``prices-<date>.yaml``; scans use the newest such file
-in preference to the bundled catalogue and name it in their report. Network
-failures (a timeout, an HTTP error, a body that is not the API's JSON) are
-one :class:`~aigov.errors.CatalogError` line; nothing is written then.
+``~/.cache/aigov``) as ``prices-<date>.yaml``. A scan uses it only when asked
+(``--prices FILE`` or ``pricing.catalog`` in ``aigov.yaml``): a file that
+appears in a user's cache never changes a gate's figures by itself. HTTP
+goes through :mod:`aigov.cost.retail_client` (429 and 5xx retried, bounded
+``Retry-After``); every failure is one :class:`~aigov.errors.CatalogError`
+line and nothing is written then.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
 import urllib.parse
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
 from aigov.cost.catalog import (
+    ALL_REGIONS,
     FT_HOSTING,
     PTU,
     PTU_RESERVATION,
@@ -55,11 +65,13 @@ from aigov.cost.catalog import (
 from aigov.errors import CatalogError
 from aigov.policy import yamlio
 
+if TYPE_CHECKING:
+    from aigov.cost.retail_client import RetryPolicy
+
 API_URL: Final = "https://prices.azure.com/api/retail/prices"
 API_URL_ENV: Final = "AIGOV_PRICES_API_URL"
 CACHE_DIR_ENV: Final = "AIGOV_CACHE_DIR"
 DEFAULT_TIMEOUT: Final = 30.0
-MAX_PAGES: Final = 500  # a guard against a NextPageLink that never ends
 SERVICES: Final = ("Foundry Models", "Azure Cognitive Search")
 _CATALOG_FILE: Final = re.compile(r"^prices-(\d{4}-\d{2}-\d{2})(?:-[A-Z]{3})?\.yaml$")
 
@@ -106,7 +118,11 @@ def default_output(today: date, currency: str) -> Path:
 
 
 def preferred_catalog_path() -> Path | None:
-    """The newest refreshed catalogue in the cache directory, or None (then the bundled one is used)."""
+    """The newest refreshed catalogue in the cache directory, or None.
+
+    Scans never pick it up by themselves (a file appearing in a user's cache must not change a
+    gate's figures); ``aigov prices show`` names it so that a user can pass it with ``--prices``.
+    """
     directory = cache_dir()
     try:
         candidates = [
@@ -259,48 +275,6 @@ def _token_meter(folded: str) -> Parsed | None:
 # ---------------------------------------------------------------------------- HTTP
 
 
-def fetch(url: str, timeout: float) -> dict[str, Any]:
-    """One API page as JSON; every failure is one CatalogError line."""
-    # Imported here: a scan, which only looks for a refreshed catalogue, never loads the HTTP client.
-    import urllib.error  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
-
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "aigov"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        exc.close()  # the error carries the open response; close it, its body is not needed
-        raise CatalogError(
-            f"Retail Prices API answered HTTP {exc.code} {exc.reason}; no catalogue written, "
-            "the previous one stays in use",
-            file=_origin(url),
-        ) from None
-    except (TimeoutError, urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError) or isinstance(exc, TimeoutError):
-            what = f"no answer within {timeout:g} s"
-        else:
-            what = str(reason)
-        raise CatalogError(
-            f"cannot reach the Retail Prices API ({what}); no catalogue written, "
-            "the previous one stays in use",
-            file=_origin(url),
-        ) from None
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise CatalogError("the Retail Prices API answer is not JSON", file=_origin(url)) from None
-    if not isinstance(document, dict) or not isinstance(document.get("Items"), list):
-        raise CatalogError("the Retail Prices API answer has no Items list", file=_origin(url))
-    return document
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
 def query_url(base: str, service: str, region: str, currency: str) -> str:
     expression = f"serviceName eq '{service}' and armRegionName eq '{region}'"
     query: dict[str, str] = {"$filter": expression}
@@ -310,36 +284,20 @@ def query_url(base: str, service: str, region: str, currency: str) -> str:
     return base + separator + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
 
 
-def items(base: str, service: str, region: str, currency: str, timeout: float) -> Iterator[dict[str, Any]]:
-    """Every item the API returns for ``service`` in ``region``, following NextPageLink."""
-    url: str | None = query_url(base, service, region, currency)
-    pages = 0
-    while url:
-        if not url.startswith(("http://", "https://")):
-            raise CatalogError(
-                f"the API's NextPageLink is not an http(s) URL: {url[:80]}", file=_origin(base)
-            )
-        pages += 1
-        if pages > MAX_PAGES:
-            raise CatalogError(f"more than {MAX_PAGES} pages for {service} in {region}", file=_origin(base))
-        page = fetch(url, timeout)
-        for item in page["Items"]:
-            if isinstance(item, dict):
-                yield item
-        link = page.get("NextPageLink")
-        url = link if isinstance(link, str) and link else None
-
-
 # ---------------------------------------------------------------------------- the catalogue
+
+_Keys = tuple[tuple[str, str], ...]  # (catalogue field, value) pairs, e.g. (("sku", "GlobalStandard"),)
+_Slot = tuple[str, _Keys, str]  # (family, keys, region)
 
 
 @dataclass(frozen=True, slots=True)
 class RefreshResult:
     path: Path
-    prices: int  # rows written (a row may cover several regions)
+    prices: int  # rows written from the API's answer (a row may cover several regions)
     recognised: int  # API items turned into prices
     skipped: int  # API items aigov has no use for
-    carried_vm_rows: int
+    kept_rows: int  # bundled rows kept because the answer had no price for them (USD only)
+    currency: str = "USD"
 
 
 def refresh(
@@ -350,8 +308,12 @@ def refresh(
     base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     today: date | None = None,
+    retry: RetryPolicy | None = None,
 ) -> RefreshResult:
-    """Fetch prices for ``regions`` and write a catalogue; returns where and how much."""
+    """Fetch prices for ``regions``, merge them over the bundled rows and write a catalogue."""
+    # Imported here: `aigov prices show` imports this module and never loads the HTTP stack.
+    from aigov.cost.retail_client import RetailClient  # noqa: PLC0415
+
     today = today or date.today()
     currency = currency.upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
@@ -364,44 +326,54 @@ def refresh(
         names.append(name)
     if not names:
         raise CatalogError("give at least one --region")
+    names = list(dict.fromkeys(names))
     base = api_url(base_url)
 
-    found: dict[tuple[str, tuple[tuple[str, str], ...], str], _Found] = {}
+    found: dict[_Slot, _Found] = {}
     recognised = skipped = 0
-    for region in dict.fromkeys(names):
-        for service in SERVICES:
-            for item in items(base, service, region, currency, timeout):
-                parsed = parse_item(item)
-                unit = normalise_unit(str(item.get("unitOfMeasure", "")))
-                price = item.get("retailPrice", item.get("unitPrice"))
-                tier = item.get("tierMinimumUnits", 0)
-                usable = (
-                    parsed is not None
-                    and unit is not None
-                    and unit[0] == parsed.unit
-                    and isinstance(price, int | float)
-                    and not isinstance(price, bool)
-                    and price >= 0
-                    and (not isinstance(tier, int | float) or tier == 0)
-                )
-                if not usable or parsed is None or unit is None or not isinstance(price, int | float):
-                    skipped += 1
-                    continue
-                recognised += 1
-                key = (parsed.family, parsed.keys, region)
-                start = str(item.get("effectiveStartDate", ""))[:10]
-                value = round(float(price) * unit[1], 6)
-                if key not in found or start > found[key].effective:
-                    found[key] = _Found(
-                        start,
-                        value,
-                        str(item.get("meterName", "")),
-                        str(item.get("productName", "")),
-                        str(item.get("meterId", "")),
+    with RetailClient(timeout, retry) as client:
+        for region in names:
+            for service in SERVICES:
+                url = query_url(base, service, region, currency)
+                for item in client.items(url, f"{service} in {region}"):
+                    parsed = parse_item(item)
+                    unit = normalise_unit(str(item.get("unitOfMeasure", "")))
+                    price = item.get("retailPrice", item.get("unitPrice"))
+                    tier = item.get("tierMinimumUnits", 0)
+                    usable = (
+                        parsed is not None
+                        and unit is not None
+                        and unit[0] == parsed.unit
+                        and isinstance(price, int | float)
+                        and not isinstance(price, bool)
+                        and price >= 0
+                        and (not isinstance(tier, int | float) or tier == 0)
                     )
+                    if not usable or parsed is None or unit is None or not isinstance(price, int | float):
+                        skipped += 1
+                        continue
+                    recognised += 1
+                    key = (parsed.family, parsed.keys, region)
+                    start = str(item.get("effectiveStartDate", ""))[:10]
+                    value = round(float(price) * unit[1], 6)
+                    if key not in found or start > found[key].effective:
+                        found[key] = _Found(
+                            start,
+                            value,
+                            str(item.get("meterName", "")),
+                            str(item.get("productName", "")),
+                            str(item.get("meterId", "")),
+                        )
 
+    # The bundled prices are USD: they are merged under a USD answer only, never mixed into another currency.
+    bundled = yamlio.load(bundled_catalog_path(), CatalogError)[0] if currency == "USD" else None
+    if bundled is not None:
+        found = _dated_versions(found, bundled["prices"])
     rows = _rows(found)
-    carried, carried_sources = _bundled_vm_rows() if currency == "USD" else ([], {})
+    kept, kept_sources = _kept_rows(bundled, found, names, today) if bundled is not None else ([], {})
+    retail_key = "retail" if "retail" not in kept_sources else "retail-api"
+    for row in rows:
+        row["source"] = retail_key
     document = {
         "catalog": {
             "name": "refreshed",
@@ -410,21 +382,25 @@ def refresh(
             "as_of": today.isoformat(),
         },
         "sources": {
-            "retail": {
+            retail_key: {
                 "kind": "retail-api",
                 "title": "Azure Retail Prices API",
                 "url": base if base.startswith(("http://", "https://")) else API_URL,
                 "retrieved": today.isoformat(),
             },
-            # VM rows are carried over from the bundled catalogue with the sources they cite.
-            **carried_sources,
+            # Rows kept from the bundled catalogue cite the bundled sources they came from.
+            **kept_sources,
         },
-        "prices": rows + carried,
+        "prices": rows + kept,
     }
+    if bundled is not None and bundled.get("unpriced"):
+        unpriced = _kept_unpriced(bundled["unpriced"], bundled["prices"], found)
+        if unpriced:
+            document["unpriced"] = unpriced
     target = output or default_output(today, currency)
     _write(target, document)
     load_catalog(target)  # the file must be one the scans can read
-    return RefreshResult(target, len(rows), recognised, skipped, len(carried))
+    return RefreshResult(target, len(rows), recognised, skipped, len(kept), currency)
 
 
 @dataclass(frozen=True)
@@ -438,13 +414,127 @@ class _Found:
     meter_id: str
 
 
-def _rows(found: Mapping[tuple[str, tuple[tuple[str, str], ...], str], _Found]) -> list[dict[str, Any]]:
+def _row_keys(raw: Mapping[str, Any]) -> _Keys:
+    """A catalogue row's match keys in the order :func:`parse_item` gives them."""
+    fields: tuple[str, ...] = ("sku",)
+    if raw["family"] == TOKENS:
+        fields = ("model", "version", "sku", "direction")
+    elif raw["family"] == VM:
+        fields = ("size",)
+    return tuple((f, str(raw[f])) for f in fields if raw.get(f) is not None)
+
+
+def _folded(keys: _Keys) -> _Keys:
+    return tuple((f, v.casefold()) for f, v in keys)
+
+
+def _dated_versions(
+    found: Mapping[_Slot, _Found], bundled: Sequence[Mapping[str, Any]]
+) -> dict[_Slot, _Found]:
+    """API keys with the bundled catalogue's version names where they mean the same version.
+
+    Meter names write a model version as month and day (``1120``); the bundled
+    rows write ``2024-11-20``. Under the bundled name a refreshed price
+    replaces the bundled one instead of sitting beside it, unused (a lookup
+    tries the dated version first).
+    """
+    dated: dict[tuple[str, str, str, str], str] = {}
+    for raw in bundled:
+        version = raw.get("version")
+        if raw["family"] == TOKENS and isinstance(version, str) and len(version) == 10:
+            short = version[5:7] + version[8:10]
+            dated[(raw["model"].casefold(), raw["sku"].casefold(), raw["direction"], short)] = version
+    out: dict[_Slot, _Found] = {}
+    for (family, api_keys, region), item in found.items():
+        keys, fields = api_keys, dict(api_keys)
+        if family == TOKENS and "version" in fields:
+            lookup = (
+                fields["model"].casefold(),
+                fields["sku"].casefold(),
+                fields["direction"],
+                fields["version"],
+            )
+            if lookup in dated:
+                fields["version"] = dated[lookup]
+                keys = tuple((f, fields[f]) for f, _ in api_keys)
+        out.setdefault((family, keys, region), item)
+    return out
+
+
+def _kept_rows(
+    bundled: Mapping[str, Any], found: Mapping[_Slot, _Found], refreshed: Sequence[str], today: date
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The bundled rows the API answer did not replace, each saying why it was kept, and their sources.
+
+    A bundled price is replaced for exactly the (family, keys, region) the
+    answer priced. The rest stays: in a refreshed region the answer had no
+    price for it; elsewhere the region was not refreshed.
+    """
+    priced = {(family, _folded(keys), region) for family, keys, region in found}
+    asked = ", ".join(refreshed)
+    rows: list[dict[str, Any]] = []
+    for raw in bundled["prices"]:
+        family, keys = raw["family"], _folded(_row_keys(raw))
+        lacking: list[str] = []
+        outside: list[str] = []
+        for region in raw["regions"]:
+            if (family, keys, region) in priced:
+                continue
+            if region == ALL_REGIONS:
+                refreshed_any = any((family, keys, r) in priced for r in refreshed)
+                (outside if refreshed_any else lacking).append(region)
+            else:
+                (lacking if region in refreshed else outside).append(region)
+        for regions, why in (
+            (lacking, f"no Retail Prices API price for it in {asked} on {today.isoformat()}"),
+            (outside, f"region not refreshed on {today.isoformat()}"),
+        ):
+            if regions:
+                rows.append({**_plain(raw), "regions": regions, "kept": why})
+    cited = {row["source"] for row in rows}
+    sources = {key: _plain(value) for key, value in bundled["sources"].items() if key in cited}
+    return rows, sources
+
+
+def _kept_unpriced(
+    entries: Sequence[Mapping[str, Any]], bundled: Sequence[Mapping[str, Any]], found: Mapping[_Slot, _Found]
+) -> list[dict[str, Any]]:
+    """The bundled ``unpriced`` declarations, less what the answer now prices.
+
+    A family-wide declaration for a region where the answer prices some keys
+    of the family becomes one declaration per bundled key it did not price.
+    """
+    priced = {(family, keys[0][1].casefold(), region) for family, keys, region in found if keys}
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        family, key = entry["family"], entry.get("sku", entry.get("size"))
+        if key is not None:
+            regions = [r for r in entry["regions"] if (family, key.casefold(), r) not in priced]
+            if regions:
+                out.append({**_plain(entry), "regions": regions})
+            continue
+        whole = [r for r in entry["regions"] if not any(p[0] == family and p[2] == r for p in priced)]
+        if whole:
+            out.append({**_plain(entry), "regions": whole})
+        field = "size" if family == VM else "sku"
+        everywhere = {
+            str(row[field]) for row in bundled if row["family"] == family and ALL_REGIONS in row["regions"]
+        }
+        names = sorted({str(row[field]) for row in bundled if row["family"] == family} - everywhere)
+        for region in (r for r in entry["regions"] if r not in whole):
+            for name in names:
+                if (family, name.casefold(), region) not in priced:
+                    out.append({**_plain(entry), field: name, "regions": [region]})
+    return out
+
+
+def _rows(found: Mapping[_Slot, _Found]) -> list[dict[str, Any]]:
     """Catalogue rows, one per family, keys, price and meter, listing every region at that price."""
-    grouped: dict[tuple[str, tuple[tuple[str, str], ...], _Found], list[str]] = {}
+    grouped: dict[tuple[str, _Keys, _Found], list[str]] = {}
     for (family, keys, region), item in sorted(found.items(), key=lambda kv: kv[0]):
         grouped.setdefault((family, keys, item), []).append(region)
     rows = []
-    seen: set[tuple[str, tuple[tuple[str, str], ...], str]] = set()
+    seen: set[tuple[str, _Keys, str]] = set()
     for (family, keys, item), listed in grouped.items():
         # Two meters for the same key and region (e.g. ft hosting of several models) keep the first.
         regions = [r for r in listed if (family, keys, r) not in seen]
@@ -468,15 +558,6 @@ def _rows(found: Mapping[tuple[str, tuple[tuple[str, str], ...], str], _Found]) 
     return rows
 
 
-def _bundled_vm_rows() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The bundled catalogue's VM rows and the sources they cite, ready to write."""
-    data, _ = yamlio.load(bundled_catalog_path(), CatalogError)
-    rows = [_plain(row) for row in data["prices"] if row["family"] == VM]
-    cited = {row["source"] for row in rows}
-    sources = {key: _plain(value) for key, value in data["sources"].items() if key in cited}
-    return rows, sources
-
-
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in mapping.items()}
 
@@ -484,7 +565,8 @@ def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
 def _write(target: Path, document: Mapping[str, Any]) -> None:
     text = (
         "# aigov price catalogue refreshed from the Azure Retail Prices API. Written by\n"
-        "# `aigov prices refresh`; scans prefer the newest one in the cache directory.\n"
+        "# `aigov prices refresh`, the API's prices merged over the bundled ones (rows with `kept`\n"
+        "# are bundled prices the answer did not replace). Scans use it when given --prices FILE.\n"
         + yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=200)
     )
     directory = target.parent if str(target.parent) else Path(".")

@@ -13,7 +13,8 @@ resource's own cost on a finding row, the group's on a total row.
 cost at risk; a total row splits it into ``x_SpendInViolation`` (resources'
 own cost) and ``x_PossibleSavings`` (differences to an allowed alternative;
 ``x_SavingsUpperBound`` those that are upper bounds), never added together.
-An unknown amount is an empty cell, never 0.
+An unknown amount is an empty cell, never 0. ``x_PriceCatalog`` names the
+catalogue that priced every row (bundled, or the refreshed file and its read date).
 
 Text from the inputs (names, tags, messages) that a spreadsheet would read
 as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
@@ -69,6 +70,7 @@ COLUMNS: Final = (
     "x_Findings",
     "x_MonthlyRequests",
     "x_CostPer1000Requests",
+    "x_PriceCatalog",
 )
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,7 +87,12 @@ class CsvReporter(Reporter):
         writer.writerow(COLUMNS)
         start, end = charge_period(result.generated_at)
         currency = result.catalog.currency
-        period = {"ChargeCategory": "Usage", "ChargePeriodStart": start, "ChargePeriodEnd": end}
+        period = {
+            "ChargeCategory": "Usage",
+            "ChargePeriodStart": start,
+            "ChargePeriodEnd": end,
+            "x_PriceCatalog": _text(result.catalog.label),
+        }
         costs = {r.address: r.monthly_usd for r in result.cost.resources}
         region = region_lookup(result)
         showback = result.showback

@@ -482,7 +482,7 @@ def _findings(findings: list[Finding], options: ReportOptions) -> str:
 def _foot(result: ScanResult) -> str:
     catalog = result.catalog
     items = [
-        f"<li>Prices: {escape(catalog.name)} catalogue as of {catalog.as_of.isoformat()} "
+        f"<li>Prices: {escape(catalog.label)} "
         f"({escape(catalog.currency)}, default region {escape(catalog.default_region)}).</li>"
     ]
     items.extend(

@@ -1,10 +1,13 @@
 """The machine report: one JSON document, described by ``report.schema.json``.
 
 The shape is documented field by field in ``docs/json-report.md``. Within
-``schema_version`` 1 fields are only ever added, never renamed, removed or
-given another type. Keys come out in a fixed order and findings in report
-order (severity, then cost, descending), so two runs over the same input
-differ only in ``generated_at``.
+a ``schema_version`` fields are only ever added, never renamed, removed or
+given another type. Version 2 lists each price once, in the top-level
+``prices`` object keyed by a stable id (:func:`price_id`), and findings and
+cost lines name those ids: a price used by 20,000 findings is written once.
+Keys come out in a fixed order and findings in report order (severity, then
+cost, descending), so two runs over the same input differ only in
+``generated_at``.
 
 Values known only after apply (:data:`aigov.model.UNKNOWN`) become ``null``;
 a resource's ``unknown`` list names which of its fields are null for that
@@ -14,6 +17,7 @@ reason rather than because they are absent, and a finding's
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -51,7 +55,7 @@ from aigov.report.base import (
 )
 from aigov.showback import DIMENSIONS, GroupTotal, Showback
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 SCHEMA_RESOURCE: Final = "report.schema.json"
 
 # The resource fields that may hold UNKNOWN, in the order they are listed in ``unknown``.
@@ -79,6 +83,34 @@ class JsonReporter(Reporter):
         return dumps_outline(build_document(result, options)) + "\n"
 
 
+def price_id(price: Price) -> str:
+    """A price's key in the report's ``prices``: ``P`` and 12 hex digits of a hash of its record.
+
+    The same price (meter, figure, region, source, dates) has the same id in
+    every report, whichever findings use it and in whatever order.
+    """
+    canonical = json.dumps(price.record(), sort_keys=True, separators=(",", ":"))
+    return "P" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+class PriceBook:
+    """The prices a report uses, each once, in order of first use, with their ids."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Price, str] = {}
+        self.records: dict[str, dict[str, object]] = {}
+
+    def refs(self, prices: tuple[Price, ...]) -> list[str]:
+        out = []
+        for price in prices:
+            ref = self._ids.get(price)
+            if ref is None:  # equal prices are one entry; the hash is computed once per price
+                ref = self._ids[price] = price_id(price)
+                self.records.setdefault(ref, price.record())
+            out.append(ref)
+        return out
+
+
 def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> dict[str, Any]:
     """The report as plain JSON-ready values, in output order."""
     findings = ordered_findings(result.findings)
@@ -86,17 +118,15 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
     region = region_lookup(result)
     baseline = count_baseline(findings)
     summary = result.cost_summary
+    book = PriceBook()
+    rendered = [_finding(f, options, region, book) for f in findings]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aigov", "version": __version__},
         "generated_at": result.generated_at.isoformat(),
         "inputs": list(result.inputs),
-        "catalog": {
-            "name": result.catalog.name,
-            "as_of": result.catalog.as_of.isoformat(),
-            "currency": result.catalog.currency,
-            "default_region": result.catalog.default_region,
-        },
+        "catalog": result.catalog.record(),
+        "prices": book.records,
         "gate": {
             "fail_on": None if options.fail_on is None else str(options.fail_on),
             "on_unknown": options.on_unknown,
@@ -116,7 +146,7 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
             "new": baseline[BaselineState.NEW],
             "existing": baseline[BaselineState.EXISTING],
         },
-        "findings": [_finding(f, options, region) for f in findings],
+        "findings": rendered,
         "warnings": list(result.warnings),
         "cost": _input_cost(result.cost),
         "cost_change": _cost_change(result.cost_change),
@@ -200,7 +230,9 @@ def _resource_cost(cost: ResourceCost) -> dict[str, Any]:
     return row
 
 
-def _finding(finding: Finding, options: ReportOptions, region: RegionLookup) -> dict[str, Any]:
+def _finding(
+    finding: Finding, options: ReportOptions, region: RegionLookup, book: PriceBook
+) -> dict[str, Any]:
     origin = finding.resource.origin
     return {
         "rule_id": finding.rule_id,
@@ -215,7 +247,7 @@ def _finding(finding: Finding, options: ReportOptions, region: RegionLookup) -> 
         "unknown_fields": list(finding.unknown_fields),
         "resource": _resource(finding.resource, region),
         "location": {"source": origin.source, "file": origin.file, "line": origin.line},
-        "cost": _cost(finding.cost),
+        "cost": _cost(finding.cost, book),
         "suppression": _suppression(finding.suppression),
         "baseline": None if finding.baseline is None else str(finding.baseline),
     }
@@ -295,7 +327,7 @@ def _known(value: object) -> object:
     return None if value is UNKNOWN else value
 
 
-def _cost(cost: CostImpact) -> dict[str, Any]:
+def _cost(cost: CostImpact, book: PriceBook) -> dict[str, Any]:
     return {
         "monthly_usd": cost.monthly_usd,
         "basis": cost.basis,
@@ -303,12 +335,12 @@ def _cost(cost: CostImpact) -> dict[str, Any]:
         "partial": cost.partial,
         "saving": cost.saving,
         "upper_bound": cost.upper_bound,
-        "lines": [_line(line) for line in cost.lines],
-        "prices": [_price(price) for price in cost.prices],
+        "lines": [_line(line, book) for line in cost.lines],
+        "prices": book.refs(cost.prices),
     }
 
 
-def _line(line: CostLine) -> dict[str, Any]:
+def _line(line: CostLine, book: PriceBook) -> dict[str, Any]:
     return {
         "resource_key": line.resource_key,
         "monthly_usd": line.monthly_usd,
@@ -316,8 +348,5 @@ def _line(line: CostLine) -> dict[str, Any]:
         "confidence": str(line.confidence),
         "saving": line.saving,
         "upper_bound": line.upper_bound,
+        "prices": book.refs(line.prices),
     }
-
-
-def _price(price: Price) -> dict[str, Any]:
-    return price.record()

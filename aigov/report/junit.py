@@ -102,7 +102,8 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
         ("monthlyCostUsd", f"{result.cost.monthly_usd:.2f}"),
         ("unknownCostResources", str(result.cost.unknown_resources)),
         *_change_property(result),
-        ("catalog", f"{result.catalog.name}, as of {result.catalog.as_of.isoformat()}"),
+        ("catalog", result.catalog.label),
+        ("catalogKind", result.catalog.kind),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
     scan = _case(

@@ -324,7 +324,7 @@ def _foot(result: ScanResult) -> list[str]:
     catalog = result.catalog
     lines = [
         *_showback(result),
-        f"Prices: {escape(catalog.name)} catalogue, as of {catalog.as_of.isoformat()} "
+        f"Prices: {escape(catalog.label)} "
         f"({escape(catalog.currency)}, default region {escape(catalog.default_region)}).",
     ]
     for item in result.not_scanned[:MAX_WARNINGS]:

@@ -118,7 +118,10 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
             "failOn": None if options.fail_on is None else str(options.fail_on),
             "onUnknown": options.on_unknown,
             "catalog": {
+                "kind": result.catalog.kind,
                 "name": result.catalog.name,
+                "path": result.catalog.path,
+                "label": result.catalog.label,
                 "asOf": result.catalog.as_of.isoformat(),
                 "currency": result.catalog.currency,
                 "defaultRegion": result.catalog.default_region,

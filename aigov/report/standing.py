@@ -158,7 +158,7 @@ def failing_first(findings: Iterable[Finding], options: ReportOptions) -> list[F
 
 
 def log_totals(result: ScanResult, findings: list[Finding], options: ReportOptions) -> str:
-    """The plain closing line of a CI log format: findings, how many fail, spend in violation and savings."""
+    """The plain closing line of a CI log format: findings, failing, spend in violation, savings, prices."""
     failing = sum(1 for f in findings if standing(f, options) is Standing.FAILS)
     summary = result.cost_summary
     savings = summary.savings
@@ -170,7 +170,8 @@ def log_totals(result: ScanResult, findings: list[Finding], options: ReportOptio
     return (
         f"aigov: {plural(len(findings), 'finding')}, {failing} failing the gate; "
         f"{format_usd(summary.spend.monthly_usd)}/month spend in violation, "
-        f"{format_usd(savings.firm_usd)}/month possible savings{bound} (each resource counted once)"
+        f"{format_usd(savings.firm_usd)}/month possible savings{bound} (each resource counted once); "
+        f"prices: {result.catalog.label}"
     )
 
 

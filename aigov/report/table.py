@@ -119,7 +119,7 @@ class TableReporter(Reporter):
                 Text(
                     f"No violations in {plural(len(result.resources), 'resource')}; "
                     f"AI cost {format_usd(result.cost.monthly_usd)}/month{_unknown_note(result)} "
-                    f"(prices: {result.catalog.name} catalogue as of {result.catalog.as_of.isoformat()}).",
+                    f"(prices: {result.catalog.label}).",
                     style="green",
                 ),
             ]
@@ -326,7 +326,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
         *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
         Text(
-            f"Price catalogue: {result.catalog.name}, as of {result.catalog.as_of.isoformat()} "
+            f"Price catalogue: {result.catalog.label} "
             f"({result.catalog.currency}, default region {result.catalog.default_region})"
         ),
     ]

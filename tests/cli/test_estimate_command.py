@@ -162,23 +162,52 @@ def api() -> Iterator[str]:
         thread.join()
 
 
-def test_prices_refresh_then_the_next_estimate_uses_it(api: str, isolated_cache: Path) -> None:
+def test_a_refreshed_catalogue_is_used_only_when_named(
+    api: str, isolated_cache: Path, tmp_path: Path
+) -> None:
     result = run("prices", "refresh", "--region", "eastus", "--region", "swedencentral", "--api-url", api)
     assert result.exit_code == 0, result.output
-    assert "wrote " in result.output
     assert "1 prices from 2 API rows" in result.output
+    assert "bundled rows kept (no API price for them, or a region not refreshed)" in result.output
     written = next(isolated_cache.glob("prices-*.yaml"))
+    assert f"aigov scan --prices {written}" in result.output
+    # A file in the cache changes nobody's figures by itself: estimate, scan and show stay bundled.
+    assert json.loads(run("estimate", EXAMPLE, "--format", "json").stdout)["catalog"]["kind"] == "bundled"
+    scanned = json.loads(run("scan", EXAMPLE, "--format", "json").stdout)["catalog"]
+    assert (scanned["kind"], scanned["path"]) == ("bundled", None)
     shown = run("prices", "show", "gpt-4o")
-    assert f"price catalogue: {written}" in shown.output
+    assert "price catalogue: bundled catalogue as of 2026-09-30" in shown.output
+    assert f"is used only when given: --prices {written}" in shown.output
+    # Named, it prices the estimate and the scan, and every report says which file and its read date.
+    shown = run("prices", "show", "gpt-4o", "--prices", str(written))
+    assert f"price catalogue: refreshed catalogue {written}, read " in shown.output
     assert "2.0000 USD/1M tokens" in shown.output
-    estimate = run("estimate", EXAMPLE, "--format", "json")
-    assert json.loads(estimate.stdout)["catalog"]["name"] == str(written)
+    named = json.loads(run("estimate", EXAMPLE, "--format", "json", "--prices", str(written)).stdout)
+    assert (named["catalog"]["kind"], named["catalog"]["path"]) == ("refreshed", str(written))
+    table = run("scan", EXAMPLE, "--prices", str(written), "--format", "table").output
+    assert f"refreshedcatalogue{written},read" in "".join(table.split())  # the table wraps long paths
+    # The configuration key does the same.
+    config = tmp_path / "aigov.yaml"
+    config.write_text(f"pricing:\n  catalog: {written}\n", encoding="utf-8")
+    report = json.loads(run("scan", EXAMPLE, "--config", str(config), "--format", "json").stdout)
+    assert (report["catalog"]["kind"], report["catalog"]["name"]) == ("refreshed", str(written))
 
 
 def test_prices_refresh_failure_keeps_the_bundled_catalogue(isolated_cache: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["prices", "refresh", "--region", "eastus", "--api-url", "http://127.0.0.1:9/x", "--timeout", "2"],
+        [
+            "prices",
+            "refresh",
+            "--region",
+            "eastus",
+            "--api-url",
+            "http://127.0.0.1:9/x",
+            "--timeout",
+            "2",
+            "--retries",
+            "0",
+        ],
     )
     assert result.exit_code == 2
     assert "cannot reach the Retail Prices API" in result.stderr

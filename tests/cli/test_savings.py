@@ -145,7 +145,8 @@ def test_ci_logs_and_sarif_keep_upper_bounds_apart(tmp_path: Path) -> None:
     github = CliRunner().invoke(main, ["scan", template, *checks, "--format", "github"])
     assert github.stdout.splitlines()[-1] == (
         "aigov: 2 findings, 2 failing the gate; $0.00/month spend in violation, $3,433.92/month possible "
-        "savings (+ up to $146,000.00 more as upper bounds, not added) (each resource counted once)"
+        "savings (+ up to $146,000.00 more as upper bounds, not added) (each resource counted once); "
+        "prices: bundled catalogue as of 2026-09-30"
     )
     sarif = json.loads(CliRunner().invoke(main, ["scan", template, *checks, "--format", "sarif"]).stdout)
     properties = sarif["runs"][0]["properties"]

@@ -71,7 +71,7 @@ def test_json_report_is_valid_and_traceable() -> None:
     # Against pay-per-token with no usage known: a saving, and an upper bound, never exact.
     assert ptu["cost"]["confidence"] == "estimate"
     assert (ptu["cost"]["saving"], ptu["cost"]["upper_bound"]) == (True, True)
-    price = ptu["cost"]["prices"][0]
+    price = report["prices"][ptu["cost"]["prices"][0]]
     assert (price["effective"], price["read"]) == ("2024-04-01", "2026-09-30")
     assert price["source"].startswith("third-party copy: microsoft/mosaic-apim")
     assert price["url"].startswith("https://github.com/microsoft/mosaic-apim/")

@@ -190,13 +190,12 @@ def test_unknown_sku_is_none(catalog: Catalog) -> None:
 
 
 def test_fine_tuned_hosting(catalog: Catalog) -> None:
-    for sku in ("Standard", "GlobalStandard", "DataZoneStandard"):
+    for sku in ("Standard", "GlobalStandard"):
         match = catalog.ft_hosting_hourly(sku, "swedencentral")
         assert match is not None
         assert match.price.unit_price == 1.70
-    data_zone = catalog.ft_hosting_hourly("DataZoneStandard", "eastus")
-    assert data_zone is not None
-    assert data_zone.uncertain
+    # Learn gives the Standard and Global Standard rate only: no Data Zone price is assumed.
+    assert catalog.ft_hosting_hourly("DataZoneStandard", "eastus") is None
     developer = catalog.ft_hosting_hourly("developertier", "eastus")
     assert developer is not None
     assert developer.price.unit_price == 0.0

@@ -279,7 +279,8 @@ def test_nc48_a100_node_all_month_is_twice_nc24_linux(costs: CostModel) -> None:
     assert impact.monthly_usd == 5_362.58  # 7.346 $/h x 730 h, not the Windows 9.554
     (price,) = impact.prices
     assert price.meter == "NC48ads A100 v4"
-    assert price.source.startswith("third-party copy: ")
+    assert price.source.startswith("derived (2 x NC24ads A100 v4) from third-party copy: ")
+    assert price.query is None
 
 
 def test_cluster_priced_with_third_party_price_is_an_estimate(costs: CostModel) -> None:

@@ -96,8 +96,8 @@ def test_another_resource_key_or_rule_is_new() -> None:
         ('{"format_version": "1.2", "terraform_version": "1.9.0"}', "not an aigov JSON report"),
         ('{"schema_version": 1, "tool": {"name": "checkov"}}', "not an aigov JSON report"),
         (
-            '{"schema_version": 2, "tool": {"name": "aigov"}, "findings": []}',
-            "schema_version: unsupported report schema_version 2",
+            '{"schema_version": 3, "tool": {"name": "aigov"}, "findings": []}',
+            "schema_version: unsupported report schema_version 3: this aigov reads schema_version 1 or 2",
         ),
         (
             '{"schema_version": 1, "tool": {"name": "aigov"}, "findings": {}}',

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from aigov.baseline import parse_report
 from aigov.costdiff import compare, summary_line
 from aigov.model import CostChange, CostChangeItem, monthly_at_risk
 from aigov.report.json_report import JsonReporter
-from tests.conftest import GoldenCheck
+from tests.conftest import FIXTURES, GoldenCheck
 from tests.pipeline.conftest import CONFIG, PLAN, one_error_line, run, run_json, scan_example
 
 PTU = 'azurerm_cognitive_deployment.reports["ptu"]'
@@ -185,3 +186,43 @@ def test_the_pull_request_comment_matches_golden(
     head, base = ("plan.json", "base-plan.json") if scenario == "adds" else ("base-plan.json", "plan.json")
     result = run(head, "--config", "aigov.yaml", "--compare-to", base, "--format", "markdown")
     golden(f"pipeline/comment-{scenario}.md", result.stdout)
+
+
+def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
+    """A schema_version 1 report in version 2's shape: prices listed once, findings naming them."""
+    prices: dict[str, Any] = {}
+    for finding in document["findings"]:
+        refs = []
+        for price in finding["cost"]["prices"]:
+            ref = f"P{len(prices):012x}"
+            prices[ref] = price
+            refs.append(ref)
+        finding["cost"]["prices"] = refs
+        for line in finding["cost"]["lines"]:
+            line["prices"] = refs
+    return {**document, "schema_version": 2, "prices": prices}
+
+
+def test_compare_to_reads_reports_of_schema_version_1_and_2(tmp_path: Path) -> None:
+    old = FIXTURES / "pipeline" / "report-v1.json"  # the example's report as schema_version 1 wrote it
+    v1 = json.loads(old.read_text(encoding="utf-8"))
+    assert v1["schema_version"] == 1
+    assert isinstance(v1["findings"][0]["cost"]["prices"][0], dict)
+    new = tmp_path / "base-v2.json"
+    new.write_text(json.dumps(_as_version_2(v1)), encoding="utf-8")
+    _, from_v1 = run_json(PLAN, "--config", CONFIG, "--compare-to", old)
+    _, from_v2 = run_json(PLAN, "--config", CONFIG, "--compare-to", new)
+    assert from_v1["schema_version"] == from_v2["schema_version"] == 2
+    assert from_v1["cost_change"]["before_usd"] == v1["summary"]["monthly_cost_at_risk_usd"]
+    assert {k: v for k, v in from_v1["cost_change"].items() if k != "base"} == {
+        k: v for k, v in from_v2["cost_change"].items() if k != "base"
+    }
+
+
+def test_a_version_2_report_of_this_aigov_is_a_valid_base(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    assert run(PLAN, "--config", CONFIG, "--format", "json", "--output", report).exit_code == 1
+    assert json.loads(report.read_text(encoding="utf-8"))["schema_version"] == 2
+    _, document = run_json(PLAN, "--config", CONFIG, "--compare-to", report, "--baseline", report)
+    assert document["cost_change"]["delta_usd"] == 0.0
+    assert document["summary"]["existing"] == document["summary"]["findings"] > 0

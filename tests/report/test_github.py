@@ -70,7 +70,8 @@ def test_one_annotation_per_finding_failing_first(mixed: ScanResult) -> None:
     ]
     assert _render(mixed).splitlines()[-1] == (
         "aigov: 6 findings, 5 failing the gate; $45,286.28/month spend in violation, "
-        "$0.00/month possible savings (each resource counted once)"
+        "$0.00/month possible savings (each resource counted once); "
+        "prices: bundled catalogue as of 2026-09-30"
     )
 
 

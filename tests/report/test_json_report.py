@@ -16,7 +16,7 @@ import pytest
 from aigov import __version__
 from aigov.model import UNKNOWN, Confidence, CostImpact, CostLine, Origin, Resource, ScanResult
 from aigov.report import JsonReporter, ReportOptions
-from aigov.report.json_report import load_schema
+from aigov.report.json_report import load_schema, price_id
 
 GoldenCheck = Callable[[str, str], None]
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "aigov" / "report" / "report.schema.json"
@@ -79,7 +79,7 @@ def test_schema_is_valid_2020_12_and_is_the_packaged_file() -> None:
 
 def test_format_is_two_space_indent_ascii_and_newline_terminated(mixed: ScanResult) -> None:
     text = JsonReporter().render(mixed)
-    assert text.startswith('{\n  "schema_version": 1,\n  "tool": {\n    "name": "aigov"')
+    assert text.startswith('{\n  "schema_version": 2,\n  "tool": {\n    "name": "aigov"')
     assert text.endswith("}\n")
     assert text.isascii()
 
@@ -166,18 +166,46 @@ def test_gate_block_reflects_options(mixed: ScanResult) -> None:
 
 
 def test_prices_are_traceable(mixed: ScanResult) -> None:
-    account = next(f for f in _render(mixed)["findings"] if f["rule_id"] == "AIGOV-TAG-001")
+    report = _render(mixed)
+    account = next(f for f in report["findings"] if f["rule_id"] == "AIGOV-TAG-001")
     assert [line["resource_key"] for line in account["cost"]["lines"]] == [
         'azurerm_cognitive_deployment.reports["ptu"]',
         'azurerm_cognitive_deployment.ft["invoice"]',
     ]
-    assert {p["meter"] for p in account["cost"]["prices"]} == {
+    prices = [report["prices"][ref] for ref in account["cost"]["prices"]]
+    assert {p["meter"] for p in prices} == {
         "Provisioned Managed Regional Unit",
         "gpt-4o-mini Fine-tuned Hosting",
     }
-    assert all(p["read"] == p["effective"] == "2026-09-30" for p in account["cost"]["prices"])
+    # Each line names the prices of its own formula.
+    assert [
+        [report["prices"][ref]["meter"] for ref in line["prices"]] for line in account["cost"]["lines"]
+    ] == [
+        ["Provisioned Managed Regional Unit"],
+        ["gpt-4o-mini Fine-tuned Hosting"],
+    ]
+    assert all(p["read"] == p["effective"] == "2026-09-30" for p in prices)
     api = "https://prices.azure.com/api/retail/prices"
-    assert all(p["url"] == p["query"] == api for p in account["cost"]["prices"])
+    assert all(p["url"] == p["query"] == api for p in prices)
+
+
+def test_each_price_is_listed_once_and_findings_refer_to_it(mixed: ScanResult) -> None:
+    report = _render(mixed)
+    used = [ref for f in report["findings"] for ref in f["cost"]["prices"]]
+    # The PTU price serves the PTU finding and the account's tag finding: one entry, two references.
+    assert len(used) > len(set(used))
+    assert set(used) == set(report["prices"])
+    distinct = {p for f in mixed.findings for p in f.cost.prices}
+    assert len(report["prices"]) == len(distinct)
+    assert sorted(report["prices"]) == sorted(price_id(p) for p in distinct)
+
+
+def test_price_ids_are_stable_across_reports(mixed: ScanResult) -> None:
+    # The same price has the same id whichever findings a report holds and in which order.
+    full = _render(mixed)["prices"]
+    last = _render(dataclasses.replace(mixed, findings=mixed.findings[-1:]))["prices"]
+    assert last
+    assert all(full[ref] == record for ref, record in last.items())
 
 
 def test_not_a_number_is_refused_rather_than_written(mixed: ScanResult) -> None:
@@ -199,6 +227,7 @@ def test_a_partly_usage_priced_cost_says_partial(mixed: ScanResult) -> None:
     assert rendered["lines"][-1] == {
         "resource_key": "chat",
         "monthly_usd": None,
+        "prices": [],
         "formula": "chat: pay-per-token; no usage known",
         "confidence": "unknown",
         "saving": False,

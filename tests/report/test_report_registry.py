@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import date
 
 import pytest
 
-from aigov.model import ScanResult
+from aigov.model import REFRESHED_CATALOG, CatalogInfo, ScanResult
 from aigov.report import (
     REPORTERS,
     AzureDevopsReporter,
@@ -68,8 +70,24 @@ def test_every_price_line_names_its_source_url_and_two_dates(name: str, mixed: S
 
 def test_json_prices_carry_source_url_and_two_dates(mixed: ScanResult) -> None:
     report = json.loads(JsonReporter().render(mixed))
-    prices = [p for f in report["findings"] for p in f["cost"]["prices"]]
+    prices = [report["prices"][ref] for f in report["findings"] for ref in f["cost"]["prices"]]
     assert prices
     for price in prices:
         assert price["url"].startswith("https://")
         assert (price["effective"], price["read"]) == ("2026-09-30", "2026-09-30")
+
+
+@pytest.mark.parametrize("name", sorted(REPORTERS))
+def test_every_format_names_a_refreshed_catalogue_by_file_and_read_date(name: str, mixed: ScanResult) -> None:
+    path = "/home/ci/.cache/aigov/prices-2026-12-01.yaml"
+    catalog = CatalogInfo(path, date(2026, 12, 1), "USD", "eastus", kind=REFRESHED_CATALOG)
+    text = REPORTERS[name]().render(dataclasses.replace(mixed, catalog=catalog))
+    if name == "json":  # the JSON report names it field by field
+        block = json.loads(text)["catalog"]
+        assert (block["kind"], block["path"], block["as_of"]) == ("refreshed", path, "2026-12-01")
+        assert json.loads(REPORTERS[name]().render(mixed))["catalog"]["kind"] == "bundled"
+        return
+    flat = "".join(text.split())  # the table wraps long paths
+    assert "".join(f"refreshed catalogue {path}, read 2026-12-01".split()) in flat
+    bundled = REPORTERS[name]().render(mixed)
+    assert "bundledcatalogueasof2026-09-30" in "".join(bundled.split())

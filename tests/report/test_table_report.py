@@ -102,7 +102,7 @@ def test_basis_traces_every_price(mixed: ScanResult) -> None:
         "(Azure Retail Prices API, https://prices.azure.com/api/retail/prices; "
         "effective 2026-09-30, read 2026-09-30; check: https://prices.azure.com/api/retail/prices)" in output
     )
-    assert "Price catalogue: bundled, as of 2026-09-30 (USD, default region eastus)" in output
+    assert "Price catalogue: bundled catalogue as of 2026-09-30 (USD, default region eastus)" in output
 
 
 def test_gate_column_follows_threshold_and_unknown_policy(mixed: ScanResult) -> None:
