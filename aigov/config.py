@@ -16,7 +16,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from aigov.cost.catalog import Catalog
 from aigov.cost.model import NO_TERMS, PricingTerms, Reservation
+from aigov.cost.modelfacts import (
+    DEFAULT_STALE_AFTER_DAYS,
+    Equivalents,
+    ModelFacts,
+    equivalents_from,
+    load_equivalents,
+    load_lifecycle,
+)
 from aigov.cost.usage import UsageEntry, parse_entries
 from aigov.entries import entry_kind
 from aigov.errors import ConfigError
@@ -46,9 +55,26 @@ class Config:
     pricing_terms: PricingTerms = NO_TERMS  # negotiated discounts and owned PTU reservations
     # `live.environment_tag`: the subscription tag that names its environment
     live_environment_tag: str = "environment"
+    # `models:`: a team's retirement table (None: the bundled one), its staleness limit, equivalents
+    lifecycle_path: Path | None = None
+    lifecycle_stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    equivalents: Equivalents | None = None  # None: the bundled list
     file: Path | None = None
 
-    def context(self, now: datetime, usage: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
+    def model_facts(self, catalog: Catalog) -> ModelFacts:
+        """The retirement table and equivalents this configuration names, with ``catalog``'s prices."""
+        return ModelFacts(
+            load_lifecycle(self.lifecycle_path),
+            self.equivalents if self.equivalents is not None else load_equivalents(),
+            catalog,
+        )
+
+    def context(
+        self,
+        now: datetime,
+        usage: Mapping[str, Mapping[str, Any]] | None = None,
+        models: ModelFacts | None = None,
+    ) -> Context:
         """The engine context for a run at ``now`` (``usage`` from a live scan, by resource key)."""
         return Context(
             now=now,
@@ -56,6 +82,7 @@ class Config:
             poc_approvals=self.poc_approvals,
             workload_tag=self.workload_tag,
             usage=usage or {},
+            models=models,
         )
 
 
@@ -146,6 +173,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
     }
     pricing = data.get("pricing", {})
     catalog = pricing.get("catalog")
+    models = data.get("models", {})
     return Config(
         subscriptions=subscriptions,
         poc_approvals=approvals,
@@ -157,6 +185,9 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         usage=parse_entries(data, root, file) if "usage" in data else (),
         pricing_terms=_pricing_terms(pricing),
         live_environment_tag=data.get("live", {}).get("environment_tag", "environment"),
+        lifecycle_path=(path.parent / models["lifecycle"]) if "lifecycle" in models else None,
+        lifecycle_stale_after_days=models.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS),
+        equivalents=equivalents_from(models["equivalents"], file) if "equivalents" in models else None,
         file=path,
     )
 

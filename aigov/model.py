@@ -14,7 +14,10 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from aigov.cost.modelfacts import ModelFacts
 
 
 class _Unknown:
@@ -223,6 +226,8 @@ class Context:
     workload_tag: str = "workload"
     # Observed usage per resource key (live scan): metric name -> value. Absent means unknown.
     usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Retirement table, model equivalents and prices for `context: lifecycle.*` / `equivalent.*`.
+    models: ModelFacts | None = None
 
 
 # --------------------------------------------------------------------------- cost

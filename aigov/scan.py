@@ -89,13 +89,22 @@ def load_usage_book(config: Config, options: ScanOptions) -> UsageBook:
     return UsageBook((*from_file, *config.usage))
 
 
-def build_context(config: Config, now: datetime) -> Context:
+def build_context(config: Config, now: datetime, catalog: Catalog | None = None) -> Context:
     return Context(
         now=now,
         subscriptions=config.subscriptions,
         poc_approvals=config.poc_approvals,
         workload_tag=config.workload_tag,
+        models=config.model_facts(catalog) if catalog is not None else None,
     )
+
+
+def lifecycle_warnings(context: Context, config: Config) -> list[str]:
+    """A warning when the model retirement table in use was read too long before the scan's ``now``."""
+    if context.models is None:
+        return []
+    stale = context.models.lifecycle.stale_warning(context.now, config.lifecycle_stale_after_days)
+    return [stale] if stale else []
 
 
 def run_scan(
@@ -117,7 +126,7 @@ def run_scan(
     rules = load_rule_set(config, options)
     known_ids = [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides]
     check_rules(config.waivers, known_ids, _config_file(config))
-    context = build_context(config, now)
+    context = build_context(config, now, catalog)
     source_options = SourceOptions(
         subscription=options.subscription,
         var_files=options.var_files,
@@ -149,6 +158,7 @@ def run_scan(
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
+    warnings.extend(lifecycle_warnings(context, config))
     warnings.extend(source_warnings)
     resources, findings = pipeline_state(inputs, resources, findings, config, now, options, warnings)
     return ScanResult(

@@ -225,7 +225,15 @@ class CostModel:
             return CostImpact(0.0, "the rule carries no cost of its own", Confidence.EXACT)
         if spec.kind is CostKind.RESERVATION_SAVING:
             return self.reservation_saving(resource, inventory)
+        if spec.kind is CostKind.CHANGE:
+            from aigov.cost.change import change_impact  # noqa: PLC0415 - it builds on this module
+
+            return change_impact(self, spec, resource, inventory)
         return self._delta(spec, resource, inventory)
+
+    def line_for(self, resource: Resource, inventory: Inventory) -> CostLine:
+        """The resource's monthly cost as one line, also for a modified copy not in ``inventory``."""
+        return self._any(resource, inventory).line
 
     def reservation_saving(self, resource: Resource, inventory: Inventory) -> CostImpact:
         """What a one-month PTU reservation would save on a provisioned deployment billed hourly."""

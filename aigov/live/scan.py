@@ -56,7 +56,7 @@ from aigov.model import (
 )
 from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
-from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set
+from aigov.scan import ScanOptions, build_context, lifecycle_warnings, load_prices, load_rule_set
 
 DEFAULT_WINDOW_DAYS: Final = 7
 DEFAULT_WORKERS: Final = 8
@@ -238,13 +238,16 @@ def _scan(
     inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
     _add_idle_cost(inventory, usage, costs)
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
-    context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
+    context = dataclasses.replace(
+        build_context(config, now, catalog), subscriptions=subscriptions, usage=usage
+    )
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
 
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
+    warnings.extend(lifecycle_warnings(context, config))
     result = ScanResult(
         inputs=_inputs(options),
         resources=inventory.resources,

@@ -17,6 +17,8 @@ path                                   value
 ``resource.live``                      ``true`` for a resource read from a live subscription
 ``resource.action``                    the plan action (``create``, ``update``, ``deploy``, ``live``, ...)
 ``usage.<metric>``                     observed usage for the resource; ``UNKNOWN`` when not observed
+``lifecycle.<field>``                  a pinned model version's retirement (see ``model_sections``)
+``equivalent.<field>``                 listed equivalent models and the cheaper ones (same module)
 =====================================  ==================================================
 """
 
@@ -29,6 +31,7 @@ from aigov import armpath
 from aigov.armpath import MISSING, ArmPath
 from aigov.errors import RuleError
 from aigov.model import UNKNOWN, Action, Context, Inventory, PocApproval, Resource
+from aigov.policy.model_sections import equivalent_section, lifecycle_section
 
 SECTIONS: Final = {
     "subscription": frozenset({"id", "name", "environment", "tags"}),
@@ -36,6 +39,10 @@ SECTIONS: Final = {
     "poc": frozenset({"approved", "reference", "approvedon"}),
     "resource": frozenset({"live", "action"}),
     "usage": None,  # any metric name
+    "lifecycle": frozenset(
+        {"retires_on", "days_left", "retired", "when", "after", "successor", "source", "read"}
+    ),
+    "equivalent": frozenset({"listed", "cheaper", "prices"}),
 }
 
 
@@ -195,4 +202,6 @@ _BUILDERS: Final = {
     "poc": _poc,
     "resource": _resource,
     "usage": _usage,
+    "lifecycle": lifecycle_section,
+    "equivalent": equivalent_section,
 }

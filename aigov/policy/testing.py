@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.config import poc_approvals
+from aigov.cost.modelfacts import default_model_facts
 from aigov.cost.spec import CostEstimator
 from aigov.errors import RuleError
 from aigov.model import (
@@ -237,6 +238,7 @@ def _case(
         poc_approvals=poc_approvals(approvals_raw, root, file, approvals_at, RuleError),
         workload_tag=context_raw.get("workload_tag", "workload"),
         usage=_usage(context_raw.get("usage", {}), by_name, subject[0]),
+        models=default_model_facts(),
     )
 
     expect_raw = raw["expect"]
