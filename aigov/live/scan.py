@@ -22,6 +22,7 @@ subscription whose every call was refused is listed once, as a whole.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sys
@@ -43,6 +44,8 @@ from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
 from aigov.live.mapping import to_resource
+from aigov.live.progress import DEFAULT_INTERVAL as DEFAULT_PROGRESS_INTERVAL
+from aigov.live.progress import ProgressLines
 from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
@@ -84,7 +87,8 @@ class LiveOptions:
     retry: RetrySettings = field(default_factory=RetrySettings)
     policy_states: bool = True
     policy_severity: Severity = Severity.INFO
-    progress: bool | None = None  # None: a progress bar when stderr is a terminal
+    progress: bool | None = None  # None: a bar when stderr is a terminal, else progress lines
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL  # seconds between progress lines at most
     scan: ScanOptions = field(default_factory=ScanOptions)
 
 
@@ -323,10 +327,12 @@ def _run_bounded(
 ) -> list[tuple[str, tuple[Any, Any]]]:
     """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order."""
     results: dict[int, tuple[str, tuple[Any, Any]]] = {}
-    show = options.progress if options.progress is not None else sys.stderr.isatty()
-    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+    terminal = sys.stderr.isatty()
+    show_bar = options.progress if options.progress is not None else terminal
+    lines = _progress_lines(options, terminal, label, jobs)
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, lines:
         futures = {pool.submit(job): (i, scope, subject) for i, (scope, job, subject) in enumerate(jobs)}
-        progress, task = _progress(show, label, len(jobs))
+        progress, task = _progress(show_bar, label, len(jobs))
         try:
             for future in as_completed(futures):
                 i, scope, subject = futures[future]
@@ -334,10 +340,32 @@ def _run_bounded(
                 results[i] = (scope, (subject, error if error is not None else future.result()))
                 if progress is not None:
                     progress.advance(task)
+                if isinstance(lines, ProgressLines):
+                    lines.done(_job_subscription(subject), account=isinstance(subject, Resource))
         finally:
             if progress is not None:
                 progress.stop()
     return [results[i] for i in sorted(results)]
+
+
+def _progress_lines(
+    options: LiveOptions, terminal: bool, label: str, jobs: Sequence[tuple[str, Callable[[], Any], Any]]
+) -> contextlib.AbstractContextManager[Any]:
+    """Progress lines on stderr when no bar is drawn there (CI), else nothing."""
+    if options.progress is not None or terminal or not jobs:
+        return contextlib.nullcontext()
+    accounts = sum(1 for _, _, subject in jobs if isinstance(subject, Resource))
+    subscriptions = [_job_subscription(subject) for _, _, subject in jobs]
+    return ProgressLines(
+        sys.stderr, label[:1].lower() + label[1:], subscriptions, accounts, interval=options.progress_interval
+    )
+
+
+def _job_subscription(subject: Any) -> str:
+    if isinstance(subject, Resource):
+        sub = subject.subscription_id
+        return sub.lower() if isinstance(sub, str) else ""
+    return str(subject).lower()
 
 
 def _progress(show: bool, label: str, total: int) -> tuple[Any, Any]:
