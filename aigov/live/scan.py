@@ -43,6 +43,7 @@ from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
+from aigov.live.low_use import add_hosting_per_request
 from aigov.live.mapping import to_resource
 from aigov.live.progress import DEFAULT_INTERVAL as DEFAULT_PROGRESS_INTERVAL
 from aigov.live.progress import ProgressLines
@@ -128,7 +129,7 @@ def scan_live(
         raise AigovError(f"--window-days must be at least 1, not {options.window_days}")
     config = _with_threshold(config, options.utilisation_threshold)
     catalog = load_prices(config, options.scan)
-    costs = CostModel(catalog, default_region=config.default_region)
+    costs = CostModel(catalog, default_region=config.default_region, terms=config.pricing_terms)
     rules = load_rule_set(config, options.scan)
     endpoint = ArmEndpoint.parse(options.arm_endpoint, options.arm_scope)
     clients = ClientFactory(
@@ -241,6 +242,7 @@ def _scan(
 
     inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
     _add_idle_cost(inventory, usage, costs)
+    add_hosting_per_request(inventory, usage, costs)
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
     context = dataclasses.replace(
         build_context(config, now, catalog), subscriptions=subscriptions, usage=usage
