@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.cost.catalog import Catalog
-from aigov.cost.model import NO_TERMS, PricingTerms, Reservation
+from aigov.cost.model import NO_TERMS, PricingTerms
 from aigov.cost.modelfacts import (
     DEFAULT_STALE_AFTER_DAYS,
     Equivalents,
@@ -26,6 +26,7 @@ from aigov.cost.modelfacts import (
     load_equivalents,
     load_lifecycle,
 )
+from aigov.cost.reservations import Reservation
 from aigov.cost.usage import UsageEntry, parse_entries
 from aigov.entries import entry_kind
 from aigov.errors import ConfigError
@@ -192,15 +193,23 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
     )
 
 
+def _reservation(raw: Mapping[str, Any]) -> Reservation:
+    """A schema-valid ``pricing.reservations`` entry; regions and scopes compared casefolded."""
+    scope = raw.get("scope", {})
+    return Reservation(
+        raw["deployment_type"],
+        float(raw["ptu"]),
+        "".join(raw["region"].split()).casefold() if "region" in raw else None,
+        subscription=scope["subscription"].casefold() if "subscription" in scope else None,
+        resource_group=scope["resource_group"].casefold() if "resource_group" in scope else None,
+        name=raw.get("name"),
+    )
+
+
 def _pricing_terms(pricing: Mapping[str, Any]) -> PricingTerms:
     """Schema-valid ``pricing`` discounts and reservations as :class:`PricingTerms`."""
     return PricingTerms(
         discount_percent=float(pricing.get("discount_percent", 0)),
         discounts={k: float(v) for k, v in pricing.get("discounts", {}).items()},
-        reservations=tuple(
-            Reservation(r["deployment_type"], float(r["ptu"]), "".join(r["region"].split()).casefold())
-            if "region" in r
-            else Reservation(r["deployment_type"], float(r["ptu"]))
-            for r in pricing.get("reservations", [])
-        ),
+        reservations=tuple(_reservation(r) for r in pricing.get("reservations", [])),
     )

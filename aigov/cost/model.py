@@ -29,7 +29,15 @@ from aigov.cost.catalog import (
     VM,
     Catalog,
     PriceMatch,
-    normalise_region,
+)
+from aigov.cost.reservations import (
+    RESERVATION_TYPE,
+    Allocation,
+    Provisioned,
+    Reservation,
+    allocate,
+    provisioned,
+    take,
 )
 from aigov.cost.spec import CostKind, CostSpec
 from aigov.cost.usage import Usage, UsageProvider, count
@@ -52,6 +60,7 @@ DEPLOYMENT: Final = armtypes.DEPLOYMENT.casefold()
 SEARCH: Final = armtypes.SEARCH.casefold()
 WORKSPACE: Final = armtypes.WORKSPACE.casefold()
 COMPUTE: Final = armtypes.COMPUTE.casefold()
+RESERVATION: Final = RESERVATION_TYPE.casefold()
 
 PROVISIONED_SKUS: Final = frozenset(
     {"globalprovisionedmanaged", "datazoneprovisionedmanaged", "provisionedmanaged"}
@@ -81,15 +90,6 @@ FAMILIES: Final = (PTU, PTU_RESERVATION, FT_HOSTING, TOKENS, SEARCH_UNIT, VM)
 """Meter families a negotiated discount can name (``pricing.discounts`` in aigov.yaml)."""
 
 _DATED_BASE: Final = re.compile(r"^(?P<model>.+)-(?P<version>\d{4}-\d{2}-\d{2})$")
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """Owned PTU reservations: ``ptu`` units of ``deployment_type`` in ``region`` (None: any region)."""
-
-    deployment_type: str
-    ptu: float
-    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +173,7 @@ class CostModel:
         self.usage = usage
         self.terms = terms or NO_TERMS
         # Reservation coverage per inventory: which PTUs come before each deployment in its pool.
-        self._pools: dict[int, tuple[Inventory, dict[tuple[str, str], dict[str, float]]]] = {}
+        self._pools: dict[int, tuple[Inventory, list[Provisioned], Allocation]] = {}
         self._memos: dict[int, _Memo] = {}
 
     def usage_for(self, resource: Resource, inventory: Inventory) -> Usage | None:
@@ -375,6 +375,8 @@ class CostModel:
             return self._search(resource, inventory)
         if kind == COMPUTE:
             return self._compute(resource, inventory)
+        if kind == RESERVATION:
+            return self._reservation(resource, inventory)
         return None
 
     def _rollup(self, resource: Resource, inventory: Inventory, child_type: str, empty: str) -> CostImpact:
@@ -593,48 +595,64 @@ class CostModel:
     def _covered(
         self, resource: Resource, inventory: Inventory, sku: str, region: object, capacity: float
     ) -> float:
-        """PTUs of ``resource`` covered by owned reservations of its type and region, in inventory order."""
-        if not self.terms.reservations:
+        """PTUs of ``resource`` covered by owned reservations of its type, region and scope."""
+        reservations = self.terms.reservations
+        if not reservations:
             return 0.0
-        place = normalise_region(region) or ""
-        owned = sum(
-            r.ptu
-            for r in self.terms.reservations
-            if r.deployment_type.casefold() == sku.casefold() and r.region in (None, place)
-        )
-        if owned <= 0:
+        members, full = self._allocation(inventory)
+        if inventory.get(resource.key) is resource:
+            return min(capacity, full.covered.get(resource.key, 0.0))
+        # A changed alternative takes its original's place in the queue (the end, for a stranger).
+        candidate = provisioned(resource, inventory, capacity)
+        if candidate is None:
             return 0.0
-        before = self._pool(inventory, sku.casefold(), place)
-        # A deployment outside the pool's order (a changed alternative) queues behind every member.
-        ahead = before.get(resource.key, before.get("", 0.0))
-        return max(0.0, min(capacity, owned - ahead))
+        until = resource.key if resource.key in full.covered else None
+        _, left = allocate(members, reservations, until=until)
+        return take(candidate, reservations, left)
 
-    def _pool(self, inventory: Inventory, sku: str, place: str) -> dict[str, float]:
+    def reservation_use(self, inventory: Inventory) -> tuple[float, ...]:
+        """PTUs of each owned reservation (``terms.reservations`` order) used by ``inventory``."""
+        if not self.terms.reservations:
+            return ()
+        return self._allocation(inventory)[1].used
+
+    def _allocation(self, inventory: Inventory) -> tuple[list[Provisioned], Allocation]:
         cached = self._pools.get(id(inventory))
-        if cached is None or cached[0] is not inventory:
-            cached = (inventory, {})
-            self._pools[id(inventory)] = cached
-        pools = cached[1]
-        if (sku, place) not in pools:
-            running = 0.0
-            order: dict[str, float] = {}
-            for candidate in inventory:
-                if candidate.type.casefold() != DEPLOYMENT:
-                    continue
-                name = _text(armpath.get(candidate.body, "sku.name"))
-                if not isinstance(name, str) or name.casefold() != sku:
-                    continue
-                if (normalise_region(inventory.effective_location(candidate)) or "") != place:
-                    continue
-                order[candidate.key] = running
-                try:
-                    amount = _quantity(armpath.get(candidate.body, "sku.capacity"), "sku.capacity")
-                except BadQuantity:  # reported when that deployment itself is priced
-                    amount = None
-                running += amount if isinstance(amount, float) else 0.0
-            order[""] = running
-            pools[(sku, place)] = order
-        return pools[(sku, place)]
+        if cached is not None and cached[0] is inventory:
+            return cached[1], cached[2]
+        members = []
+        for candidate in inventory:
+            name = _text(armpath.get(candidate.body, "sku.name"))
+            if candidate.type.casefold() != DEPLOYMENT or not isinstance(name, str):
+                continue
+            if name.casefold() not in PROVISIONED_SKUS:
+                continue
+            try:
+                amount = _quantity(armpath.get(candidate.body, "sku.capacity"), "sku.capacity")
+            except BadQuantity:  # reported when that deployment itself is priced
+                amount = None
+            member = provisioned(candidate, inventory, amount if isinstance(amount, float) else None)
+            if member is not None:
+                members.append(member)
+        allocation, _ = allocate(members, self.terms.reservations)
+        self._pools[id(inventory)] = (inventory, members, allocation)
+        return members, allocation
+
+    def _reservation(self, resource: Resource, inventory: Inventory) -> _Estimate:
+        """An owned PTU reservation: PTU x its monthly price, billed whether deployments use it or not."""
+        sku = _text(armpath.get(resource.body, "sku.name"))
+        if not isinstance(sku, str):
+            return _unknown(resource, "no deployment type (sku.name) for the reservation")
+        match = self.catalog.ptu_reservation_monthly(sku, inventory.effective_location(resource))
+        if match is None:
+            return _unknown(resource, f"no PTU reservation price for {sku} in the price catalogue")
+        quantity = _quantity(armpath.get(resource.body, "properties.quantity"), "properties.quantity")
+        if not isinstance(quantity, float):
+            return _unknown(resource, "no PTU count (properties.quantity) for the reservation", match)
+        monthly = round(quantity * match.price.unit_price, 2)
+        rate = _rate(match.price.unit_price)
+        formula = f"{_num(quantity)} PTU x {rate} $/PTU/month reserved ({_context(sku, match)})"
+        return self._priced(resource, monthly, formula, Confidence.EXACT, match, PTU_RESERVATION)
 
     # ------------------------------------------------------------------ AI Search
 

@@ -38,6 +38,7 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
+from aigov.cost.reservations import reservation_resources, reservation_usage
 from aigov.errors import AigovError
 from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
@@ -240,9 +241,12 @@ def _scan(
     not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
     refused = {n.scope.lower() for n in not_scanned}
 
-    inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
+    reservations = config.pricing_terms.reservations
+    owned = reservation_resources(reservations, str(config.file) if config.file else None)
+    inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key), *owned])
     _add_idle_cost(inventory, usage, costs)
     add_hosting_per_request(inventory, usage, costs)
+    usage.update(reservation_usage(inventory, reservations, costs.reservation_use(inventory)))
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
     context = dataclasses.replace(
         build_context(config, now, catalog), subscriptions=subscriptions, usage=usage

@@ -88,7 +88,7 @@ def _cost_spec(spec: CostSpec, target: Callable[[Scope], Any] | None, scope: Sco
     if target is None:
         return spec
     value = target(scope)
-    if isinstance(value, str):
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
         return dataclasses.replace(spec, to=(value,))
     if isinstance(value, list | tuple):
         return dataclasses.replace(spec, to=tuple(v for v in value if isinstance(v, str)))
