@@ -62,6 +62,7 @@ SEARCH: Final = armtypes.SEARCH.casefold()
 WORKSPACE: Final = armtypes.WORKSPACE.casefold()
 COMPUTE: Final = armtypes.COMPUTE.casefold()
 RESERVATION: Final = RESERVATION_TYPE.casefold()
+ONLINE_DEPLOYMENT: Final = armtypes.ONLINE_DEPLOYMENT.casefold()
 
 PROVISIONED_SKUS: Final = frozenset(
     {"globalprovisionedmanaged", "datazoneprovisionedmanaged", "provisionedmanaged"}
@@ -400,6 +401,8 @@ class CostModel:
             return self._compute(resource, inventory)
         if kind == RESERVATION:
             return self._reservation(resource, inventory)
+        if kind == ONLINE_DEPLOYMENT:
+            return self._online_deployment(resource, inventory)
         return None
 
     def _rollup(self, resource: Resource, inventory: Inventory, child_type: str, empty: str) -> CostImpact:
@@ -676,6 +679,39 @@ class CostModel:
         rate = _rate(match.price.unit_price)
         formula = f"{_num(quantity)} PTU x {rate} $/PTU/month reserved ({_context(sku, match)})"
         return self._priced(resource, monthly, formula, Confidence.EXACT, match, PTU_RESERVATION)
+
+    def _online_deployment(self, resource: Resource, inventory: Inventory) -> _Estimate:
+        """An Azure ML online deployment: its instances bill by the hour as VMs of their instance type."""
+        body = resource.body
+        compute = _text(armpath.get(body, "properties.endpointComputeType"))
+        if isinstance(compute, str) and compute.casefold() != "managed":
+            text = f"{compute} online deployment: billed on its own compute, not here"
+            return _Estimate(CostLine(resource.key, 0.0, text, Confidence.EXACT), 0.0)
+        size = _text(armpath.get(body, "properties.instanceType"))
+        if isinstance(size, _Unknown):
+            return _unknown(resource, "instance type (properties.instanceType) known only after apply")
+        if size is None:
+            return _unknown(resource, "no instance type (properties.instanceType) in the input")
+        match = self.catalog.vm_hourly(size, inventory.effective_location(resource))
+        if match is None:
+            return _unknown(resource, f"no price for instance type {size} in the price catalogue")
+        count = _quantity(armpath.get(body, "sku.capacity"), "sku.capacity")
+        rate = _rate(match.price.unit_price)
+        if isinstance(count, _Unknown):
+            return _unknown(
+                resource, f"instance count (sku.capacity) known only after apply; {rate} $/h", match
+            )
+        if count is None:
+            return _unknown(
+                resource, f"no instance count (sku.capacity) in the input; {rate} $/h per instance", match
+            )
+        instances = count
+        monthly = round(instances * match.price.unit_price * HOURS_PER_MONTH, 2)
+        formula = (
+            f"{_num(instances)} instances x {rate} $/h x {HOURS_PER_MONTH} h ({_context(size, match)}; "
+            "managed online endpoint instances priced as Linux VMs of that size)"
+        )
+        return self._priced(resource, monthly, formula, Confidence.ESTIMATE, match, VM)
 
     # ------------------------------------------------------------------ AI Search
 

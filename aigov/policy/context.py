@@ -19,6 +19,7 @@ path                                   value
 ``usage.<metric>``                     observed usage for the resource; ``UNKNOWN`` when not observed
 ``lifecycle.<field>``                  a pinned model version's retirement (see ``model_sections``)
 ``equivalent.<field>``                 listed equivalent models and the cheaper ones (same module)
+``hosted.publisher`` / ``.model``      who publishes the model a resource serves (``hosted_section``)
 =====================================  ==================================================
 """
 
@@ -31,6 +32,7 @@ from aigov import armpath
 from aigov.armpath import MISSING, ArmPath
 from aigov.errors import RuleError
 from aigov.model import UNKNOWN, Action, Context, Inventory, PocApproval, Resource
+from aigov.policy.hosted_section import hosted_section
 from aigov.policy.model_sections import equivalent_section, lifecycle_section
 
 SECTIONS: Final = {
@@ -43,6 +45,7 @@ SECTIONS: Final = {
         {"retires_on", "days_left", "retired", "when", "after", "successor", "source", "read"}
     ),
     "equivalent": frozenset({"listed", "cheaper", "prices"}),
+    "hosted": frozenset({"publisher", "model"}),
 }
 
 
@@ -204,4 +207,5 @@ _BUILDERS: Final = {
     "usage": _usage,
     "lifecycle": lifecycle_section,
     "equivalent": equivalent_section,
+    "hosted": hosted_section,
 }
