@@ -126,7 +126,8 @@ class TestCommand:
         self, arm: FakeArm
     ) -> None:
         checks = "AIGOV-IDLE-004,AIGOV-LIFE-001"
-        args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--check", checks]
+        args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
+        args += ["--format", "json", "--check", checks]
         result = CliRunner().invoke(main, [*args, "--today", "2026-09-15"], catch_exceptions=False)
         assert result.exit_code == 1, result.output
         found = {(f["rule_id"], f["resource"]["name"]): f for f in json.loads(result.stdout)["findings"]}

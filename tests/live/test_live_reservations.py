@@ -43,7 +43,11 @@ def scan(arm: FakeArm, tmp_path: Path, catalog: Path, reservations: str) -> Live
     config_file = tmp_path / "aigov.yaml"
     config_file.write_text(f"pricing:\n  reservations:\n{reservations}", encoding="utf-8")
     options = LiveOptions(
-        arm_endpoint=arm.url, retry=FAST_RETRY, progress=False, scan=ScanOptions(catalog_path=catalog)
+        arm_endpoint=arm.url,
+        metrics_endpoint=arm.metrics_url,
+        retry=FAST_RETRY,
+        progress=False,
+        scan=ScanOptions(catalog_path=catalog),
     )
     return scan_live(load_config(config_file), now=NOW, options=options)
 
@@ -125,7 +129,8 @@ def test_scan_azure_reports_reservations_from_the_configuration(
         "    - {name: dz-east, deployment_type: DataZoneProvisionedManaged, ptu: 15}\n",
         encoding="utf-8",
     )
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--config", str(config), "--catalog", str(catalog)]
+    args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
+    args += ["--config", str(config), "--catalog", str(catalog)]
     result = CliRunner().invoke(
         main, [*args, "--check", "AIGOV-RATE-00[23]", "--format", "json"], catch_exceptions=False
     )
