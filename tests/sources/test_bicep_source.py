@@ -285,7 +285,7 @@ def test_scan_bicepparam_end_to_end() -> None:
         ("AIGOV-RATE-001", "module.openAi.deployment[0]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-001", "module.openAi.deployment[0]", 172280.0, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-003", "module.openAi.deployment[0]", 86140.0, "cognitiveservices.bicep", 40),
-        ("AIGOV-SKU-005", "module.search.search", 3924.48, "search-services.bicep", 23),
+        ("AIGOV-SKU-005", "module.search.search", 3433.92, "search-services.bicep", 23),
         ("AIGOV-TAG-001", "module.search.search", 3924.48, "search-services.bicep", 23),
     ]
 
