@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from aigov.cost.modelfacts import ModelFacts
+    from aigov.cost.usage import UsageProvider
 
 
 class _Unknown:
@@ -234,6 +235,8 @@ class Context:
     usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Retirement table, model equivalents and prices for `context: lifecycle.*` / `equivalent.*`.
     models: ModelFacts | None = None
+    # Usage assumptions (usage.yaml, aigov.yaml's usage:) and observed usage, for `context: assumed.*`.
+    assumed: UsageProvider | None = None
 
 
 # --------------------------------------------------------------------------- cost

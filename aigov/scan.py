@@ -13,7 +13,7 @@ from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
 from aigov.cost.pricing import estimate_inventory
 from aigov.cost.refresh import preferred_catalog_path
-from aigov.cost.usage import UsageBook, load_usage
+from aigov.cost.usage import UsageBook, UsageProvider, load_usage
 from aigov.costdiff import compare
 from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, ScanResult
 from aigov.paths import bundled_policies_dir
@@ -89,13 +89,16 @@ def load_usage_book(config: Config, options: ScanOptions) -> UsageBook:
     return UsageBook((*from_file, *config.usage))
 
 
-def build_context(config: Config, now: datetime, catalog: Catalog | None = None) -> Context:
+def build_context(
+    config: Config, now: datetime, catalog: Catalog | None = None, assumed: UsageProvider | None = None
+) -> Context:
     return Context(
         now=now,
         subscriptions=config.subscriptions,
         poc_approvals=config.poc_approvals,
         workload_tag=config.workload_tag,
         models=config.model_facts(catalog) if catalog is not None else None,
+        assumed=assumed,
     )
 
 
@@ -126,7 +129,7 @@ def run_scan(
     rules = load_rule_set(config, options)
     known_ids = [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides]
     check_rules(config.waivers, known_ids, _config_file(config))
-    context = build_context(config, now, catalog)
+    context = build_context(config, now, catalog, costs.usage)
     source_options = SourceOptions(
         subscription=options.subscription,
         var_files=options.var_files,

@@ -305,6 +305,10 @@ class CostModel:
 
         fits = bundled_alternatives()
         counts = _search_counts(resource.body) if resource.type.casefold() == SEARCH else {}
+        usage = self.usage_for(resource, inventory) if resource.type.casefold() == DEPLOYMENT else None
+        if usage is not None and usage.batch:
+            # The usage says the traffic can wait: a Batch type is an alternative it could really use.
+            counts = {**counts, "batch": 1.0}
         current_value = _text(armpath.get(resource.body, spec.field))
         best: tuple[tuple[tuple[float, ...], float], Any, _Estimate, Fit] | None = None
         skipped: list[str] = []

@@ -257,7 +257,7 @@ def _scan(
     usage.update(reservation_usage(inventory, reservations, costs.reservation_use(inventory)))
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
     context = dataclasses.replace(
-        build_context(config, now, catalog), subscriptions=subscriptions, usage=usage
+        build_context(config, now, catalog, costs.usage), subscriptions=subscriptions, usage=usage
     )
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))

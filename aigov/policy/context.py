@@ -20,6 +20,7 @@ path                                   value
 ``lifecycle.<field>``                  a pinned model version's retirement (see ``model_sections``)
 ``equivalent.<field>``                 listed equivalent models and the cheaper ones (same module)
 ``hosted.publisher`` / ``.model``      who publishes the model a resource serves (``hosted_section``)
+``assumed.batch`` / ``.batch_type``    what a deployment's usage entry says of its traffic
 =====================================  ==================================================
 """
 
@@ -33,7 +34,7 @@ from aigov.armpath import MISSING, ArmPath
 from aigov.errors import RuleError
 from aigov.model import UNKNOWN, Action, Context, Inventory, PocApproval, Resource
 from aigov.policy.hosted_section import hosted_section
-from aigov.policy.model_sections import equivalent_section, lifecycle_section
+from aigov.policy.model_sections import assumed_section, equivalent_section, lifecycle_section
 
 SECTIONS: Final = {
     "subscription": frozenset({"id", "name", "environment", "tags"}),
@@ -46,6 +47,7 @@ SECTIONS: Final = {
     ),
     "equivalent": frozenset({"listed", "cheaper", "prices"}),
     "hosted": frozenset({"publisher", "model"}),
+    "assumed": frozenset({"batch", "batch_type", "source"}),
 }
 
 
@@ -208,4 +210,5 @@ _BUILDERS: Final = {
     "lifecycle": lifecycle_section,
     "equivalent": equivalent_section,
     "hosted": hosted_section,
+    "assumed": assumed_section,
 }

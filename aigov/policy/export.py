@@ -117,6 +117,7 @@ CONTEXT_REASONS: Final[Mapping[str, str]] = {
         "retirement dates come from aigov's retirement table and the scan's date; Azure Policy has no "
         "alias for a model version's retirement"
     ),
+    "assumed": "usage assumptions live in aigov's usage file and aigov.yaml, which Azure Policy cannot see",
     "hosted": (
         "the publisher and model are read by aigov out of the model id or the deployment's model; aigov "
         "uses no alias for them, so the rule is not exported as something broader"

@@ -204,3 +204,27 @@ def _cheaper(theirs: dict[str, PriceMatch], own: dict[str, PriceMatch]) -> bool:
 def _quote(prices: dict[str, PriceMatch]) -> str:
     parts = [f"{prices[d].price.unit_price:g} {d.replace('_', ' ')}" for d in _COMPARED if d in prices]
     return f"({', '.join(parts)} $/1M)"
+
+
+_BATCH_TYPES: Final = {"globalstandard": "GlobalBatch", "datazonestandard": "DataZoneBatch"}
+
+
+def assumed_section(scope: Scope) -> Any:
+    """The ``assumed`` section: what the usage a deployment is priced with says about its traffic.
+
+    ``batch`` is ``true`` when its usage entry says ``batch: true`` (the traffic
+    can wait for a Batch deployment's turnaround); ``batch_type`` is the Batch
+    type of the same data scope (GlobalStandard → GlobalBatch, DataZoneStandard
+    → DataZoneBatch); ``source`` names the entry. Missing when no usage is known.
+    """
+    book = scope.context.assumed
+    if book is None or scope.resource.type.casefold() != _DEPLOYMENT:
+        return MISSING
+    usage = book.usage_for(scope.resource, scope.inventory)
+    if usage is None:
+        return MISSING
+    section: dict[str, Any] = {"batch": usage.batch, "source": usage.source}
+    sku = _text(armpath.get(scope.body, "sku.name"))
+    if isinstance(sku, str) and sku.casefold() in _BATCH_TYPES:
+        section["batch_type"] = _BATCH_TYPES[sku.casefold()]
+    return section

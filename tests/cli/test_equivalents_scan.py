@@ -76,3 +76,24 @@ def test_a_malformed_list_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {config}: line 3: $.models.equivalents[0]")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_batch_shaped_usage_is_priced_on_the_batch_type(tmp_path: Path) -> None:
+    usage = tmp_path / "usage.yaml"
+    usage.write_text(
+        "usage:\n"
+        "  - {match: '*chat-4o', monthly_input_tokens: 40000000, monthly_output_tokens: 10000000,\n"
+        "     batch: true}\n"
+        "  - {match: '*chat-mini', monthly_input_tokens: 100000000, monthly_output_tokens: 20000000}\n",
+        encoding="utf-8",
+    )
+    command = ["scan", TEMPLATE, "--check", "AIGOV-OPT-002", "--format", "json", "--usage", str(usage)]
+    result = CliRunner().invoke(main, [*command, "--fail-on", "info"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    found = findings(result)
+    assert set(found) == {"chat-4o"}  # chat-mini's usage does not say batch; reasoning has no usage
+    batch = found["chat-4o"]
+    assert f"for traffic its usage marks as batch ({usage.name}:2 '*chat-4o')" in batch["message"]
+    # GlobalStandard 40M x 2.50 + 10M x 10.00 = 200.00; GlobalBatch 40M x 1.25 + 10M x 5.00 = 100.00.
+    assert batch["cost"]["monthly_usd"] == 100.0
+    assert "GlobalBatch" in batch["cost"]["basis"]

@@ -424,6 +424,7 @@ def test_lifecycle_equivalent_and_low_use_rules_are_not_exported_as_something_br
     )
     assert reasons["AIGOV-OPT-001"].startswith("condition uses context equivalent.cheaper: model equivalents")
     assert reasons["AIGOV-IDLE-004"].startswith("condition uses context resource.live")
+    assert reasons["AIGOV-OPT-002"].startswith("condition uses context assumed.batch: usage assumptions")
     # Only Azure-documented aliases are used: the online deployment's instance type has none.
     assert reasons["AIGOV-MODEL-001"].startswith("no known Azure Policy alias for properties.instanceType")
     for rule_id in ("AIGOV-MODEL-002", "AIGOV-MODEL-003"):
