@@ -43,7 +43,7 @@ SECTIONS: Final = {
     "resource": frozenset({"live", "action"}),
     "usage": None,  # any metric name
     "lifecycle": frozenset(
-        {"retires_on", "days_left", "retired", "when", "after", "successor", "source", "read"}
+        {"retires_on", "days_left", "retired", "retires", "when", "after", "successor", "source", "read"}
     ),
     "equivalent": frozenset({"listed", "cheaper", "prices"}),
     "hosted": frozenset({"publisher", "model"}),

@@ -9,6 +9,7 @@ table, the equivalence list and the price catalogue) in the run's context.
 ``retires_on``      the retirement date (ISO)
 ``days_left``       days from ``now`` to it; 0 or less once retired
 ``retired``         ``true`` once the date has passed
+``retires``         ``retires`` or, once past, ``retired`` (for messages)
 ``when``            ``in 45 days``, ``today`` or ``45 days ago``
 ``after``           what happens then: upgraded automatically, or returns errors
 ``successor``       the replacement model Microsoft names, when it names one
@@ -107,6 +108,7 @@ def lifecycle_section(scope: Scope) -> Any:
         "retires_on": row.retires_on.isoformat(),
         "days_left": days_left,
         "retired": days_left <= 0,
+        "retires": "retired" if days_left < 0 else "retires",
         "when": _when(days_left),
         "after": _after(row, sku, armpath.get(body, "properties.versionUpgradeOption"), fine_tuned),
         "source": row.url,

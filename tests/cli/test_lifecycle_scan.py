@@ -56,7 +56,7 @@ def test_versions_retiring_within_the_window_are_findings_with_date_and_outcome(
     assert "with gpt-5.1: pay-per-token: gpt-5.1 GlobalStandard, no token price" in four_o["cost"]["basis"]
 
     reasoning = found["reasoning"]
-    assert "which retires on 2026-08-02 (30 days ago)" in reasoning["message"]
+    assert "which retired on 2026-08-02 (30 days ago)" in reasoning["message"]
     # o4-mini halves the cached input price: 4M x (0.55 - 0.275) = 1.10 less; the upgrade adds nothing.
     assert reasoning["cost"]["monthly_usd"] == 0.0
     assert reasoning["cost"]["basis"].endswith("= 1.10 $/month less (no added cost)")
