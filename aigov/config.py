@@ -16,7 +16,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from aigov.cost.model import NO_TERMS, PricingTerms, Reservation
+from aigov.cost.catalog import Catalog
+from aigov.cost.model import NO_TERMS, PricingTerms
+from aigov.cost.modelfacts import (
+    DEFAULT_STALE_AFTER_DAYS,
+    Equivalents,
+    ModelFacts,
+    equivalents_from,
+    load_equivalents,
+    load_lifecycle,
+)
+from aigov.cost.reservations import Reservation
 from aigov.cost.usage import UsageEntry, parse_entries
 from aigov.entries import entry_kind
 from aigov.errors import ConfigError
@@ -48,9 +58,26 @@ class Config:
     pricing_terms: PricingTerms = NO_TERMS  # negotiated discounts and owned PTU reservations
     # `live.environment_tag`: the subscription tag that names its environment
     live_environment_tag: str = "environment"
+    # `models:`: a team's retirement table (None: the bundled one), its staleness limit, equivalents
+    lifecycle_path: Path | None = None
+    lifecycle_stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    equivalents: Equivalents | None = None  # None: the bundled list
     file: Path | None = None
 
-    def context(self, now: datetime, usage: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
+    def model_facts(self, catalog: Catalog) -> ModelFacts:
+        """The retirement table and equivalents this configuration names, with ``catalog``'s prices."""
+        return ModelFacts(
+            load_lifecycle(self.lifecycle_path),
+            self.equivalents if self.equivalents is not None else load_equivalents(),
+            catalog,
+        )
+
+    def context(
+        self,
+        now: datetime,
+        usage: Mapping[str, Mapping[str, Any]] | None = None,
+        models: ModelFacts | None = None,
+    ) -> Context:
         """The engine context for a run at ``now`` (``usage`` from a live scan, by resource key)."""
         return Context(
             now=now,
@@ -58,6 +85,7 @@ class Config:
             poc_approvals=self.poc_approvals,
             workload_tag=self.workload_tag,
             usage=usage or {},
+            models=models,
         )
 
 
@@ -149,6 +177,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
     pricing = data.get("pricing", {})
     _check_regions(pricing, root, file)
     catalog = pricing.get("catalog")
+    models = data.get("models", {})
     return Config(
         subscriptions=subscriptions,
         poc_approvals=approvals,
@@ -161,6 +190,9 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         usage=parse_entries(data, root, file) if "usage" in data else (),
         pricing_terms=_pricing_terms(pricing),
         live_environment_tag=data.get("live", {}).get("environment_tag", "environment"),
+        lifecycle_path=(path.parent / models["lifecycle"]) if "lifecycle" in models else None,
+        lifecycle_stale_after_days=models.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS),
+        equivalents=equivalents_from(models["equivalents"], file) if "equivalents" in models else None,
         file=path,
     )
 
@@ -180,15 +212,23 @@ def _check_regions(pricing: Mapping[str, Any], root: yamlio.Root, file: str) -> 
             raise ConfigError(problem, file=file, where=yamlio.where(root, path))
 
 
+def _reservation(raw: Mapping[str, Any]) -> Reservation:
+    """A schema-valid ``pricing.reservations`` entry; regions and scopes compared casefolded."""
+    scope = raw.get("scope", {})
+    return Reservation(
+        raw["deployment_type"],
+        float(raw["ptu"]),
+        "".join(raw["region"].split()).casefold() if "region" in raw else None,
+        subscription=scope["subscription"].casefold() if "subscription" in scope else None,
+        resource_group=scope["resource_group"].casefold() if "resource_group" in scope else None,
+        name=raw.get("name"),
+    )
+
+
 def _pricing_terms(pricing: Mapping[str, Any]) -> PricingTerms:
     """Schema-valid ``pricing`` discounts and reservations as :class:`PricingTerms`."""
     return PricingTerms(
         discount_percent=float(pricing.get("discount_percent", 0)),
         discounts={k: float(v) for k, v in pricing.get("discounts", {}).items()},
-        reservations=tuple(
-            Reservation(r["deployment_type"], float(r["ptu"]), "".join(r["region"].split()).casefold())
-            if "region" in r
-            else Reservation(r["deployment_type"], float(r["ptu"]))
-            for r in pricing.get("reservations", [])
-        ),
+        reservations=tuple(_reservation(r) for r in pricing.get("reservations", [])),
     )

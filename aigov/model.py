@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-if TYPE_CHECKING:  # the showback module builds on these values
+if TYPE_CHECKING:
+    from aigov.cost.modelfacts import ModelFacts
+    from aigov.cost.usage import UsageProvider
     from aigov.showback import Showback
 
 
@@ -232,6 +234,10 @@ class Context:
     workload_tag: str = "workload"
     # Observed usage per resource key (live scan): metric name -> value. Absent means unknown.
     usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Retirement table, model equivalents and prices for `context: lifecycle.*` / `equivalent.*`.
+    models: ModelFacts | None = None
+    # Usage assumptions (usage.yaml, aigov.yaml's usage:) and observed usage, for `context: assumed.*`.
+    assumed: UsageProvider | None = None
 
 
 # --------------------------------------------------------------------------- cost

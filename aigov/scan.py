@@ -12,7 +12,7 @@ from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
 from aigov.cost.pricing import estimate_inventory
-from aigov.cost.usage import UsageBook, load_usage, unmatched_warning
+from aigov.cost.usage import UsageBook, UsageProvider, load_usage, unmatched_warning
 from aigov.costdiff import compare
 from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, ScanResult
 from aigov.paths import bundled_policies_dir
@@ -90,13 +90,25 @@ def load_usage_book(config: Config, options: ScanOptions) -> UsageBook:
     return UsageBook((*from_file, *config.usage))
 
 
-def build_context(config: Config, now: datetime) -> Context:
+def build_context(
+    config: Config, now: datetime, catalog: Catalog | None = None, assumed: UsageProvider | None = None
+) -> Context:
     return Context(
         now=now,
         subscriptions=config.subscriptions,
         poc_approvals=config.poc_approvals,
         workload_tag=config.workload_tag,
+        models=config.model_facts(catalog) if catalog is not None else None,
+        assumed=assumed,
     )
+
+
+def lifecycle_warnings(context: Context, config: Config) -> list[str]:
+    """A warning when the model retirement table in use was read too long before the scan's ``now``."""
+    if context.models is None:
+        return []
+    stale = context.models.lifecycle.stale_warning(context.now, config.lifecycle_stale_after_days)
+    return [stale] if stale else []
 
 
 def run_scan(
@@ -119,7 +131,7 @@ def run_scan(
     rules = load_rule_set(config, options)
     known_ids = [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides]
     check_rules(config.waivers, known_ids, _config_file(config))
-    context = build_context(config, now)
+    context = build_context(config, now, catalog, costs.usage)
     source_options = SourceOptions(
         subscription=options.subscription,
         var_files=options.var_files,
@@ -156,6 +168,7 @@ def run_scan(
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
+    warnings.extend(lifecycle_warnings(context, config))
     warnings.extend(source_warnings)
     warnings.extend(unmatched_warning(entry) for entry in book.unmatched(used_entries))
     resources, findings = pipeline_state(inputs, resources, findings, config, now, options, warnings)

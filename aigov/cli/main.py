@@ -272,6 +272,15 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     metavar="FILE",
     help="ARM template: a parameters file (azuredeploy.parameters.json).",
 )
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help=(
+        "Evaluate as of this day (00:00 UTC) instead of now: model retirements, approvals, waivers "
+        "and the age of prices and the retirement table are judged on it."
+    ),
+)
 @guarded
 def scan(
     inputs: tuple[str, ...],
@@ -303,6 +312,7 @@ def scan(
     check_ids: tuple[str, ...] = (),
     skip_ids: tuple[str, ...] = (),
     compact: bool = False,
+    today: datetime | None = None,
 ) -> int:
     """Evaluate the rules against INPUT and report every violation with its monthly cost.
 
@@ -324,9 +334,11 @@ def scan(
     selection = RuleSelection.parse(check_ids, skip_ids)
     config_file = Path(config_path) if config_path else find_config(Path.cwd())
     config = load_config(config_file)
+    now = today.replace(tzinfo=UTC) if today is not None else datetime.now(UTC)
     if inputs == ("azure",):
         return _scan_azure(
             config,
+            now,
             formats,
             targets,
             parse_fail_on(fail_on),
@@ -374,7 +386,7 @@ def scan(
         parameters_file=parameters_file,
         bicep_cache=default_bicep_cache(),
     )
-    result = run_scan(inputs, config, now=datetime.now(UTC), options=options)
+    result = run_scan(inputs, config, now=now, options=options)
     check_outputs(targets, result.read_files)
 
     threshold = parse_fail_on(fail_on)
@@ -428,6 +440,7 @@ def _live_scan_commands() -> tuple[Callable[..., AzureCommand], Callable[..., Li
 
 def _scan_azure(
     config: Config,
+    now: datetime,
     formats: Sequence[str],
     targets: Sequence[str],
     threshold: Severity | None,
@@ -441,7 +454,7 @@ def _scan_azure(
     named = (config.file, given.get("history"), given.get("catalog_path"), given.get("usage_path"))
     read = [str(p) for p in named if p]
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
-    report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
+    report = run_azure(config, azure_command(config, **given), now=now)
     for fmt, target in zip(formats, targets, strict=True):
         text = report.render(fmt, _report_options(target, threshold, on_unknown, compact))
         if target == STDIN:

@@ -55,6 +55,10 @@ COST_BASIS_BY_TYPE: Final[Mapping[str, str]] = {
     ),
     "microsoft.search/searchservices": "$/search unit/h x replicas x partitions x 730 h (exact; free is 0)",
     "microsoft.machinelearningservices/workspaces": "the sum of its computes",
+    "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments": (
+        "managed: instances (sku.capacity) x the instance type's Linux VM $/h x 730 h (estimate)"
+    ),
+    "microsoft.capacity/reservationorders/reservations": "PTU x the reservation's $/PTU/month (exact)",
     "microsoft.machinelearningservices/workspaces/computes": (
         "cluster: $/VM/h x minNodeCount x 730 h (exact), or x maxNodeCount when it scales to zero "
         "(an upper-bound estimate); instance: $/VM/h x 730 h (estimate)"
@@ -151,7 +155,11 @@ def list_rules(policy_dirs: tuple[str, ...], config_path: str | None, fmt: str) 
         return ExitCode.OK
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "family", "severity", "resource types", "enabled"):
-        table.add_column(column, no_wrap=True)
+        # The long ARM types (online deployments, reservations) fold rather than squeeze the other columns.
+        if column == "resource types":
+            table.add_column(column, overflow="fold")
+        else:
+            table.add_column(column, no_wrap=True)
     for r in ruleset:
         table.add_row(
             r.id,
@@ -190,12 +198,23 @@ def explain_cost(rule: Rule) -> str:
         return "none: the rule has no cost of its own; a finding's figure is 0 (exact)."
     if spec == "resource":
         return "resource: a finding costs the resource's own monthly cost, from the price catalogue."
-    if isinstance(spec, Mapping) and "delta" in spec:
-        delta = spec["delta"]
+    if isinstance(spec, Mapping) and ("delta" in spec or "change" in spec):
+        kind = "delta" if "delta" in spec else "change"
+        delta = spec[kind]
         to = delta["to"]
         values = rule.cost.to
         listed = ", ".join(map(str, values))
-        choices = f"the parameter {to['parameter']!r} ({listed})" if isinstance(to, Mapping) else listed
+        if isinstance(to, Mapping) and "context" in to:
+            choices = f"the value of context {to['context']} for the resource"
+        elif isinstance(to, Mapping):
+            choices = f"the parameter {to['parameter']!r} ({listed})"
+        else:
+            choices = listed
+        if kind == "change":
+            return (
+                f"change on {delta['field']}: a finding costs what the resource would cost more each month "
+                f"with {delta['field']} set to {choices}, at the same usage (0 when it would cost less)."
+            )
         return (
             f"delta on {delta['field']}: a finding costs the resource's monthly cost as it is, minus its "
             f"cost with {delta['field']} set to the cheapest of {choices} "

@@ -80,7 +80,8 @@ class Alternatives:
     ) -> Fit:
         """How ``value`` for ``field`` fits a resource of ``resource_type`` whose ``field`` is ``current``.
 
-        ``counts`` holds the resource's ``replicas`` and ``partitions`` (search services).
+        ``counts`` holds the resource's ``replicas`` and ``partitions`` (search services), and
+        ``batch`` (1) when a deployment's usage says its traffic can wait for a Batch type.
         """
         if not isinstance(current, str) or not isinstance(value, str):
             return Fit()
@@ -90,7 +91,7 @@ class Alternatives:
         if kind == _COMPUTE and path.endswith("vmsize"):
             return self._gpu(current, value)
         if kind == _DEPLOYMENT and path == "sku.name":
-            return self._deployment(current, value)
+            return self._deployment(current, value, batch_ok=bool(counts.get("batch")))
         return Fit()
 
     def _search(self, current: str, value: str, counts: Mapping[str, float]) -> Fit:
@@ -128,12 +129,12 @@ class Alternatives:
         )
         return Fit(distance=distance, note=note)
 
-    def _deployment(self, current: str, value: str) -> Fit:
+    def _deployment(self, current: str, value: str, *, batch_ok: bool = False) -> Fit:
         option = self.deployment_types.get(value.casefold())
         have = self.deployment_types.get(current.casefold())
         if option is None or have is None:
             return Fit()
-        if option.batch and not have.batch:
+        if option.batch and not have.batch and not batch_ok:
             return Fit(f"{value} answers in batches (asynchronously), not online requests")
         same_scope = option.scope == have.scope
         distance = (0.0 if same_scope else 1.0, 0.0 if option.billing == have.billing else 1.0)

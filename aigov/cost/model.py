@@ -30,7 +30,15 @@ from aigov.cost.catalog import (
     VM,
     Catalog,
     PriceMatch,
-    normalise_region,
+)
+from aigov.cost.reservations import (
+    RESERVATION_TYPE,
+    Allocation,
+    Provisioned,
+    Reservation,
+    allocate,
+    provisioned,
+    take,
 )
 from aigov.cost.spec import CostKind, CostSpec
 from aigov.cost.usage import Usage, UsageProvider, count
@@ -53,6 +61,8 @@ DEPLOYMENT: Final = armtypes.DEPLOYMENT.casefold()
 SEARCH: Final = armtypes.SEARCH.casefold()
 WORKSPACE: Final = armtypes.WORKSPACE.casefold()
 COMPUTE: Final = armtypes.COMPUTE.casefold()
+RESERVATION: Final = RESERVATION_TYPE.casefold()
+ONLINE_DEPLOYMENT: Final = armtypes.ONLINE_DEPLOYMENT.casefold()
 
 PROVISIONED_SKUS: Final = frozenset(
     {"globalprovisionedmanaged", "datazoneprovisionedmanaged", "provisionedmanaged"}
@@ -82,15 +92,6 @@ FAMILIES: Final = (PTU, PTU_RESERVATION, FT_HOSTING, TOKENS, SEARCH_UNIT, VM)
 """Meter families a negotiated discount can name (``pricing.discounts`` in aigov.yaml)."""
 
 _DATED_BASE: Final = re.compile(r"^(?P<model>.+)-(?P<version>\d{4}-\d{2}-\d{2})$")
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """Owned PTU reservations: ``ptu`` units of ``deployment_type`` in ``region`` (None: any region)."""
-
-    deployment_type: str
-    ptu: float
-    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,7 @@ class CostModel:
         self.usage = usage
         self.terms = terms or NO_TERMS
         # Reservation coverage per inventory: which PTUs come before each deployment in its pool.
-        self._pools: dict[int, tuple[Inventory, dict[tuple[str, str], dict[str, float]]]] = {}
+        self._pools: dict[int, tuple[Inventory, list[Provisioned], Allocation]] = {}
         self._memos: dict[int, _Memo] = {}
 
     def usage_for(self, resource: Resource, inventory: Inventory) -> Usage | None:
@@ -226,7 +227,15 @@ class CostModel:
             return CostImpact(0.0, "the rule carries no cost of its own", Confidence.EXACT)
         if spec.kind is CostKind.RESERVATION_SAVING:
             return self.reservation_saving(resource, inventory)
+        if spec.kind is CostKind.CHANGE:
+            from aigov.cost.change import change_impact  # noqa: PLC0415 - it builds on this module
+
+            return change_impact(self, spec, resource, inventory)
         return self._delta(spec, resource, inventory)
+
+    def line_for(self, resource: Resource, inventory: Inventory) -> CostLine:
+        """The resource's monthly cost as one line, also for a modified copy not in ``inventory``."""
+        return self._any(resource, inventory).line
 
     def reservation_saving(self, resource: Resource, inventory: Inventory) -> CostImpact:
         """What a one-month PTU reservation would save on a provisioned deployment billed hourly."""
@@ -296,6 +305,10 @@ class CostModel:
 
         fits = bundled_alternatives()
         counts = _search_counts(resource.body) if resource.type.casefold() == SEARCH else {}
+        usage = self.usage_for(resource, inventory) if resource.type.casefold() == DEPLOYMENT else None
+        if usage is not None and usage.batch:
+            # The usage says the traffic can wait: a Batch type is an alternative it could really use.
+            counts = {**counts, "batch": 1.0}
         current_value = _text(armpath.get(resource.body, spec.field))
         best: tuple[tuple[tuple[float, ...], float], Any, _Estimate, Fit] | None = None
         skipped: list[str] = []
@@ -390,6 +403,10 @@ class CostModel:
             return self._search(resource, inventory)
         if kind == COMPUTE:
             return self._compute(resource, inventory)
+        if kind == RESERVATION:
+            return self._reservation(resource, inventory)
+        if kind == ONLINE_DEPLOYMENT:
+            return self._online_deployment(resource, inventory)
         return None
 
     def _rollup(self, resource: Resource, inventory: Inventory, child_type: str, empty: str) -> CostImpact:
@@ -608,48 +625,97 @@ class CostModel:
     def _covered(
         self, resource: Resource, inventory: Inventory, sku: str, region: object, capacity: float
     ) -> float:
-        """PTUs of ``resource`` covered by owned reservations of its type and region, in inventory order."""
-        if not self.terms.reservations:
+        """PTUs of ``resource`` covered by owned reservations of its type, region and scope."""
+        reservations = self.terms.reservations
+        if not reservations:
             return 0.0
-        place = normalise_region(region) or ""
-        owned = sum(
-            r.ptu
-            for r in self.terms.reservations
-            if r.deployment_type.casefold() == sku.casefold() and r.region in (None, place)
-        )
-        if owned <= 0:
+        members, full = self._allocation(inventory)
+        if inventory.get(resource.key) is resource:
+            return min(capacity, full.covered.get(resource.key, 0.0))
+        # A changed alternative takes its original's place in the queue (the end, for a stranger).
+        candidate = provisioned(resource, inventory, capacity)
+        if candidate is None:
             return 0.0
-        before = self._pool(inventory, sku.casefold(), place)
-        # A deployment outside the pool's order (a changed alternative) queues behind every member.
-        ahead = before.get(resource.key, before.get("", 0.0))
-        return max(0.0, min(capacity, owned - ahead))
+        until = resource.key if resource.key in full.covered else None
+        _, left = allocate(members, reservations, until=until)
+        return take(candidate, reservations, left)
 
-    def _pool(self, inventory: Inventory, sku: str, place: str) -> dict[str, float]:
+    def reservation_use(self, inventory: Inventory) -> tuple[float, ...]:
+        """PTUs of each owned reservation (``terms.reservations`` order) used by ``inventory``."""
+        if not self.terms.reservations:
+            return ()
+        return self._allocation(inventory)[1].used
+
+    def _allocation(self, inventory: Inventory) -> tuple[list[Provisioned], Allocation]:
         cached = self._pools.get(id(inventory))
-        if cached is None or cached[0] is not inventory:
-            cached = (inventory, {})
-            self._pools[id(inventory)] = cached
-        pools = cached[1]
-        if (sku, place) not in pools:
-            running = 0.0
-            order: dict[str, float] = {}
-            for candidate in inventory:
-                if candidate.type.casefold() != DEPLOYMENT:
-                    continue
-                name = _text(armpath.get(candidate.body, "sku.name"))
-                if not isinstance(name, str) or name.casefold() != sku:
-                    continue
-                if (normalise_region(inventory.effective_location(candidate)) or "") != place:
-                    continue
-                order[candidate.key] = running
-                try:
-                    amount = _quantity(armpath.get(candidate.body, "sku.capacity"), "sku.capacity")
-                except BadQuantity:  # reported when that deployment itself is priced
-                    amount = None
-                running += amount if isinstance(amount, float) else 0.0
-            order[""] = running
-            pools[(sku, place)] = order
-        return pools[(sku, place)]
+        if cached is not None and cached[0] is inventory:
+            return cached[1], cached[2]
+        members = []
+        for candidate in inventory:
+            name = _text(armpath.get(candidate.body, "sku.name"))
+            if candidate.type.casefold() != DEPLOYMENT or not isinstance(name, str):
+                continue
+            if name.casefold() not in PROVISIONED_SKUS:
+                continue
+            try:
+                amount = _quantity(armpath.get(candidate.body, "sku.capacity"), "sku.capacity")
+            except BadQuantity:  # reported when that deployment itself is priced
+                amount = None
+            member = provisioned(candidate, inventory, amount if isinstance(amount, float) else None)
+            if member is not None:
+                members.append(member)
+        allocation, _ = allocate(members, self.terms.reservations)
+        self._pools[id(inventory)] = (inventory, members, allocation)
+        return members, allocation
+
+    def _reservation(self, resource: Resource, inventory: Inventory) -> _Estimate:
+        """An owned PTU reservation: PTU x its monthly price, billed whether deployments use it or not."""
+        sku = _text(armpath.get(resource.body, "sku.name"))
+        if not isinstance(sku, str):
+            return _unknown(resource, "no deployment type (sku.name) for the reservation")
+        match = self.catalog.ptu_reservation_monthly(sku, inventory.effective_location(resource))
+        if match is None:
+            return _unknown(resource, f"no PTU reservation price for {sku} in the price catalogue")
+        quantity = _quantity(armpath.get(resource.body, "properties.quantity"), "properties.quantity")
+        if not isinstance(quantity, float):
+            return _unknown(resource, "no PTU count (properties.quantity) for the reservation", match)
+        monthly = round(quantity * match.price.unit_price, 2)
+        rate = _rate(match.price.unit_price)
+        formula = f"{_num(quantity)} PTU x {rate} $/PTU/month reserved ({_context(sku, match)})"
+        return self._priced(resource, monthly, formula, Confidence.EXACT, match, PTU_RESERVATION)
+
+    def _online_deployment(self, resource: Resource, inventory: Inventory) -> _Estimate:
+        """An Azure ML online deployment: its instances bill by the hour as VMs of their instance type."""
+        body = resource.body
+        compute = _text(armpath.get(body, "properties.endpointComputeType"))
+        if isinstance(compute, str) and compute.casefold() != "managed":
+            text = f"{compute} online deployment: billed on its own compute, not here"
+            return _Estimate(CostLine(resource.key, 0.0, text, Confidence.EXACT), 0.0)
+        size = _text(armpath.get(body, "properties.instanceType"))
+        if isinstance(size, _Unknown):
+            return _unknown(resource, "instance type (properties.instanceType) known only after apply")
+        if size is None:
+            return _unknown(resource, "no instance type (properties.instanceType) in the input")
+        match = self.catalog.vm_hourly(size, inventory.effective_location(resource))
+        if match is None:
+            return _unknown(resource, f"no price for instance type {size} in the price catalogue")
+        count = _quantity(armpath.get(body, "sku.capacity"), "sku.capacity")
+        rate = _rate(match.price.unit_price)
+        if isinstance(count, _Unknown):
+            return _unknown(
+                resource, f"instance count (sku.capacity) known only after apply; {rate} $/h", match
+            )
+        if count is None:
+            return _unknown(
+                resource, f"no instance count (sku.capacity) in the input; {rate} $/h per instance", match
+            )
+        instances = count
+        monthly = round(instances * match.price.unit_price * HOURS_PER_MONTH, 2)
+        formula = (
+            f"{_num(instances)} instances x {rate} $/h x {HOURS_PER_MONTH} h ({_context(size, match)}; "
+            "managed online endpoint instances priced as Linux VMs of that size)"
+        )
+        return self._priced(resource, monthly, formula, Confidence.ESTIMATE, match, VM)
 
     # ------------------------------------------------------------------ AI Search
 

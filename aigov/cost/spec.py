@@ -14,13 +14,16 @@ class CostKind(enum.StrEnum):
     DELTA = "delta"  # its cost minus its cost with `field` set to the cheapest of `to`
     NONE = "none"  # the rule has no cost of its own
     RESERVATION_SAVING = "reservation_saving"  # what a 1-month PTU reservation saves over hourly billing
+    CHANGE = "change"  # what the resource would cost more with `field` set to `to` (an upgrade's price rise)
 
 
 @dataclass(frozen=True, slots=True)
 class CostSpec:
     kind: CostKind
     field: str | None = None  # DELTA only: the ARM path to change
-    to: tuple[Any, ...] = ()  # DELTA only: the alternatives, parameters already resolved
+    to: tuple[Any, ...] = ()  # DELTA, CHANGE: the alternatives, parameters already resolved
+    # DELTA, CHANGE: a `context:` path whose value per resource gives `to` (the engine resolves it)
+    to_context: str | None = None
 
 
 class CostEstimator(Protocol):

@@ -23,6 +23,7 @@ Every volume keeps the formula that produced it, so a cost figure can show
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -69,6 +70,7 @@ class Usage:
     source: str = ""  # "usage.yaml:3 '*chat*'" or "observed over 30 days"
     derivations: Mapping[str, str] = field(default_factory=dict)  # direction/"requests" -> formula
     observed: bool = False
+    batch: bool = False  # the entry says the traffic can wait for Batch's turnaround (AIGOV-OPT-002)
 
     def volume(self, direction: str) -> float:
         """The monthly volume of ``direction`` (``input``, ``cached_input`` or ``output``)."""
@@ -358,7 +360,10 @@ def parse_entries(
     for i, item in enumerate(items or []):
         line = yamlio.line_of(root, ["usage", i])
         where = f"{name}:{line}" if line is not None else name
-        entries.append(UsageEntry(item["match"], _entry_usage(item, f"{where} '{item['match']}'"), line))
+        usage = _entry_usage(item, f"{where} '{item['match']}'")
+        if item.get("batch"):
+            usage = dataclasses.replace(usage, batch=True)
+        entries.append(UsageEntry(item["match"], usage, line))
     return tuple(entries)
 
 

@@ -44,11 +44,13 @@ from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.cost.pricing import estimate_inventory
+from aigov.cost.reservations import reservation_resources, reservation_usage
 from aigov.errors import AigovError
 from aigov.live import coverage, discovery, observe, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, MetricsEndpoint, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
+from aigov.live.low_use import add_hosting_per_request
 from aigov.live.mapping import to_resource
 from aigov.live.progress import DEFAULT_INTERVAL as DEFAULT_PROGRESS_INTERVAL
 from aigov.live.progress import ProgressLines
@@ -67,7 +69,14 @@ from aigov.model import (
 )
 from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
-from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set, load_usage_book
+from aigov.scan import (
+    ScanOptions,
+    build_context,
+    lifecycle_warnings,
+    load_prices,
+    load_rule_set,
+    load_usage_book,
+)
 from aigov.showback import allocate, summarise
 
 DEFAULT_WINDOW_DAYS: Final = 7
@@ -235,7 +244,9 @@ def _scan(
     not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
     refused = {n.scope.lower() for n in not_scanned}
 
-    inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
+    reservations = config.pricing_terms.reservations
+    owned = reservation_resources(reservations, str(config.file) if config.file else None)
+    inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key), *owned])
     costs = CostModel(
         catalog,
         default_region=config.default_region,
@@ -243,8 +254,12 @@ def _scan(
         terms=config.pricing_terms,
     )
     _add_idle_cost(inventory, usage, costs)
+    add_hosting_per_request(inventory, usage, costs)
+    usage.update(reservation_usage(inventory, reservations, costs.reservation_use(inventory)))
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
-    context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
+    context = dataclasses.replace(
+        build_context(config, now, catalog, costs.usage), subscriptions=subscriptions, usage=usage
+    )
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
     rows = estimate_inventory(inventory, costs, "azure")
@@ -261,6 +276,7 @@ def _scan(
         context,
         config.cost_center_tag,
     )
+    warnings.extend(lifecycle_warnings(context, config))
     result = ScanResult(
         inputs=_inputs(options),
         resources=inventory.resources,

@@ -17,6 +17,10 @@ path                                   value
 ``resource.live``                      ``true`` for a resource read from a live subscription
 ``resource.action``                    the plan action (``create``, ``update``, ``deploy``, ``live``, ...)
 ``usage.<metric>``                     observed usage for the resource; ``UNKNOWN`` when not observed
+``lifecycle.<field>``                  a pinned model version's retirement (see ``model_sections``)
+``equivalent.<field>``                 listed equivalent models and the cheaper ones (same module)
+``hosted.publisher`` / ``.model``      who publishes the model a resource serves (``hosted_section``)
+``assumed.batch`` / ``.batch_type``    what a deployment's usage entry says of its traffic
 =====================================  ==================================================
 """
 
@@ -29,6 +33,8 @@ from aigov import armpath
 from aigov.armpath import MISSING, ArmPath
 from aigov.errors import RuleError
 from aigov.model import UNKNOWN, Action, Context, Inventory, PocApproval, Resource
+from aigov.policy.hosted_section import hosted_section
+from aigov.policy.model_sections import assumed_section, equivalent_section, lifecycle_section
 
 SECTIONS: Final = {
     "subscription": frozenset({"id", "name", "environment", "tags"}),
@@ -36,6 +42,12 @@ SECTIONS: Final = {
     "poc": frozenset({"approved", "reference", "approvedon"}),
     "resource": frozenset({"live", "action"}),
     "usage": None,  # any metric name
+    "lifecycle": frozenset(
+        {"retires_on", "days_left", "retired", "retires", "when", "after", "successor", "source", "read"}
+    ),
+    "equivalent": frozenset({"listed", "cheaper", "prices"}),
+    "hosted": frozenset({"publisher", "model"}),
+    "assumed": frozenset({"batch", "batch_type", "source"}),
 }
 
 
@@ -195,4 +207,8 @@ _BUILDERS: Final = {
     "poc": _poc,
     "resource": _resource,
     "usage": _usage,
+    "lifecycle": lifecycle_section,
+    "equivalent": equivalent_section,
+    "hosted": hosted_section,
+    "assumed": assumed_section,
 }

@@ -11,12 +11,15 @@ undetermined finding per input the source could not read
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from aigov.cost.spec import CostEstimator
+from aigov import armpath
+from aigov.cost.spec import CostEstimator, CostSpec
 from aigov.model import Context, Finding, Inventory, Outcome
 from aigov.policy.conditions import Evaluation
-from aigov.policy.context import Scope
+from aigov.policy.context import Scope, context_getter
 from aigov.policy.messages import compile_message, render_parts
 from aigov.policy.rule import Rule, RuleSet
 from aigov.policy.unread import unread_findings
@@ -35,6 +38,11 @@ def evaluate(
     by_type: Mapping[str, tuple[Rule, ...]] = rule_set.by_type
     findings: list[Finding] = []
     messages = {rule.id: compile_message(rule.message, frozenset(rule.parameters)) for rule in rule_set}
+    targets = {
+        rule.id: context_getter(armpath.parse(rule.cost.to_context))
+        for rule in rule_set
+        if rule.cost.to_context is not None
+    }
     lowered: dict[str, str] = {}  # resource types repeat: lower-case each once
     for resource in inventory.resources:
         if not resource.action.evaluated:
@@ -54,6 +62,7 @@ def evaluate(
                 continue
             # A plain violation has nothing more to explain: skip the second pass.
             verdict = _VIOLATION if result is True and condition.items is None else condition.evaluate(scope)
+            spec = _cost_spec(rule.cost, targets.get(rule.id), scope)
             findings.append(
                 Finding(
                     rule_id=rule.id,
@@ -64,7 +73,7 @@ def evaluate(
                     message=render_parts(messages[rule.id], scope, rule.parameters, verdict.items),
                     remediation=rule.remediation,
                     resource=resource,
-                    cost=costs.impact(rule.cost, resource, inventory),
+                    cost=costs.impact(spec, resource, inventory),
                     unknown_fields=verdict.unknown_fields,
                     description=rule.description,
                     references=rule.references,
@@ -72,3 +81,15 @@ def evaluate(
             )
     findings.extend(unread_findings(inventory))
     return findings
+
+
+def _cost_spec(spec: CostSpec, target: Callable[[Scope], Any] | None, scope: Scope) -> CostSpec:
+    """``spec`` with its ``to: {context: PATH}`` alternatives read for this resource (none if not known)."""
+    if target is None:
+        return spec
+    value = target(scope)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return dataclasses.replace(spec, to=(value,))
+    if isinstance(value, list | tuple):
+        return dataclasses.replace(spec, to=tuple(v for v in value if isinstance(v, str)))
+    return dataclasses.replace(spec, to=())

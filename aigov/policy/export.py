@@ -113,6 +113,19 @@ CONTEXT_REASONS: Final[Mapping[str, str]] = {
     "usage": "usage metrics are observed by a live scan, not at deployment",
     "resource": "whether a resource is planned or live is not a property Azure Policy evaluates",
     "workload": "the workload is inherited from a parent's tag, which Azure Policy cannot read",
+    "lifecycle": (
+        "retirement dates come from aigov's retirement table and the scan's date; Azure Policy has no "
+        "alias for a model version's retirement"
+    ),
+    "assumed": "usage assumptions live in aigov's usage file and aigov.yaml, which Azure Policy cannot see",
+    "hosted": (
+        "the publisher and model are read by aigov out of the model id or the deployment's model; aigov "
+        "uses no alias for them, so the rule is not exported as something broader"
+    ),
+    "equivalent": (
+        "model equivalents and their token prices live in aigov.yaml and the price catalogue, which Azure "
+        "Policy cannot see"
+    ),
 }
 
 _AZURE_TYPES: Final[Mapping[str, str]] = {

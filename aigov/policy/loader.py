@@ -20,6 +20,7 @@ from aigov.model import Severity
 from aigov.paths import is_bundled
 from aigov.policy import yamlio
 from aigov.policy.conditions import ConditionError, compile_condition
+from aigov.policy.context import check_context_path
 from aigov.policy.rule import ParameterSpec, Rule, RuleOverride, RuleSet
 from aigov.policy.selection import ALL_RULES, RuleSelection
 
@@ -275,22 +276,31 @@ def _cost(
         return CostSpec(CostKind.NONE)
     if spec == "reservation_saving":
         return CostSpec(CostKind.RESERVATION_SAVING)
-    delta = spec["delta"]
+    name = "delta" if "delta" in spec else "change"
+    kind = CostKind.DELTA if name == "delta" else CostKind.CHANGE
+    delta = spec[name]
     try:
         path = armpath.parse(delta["field"])
     except RuleError as exc:
-        raise fail(exc.message, ["cost", "delta", "field"]) from None
+        raise fail(exc.message, ["cost", name, "field"]) from None
     if path.has_wildcard:
-        raise fail("a cost delta cannot change a [*] path", ["cost", "delta", "field"])
+        raise fail(f"a cost {name} cannot change a [*] path", ["cost", name, "field"])
     to = delta["to"]
+    if isinstance(to, Mapping) and "context" in to:
+        try:
+            context_path = armpath.parse(to["context"])
+            check_context_path(context_path)
+        except RuleError as exc:
+            raise fail(exc.message, ["cost", name, "to", "context"]) from None
+        return CostSpec(kind, field=path.text, to_context=context_path.text)
     if isinstance(to, Mapping):
-        name = to["parameter"]
-        if name not in parameters:
+        parameter = to["parameter"]
+        if parameter not in parameters:
             raise fail(
-                f"parameter {name!r} is not declared in parameters", ["cost", "delta", "to", "parameter"]
+                f"parameter {parameter!r} is not declared in parameters", ["cost", name, "to", "parameter"]
             )
-        to = parameters[name]
+        to = parameters[parameter]
     values = tuple(to) if isinstance(to, list) else (to,)
     if not values:
-        raise fail("a cost delta needs at least one value to change to", ["cost", "delta", "to"])
-    return CostSpec(CostKind.DELTA, field=path.text, to=values)
+        raise fail(f"a cost {name} needs at least one value to change to", ["cost", name, "to"])
+    return CostSpec(kind, field=path.text, to=values)

@@ -30,6 +30,7 @@ known only after apply is written ``!unknown``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +38,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from aigov.config import poc_approvals
+from aigov.cost.modelfacts import default_model_facts
 from aigov.cost.spec import CostEstimator
+from aigov.cost.usage import UsageBook, parse_entries
 from aigov.errors import RuleError
 from aigov.model import (
     UNKNOWN,
@@ -237,6 +240,8 @@ def _case(
         poc_approvals=poc_approvals(approvals_raw, root, file, approvals_at, RuleError),
         workload_tag=context_raw.get("workload_tag", "workload"),
         usage=_usage(context_raw.get("usage", {}), by_name, subject[0]),
+        models=default_model_facts(),
+        assumed=_assumptions(context_raw, root, file, at),
     )
 
     expect_raw = raw["expect"]
@@ -259,6 +264,25 @@ def _case(
         expect=expect,
         parameters=raw.get("parameters"),
     )
+
+
+def _assumptions(
+    context_raw: Mapping[str, Any], root: yamlio.Root, file: str, at: Sequence[str | int]
+) -> UsageBook | None:
+    """``context.assumptions``: usage entries as a usage file writes them, for ``context: assumed.*``."""
+    if "assumptions" not in context_raw:
+        return None
+    try:
+        entries = parse_entries({"usage": context_raw["assumptions"]}, root, file, RuleError)
+    except RuleError as exc:
+        where = yamlio.where(root, [*at, "context", "assumptions"])
+        raise RuleError(exc.message, file=file, where=where) from None
+    # Sources quote the case's own assumption, not a line of a usage file.
+    named = [
+        dataclasses.replace(e, usage=dataclasses.replace(e.usage, source=f"case assumption '{e.match}'"))
+        for e in entries
+    ]
+    return UsageBook(named)
 
 
 def _usage(

@@ -191,6 +191,14 @@ def test_explain_without_config_shows_no_effective_line(
         ("AIGOV-SKU-004", "none: the rule has no cost of its own"),
         ("AIGOV-ENV-001", "resource: a finding costs the resource's own monthly cost"),
         ("AIGOV-SKU-003", "delta on sku.capacity: a finding costs"),
+        (
+            "AIGOV-LIFE-001",
+            "change on properties.model.name: a finding costs what the resource would cost more each month "
+            "with properties.model.name set to the value of context lifecycle.successor for the resource",
+        ),
+        ("AIGOV-OPT-001", "set to the cheapest of the value of context equivalent.cheaper for the resource"),
+        ("AIGOV-RATE-002", "PTU x the reservation's $/PTU/month"),
+        ("AIGOV-MODEL-001", "instances (sku.capacity) x the instance type's Linux VM $/h x 730 h"),
     ],
 )
 def test_explain_says_how_cost_is_computed(rule_id: str, cost_words: str) -> None:

@@ -122,6 +122,7 @@ def test_a_notice_alone_does_not_fail_by_default(tmp_path: Path) -> None:
                 "AIGOV-TAG-001",
                 "AIGOV-TAG-002",
                 "AIGOV-RATE-001",
+                "AIGOV-LIFE-001",  # the example's gpt-4o and gpt-4o-mini versions have retired
             )
         )
     )

@@ -122,6 +122,23 @@ class TestCommand:
         rules = {f["rule_id"] for f in document["findings"]}
         assert {"AIGOV-IDLE-002", "AIGOV-SKU-001", "AIGOV-TAG-001", "AIGOV-ENV-001"} <= rules
 
+    def test_scan_azure_reports_low_use_fine_tunes_and_retiring_versions_as_of_today(
+        self, arm: FakeArm
+    ) -> None:
+        checks = "AIGOV-IDLE-004,AIGOV-LIFE-001"
+        args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
+        args += ["--format", "json", "--check", checks]
+        result = CliRunner().invoke(main, [*args, "--today", "2026-09-15"], catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        found = {(f["rule_id"], f["resource"]["name"]): f for f in json.loads(result.stdout)["findings"]}
+        low = found["AIGOV-IDLE-004", "ft-experiment"]
+        assert "7323.08 $ per 1,000 requests" in low["message"]
+        assert low["cost"]["monthly_usd"] == 1241.0
+        # gpt-4o-mini 2024-07-18 and gpt-4o 2024-11-20 retire on 2026-10-01; the fine-tunes retire later.
+        retiring = {name for rule, name in found if rule == "AIGOV-LIFE-001"}
+        assert retiring == {"chat", "reports-ptu", "assist", "research-chat"}
+        assert "retires on 2026-10-01 (in 16 days)" in found["AIGOV-LIFE-001", "chat"]["message"]
+
     def test_scan_azure_table_lists_subscriptions_by_name(self, arm: FakeArm) -> None:
         args = [
             "scan",

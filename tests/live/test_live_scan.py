@@ -11,10 +11,12 @@ from conftest import FAST_RETRY
 from fake_arm import FakeArm, Fault, Logged
 
 from aigov.config import Config, load_config
+from aigov.cost.model import PricingTerms
 from aigov.errors import AigovError
 from aigov.gate import ExitCode, exit_code
 from aigov.live.scan import LiveOptions, LiveScan, scan_live
 from aigov.model import NotScanned, Severity, Subscription
+from aigov.policy.rule import RuleOverride
 
 NOW = datetime(2026, 6, 2, 6, 0, tzinfo=UTC)
 PROD = "00000000-0000-0000-0000-0000000000a1"
@@ -60,6 +62,32 @@ class TestFindings:
         # the dev subscription does not count.
         assert {"oai-prod-eastus", "search-prod", "oai-restricted"} <= rules["AIGOV-ENV-001"]
         assert "oai-dev" not in rules["AIGOV-ENV-001"]
+
+    def test_a_fine_tune_kept_alive_by_a_trickle_is_low_use_with_its_cost_per_request(
+        self, arm: FakeArm
+    ) -> None:
+        live = scan(arm)
+        [low] = [f for f in live.result.findings if f.rule_id == "AIGOV-IDLE-004"]
+        # ft-experiment served 14 + 3 + 22 requests in the last days of the 7-day window.
+        assert low.resource.name == "ft-experiment"
+        assert "served 39 requests in the last 7 days (5.57 a day, under 50)" in low.message
+        # Standard hosting 1.70 $/h x 24 h x 7 days = 285.60 $; / 39 requests x 1,000.
+        assert "285.6 $ of hosting in that time, 7323.08 $ per 1,000 requests" in low.message
+        assert low.cost.monthly_usd == 1241.0
+        # The idle fine-tune (no request at all) is AIGOV-IDLE-002's, not this rule's.
+        assert "invoice-ft" in by_rule(live)["AIGOV-IDLE-002"]
+
+    def test_the_low_use_floor_is_configurable(self, arm: FakeArm) -> None:
+        config = Config(
+            rule_overrides={"AIGOV-IDLE-004": RuleOverride(parameters={"min_requests_per_day": 5})}
+        )
+        assert "AIGOV-IDLE-004" not in by_rule(scan(arm, config))
+
+    def test_a_negotiated_hosting_discount_lowers_the_cost_per_request(self, arm: FakeArm) -> None:
+        config = Config(pricing_terms=PricingTerms(discounts={"openai_ft_hosting": 10}))
+        [low] = [f for f in scan(arm, config).result.findings if f.rule_id == "AIGOV-IDLE-004"]
+        # 1.70 x 0.9 x 24 x 7 = 257.04 $; / 39 x 1,000 = 6,590.77 $.
+        assert "257.04 $ of hosting in that time, 6590.77 $ per 1,000 requests" in low.message
 
     def test_recent_fine_tuned_traffic_is_not_idle(self, arm: FakeArm) -> None:
         live = scan(arm)

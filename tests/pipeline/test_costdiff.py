@@ -184,7 +184,10 @@ def test_the_pull_request_comment_matches_golden(
     monkeypatch.chdir(tmp_path / "repo")
     _plan_without(tmp_path / "repo", PTU)
     head, base = ("plan.json", "base-plan.json") if scenario == "adds" else ("base-plan.json", "plan.json")
-    result = run(head, "--config", "aigov.yaml", "--compare-to", base, "--format", "markdown")
+    # A fixed day: AIGOV-LIFE-001's message counts the days to the example's model retirement.
+    result = run(
+        head, "--config", "aigov.yaml", "--compare-to", base, "--format", "markdown", "--today", "2026-10-01"
+    )
     golden(f"pipeline/comment-{scenario}.md", result.stdout)
 
 

@@ -23,7 +23,9 @@ from aigov.policy.rule import Rule, RuleSet
 from aigov.policy.testing import RuleCase, discover_cases, missing_cases, run_case
 
 POLICIES: Path = bundled_policies_dir()
-FAMILIES: frozenset[str] = frozenset({"sku", "environment", "idle", "tags", "rate"})
+FAMILIES: frozenset[str] = frozenset(
+    {"sku", "environment", "idle", "tags", "rate", "lifecycle", "optimisation", "models"}
+)
 
 # The rules are loaded once at collection time (the case ids and the rule list
 # parametrise the tests); a broken rule or case file fails collection with its

@@ -416,6 +416,21 @@ def test_bundled_rules_that_need_aigov_context_are_listed_with_reasons() -> None
     assert {e.rule_id for e in BUNDLED_EXPORT.exported} | set(reasons) == {r.id for r in BUNDLED}
 
 
+def test_lifecycle_equivalent_and_low_use_rules_are_not_exported_as_something_broader() -> None:
+    reasons = {n.rule_id: n.reason for n in BUNDLED_EXPORT.not_exported}
+    assert reasons["AIGOV-LIFE-001"] == (
+        "condition uses context lifecycle.days_left: retirement dates come from aigov's retirement table "
+        "and the scan's date; Azure Policy has no alias for a model version's retirement"
+    )
+    assert reasons["AIGOV-OPT-001"].startswith("condition uses context equivalent.cheaper: model equivalents")
+    assert reasons["AIGOV-IDLE-004"].startswith("condition uses context resource.live")
+    assert reasons["AIGOV-OPT-002"].startswith("condition uses context assumed.batch: usage assumptions")
+    # Only Azure-documented aliases are used: the online deployment's instance type has none.
+    assert reasons["AIGOV-MODEL-001"].startswith("no known Azure Policy alias for properties.instanceType")
+    for rule_id in ("AIGOV-MODEL-002", "AIGOV-MODEL-003"):
+        assert reasons[rule_id].startswith("condition uses context hosted.publisher"), reasons[rule_id]
+
+
 @pytest.mark.parametrize("rule_id", ["AIGOV-SKU-001", "AIGOV-TAG-001"])
 def test_golden_definitions(rule_id: str, golden: GoldenCheck) -> None:
     exported = next(e for e in BUNDLED_EXPORT.exported if e.rule_id == rule_id)

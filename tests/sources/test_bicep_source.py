@@ -280,6 +280,8 @@ def test_scan_bicepparam_end_to_end() -> None:
         ("AIGOV-ENV-001", "module.openAi.deployment[1]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.search.search", 3924.48, "search-services.bicep", 23),
         ("AIGOV-INPUT-001", "module.monitoring", None, "main.bicep", 120),
+        # Provisioned: PTUs bill the same whatever the model, so the forced upgrade adds 0.
+        ("AIGOV-LIFE-001", "module.openAi.deployment[0]", 0.0, "cognitiveservices.bicep", 40),
         ("AIGOV-RATE-001", "module.openAi.deployment[0]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-001", "module.openAi.deployment[0]", 172280.0, "cognitiveservices.bicep", 40),
         ("AIGOV-SKU-003", "module.openAi.deployment[0]", 86140.0, "cognitiveservices.bicep", 40),
@@ -296,6 +298,8 @@ def test_scan_bicep_end_to_end() -> None:
         ("AIGOV-ENV-001", "module.openAi.deployment[1]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-ENV-001", "module.search.search", 245.28, "search-services.bicep", 23),
         ("AIGOV-INPUT-001", "module.monitoring", None, "main.bicep", 120),
+        # The template pins a gpt-4o version that has retired: the upgrade's price depends on usage.
+        ("AIGOV-LIFE-001", "module.openAi.deployment[0]", None, "cognitiveservices.bicep", 40),
         ("AIGOV-TAG-001", "module.search.search", 245.28, "search-services.bicep", 23),
     ]
 
