@@ -35,8 +35,11 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
+from aigov.budgets import budget_findings
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
+from aigov.cost.pricing import estimate_inventory
+from aigov.cost.usage import UsageBook
 from aigov.errors import AigovError
 from aigov.live import coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
@@ -47,6 +50,7 @@ from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,
+    InputCost,
     Inventory,
     NotScanned,
     Resource,
@@ -56,7 +60,7 @@ from aigov.model import (
 )
 from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
-from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set
+from aigov.scan import ScanOptions, budget_state, build_context, load_prices, load_rule_set, load_usage_book
 
 DEFAULT_WINDOW_DAYS: Final = 7
 DEFAULT_WORKERS: Final = 8
@@ -124,7 +128,13 @@ def scan_live(
         raise AigovError(f"--window-days must be at least 1, not {options.window_days}")
     config = _with_threshold(config, options.utilisation_threshold)
     catalog = load_prices(config, options.scan)
-    costs = CostModel(catalog, default_region=config.default_region)
+    # Usage assumptions of aigov.yaml; the observed run-rate is added once the metrics are read.
+    costs = CostModel(
+        catalog,
+        default_region=config.default_region,
+        usage=load_usage_book(config, options.scan),
+        terms=config.pricing_terms,
+    )
     rules = load_rule_set(config, options.scan)
     endpoint = ArmEndpoint.parse(options.arm_endpoint, options.arm_scope)
     clients = ClientFactory(
@@ -236,11 +246,17 @@ def _scan(
     refused = {n.scope.lower() for n in not_scanned}
 
     inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
+    if isinstance(costs.usage, UsageBook):
+        # Observed usage wins over an assumption: the budget forecast is the run-rate.
+        costs = CostModel(costs.catalog, usage=costs.usage.with_observed(usage), terms=config.pricing_terms)
     _add_idle_cost(inventory, usage, costs)
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
     context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
+    cost = InputCost(tuple(row.resource_cost() for row in estimate_inventory(inventory, costs, "azure")))
+    budgets = budget_state(config, cost, options.scan)
+    findings.extend(budget_findings(config.budgets, budgets) if budgets else [])
 
     stale = catalog.stale_warning(now)
     if stale:
@@ -253,6 +269,8 @@ def _scan(
         generated_at=now,
         warnings=tuple(warnings),
         not_scanned=tuple(not_scanned),
+        cost=cost,
+        budgets=budgets,
     )
     return LiveScan(
         result=result,

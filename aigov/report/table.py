@@ -47,6 +47,7 @@ from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
     ReportOptions,
+    budget_text,
     count_by_outcome,
     count_by_severity,
     format_cost,
@@ -54,6 +55,7 @@ from aigov.report.base import (
     input_cost_text,
     money_line,
     ordered_findings,
+    over_budget_note,
     plural,
     price_text,
 )
@@ -122,6 +124,7 @@ class TableReporter(Reporter):
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
+            parts.extend(_budgets(result))
             parts.extend(_warnings(result))
             return parts
         findings = ordered_findings(result.findings)
@@ -138,6 +141,7 @@ class TableReporter(Reporter):
         ]
         if result.cost_change is not None:
             parts.extend([Text(""), _cost_change(result.cost_change)])
+        parts.extend(_budgets(result))
         warnings = _warnings(result)
         if warnings:
             parts.append(Text(""))
@@ -176,8 +180,19 @@ def _compact(result: ScanResult, findings: list[Finding], options: ReportOptions
                 f"{len(change.added)} added, {len(change.removed)} removed"
             )
         )
+    for status in result.budgets:
+        line = Text(f"Budget {budget_text(status)}")
+        line.truncate(options.width, overflow="ellipsis")
+        parts.append(line)
     parts.extend(_warnings(result))
     return parts
+
+
+def _budgets(result: ScanResult) -> list[RenderableType]:
+    """The "Budgets" section: each budget of aigov.yaml against the forecast of what it matches."""
+    if not result.budgets:
+        return []
+    return [Text(""), Text("Budgets", style="bold"), *(Text(f"  {budget_text(b)}") for b in result.budgets)]
 
 
 def _findings_table(findings: list[Finding], options: ReportOptions) -> Table:
@@ -336,6 +351,9 @@ def _at_risk_line(result: ScanResult) -> Text:
         f.cost.confidence is Confidence.ESTIMATE and f.cost.monthly_usd is not None for f in result.findings
     ):
         notes.append("some figures are estimates")
+    over = over_budget_note(result)
+    if over:
+        notes.append(over)
     unknown = result.unknown_cost_findings
     if unknown:
         notes.append(f"{plural(unknown, 'finding')} with unknown cost not included")
