@@ -126,6 +126,7 @@ class TestOverBudget:
         }
         # The overspend is not added to the cost at risk: its resources are what it is made of.
         assert document["summary"]["monthly_cost_at_risk_usd"] == 0.0
+        assert document["summary"]["spend_in_violation"]["monthly_usd"] == 0.0
 
     def test_severity_from_the_config_and_the_fail_on_threshold(self, tmp_path: Path) -> None:
         config = _config(tmp_path, self.BUDGET + "    severity: medium\n")
@@ -307,7 +308,8 @@ class TestFormats:
         text = _scan(_config(tmp_path, self.BUDGETS), "--format", "markdown").stdout
         expected = self._line().replace("$", "\\$")
         assert f"- **Budget:** {expected}" in text
-        assert "budgets over by" in text
+        over = f"{INVOICE_USD - 60000:,.2f}"
+        assert f"Budgets: over their limits by \\${over} (not added to the spend in violation" in text
 
     def test_junit_summary(self, tmp_path: Path) -> None:
         text = _scan(_config(tmp_path, self.BUDGETS), "--format", "junit").stdout

@@ -141,6 +141,12 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 )
 @click.option("--arm-endpoint", help="`scan azure`: ARM endpoint (sovereign clouds). Default: public Azure.")
 @click.option(
+    "--metrics-endpoint",
+    metavar="URL",
+    help="`scan azure`: Azure Monitor batch metrics endpoint; {region} is the accounts' region. "
+    "Default: https://{region}.metrics.monitor.azure.com.",
+)
+@click.option(
     "--history",
     "history_path",
     type=click.Path(),
@@ -276,6 +282,7 @@ def scan(
     repo_root: str | None = None,
     management_groups: tuple[str, ...] = (),
     arm_endpoint: str | None = None,
+    metrics_endpoint: str | None = None,
     history_path: str | None = None,
     window_days: int | None = None,
     utilisation_threshold: float | None = None,
@@ -321,6 +328,8 @@ def scan(
             subscriptions=subscriptions,
             management_groups=management_groups,
             arm_endpoint=arm_endpoint,
+            metrics_endpoint=metrics_endpoint,
+            usage_path=usage_path,
             history=history_path,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
@@ -335,11 +344,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    live_only = (management_groups, arm_endpoint, history_path, window_days)
+    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days)
     if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --window-days, --utilisation-threshold, "
-            "--max-retry-after and --timeout apply to `aigov scan azure` only"
+            "--management-group, --arm-endpoint, --metrics-endpoint, --history, --window-days, "
+            "--utilisation-threshold, --max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
@@ -422,7 +431,8 @@ def _scan_azure(
     """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
     azure_command, run_azure = _live_scan_commands()
 
-    read = [str(p) for p in (config.file, given.get("history"), given.get("catalog_path")) if p]
+    named = (config.file, given.get("history"), given.get("catalog_path"), given.get("usage_path"))
+    read = [str(p) for p in named if p]
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
     report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
     for fmt, target in zip(formats, targets, strict=True):

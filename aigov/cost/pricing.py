@@ -49,6 +49,7 @@ class EstimateRow:
             type=self.type,
             monthly_usd=self.monthly_usd,
             confidence=self.confidence,
+            monthly_requests=self.monthly_requests,
             key=self.key or self.address,
             name=self.name,
             subscription_id=self.subscription_id,
@@ -70,7 +71,7 @@ def estimate_inventory(
     """A row per billed AI resource of ``inventory``; ``list_costs`` prices the list figure (no discount)."""
     rows = []
     for resource in inventory:
-        if resource.type.casefold() not in BILLED_TYPES:
+        if resource.type.casefold() not in BILLED_TYPES or not resource.action.billed:
             continue
         impact = costs.monthly_cost(resource, inventory)
         listed = list_costs.monthly_cost(resource, inventory) if list_costs is not None else impact

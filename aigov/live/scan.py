@@ -8,10 +8,15 @@ price and context helpers it reuses):
    paged Resource Graph query), and which targets Resource Graph read in full
    (:mod:`aigov.live.coverage`);
 3. per Azure OpenAI / AI Services account, on a bounded thread pool: its
-   deployments, then ONE metrics call for all of them;
-4. per subscription holding AI resources: its non-compliant Azure Policy states;
-5. the engine over the inventory, with usage in the context; Azure Policy's
-   states as findings beside aigov's.
+   deployments; per subscription holding AI resources: its non-compliant
+   Azure Policy states;
+4. the usage of every deployment from Azure Monitor's batch metrics API, up
+   to 50 accounts of one subscription and region a call (:mod:`aigov.live.observe`);
+5. the engine over the inventory, with usage in the context and the 30-day
+   run-rate of observed tokens pricing pay-per-token deployments (over any
+   usage assumption for the same deployment); Azure Policy's states as
+   findings beside aigov's; the monthly cost of every billed resource, with
+   the cost per 1,000 requests where requests were observed.
 
 A call that still fails after the retries (403, 5xx, a timeout, a
 ``Retry-After`` beyond the cap, a page that leads elsewhere, repeats, never
@@ -22,6 +27,7 @@ subscription whose every call was refused is listed once, as a whole.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sys
@@ -39,13 +45,14 @@ from aigov.budgets import budget_findings
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.cost.pricing import estimate_inventory
-from aigov.cost.usage import UsageBook
 from aigov.errors import AigovError
-from aigov.live import coverage, discovery, metrics, policy_states
-from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
+from aigov.live import coverage, discovery, observe, policy_states
+from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, MetricsEndpoint, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
 from aigov.live.mapping import to_resource
+from aigov.live.progress import DEFAULT_INTERVAL as DEFAULT_PROGRESS_INTERVAL
+from aigov.live.progress import ProgressLines
 from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
@@ -81,6 +88,7 @@ class LiveOptions:
     management_groups: tuple[str, ...] = ()
     arm_endpoint: str | None = None  # default: public Azure
     arm_scope: str | None = None  # default: the endpoint's audience
+    metrics_endpoint: str | None = None  # default: https://{region}.metrics.monitor.azure.com
     window_days: int = DEFAULT_WINDOW_DAYS
     utilisation_threshold: float | None = None  # overrides AIGOV-IDLE-003's floor when given
     environment_tag: str = DEFAULT_ENVIRONMENT_TAG
@@ -88,7 +96,8 @@ class LiveOptions:
     retry: RetrySettings = field(default_factory=RetrySettings)
     policy_states: bool = True
     policy_severity: Severity = Severity.INFO
-    progress: bool | None = None  # None: a progress bar when stderr is a terminal
+    progress: bool | None = None  # None: a bar when stderr is a terminal, else progress lines
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL  # seconds between progress lines at most
     scan: ScanOptions = field(default_factory=ScanOptions)
 
 
@@ -101,6 +110,7 @@ class LiveScan:
     scanned_subscription_ids: tuple[str, ...]  # those read without a refusal (for history)
     calls: CallLog
     graph_pages: int
+    usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # observed, by deployment key
 
 
 def run_live_scan(
@@ -128,23 +138,18 @@ def scan_live(
         raise AigovError(f"--window-days must be at least 1, not {options.window_days}")
     config = _with_threshold(config, options.utilisation_threshold)
     catalog = load_prices(config, options.scan)
-    # Usage assumptions of aigov.yaml; the observed run-rate is added once the metrics are read.
-    costs = CostModel(
-        catalog,
-        default_region=config.default_region,
-        usage=load_usage_book(config, options.scan),
-        terms=config.pricing_terms,
-    )
+    load_usage_book(config, options.scan)  # a usage file that cannot be read ends the scan before any call
     rules = load_rule_set(config, options.scan)
     endpoint = ArmEndpoint.parse(options.arm_endpoint, options.arm_scope)
     clients = ClientFactory(
         credential or make_credential(),
         endpoint,
+        metrics_endpoint=MetricsEndpoint.parse(options.metrics_endpoint),
         retry=options.retry,
         pool_size=max(4, 2 * options.workers),
     )
     try:
-        return _scan(config, now, options, clients, costs, rules, catalog)
+        return _scan(config, now, options, clients, rules, catalog)
     except ClientAuthenticationError as exc:
         raise AigovError(f"azure: authentication failed: {first_line(exc)} {SIGN_IN_HINT}") from None
     finally:
@@ -156,7 +161,6 @@ def _scan(
     now: datetime,
     options: LiveOptions,
     clients: ClientFactory,
-    costs: CostModel,
     rules: Any,
     catalog: Any,
 ) -> LiveScan:
@@ -186,41 +190,16 @@ def _scan(
     with_ai = sorted({r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)})
     failures: dict[str, list[tuple[str, str, bool]]] = {}  # subscription -> (scope, reason, refused)
 
-    usage: dict[str, dict[str, Any]] = {}
     states: list[policy_states.PolicyState] = []
     deployments: list[Resource] = []
-
-    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]], str | None]:
-        found = list_deployments(clients, account)
-        if not found:
-            return found, {}, None
-        query = metrics.build_query(now, options.window_days, len(found))
-        try:
-            response = metrics.fetch(clients, account, query)
-        except AzureError as exc:
-            _record(failures, account, f"{account.address} (metrics)", exc)
-            return found, {}, None
-        answer = metrics.parse(response)
-        observed = {}
-        for deployment in found:
-            usage_of = metrics.usage_for(deployment, answer, query, options.window_days)
-            if usage_of is not None:
-                observed[deployment.key] = usage_of
-        gap = answer.requests_gap or answer.utilisation_gap
-        note = None
-        if gap is not None:
-            which = "idle and utilisation" if answer.requests_gap else "utilisation"
-            note = (
-                f"metrics of {account.address}: no data ({gap}); "
-                f"{which} rules undetermined for its deployments"
-            )
-        return found, observed, note
+    by_account: list[tuple[Resource, list[Resource]]] = []
 
     def policy_job(subscription_id: str) -> list[policy_states.PolicyState]:
         return policy_states.list_non_compliant(clients, subscription_id)
 
     jobs: list[tuple[str, Callable[[], Any], Any]] = [
-        (account.address, functools.partial(account_job, account), account) for account in accounts
+        (account.address, functools.partial(list_deployments, clients, account), account)
+        for account in accounts
     ]
     if options.policy_states:
         jobs.extend((sub, functools.partial(policy_job, sub), sub) for sub in with_ai)
@@ -234,21 +213,34 @@ def _scan(
             _record(failures, subject, scope, error)
             continue
         if isinstance(subject, Resource):
-            found, observed, note = outcome[1]
-            deployments.extend(found)
-            usage.update(observed)
-            if note is not None:
-                warnings.append(note)
+            deployments.extend(outcome[1])
+            by_account.append((subject, outcome[1]))
         else:
             states.extend(outcome[1])
+
+    observed = observe.observe(
+        clients,
+        by_account,
+        now=now,
+        window_days=options.window_days,
+        run=lambda batch, label: _run_bounded(batch, options, label, per_subscription=False),
+    )
+    usage = observed.usage
+    warnings.extend(observed.notes)
+    for account, why in observed.failed:
+        sub = account.subscription_id if isinstance(account.subscription_id, str) else ""
+        failures.setdefault(sub.lower(), []).append((f"{account.address} (metrics)", why, False))
 
     not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
     refused = {n.scope.lower() for n in not_scanned}
 
     inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
-    if isinstance(costs.usage, UsageBook):
-        # Observed usage wins over an assumption: the budget forecast is the run-rate.
-        costs = CostModel(costs.catalog, usage=costs.usage.with_observed(usage), terms=config.pricing_terms)
+    costs = CostModel(
+        catalog,
+        default_region=config.default_region,
+        usage=load_usage_book(config, options.scan).with_observed(usage),
+        terms=config.pricing_terms,
+    )
     _add_idle_cost(inventory, usage, costs)
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
     context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
@@ -278,6 +270,7 @@ def _scan(
         scanned_subscription_ids=tuple(s for s in subscription_ids if s in scanned and s not in refused),
         calls=clients.log,
         graph_pages=graph.pages,
+        usage=usage,
     )
 
 
@@ -310,8 +303,8 @@ def _add_idle_cost(inventory: Inventory, usage: dict[str, dict[str, Any]], costs
     """``idle_usd``: what an idle fine-tuned deployment's hosting cost over its idle days."""
     for key, observed in usage.items():
         deployment = inventory.get(key)
-        if deployment is None or deployment.type != DEPLOYMENT:
-            continue
+        if deployment is None or deployment.type != DEPLOYMENT or "idle_days" not in observed:
+            continue  # idle days are unknown when the requests could not be read
         model = deployment.body.get("properties", {}).get("model", {}).get("name")
         if not is_fine_tuned(model):
             continue
@@ -334,14 +327,24 @@ def _with_threshold(config: Config, threshold: float | None) -> Config:
 
 
 def _run_bounded(
-    jobs: Sequence[tuple[str, Callable[[], Any], Any]], options: LiveOptions, label: str
+    jobs: Sequence[tuple[str, Callable[[], Any], Any]],
+    options: LiveOptions,
+    label: str,
+    *,
+    per_subscription: bool = True,
 ) -> list[tuple[str, tuple[Any, Any]]]:
-    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order."""
+    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order.
+
+    ``per_subscription``: each job's subject is an account or a subscription id, which the
+    progress lines count; the metrics phases' jobs (batches of accounts) draw only the bar.
+    """
     results: dict[int, tuple[str, tuple[Any, Any]]] = {}
-    show = options.progress if options.progress is not None else sys.stderr.isatty()
-    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+    terminal = sys.stderr.isatty()
+    show_bar = options.progress if options.progress is not None else terminal
+    lines = _progress_lines(options, terminal, label, jobs) if per_subscription else contextlib.nullcontext()
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, lines:
         futures = {pool.submit(job): (i, scope, subject) for i, (scope, job, subject) in enumerate(jobs)}
-        progress, task = _progress(show, label, len(jobs))
+        progress, task = _progress(show_bar, label, len(jobs))
         try:
             for future in as_completed(futures):
                 i, scope, subject = futures[future]
@@ -349,10 +352,32 @@ def _run_bounded(
                 results[i] = (scope, (subject, error if error is not None else future.result()))
                 if progress is not None:
                     progress.advance(task)
+                if isinstance(lines, ProgressLines):
+                    lines.done(_job_subscription(subject), account=isinstance(subject, Resource))
         finally:
             if progress is not None:
                 progress.stop()
     return [results[i] for i in sorted(results)]
+
+
+def _progress_lines(
+    options: LiveOptions, terminal: bool, label: str, jobs: Sequence[tuple[str, Callable[[], Any], Any]]
+) -> contextlib.AbstractContextManager[Any]:
+    """Progress lines on stderr when no bar is drawn there (CI), else nothing."""
+    if options.progress is not None or terminal or not jobs:
+        return contextlib.nullcontext()
+    accounts = sum(1 for _, _, subject in jobs if isinstance(subject, Resource))
+    subscriptions = [_job_subscription(subject) for _, _, subject in jobs]
+    return ProgressLines(
+        sys.stderr, label[:1].lower() + label[1:], subscriptions, accounts, interval=options.progress_interval
+    )
+
+
+def _job_subscription(subject: Any) -> str:
+    if isinstance(subject, Resource):
+        sub = subject.subscription_id
+        return sub.lower() if isinstance(sub, str) else ""
+    return str(subject).lower()
 
 
 def _progress(show: bool, label: str, total: int) -> tuple[Any, Any]:

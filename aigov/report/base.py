@@ -1,7 +1,7 @@
 """The reporter interface, and the presentation helpers every format shares.
 
 A reporter turns a :class:`~aigov.model.ScanResult` into text and nothing
-more: totals come from the model (``monthly_cost_at_risk_usd``,
+more: totals come from the model (``cost_summary``, ``monthly_cost_at_risk_usd``,
 ``unknown_cost_findings``), whether a finding fails the gate from
 :mod:`aigov.gate`. Reporters order, count and format; they never price.
 """
@@ -19,6 +19,8 @@ from aigov.model import (
     BudgetStatus,
     Confidence,
     CostChange,
+    CostSummary,
+    CostTotal,
     Finding,
     Inventory,
     Outcome,
@@ -194,6 +196,44 @@ def input_cost_text(result: ScanResult) -> str:
     return f"{format_usd(cost.monthly_usd)} per month ({text})"
 
 
+def spend_text(summary: CostSummary) -> str:
+    """``$1,241.00 (exact $1,000.00, estimated $241.00; each resource counted once)``.
+
+    The money the input commits to in findings (a resource's own cost); an
+    upper bound inside the estimated part is named in the same line.
+    """
+    notes = [_firmness(summary.spend), "each resource counted once"]
+    if summary.unknown_findings:
+        notes.append(f"{plural(summary.unknown_findings, 'finding')} with unknown cost not included")
+    return f"{format_usd(summary.spend.monthly_usd)} ({'; '.join(notes)})"
+
+
+def savings_text(summary: CostSummary) -> str:
+    """``$3,433.92 (exact $0.00, estimated $3,433.92), plus up to $43,800.00 more as upper bounds, ...``.
+
+    Differences to an allowed alternative and reservation savings: not added
+    to the spend they would reduce, and upper bounds never added to firm figures.
+    """
+    total = summary.savings
+    if not total.monthly_usd:
+        return f"{format_usd(0.0)} (no finding is a difference to an allowed alternative)"
+    firm = CostTotal(total.exact_usd, round(total.estimated_usd - total.upper_bound_usd, 2))
+    text = f"{format_usd(firm.monthly_usd)} ({_firmness(firm)})"
+    if total.upper_bound_usd:
+        text += f", plus up to {format_usd(total.upper_bound_usd)} more as upper bounds, not added"
+    return text
+
+
+def _firmness(total: CostTotal) -> str:
+    parts = [f"exact {format_usd(total.exact_usd)}"]
+    if total.estimated_usd:
+        estimated = f"estimated {format_usd(total.estimated_usd)}"
+        if total.upper_bound_usd:
+            estimated += f", of which {format_usd(total.upper_bound_usd)} upper bounds"
+        parts.append(estimated)
+    return ", ".join(parts)
+
+
 def format_delta(amount: float) -> str:
     """``+$1,241.00``, ``-$43,800.00``, ``$0.00``."""
     return f"+{format_usd(amount)}" if amount > 0 else format_usd(amount)
@@ -239,8 +279,8 @@ def budget_text(status: BudgetStatus) -> str:
 
 
 def over_budget_note(result: ScanResult) -> str | None:
-    """The cost-at-risk note for budgets over their limit: their overspend is not added to the total."""
+    """The headline note for budgets over their limits: the overspend is not added to the spend."""
     over = result.over_budget_usd
     if not over:
         return None
-    return f"budgets over by {format_usd(over)} not added: their resources are counted"
+    return f"over their limits by {format_usd(over)} (not added to the spend in violation: its resources are)"

@@ -64,4 +64,6 @@ def test_a_nightly_scan_reports_a_budget_over_its_limit(arm: FakeArm, tmp_path: 
         ("high", round(spend - 50000, 2)),
         ("info", 0.0),
     ]
-    assert result.exit_code == 1  # the over-budget finding fails the gate at the default --fail-on low
+    # The fixture estate leaves a scope unread (partial: exit 3, which wins over 1); the budget's
+    # finding fails the gate all the same (fails_gate above).
+    assert result.exit_code == 3
