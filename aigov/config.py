@@ -1,4 +1,4 @@
-"""``aigov.yaml``: subscriptions, PoC approvals, the workload tag, pricing and per-rule overrides.
+"""``aigov.yaml``: subscriptions, PoC approvals, the workload tag, pricing, budgets and per-rule overrides.
 
 Validated by ``aigov/policy/config.schema.json`` (the one validator of its
 shape); every error is one line with the file, the line and the JSON path.
@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from aigov.budgets import Budget, parse_budgets
 from aigov.cost.catalog import Catalog
 from aigov.cost.model import NO_TERMS, PricingTerms
 from aigov.cost.modelfacts import (
@@ -54,6 +55,7 @@ class Config:
     default_region: str | None = None
     catalog_path: Path | None = None  # resolved against the config file's directory
     waivers: tuple[Waiver, ...] = ()  # findings accepted on purpose, see aigov/waivers.py
+    budgets: tuple[Budget, ...] = ()  # monthly spend limits, see aigov/budgets.py
     usage: tuple[UsageEntry, ...] = ()  # the `usage:` section, see aigov/cost/usage.py
     pricing_terms: PricingTerms = NO_TERMS  # negotiated discounts and owned PTU reservations
     # `live.environment_tag`: the subscription tag that names its environment
@@ -187,6 +189,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         default_region=pricing.get("default_region"),
         catalog_path=(path.parent / catalog) if catalog is not None else None,
         waivers=parse_waivers(data.get("waivers", []), root, file),
+        budgets=parse_budgets(data.get("budgets", []), root, file),
         usage=parse_entries(data, root, file) if "usage" in data else (),
         pricing_terms=_pricing_terms(pricing),
         live_environment_tag=data.get("live", {}).get("environment_tag", "environment"),

@@ -498,13 +498,22 @@ class CostChangeItem:
 
 @dataclass(frozen=True, slots=True)
 class ResourceCost:
-    """The monthly cost of one billed AI resource of a scan's inputs, in violation or not."""
+    """The monthly cost of one billed AI resource of a scan's inputs, in violation or not.
+
+    ``key``, ``name``, ``subscription_id``, ``tags`` and ``unknown_tags`` are
+    what a budget's ``match`` reads (see :mod:`aigov.budgets`).
+    """
 
     address: str
     type: str
     monthly_usd: float | None  # None: unknown (usage decides it, or no price)
     confidence: Confidence
     monthly_requests: float | None = None  # known from usage (assumed or observed): unit economics
+    key: str = ""
+    name: str | None = None
+    subscription_id: str | _Unknown | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)  # its own over its ancestors' (known values)
+    unknown_tags: tuple[str, ...] = ()  # tag names whose value is known only after apply; "*": all of them
 
     @property
     def cost_per_1000_requests(self) -> float | None:
@@ -609,6 +618,54 @@ class CostChange:
         return round(self.cost_after_usd - self.cost_before_usd, 2)
 
 
+class BudgetState(enum.StrEnum):
+    """Where a budget's forecast spend stands against its limit."""
+
+    OVER = "over"  # the known spend exceeds the limit: a finding of the budget's severity
+    WARNING = "warning"  # at or above warn_at of the limit: an info finding
+    WITHIN = "within"  # under the limit (and under warn_at): no finding
+    UNDETERMINED = "undetermined"  # under the limit, but resources of unknown cost or membership matched
+    EMPTY = "empty"  # the match selects no billed resource: an info finding, never a silent pass
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetContributor:
+    """One billed resource a budget's match selects, with its monthly cost (None: unknown)."""
+
+    address: str
+    monthly_usd: float | None
+    certain: bool = True  # False: whether it matches depends on a value known only after apply
+    confidence: Confidence = Confidence.EXACT
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    """One budget of ``aigov.yaml`` against the monthly cost of the resources it matches in the input."""
+
+    name: str
+    limit_usd: float
+    spend_usd: float  # the known part of the forecast: matched resources of known cost
+    state: BudgetState
+    warn_at: float | None = None  # the share of the limit that gives a warning
+    contributors: tuple[BudgetContributor, ...] = ()  # largest cost first, unknown cost last
+    origin: str | None = None  # where it is declared: "aigov.yaml:14"
+
+    @property
+    def over_usd(self) -> float:
+        """How much the forecast exceeds the limit (0 when within it)."""
+        return round(max(0.0, self.spend_usd - self.limit_usd), 2)
+
+    @property
+    def share(self) -> float | None:
+        """The forecast as a share of the limit; None for a limit of 0."""
+        return self.spend_usd / self.limit_usd if self.limit_usd > 0 else None
+
+    @property
+    def unknown_resources(self) -> int:
+        """Matched resources whose cost, or whether they match, is not known."""
+        return sum(1 for c in self.contributors if c.monthly_usd is None or not c.certain)
+
+
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     inputs: tuple[str, ...]
@@ -622,6 +679,7 @@ class ScanResult:
     cost: InputCost = InputCost()  # the monthly cost of every billed AI resource of the inputs
     read_files: tuple[str, ...] = ()  # every file the scan read: reports may not be written over them
     showback: Showback | None = None  # cost and cost at risk by cost center, workload, subscription, family
+    budgets: tuple[BudgetStatus, ...] = ()  # aigov.yaml's budgets against the inputs' cost
 
     @property
     def partial(self) -> bool:
@@ -631,6 +689,11 @@ class ScanResult:
     def monthly_cost_at_risk_usd(self) -> float:
         """Sum of finding costs, each billed resource counted once (its largest line)."""
         return monthly_at_risk(self.findings)
+
+    @property
+    def over_budget_usd(self) -> float:
+        """How much the budgets over their limit exceed them together (not part of the cost at risk)."""
+        return round(sum(b.over_usd for b in self.budgets), 2)
 
     @property
     def unknown_cost_findings(self) -> int:

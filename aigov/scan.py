@@ -8,13 +8,14 @@ from datetime import datetime
 from pathlib import Path
 
 from aigov.baseline import BaselineError, PreviousReport, ReportFinding, load_report, mark_baseline
+from aigov.budgets import BUDGET_RULE_ID, budget_findings, check_budgets
 from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
 from aigov.cost.pricing import estimate_inventory
 from aigov.cost.usage import UsageBook, UsageProvider, load_usage, unmatched_warning
 from aigov.costdiff import compare
-from aigov.model import Context, Finding, InputCost, Resource, ResourceCost, ScanResult
+from aigov.model import BudgetStatus, Context, Finding, InputCost, Resource, ResourceCost, ScanResult
 from aigov.paths import bundled_policies_dir
 from aigov.policy.engine import evaluate
 from aigov.policy.loader import RuleSet, discover, load_rules
@@ -129,7 +130,7 @@ def run_scan(
         terms=config.pricing_terms,
     )
     rules = load_rule_set(config, options)
-    known_ids = [*rules.known_ids, UNREAD_RULE_ID, *config.rule_overrides]
+    known_ids = [*rules.known_ids, UNREAD_RULE_ID, BUDGET_RULE_ID, *config.rule_overrides]
     check_rules(config.waivers, known_ids, _config_file(config))
     context = build_context(config, now, catalog, costs.usage)
     source_options = SourceOptions(
@@ -156,13 +157,12 @@ def run_scan(
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
         rows = estimate_inventory(inventory, costs, source_input.name)
-        priced.extend(
-            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence, row.monthly_requests)
-            for row in rows
-        )
+        priced.extend(row.resource_cost() for row in rows)
         showback_parts.append(allocate(inventory, rows, context, config.cost_center_tag))
         source_warnings.extend(inventory.warnings)
     cost = InputCost(tuple(priced))
+    budgets = budget_state(config, cost, options)
+    findings.extend(budget_findings(config.budgets, budgets) if budgets else [])
 
     warnings: list[str] = []
     stale = catalog.stale_warning(now)
@@ -187,7 +187,15 @@ def run_scan(
         cost=cost,
         read_files=tuple(read_files),
         showback=summarise(showback_parts, findings, context, config.cost_center_tag),
+        budgets=budgets,
     )
+
+
+def budget_state(config: Config, cost: InputCost, options: ScanOptions) -> tuple[BudgetStatus, ...]:
+    """aigov.yaml's budgets against the inputs' cost (none when --check or --skip-check leave them out)."""
+    if not config.budgets or not options.selection.selects(BUDGET_RULE_ID):
+        return ()
+    return check_budgets(config.budgets, cost.resources, config.workload_tag)
 
 
 def load_base(path: Path, config: Config, now: datetime, options: ScanOptions) -> PreviousReport:
@@ -198,6 +206,12 @@ def load_base(path: Path, config: Config, now: datetime, options: ScanOptions) -
     head = read_head(path, 4096, BaselineError)
     if b'"tool"' in head and b'"aigov"' in head:
         return load_report(path)
+    if b'"aigov-estimate/' in head:
+        raise BaselineError(
+            "an aigov estimate has no findings to compare the cost at risk with; give the base's "
+            "`aigov scan --format json` report or its input (the base branch's plan)",
+            file=str(path),
+        )
     base = run_scan([str(path)], config, now=now, options=replace(options, compare_to=None, baseline=None))
     return PreviousReport(
         file=str(path),

@@ -2,14 +2,19 @@
 
 Reads any input a scan reads (through the source registry), prices hourly
 meters from the catalogue and token meters from usage (``--usage`` and the
-``usage:`` section of ``aigov.yaml``), and prints a table, JSON or a
-FOCUS-aligned CSV. ``--compare-to`` adds the change against a saved JSON
-estimate: per resource and in total. Exit 0, or 2 with one line on bad input.
+``usage:`` section of ``aigov.yaml``), checks ``aigov.yaml``'s budgets, and
+prints a table, JSON or a FOCUS-aligned CSV; ``-o FILE`` takes its format
+from the extension as ``scan`` does. ``--compare-to`` takes what ``scan
+--compare-to`` takes (a JSON report, or a second input such as the base
+branch's plan) or a saved JSON estimate, and adds the change per resource and
+in total. Exit 0, or 2 with one line on bad input.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -20,14 +25,22 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from aigov.budgets import check_budgets
 from aigov.cli.common import check_outputs, guarded, write_output
-from aigov.config import find_config, load_config
-from aigov.cost.estimate import Comparison, Estimate, compare, load_base, run_estimate, to_json
+from aigov.cli.targets import report_targets
+from aigov.config import Config, find_config, load_config
+from aigov.cost.catalog import Catalog
+from aigov.cost.estimate import Comparison, Estimate, base_costs, compare, run_estimate, to_json
 from aigov.cost.focus import render_focus_csv
+from aigov.cost.usage import UsageBook
 from aigov.paths import default_bicep_cache
+from aigov.report.base import budget_text
 from aigov.scan import STDIN, ScanOptions, given_files, load_prices, load_usage_book
 
 FORMATS: Final = ("table", "json", "focus-csv")
+
+FORMAT_BY_EXTENSION: Final = {".json": "json", ".csv": "focus-csv", ".txt": "table"}
+"""The format an ``-o`` file's extension implies, as ``scan``'s ``-o`` does with its formats."""
 
 
 @click.command()
@@ -38,14 +51,25 @@ FORMATS: Final = ("table", "json", "focus-csv")
 @click.option(
     "--config", "config_path", type=click.Path(), metavar="FILE", help="aigov.yaml (default: ./aigov.yaml)."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", metavar="FILE", help="Write the estimate here instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format. Default: table, or the --output file's extension (.json, .csv, .txt).",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write the estimate here (- = stdout); without --format, the format follows the extension.",
+)
 @click.option(
     "--compare-to",
     "compare_to",
     type=click.Path(),
     metavar="FILE",
-    help="A saved `aigov estimate --format json`: show the change per resource and in total.",
+    help="The base: a saved `aigov estimate` or `aigov scan` JSON, or a second input such as the base "
+    "branch's plan. Shows the change per resource and in total.",
 )
 @click.option(
     "--prices",
@@ -61,26 +85,59 @@ def estimate(
     inputs: tuple[str, ...],
     usage_path: str | None,
     config_path: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     compare_to: str | None,
     catalog_path: str | None,
     subscription: str | None,
 ) -> int:
     """Monthly cost of every AI resource in INPUT (plan, template or any input aigov reads)."""
+    ((fmt, target),) = report_targets((fmt,) if fmt else (), (output,) if output else (), FORMAT_BY_EXTENSION)
     config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
     options = ScanOptions(
         catalog_path=Path(catalog_path) if catalog_path else None,
         usage_path=Path(usage_path) if usage_path else None,
     )
-    if output is not None:
+    if target != STDIN:
         check_outputs(
-            [output], [*inputs, *given_files(config, options), *([compare_to] if compare_to else [])]
+            [target], [*inputs, *given_files(config, options), *([compare_to] if compare_to else [])]
         )
     catalog = load_prices(config, options)
     book = load_usage_book(config, options)
-    result = run_estimate(
-        inputs,
+
+    def price(paths: Sequence[str]) -> Estimate:
+        return _priced(paths, config, catalog, book, subscription)
+
+    result = price(inputs)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if config.budgets:
+        statuses = check_budgets(config.budgets, result.cost.resources, config.workload_tag)
+        result = dataclasses.replace(result, budgets=statuses)
+    comparison = None
+    if compare_to is not None:
+        base = base_costs(Path(compare_to), lambda path: price([path]))
+        comparison = compare(result, base, compare_to)
+    if fmt == "json":
+        text = json.dumps(to_json(result, comparison), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "focus-csv":
+        text = render_focus_csv(result)
+    else:
+        text = render_table(result, comparison)
+    if target == STDIN:
+        click.echo(text, nl=False)
+    else:
+        write_output(target, text)
+    if comparison is not None and (fmt, target) != ("table", STDIN):
+        click.echo(f"monthly cost change against {compare_to}: {_signed(comparison.total_delta)}", err=True)
+    return 0
+
+
+def _priced(
+    paths: Sequence[str], config: Config, catalog: Catalog, book: UsageBook, subscription: str | None
+) -> Estimate:
+    return run_estimate(
+        paths,
         catalog,
         now=datetime.now(UTC),
         default_region=config.default_region,
@@ -89,24 +146,6 @@ def estimate(
         subscription=subscription,
         bicep_cache=default_bicep_cache(),
     )
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    comparison = None
-    if compare_to is not None:
-        comparison = compare(result, load_base(Path(compare_to)), compare_to)
-    if fmt == "json":
-        text = json.dumps(to_json(result, comparison), indent=2, ensure_ascii=False) + "\n"
-    elif fmt == "focus-csv":
-        text = render_focus_csv(result)
-    else:
-        text = render_table(result, comparison)
-    if output is None or output == STDIN:
-        click.echo(text, nl=False)
-    else:
-        write_output(output, text)
-    if comparison is not None and fmt != "table":
-        click.echo(f"monthly cost change against {compare_to}: {_signed(comparison.total_delta)}", err=True)
-    return 0
 
 
 def _money(value: float | None) -> str:
@@ -172,6 +211,11 @@ def render_table(result: Estimate, comparison: Comparison | None = None, width: 
                 f"  {delta.change:<8} {delta.address}: {_money(delta.before_usd)} → "
                 f"{_money(delta.after_usd)} ({_signed(delta.delta_usd)})"
             )
+    if result.budgets:
+        console.print()
+        console.print("Budgets:")
+        for status in result.budgets:
+            console.print(f"  {budget_text(status)}")
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     return "\n".join(lines) + "\n"
 

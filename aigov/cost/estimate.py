@@ -12,20 +12,22 @@ effective one (the FOCUS ``ListCost`` and ``EffectiveCost``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Sized
+from collections.abc import Callable, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from aigov.baseline import load_report
 from aigov.cost.catalog import Catalog
 from aigov.cost.model import CostModel, PricingTerms
 from aigov.cost.pricing import EstimateRow, estimate_inventory
 from aigov.cost.usage import UsageBook, UsageProvider, unmatched_warning
 from aigov.errors import AigovError
 from aigov.jsontext import decode
-from aigov.model import CatalogInfo, ResourceCostChange, cost_changes
-from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
+from aigov.model import BudgetStatus, CatalogInfo, InputCost, ResourceCostChange, cost_changes
+from aigov.readfile import DOCUMENT_LIMIT, read_head, read_regular_text
+from aigov.report.json_report import budget_record, input_cost_record, resource_change_record
 from aigov.sources import load_input
 from aigov.sources.base import SourceOptions
 
@@ -41,6 +43,12 @@ class Estimate:
     discounted: bool = False
     usage_entries: int = 0
     warnings: tuple[str, ...] = ()  # usage entries that price nothing, printed on stderr
+    budgets: tuple[BudgetStatus, ...] = ()  # aigov.yaml's budgets against these rows
+
+    @property
+    def cost(self) -> InputCost:
+        """The rows as a scan's input cost: the same per-resource figures ``scan`` reports."""
+        return InputCost(tuple(r.resource_cost() for r in self.rows))
 
     @property
     def total_monthly_usd(self) -> float:
@@ -132,7 +140,18 @@ def to_json(estimate: Estimate, comparison: Comparison | None = None) -> dict[st
         "total_list_monthly_usd": estimate.total_list_monthly_usd,
         "unknown_cost_resources": estimate.unknown,
     }
+    # The scan report's blocks, under the same names and with the same fields (docs/json-report.md).
+    document["cost"] = input_cost_record(estimate.cost)
+    document["budgets"] = [budget_record(b) for b in estimate.budgets]
+    document["cost_change"] = None
     if comparison is not None:
+        document["cost_change"] = {
+            "base": comparison.base,
+            "cost_before_usd": comparison.before_total,
+            "cost_after_usd": comparison.after_total,
+            "cost_delta_usd": comparison.total_delta,
+            "resources": [resource_change_record(d) for d in comparison.deltas],
+        }
         document["compare"] = {
             "base": comparison.base,
             "base_total_monthly_usd": comparison.before_total,
@@ -186,6 +205,29 @@ def load_base(path: Path) -> dict[str, float | None]:
             raise AigovError("monthly_usd must be a number or null", file=shown, where=f"$.resources[{i}]")
         out[item["address"]] = float(value) if value is not None else None
     return out
+
+
+def base_costs(path: Path, price_input: Callable[[str], Estimate]) -> Mapping[str, float | None]:
+    """``--compare-to`` of ``aigov estimate``: the monthly cost by address of the base.
+
+    The base is what ``aigov scan --compare-to`` takes, or a saved estimate:
+    an ``aigov scan --format json`` report (its ``cost.resources``), an
+    ``aigov estimate --format json`` document, or a second input such as the
+    base branch's plan, which ``price_input`` prices with this estimate's
+    configuration, usage and catalogue.
+    """
+    head = read_head(path, 4096, AigovError)
+    if b'"tool"' in head and b'"aigov"' in head:
+        costs = load_report(path).resource_costs
+        if costs is None:
+            raise AigovError(
+                "the report carries no input cost (written by an older aigov); scan the base again",
+                file=str(path),
+            )
+        return costs
+    if ESTIMATE_SCHEMA.encode() in head:
+        return load_base(path)
+    return {r.address: r.monthly_usd for r in price_input(str(path)).rows}
 
 
 def compare(estimate: Estimate, base: Mapping[str, float | None], base_name: str) -> Comparison:

@@ -16,7 +16,7 @@ from typing import Final
 from aigov import armpath
 from aigov.armtypes import TEMPLATE_DEPLOYMENT
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel
-from aigov.model import Confidence, Inventory, Price, Resource, UnreadInput
+from aigov.model import UNKNOWN, Confidence, Inventory, Price, Resource, ResourceCost, UnreadInput, _Unknown
 
 BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE})
 
@@ -38,6 +38,24 @@ class EstimateRow:
     tags: Mapping[str, str] | None = None  # the resource's tags over its ancestors'
     monthly_requests: float | None = None
     prices: tuple[Price, ...] = ()
+    key: str = ""  # the resource's key in its input (a budget's `resource` glob matches it)
+    subscription_id: str | _Unknown | None = None
+    unknown_tags: tuple[str, ...] = ()  # tag names known only after apply; "*": the whole tag set
+
+    def resource_cost(self) -> ResourceCost:
+        """The row as the scan result's per-resource cost (what budgets and --compare-to read)."""
+        return ResourceCost(
+            address=self.address,
+            type=self.type,
+            monthly_usd=self.monthly_usd,
+            confidence=self.confidence,
+            monthly_requests=self.monthly_requests,
+            key=self.key or self.address,
+            name=self.name,
+            subscription_id=self.subscription_id,
+            tags=dict(self.tags or {}),
+            unknown_tags=self.unknown_tags,
+        )
 
     @property
     def cost_per_1000_requests(self) -> float | None:
@@ -59,6 +77,7 @@ def estimate_inventory(
         listed = list_costs.monthly_cost(resource, inventory) if list_costs is not None else impact
         usage = costs.usage_for(resource, inventory)
         location = inventory.effective_location(resource)
+        tags, unknown_tags = _tags(resource, inventory)
         rows.append(
             EstimateRow(
                 address=resource.address,
@@ -71,9 +90,12 @@ def estimate_inventory(
                 input=input_name,
                 location=location if isinstance(location, str) else None,
                 sku=_sku(resource),
-                tags=_tags(resource, inventory),
+                tags=tags,
                 monthly_requests=usage.requests if usage is not None else None,
                 prices=impact.prices,
+                key=resource.key,
+                subscription_id=resource.subscription_id,
+                unknown_tags=unknown_tags,
             )
         )
     rows.extend(_unread_row(unread, input_name) for unread in inventory.unread)
@@ -114,10 +136,21 @@ def _sku(resource: Resource) -> str | None:
     return " ".join(parts) or None
 
 
-def _tags(resource: Resource, inventory: Inventory) -> dict[str, str]:
+def _tags(resource: Resource, inventory: Inventory) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The resource's tags over its ancestors', and the names whose value is unknown ("*": all)."""
     merged: dict[str, str] = {}
+    unknown: dict[str, None] = {}
     for holder in [*reversed(list(inventory.ancestors(resource))), resource]:
         tags = holder.body.get("tags")
-        if isinstance(tags, Mapping):
-            merged.update({str(k): str(v) for k, v in tags.items() if isinstance(v, str | int | float)})
-    return merged
+        if tags is UNKNOWN:
+            unknown["*"] = None
+        elif isinstance(tags, Mapping):
+            for k, v in tags.items():
+                name = str(k)
+                if v is UNKNOWN:
+                    merged.pop(name, None)
+                    unknown[name] = None
+                elif isinstance(v, str | int | float):
+                    merged[name] = str(v)
+                    unknown.pop(name, None)
+    return merged, tuple(unknown)

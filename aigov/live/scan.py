@@ -41,6 +41,7 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
+from aigov.budgets import budget_findings
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.cost.pricing import estimate_inventory
@@ -62,7 +63,6 @@ from aigov.model import (
     Inventory,
     NotScanned,
     Resource,
-    ResourceCost,
     ScanResult,
     Severity,
     Subscription,
@@ -71,6 +71,7 @@ from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
 from aigov.scan import (
     ScanOptions,
+    budget_state,
     build_context,
     lifecycle_warnings,
     load_prices,
@@ -263,9 +264,9 @@ def _scan(
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
     rows = estimate_inventory(inventory, costs, "azure")
-    cost = InputCost(
-        tuple(ResourceCost(r.address, r.type, r.monthly_usd, r.confidence, r.monthly_requests) for r in rows)
-    )
+    cost = InputCost(tuple(row.resource_cost() for row in rows))
+    budgets = budget_state(config, cost, options.scan)
+    findings.extend(budget_findings(config.budgets, budgets) if budgets else [])
 
     stale = catalog.stale_warning(now)
     if stale:
@@ -287,6 +288,7 @@ def _scan(
         not_scanned=tuple(not_scanned),
         cost=cost,
         showback=showback,
+        budgets=budgets,
     )
     return LiveScan(
         result=result,

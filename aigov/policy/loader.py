@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigov import armpath
+from aigov.budgets import BUDGET_RULE_ID
 from aigov.cost.spec import CostKind, CostSpec
 from aigov.errors import ConfigError, RuleError
 from aigov.model import Severity
@@ -23,6 +24,7 @@ from aigov.policy.conditions import ConditionError, compile_condition
 from aigov.policy.context import check_context_path
 from aigov.policy.rule import ParameterSpec, Rule, RuleOverride, RuleSet
 from aigov.policy.selection import ALL_RULES, RuleSelection
+from aigov.policy.unread import UNREAD_RULE_ID
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -125,7 +127,8 @@ def load_rules(
                 where=where,
             )
     known = shipped.keys() | documents.keys()
-    selection.check_known(known)
+    # The built-in checks (unread inputs, budgets) are no rule file, but --check may name them.
+    selection.check_known(known | {UNREAD_RULE_ID, BUDGET_RULE_ID})
     if use_bundled:
         documents = {**{k: v for k, v in shipped.items() if k not in documents}, **documents}
     rules = []

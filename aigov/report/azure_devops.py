@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from aigov.model import Finding, ScanResult
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions
+from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, budget_text
 from aigov.report.standing import (
     Standing,
     failing_first,
@@ -58,6 +58,7 @@ class AzureDevopsReporter(Reporter):
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
         findings = failing_first(result.findings, options)
         lines = [logissue(f, options) for f in findings]
+        lines.extend(f"Budget {budget_text(b)}" for b in result.budgets)  # plain log lines, not issues
         lines.append(log_totals(result, findings, options))
         return "\n".join(lines) + "\n"
 

@@ -15,6 +15,8 @@ from typing import ClassVar
 
 from aigov.gate import OnUnknown, fails_gate
 from aigov.model import (
+    BudgetState,
+    BudgetStatus,
     Confidence,
     CostChange,
     CostSummary,
@@ -248,3 +250,37 @@ def money_line(change: CostChange) -> str:
     if delta < 0:
         return f"This change removes {format_usd(-delta)} per month of Azure AI cost ({violation})"
     return f"This change leaves the monthly Azure AI cost unchanged ({violation})"
+
+
+def budget_text(status: BudgetStatus) -> str:
+    """One budget's standing in a line, for every human format.
+
+    ``support-bot: $5,165.48 of $6,000.00 per month (86%; warning at 80%)``;
+    ``invoice-reader: $83,507.62 of $60,000.00 per month, over by $23,507.62``.
+    """
+    limit = format_usd(status.limit_usd)
+    spend = format_usd(status.spend_usd)
+    share = status.share
+    percent = f"{share:.0%}" if share is not None else "limit 0"
+    unknown = status.unknown_resources
+    unknown_note = f"; {plural(unknown, 'resource')} of unknown cost or membership" if unknown else ""
+    if status.state is BudgetState.EMPTY:
+        return f"{status.name}: matches no billed AI resource in the input (limit {limit} per month)"
+    if status.state is BudgetState.OVER:
+        return (
+            f"{status.name}: {spend} of {limit} per month, over by {format_usd(status.over_usd)}"
+            f" ({percent}{unknown_note})"
+        )
+    if status.state is BudgetState.UNDETERMINED:
+        return f"{status.name}: at least {spend} of {limit} per month ({percent}{unknown_note}), undetermined"
+    warn = f"; warning at {status.warn_at:.0%}" if status.warn_at is not None else ""
+    word = "warning" if status.state is BudgetState.WARNING else "within"
+    return f"{status.name}: {spend} of {limit} per month ({percent}{warn}), {word}"
+
+
+def over_budget_note(result: ScanResult) -> str | None:
+    """The headline note for budgets over their limits: the overspend is not added to the spend."""
+    over = result.over_budget_usd
+    if not over:
+        return None
+    return f"over their limits by {format_usd(over)} (not added to the spend in violation: its resources are)"

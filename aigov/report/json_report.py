@@ -29,6 +29,7 @@ from aigov.jsontext import dumps_outline
 from aigov.model import (
     UNKNOWN,
     BaselineState,
+    BudgetStatus,
     CostChange,
     CostChangeItem,
     CostImpact,
@@ -40,6 +41,7 @@ from aigov.model import (
     Price,
     Resource,
     ResourceCost,
+    ResourceCostChange,
     ScanResult,
     Suppression,
 )
@@ -148,8 +150,9 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
         },
         "findings": rendered,
         "warnings": list(result.warnings),
-        "cost": _input_cost(result.cost),
+        "cost": input_cost_record(result.cost),
         "cost_change": _cost_change(result.cost_change),
+        "budgets": [budget_record(b) for b in result.budgets],
         "showback": showback_document(result.showback),
     }
 
@@ -206,7 +209,28 @@ def _total(total: CostTotal) -> dict[str, float]:
     }
 
 
-def _input_cost(cost: InputCost) -> dict[str, Any]:
+def budget_record(status: BudgetStatus) -> dict[str, Any]:
+    """One budget's standing as JSON data (the scan report and ``aigov estimate --format json``)."""
+    share = status.share
+    return {
+        "name": status.name,
+        "origin": status.origin,
+        "state": str(status.state),
+        "limit_usd": status.limit_usd,
+        "forecast_usd": status.spend_usd,
+        "over_usd": status.over_usd,
+        "share": round(share, 4) if share is not None else None,
+        "warn_at": status.warn_at,
+        "unknown_resources": status.unknown_resources,
+        "resources": [
+            {"address": c.address, "monthly_usd": c.monthly_usd, "certain": c.certain}
+            for c in status.contributors
+        ],
+    }
+
+
+def input_cost_record(cost: InputCost) -> dict[str, Any]:
+    """The cost of the inputs as JSON data (the scan report and ``aigov estimate --format json``)."""
     return {
         "monthly_usd": cost.monthly_usd,
         "exact_usd": cost.exact_usd,
@@ -280,16 +304,18 @@ def _cost_change(change: CostChange | None) -> dict[str, Any] | None:
         "cost_before_usd": change.cost_before_usd,
         "cost_after_usd": change.cost_after_usd,
         "cost_delta_usd": change.cost_delta_usd,
-        "resources": [
-            {
-                "address": c.address,
-                "change": c.change,
-                "before_usd": c.before_usd,
-                "after_usd": c.after_usd,
-                "delta_usd": c.delta_usd,
-            }
-            for c in change.resources
-        ],
+        "resources": [resource_change_record(c) for c in change.resources],
+    }
+
+
+def resource_change_record(change: ResourceCostChange) -> dict[str, Any]:
+    """One resource's cost change as JSON data (``cost_change.resources`` of scan and estimate)."""
+    return {
+        "address": change.address,
+        "change": change.change,
+        "before_usd": change.before_usd,
+        "after_usd": change.after_usd,
+        "delta_usd": change.delta_usd,
     }
 
 

@@ -37,6 +37,7 @@ from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
     ReportOptions,
+    budget_text,
     format_usd,
     ordered_findings,
     plural,
@@ -102,6 +103,7 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
         ("monthlyCostUsd", f"{result.cost.monthly_usd:.2f}"),
         ("unknownCostResources", str(result.cost.unknown_resources)),
         *_change_property(result),
+        *((f"budget:{b.name}", budget_text(b)) for b in result.budgets),
         ("catalog", result.catalog.label),
         ("catalogKind", result.catalog.kind),
     ):
@@ -122,8 +124,9 @@ def _scan_suite(result: ScanResult, timestamp: str) -> ET.Element:
             {"message": _clean(_one_line(f"not scanned: {item.reason}")), "type": "not-scanned"},
         )
         suite.append(case)
-    if result.warnings:
-        _text(suite, "system-out", "\n".join(f"warning: {w}" for w in result.warnings))
+    out = [*(f"budget {budget_text(b)}" for b in result.budgets), *(f"warning: {w}" for w in result.warnings)]
+    if out:
+        _text(suite, "system-out", "\n".join(out))
     return suite
 
 

@@ -30,6 +30,7 @@ from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
     ReportOptions,
+    budget_text,
     count_by_outcome,
     count_by_severity,
     format_cost,
@@ -38,6 +39,7 @@ from aigov.report.base import (
     input_cost_text,
     money_line,
     ordered_findings,
+    over_budget_note,
     plural,
     price_text,
     savings_text,
@@ -97,7 +99,8 @@ def render_markdown(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS
             f"Monthly cost at risk: {escape(format_usd(0.0))}.",
             *_resource_changes(result),
         ]
-        return _join([*head, "", *foot])
+        budgets = _budget_lines(result)
+        return _join([*head, *([""] if budgets else []), *budgets, "", *foot])
 
     head = _head(result, findings, options)
     table_head = [
@@ -161,7 +164,8 @@ def _head(result: ScanResult, findings: list[Finding], options: ReportOptions) -
         format_usd(monthly_at_risk(f for f, s in zip(findings, states, strict=True) if s is Standing.FAILS))
     )
     lines.append(
-        f"- **Gate:** {escape(_gate(options))}: {plural(failing, 'finding')} fail ({failing_cost}/month)"
+        f"- **Gate:** {escape(_gate(options))}: {plural(failing, 'finding')} "
+        f"{'fails' if failing == 1 else 'fail'} ({failing_cost}/month)"
     )
     lines.append(
         f"- **Findings:** {len(findings)} in {plural(len(result.resources), 'resource')} evaluated: "
@@ -183,6 +187,16 @@ def _head(result: ScanResult, findings: list[Finding], options: ReportOptions) -
         if expired:
             parts.append(f"{plural(expired, 'expired waiver')} (reported as findings again)")
         lines.append(f"- **Suppressed:** {', '.join(parts)}")
+    lines.extend(_budget_lines(result))
+    return lines
+
+
+def _budget_lines(result: ScanResult) -> list[str]:
+    """A bullet per budget of aigov.yaml: its forecast against its limit (the JSON report has the rest)."""
+    lines = [f"- **Budget:** {escape(budget_text(status))}" for status in result.budgets[:MAX_WARNINGS]]
+    more = len(result.budgets) - MAX_WARNINGS
+    if more > 0:
+        lines.append(f"- {plural(more, 'more budget')} in the JSON report.")
     return lines
 
 
@@ -234,10 +248,12 @@ def _at_risk(result: ScanResult, findings: list[Finding]) -> str:
     """Spend in violation and possible savings, two lines of the headline (never added together)."""
     summary = result.cost_summary
     figure, notes = spend_text(summary).split(" ", 1)
-    return (
+    text = (
         f"**Monthly spend in violation: {escape(figure)}** {escape(notes)}\n\n"
         f"Possible monthly savings: {escape(savings_text(summary))}"
     )
+    over = over_budget_note(result)
+    return f"{text}\n\nBudgets: {escape(over)}" if over else text
 
 
 def _gate(options: ReportOptions) -> str:

@@ -47,7 +47,15 @@ from urllib.parse import quote
 
 from aigov import __version__
 from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
-from aigov.report.base import DEFAULT_OPTIONS, Reporter, ReportOptions, ordered_findings, plural, price_text
+from aigov.report.base import (
+    DEFAULT_OPTIONS,
+    Reporter,
+    ReportOptions,
+    budget_text,
+    ordered_findings,
+    plural,
+    price_text,
+)
 from aigov.report.standing import (
     cost_with_basis,
     repo_path,
@@ -114,6 +122,18 @@ def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd:
             "monthlyCostUsd": result.cost.monthly_usd,
             "unknownCostResources": result.cost.unknown_resources,
             "monthlyCostChangeUsd": result.cost_change.cost_delta_usd if result.cost_change else None,
+            "budgets": [
+                {
+                    "name": b.name,
+                    "state": str(b.state),
+                    "limitUsd": b.limit_usd,
+                    "forecastUsd": b.spend_usd,
+                    "overUsd": b.over_usd,
+                    "unknownResources": b.unknown_resources,
+                    "summary": budget_text(b),
+                }
+                for b in result.budgets
+            ],
             "failingFindings": sum(1 for f in findings if options.fails_gate(f)),
             "failOn": None if options.fail_on is None else str(options.fail_on),
             "onUnknown": options.on_unknown,

@@ -47,6 +47,7 @@ from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
     ReportOptions,
+    budget_text,
     count_by_outcome,
     count_by_severity,
     format_cost,
@@ -54,6 +55,7 @@ from aigov.report.base import (
     input_cost_text,
     money_line,
     ordered_findings,
+    over_budget_note,
     plural,
     price_text,
     savings_text,
@@ -125,6 +127,7 @@ class TableReporter(Reporter):
             ]
             if result.cost_change is not None:
                 parts.extend([Text(""), _cost_change(result.cost_change)])
+            parts.extend(_budgets(result))
             parts.extend(_showback(result))
             parts.extend(_warnings(result))
             return parts
@@ -142,6 +145,7 @@ class TableReporter(Reporter):
         ]
         if result.cost_change is not None:
             parts.extend([Text(""), _cost_change(result.cost_change)])
+        parts.extend(_budgets(result))
         parts.extend(_showback(result))
         warnings = _warnings(result)
         if warnings:
@@ -181,8 +185,19 @@ def _compact(result: ScanResult, findings: list[Finding], options: ReportOptions
                 f"{len(change.added)} added, {len(change.removed)} removed"
             )
         )
+    for status in result.budgets:
+        line = Text(f"Budget {budget_text(status)}")
+        line.truncate(options.width, overflow="ellipsis")
+        parts.append(line)
     parts.extend(_warnings(result))
     return parts
+
+
+def _budgets(result: ScanResult) -> list[RenderableType]:
+    """The "Budgets" section: each budget of aigov.yaml against the forecast of what it matches."""
+    if not result.budgets:
+        return []
+    return [Text(""), Text("Budgets", style="bold"), *(Text(f"  {budget_text(b)}") for b in result.budgets)]
 
 
 def _findings_table(findings: list[Finding], options: ReportOptions) -> Table:
@@ -340,7 +355,11 @@ def _at_risk_lines(result: ScanResult) -> list[Text]:
     line = Text("Monthly spend in violation: ")
     line.append(spend, style="bold")
     line.append(f" {text}")
-    return [line, Text(f"Possible monthly savings: {savings_text(summary)}")]
+    lines = [line, Text(f"Possible monthly savings: {savings_text(summary)}")]
+    over = over_budget_note(result)
+    if over:
+        lines.append(Text(f"Budgets: {over}"))
+    return lines
 
 
 def _pipeline_lines(findings: list[Finding]) -> list[Text]:

@@ -99,7 +99,8 @@ def test_bad_usage_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_output_never_overwrites_an_input(tmp_path: Path) -> None:
     usage = tmp_path / "usage.yaml"
     usage.write_text(Path(USAGE).read_text(encoding="utf-8"), encoding="utf-8")
-    result = CliRunner().invoke(main, ["estimate", EXAMPLE, "--usage", str(usage), "--output", str(usage)])
+    argv = ["estimate", EXAMPLE, "--usage", str(usage), "--format", "json", "--output", str(usage)]
+    result = CliRunner().invoke(main, argv)
     assert result.exit_code == 2
     assert "refusing to overwrite" in result.stderr
 
@@ -222,3 +223,79 @@ def test_prices_show_unknown_model() -> None:
     result = CliRunner().invoke(main, ["prices", "show", "no-such-model"])
     assert result.exit_code == 2
     assert "no price for 'no-such-model'" in result.stderr
+
+
+def test_estimate_output_format_follows_the_extension(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "estimate.json"
+    result = run("estimate", EXAMPLE, "--config", EXAMPLE_CONFIG, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["schema"] == "aigov-estimate/1"
+    csv = tmp_path / "focus.csv"
+    assert run("estimate", EXAMPLE, "--config", EXAMPLE_CONFIG, "-o", str(csv)).exit_code == 0
+    assert csv.read_text(encoding="utf-8").startswith("ResourceId,ResourceName,")
+    refused = CliRunner().invoke(main, ["estimate", EXAMPLE, "-o", str(tmp_path / "estimate.sarif")])
+    assert refused.exit_code == 2
+    assert "cannot tell the report format from the extension '.sarif'" in refused.stderr
+    mismatch = CliRunner().invoke(main, ["estimate", EXAMPLE, "--format", "table", "-o", str(out)])
+    assert mismatch.exit_code == 2
+    assert "does not match the file's extension" in mismatch.stderr
+
+
+def test_estimate_and_scan_report_the_same_cost_block() -> None:
+    estimate = json.loads(run("estimate", EXAMPLE, "--config", EXAMPLE_CONFIG, "--format", "json").stdout)
+    scan = json.loads(run("scan", EXAMPLE, "--config", EXAMPLE_CONFIG, "--format", "json").stdout)
+    assert estimate["cost"] == scan["cost"]
+    assert estimate["cost_change"] is None
+    assert estimate["budgets"] == scan["budgets"] == []
+
+
+def _plan_without_ptu(tmp_path: Path) -> Path:
+    plan = json.loads(Path(EXAMPLE).read_text(encoding="utf-8"))
+    plan["resource_changes"] = [c for c in plan["resource_changes"] if 'reports["ptu"]' not in c["address"]]
+    path = tmp_path / "base-plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("base_kind", ["plan", "scan-report", "estimate"])
+def test_estimate_compare_to_takes_what_scan_takes(tmp_path: Path, base_kind: str) -> None:
+    # The base branch without the PTU deployment: 30 PTU x 2.00 $/h x 730 h less.
+    base = _plan_without_ptu(tmp_path)
+    if base_kind != "plan":
+        command = "scan" if base_kind == "scan-report" else "estimate"
+        saved = tmp_path / f"{base_kind}.json"
+        result = run(command, str(base), "--config", EXAMPLE_CONFIG, "--format", "json", "-o", str(saved))
+        assert result.exit_code in (0, 1), result.output
+        base = saved
+    result = run(
+        "estimate", EXAMPLE, "--config", EXAMPLE_CONFIG, "--format", "json", "--compare-to", str(base)
+    )
+    assert result.exit_code == 0, result.output
+    change = json.loads(result.stdout)["cost_change"]
+    assert change["cost_delta_usd"] == 43_800.0
+    (moved,) = change["resources"]
+    assert moved == {
+        "address": 'azurerm_cognitive_deployment.reports["ptu"]',
+        "change": "added",
+        "before_usd": None,
+        "after_usd": 43_800.0,
+        "delta_usd": 43_800.0,
+    }
+    scan = json.loads(
+        run("scan", EXAMPLE, "--config", EXAMPLE_CONFIG, "--format", "json", "--compare-to", str(base)).stdout
+        or "{}"
+    )
+    if base_kind != "estimate":
+        assert scan["cost_change"]["cost_delta_usd"] == change["cost_delta_usd"]
+        assert scan["cost_change"]["resources"] == change["resources"]
+
+
+def test_scan_refuses_an_estimate_as_its_base_in_one_line(tmp_path: Path) -> None:
+    saved = tmp_path / "estimate.json"
+    assert run("estimate", EXAMPLE, "--config", EXAMPLE_CONFIG, "-o", str(saved)).exit_code == 0
+    result = CliRunner().invoke(
+        main, ["scan", EXAMPLE, "--config", EXAMPLE_CONFIG, "--compare-to", str(saved)]
+    )
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {saved}: an aigov estimate has no findings")

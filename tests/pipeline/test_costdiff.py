@@ -229,3 +229,54 @@ def test_a_version_2_report_of_this_aigov_is_a_valid_base(tmp_path: Path) -> Non
     _, document = run_json(PLAN, "--config", CONFIG, "--compare-to", report, "--baseline", report)
     assert document["cost_change"]["delta_usd"] == 0.0
     assert document["summary"]["existing"] == document["summary"]["findings"] > 0
+
+
+COMPLIANT = PLAN.parent / "compliant"
+DEV = "9c4e1a7b-2f3d-4b8e-a1c6-5d7e9f0b3a28"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "base"),
+    [("compliant", "base.json"), ("clean", "head.json")],
+)
+def test_the_comment_of_compliant_and_clean_changes_matches_golden(
+    monkeypatch: pytest.MonkeyPatch, scenario: str, base: str, golden: GoldenCheck
+) -> None:
+    # compliant: a search service grows from basic to two standard replicas, no rule broken;
+    # clean: the same template against itself. Both comments still state the cost and the budget.
+    monkeypatch.chdir(COMPLIANT)
+    args = ["head.json", "--config", "aigov.yaml", "--subscription", DEV, "--compare-to", base]
+    result = run(*args, "--format", "markdown")
+    assert result.exit_code == 0
+    golden(f"pipeline/comment-{scenario}.md", result.stdout)
+
+
+def test_the_compliant_comment_states_the_added_cost_and_no_violation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(COMPLIANT)
+    args = ["head.json", "--config", "aigov.yaml", "--subscription", DEV, "--compare-to", "base.json"]
+    _, report = run_json(*args)
+    (moved,) = report["cost_change"]["resources"]
+    added = round(moved["after_usd"] - moved["before_usd"], 2)
+    first = run(*args, "--format", "markdown").stdout.splitlines()[1]
+    assert (
+        first
+        == f"**This change adds \\${added:,.2f} per month of Azure AI cost (\\$0.00 of it in violation).**"
+    )
+    assert report["summary"]["findings"] == 0
+    assert report["budgets"][0]["state"] == "within"
+
+
+def test_the_over_budget_comment_matches_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, golden: GoldenCheck
+) -> None:
+    # The base branch had no PTU deployment; adding it takes invoice-reader over its budget.
+    shutil.copytree(PLAN.parent, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    _plan_without(tmp_path / "repo", PTU)
+    args = ["plan.json", "--config", "budgets.aigov.yaml", "--compare-to", "base-plan.json"]
+    result = run(*args, "--format", "markdown")
+    assert result.exit_code == 1
+    assert "| AIGOV-BUDGET-001 | budget:invoice-reader |" in result.stdout
+    golden("pipeline/comment-over-budget.md", result.stdout)
