@@ -518,9 +518,14 @@ class ResourceCost:
     @property
     def cost_per_1000_requests(self) -> float | None:
         """Unit economics: the monthly cost per 1,000 requests, where both are known."""
-        if self.monthly_usd is None or not self.monthly_requests:
-            return None
-        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
+        return cost_per_1000_requests(self.monthly_usd, self.monthly_requests)
+
+
+def cost_per_1000_requests(monthly_usd: float | None, monthly_requests: float | None) -> float | None:
+    """Unit economics: monthly cost per 1,000 requests; None when either is unknown or requests are 0."""
+    if monthly_usd is None or not monthly_requests:
+        return None
+    return round(monthly_usd / monthly_requests * 1000, 4)
 
 
 @dataclass(frozen=True, slots=True)

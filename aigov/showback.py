@@ -46,6 +46,7 @@ from aigov.model import (
     Finding,
     Inventory,
     Resource,
+    cost_per_1000_requests,
 )
 
 UNTAGGED_LABEL: Final = "(untagged)"
@@ -92,9 +93,7 @@ class Allocation:
     @property
     def cost_per_1000_requests(self) -> float | None:
         """Monthly cost per 1,000 requests; None when either is unknown or there are no requests."""
-        if self.monthly_usd is None or not self.monthly_requests:
-            return None
-        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
+        return cost_per_1000_requests(self.monthly_usd, self.monthly_requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,9 +414,7 @@ def _total(
     requests = sum(a.monthly_requests or 0.0 for a in with_requests) if with_requests else None
     priced_requests = sum(a.monthly_requests or 0.0 for a in priced)
     unit = (
-        round(sum(a.monthly_usd or 0.0 for a in priced) / priced_requests * 1000, 4)
-        if priced and priced_requests
-        else None
+        cost_per_1000_requests(sum(a.monthly_usd or 0.0 for a in priced), priced_requests) if priced else None
     )
     if group is None:
         kind, label = GroupKind.UNTAGGED, untagged

@@ -16,7 +16,17 @@ from typing import Final
 from aigov import armpath
 from aigov.armtypes import TEMPLATE_DEPLOYMENT
 from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel
-from aigov.model import UNKNOWN, Confidence, Inventory, Price, Resource, ResourceCost, UnreadInput, _Unknown
+from aigov.model import (
+    UNKNOWN,
+    Confidence,
+    Inventory,
+    Price,
+    Resource,
+    ResourceCost,
+    UnreadInput,
+    _Unknown,
+    cost_per_1000_requests,
+)
 
 BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE})
 
@@ -60,9 +70,7 @@ class EstimateRow:
     @property
     def cost_per_1000_requests(self) -> float | None:
         """Unit economics: the monthly cost per 1,000 requests, where requests are known."""
-        if self.monthly_usd is None or not self.monthly_requests:
-            return None
-        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
+        return cost_per_1000_requests(self.monthly_usd, self.monthly_requests)
 
 
 def estimate_inventory(
