@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -55,6 +55,8 @@ from aigov.model import Resource
 
 REQUESTS: Final = "AzureOpenAIRequests"
 UTILISATION: Final = "AzureOpenAIProvisionedManagedUtilizationV2"
+PROMPT_TOKENS: Final = "ProcessedPromptTokens"
+COMPLETION_TOKENS: Final = "GeneratedTokens"
 DIMENSION: Final = "ModelDeploymentName"
 MIN_LOOKBACK_DAYS: Final = 30
 MIN_TOP: Final = 100
@@ -89,7 +91,7 @@ def build_query(now: datetime, window_days: int, deployments: int) -> MetricsQue
     return MetricsQuery(
         timespan=f"{_iso(start)}/{_iso(end)}",
         interval="P1D",
-        metricnames=f"{REQUESTS},{UTILISATION}",
+        metricnames=f"{REQUESTS},{UTILISATION},{PROMPT_TOKENS},{COMPLETION_TOKENS}",
         aggregation="Total,Average",
         filter=f"{DIMENSION} eq '*'",
         # `top` caps the number of series (one per deployment); the default is 10.
@@ -146,6 +148,8 @@ def fetch(clients: ClientFactory, account: Resource, query: MetricsQuery) -> Any
 class _Series:
     requests: dict[datetime, float]
     utilisation: dict[datetime, float]
+    prompt_tokens: dict[datetime, float] = field(default_factory=dict)
+    completion_tokens: dict[datetime, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,7 @@ class MetricsAnswer:
     series: dict[str, _Series]
     requests_gap: str | None = None
     utilisation_gap: str | None = None
+    tokens_gap: str | None = None
 
 
 def parse(answer: Any) -> MetricsAnswer:
@@ -172,9 +177,20 @@ def parse(answer: Any) -> MetricsAnswer:
         return MetricsAnswer({}, reason, reason)
     series: dict[str, _Series] = {}
     gaps: dict[str, str | None] = {}
-    for metric, field in ((REQUESTS, "total"), (UTILISATION, "average")):
-        gaps[metric] = _read_metric(_metric(values, metric), metric, field, series)
-    return MetricsAnswer(series, gaps[REQUESTS], gaps[UTILISATION])
+    for metric, aggregation, target in _METRICS:
+        gaps[metric] = _read_metric(_metric(values, metric), metric, aggregation, target, series)
+    return MetricsAnswer(
+        series, gaps[REQUESTS], gaps[UTILISATION], gaps[PROMPT_TOKENS] or gaps[COMPLETION_TOKENS]
+    )
+
+
+# Metric, the aggregation read, and the _Series field its points go to.
+_METRICS: Final = (
+    (REQUESTS, "total", "requests"),
+    (UTILISATION, "average", "utilisation"),
+    (PROMPT_TOKENS, "total", "prompt_tokens"),
+    (COMPLETION_TOKENS, "total", "completion_tokens"),
+)
 
 
 def _metric(values: list[Any], name: str) -> Mapping[str, Any] | None:
@@ -185,7 +201,7 @@ def _metric(values: list[Any], name: str) -> Mapping[str, Any] | None:
 
 
 def _read_metric(
-    metric: Mapping[str, Any] | None, name: str, field: str, series: dict[str, _Series]
+    metric: Mapping[str, Any] | None, name: str, aggregation: str, target: str, series: dict[str, _Series]
 ) -> str | None:
     """Add ``metric``'s points to ``series``; the reason it tells nothing, or ``None``."""
     if metric is None:
@@ -206,16 +222,17 @@ def _read_metric(
             continue
         entry = series.setdefault(deployment.lower(), _Series({}, {}))
         for point in _dicts(element.get("data")):
-            value, stamp = point.get(field), _timestamp(point.get("timeStamp"))
+            value, stamp = point.get(aggregation), _timestamp(point.get("timeStamp"))
             if not isinstance(value, int | float) or isinstance(value, bool) or stamp is None:
                 continue
             if not math.isfinite(value):
                 continue
             values += 1
-            if field == "total":
-                entry.requests[stamp] = entry.requests.get(stamp, 0.0) + float(value)
+            points: dict[datetime, float] = getattr(entry, target)
+            if aggregation == "total":
+                points[stamp] = points.get(stamp, 0.0) + float(value)
             else:
-                entry.utilisation[stamp] = float(value)
+                points[stamp] = float(value)
     if timeseries and values == 0:
         return f"{name} has time series without a single value"
     return None
@@ -306,3 +323,17 @@ def _created_at(deployment: Resource) -> datetime | None:
     except ValueError:
         return None
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+
+
+def daily_series(deployment: Resource, answer: MetricsAnswer) -> dict[str, list[tuple[datetime, float]]]:
+    """The deployment's daily points per metric (``requests``, ``prompt_tokens``, ``completion_tokens``),
+    oldest first; a metric the answer does not tell is left out (for :mod:`aigov.live.anomaly`)."""
+    name = deployment.name if isinstance(deployment.name, str) else ""
+    observed = answer.series.get(name.lower(), _Series({}, {}))
+    out: dict[str, list[tuple[datetime, float]]] = {}
+    if answer.requests_gap is None:
+        out["requests"] = sorted(observed.requests.items())
+    if answer.tokens_gap is None:
+        out["prompt_tokens"] = sorted(observed.prompt_tokens.items())
+        out["completion_tokens"] = sorted(observed.completion_tokens.items())
+    return out

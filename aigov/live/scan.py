@@ -39,7 +39,7 @@ from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.errors import AigovError
-from aigov.live import coverage, discovery, metrics, policy_states
+from aigov.live import anomaly, coverage, discovery, metrics, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
@@ -66,6 +66,7 @@ DEFAULT_WORKERS: Final = 8
 UTILISATION_RULE: Final = "AIGOV-IDLE-003"
 UTILISATION_PARAMETER: Final = "min_utilisation_pct"
 DEFAULT_ENVIRONMENT_TAG: Final = "environment"
+MAX_NAMED: Final = 10  # deployments named in one warning at most
 # Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
 DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
 
@@ -101,6 +102,7 @@ class LiveScan:
     scanned_subscription_ids: tuple[str, ...]  # those read without a refusal (for history)
     calls: CallLog
     graph_pages: int
+    deployments: tuple[anomaly.DeploymentSnapshot, ...] = ()  # for the history's change anomalies
 
 
 def run_live_scan(
@@ -184,6 +186,8 @@ def _scan(
     states: list[policy_states.PolicyState] = []
     deployments: list[Resource] = []
 
+    series: dict[str, dict[str, list[tuple[datetime, float]]]] = {}  # deployment key -> metric -> days
+
     def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]], str | None]:
         found = list_deployments(clients, account)
         if not found:
@@ -200,6 +204,7 @@ def _scan(
             usage_of = metrics.usage_for(deployment, answer, query, options.window_days)
             if usage_of is not None:
                 observed[deployment.key] = usage_of
+            series[deployment.key] = metrics.daily_series(deployment, answer)
         gap = answer.requests_gap or answer.utilisation_gap
         note = None
         if gap is not None:
@@ -245,6 +250,8 @@ def _scan(
     context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
+    if config.anomalies.enabled:
+        findings.extend(_spikes(config, now, options, catalog, inventory, series, warnings))
 
     stale = catalog.stale_warning(now)
     if stale:
@@ -264,6 +271,7 @@ def _scan(
         scanned_subscription_ids=tuple(s for s in subscription_ids if s in scanned and s not in refused),
         calls=clients.log,
         graph_pages=graph.pages,
+        deployments=anomaly.snapshots(inventory, costs),
     )
 
 
@@ -290,6 +298,35 @@ def _subscription_context(
 
 
 # --------------------------------------------------------------------------- usage and cost
+
+
+def _spikes(
+    config: Config,
+    now: datetime,
+    options: LiveOptions,
+    catalog: Any,
+    inventory: Inventory,
+    series: Mapping[str, Mapping[str, Sequence[tuple[datetime, float]]]],
+    warnings: list[str],
+) -> tuple[Finding, ...]:
+    """``AIGOV-ANOM-001`` over the daily series read; the deployments too new to judge become a warning."""
+    window = metrics.build_query(now, options.window_days, 0)
+
+    def pricer(usage: Any) -> CostModel:
+        return CostModel(catalog, default_region=config.default_region, usage=usage)
+
+    outcome = anomaly.spikes(
+        series, inventory, start=window.start, end=window.end, settings=config.anomalies, pricer=pricer
+    )
+    if outcome.not_judged:
+        shown = sorted(str(d.name) for d, _ in outcome.not_judged)
+        more = f" and {len(shown) - MAX_NAMED} more" if len(shown) > MAX_NAMED else ""
+        warnings.append(
+            f"anomalies: {len(shown)} deployment(s) not judged, less than "
+            f"{config.anomalies.baseline_min_days} days of daily history: "
+            f"{', '.join(shown[:MAX_NAMED])}{more}"
+        )
+    return outcome.findings
 
 
 def _add_idle_cost(inventory: Inventory, usage: dict[str, dict[str, Any]], costs: CostModel) -> None:

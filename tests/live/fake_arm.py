@@ -401,12 +401,14 @@ class _Handler(BaseHTTPRequestHandler):
         value = []
         for metric in names:
             series = []
+            if metric not in _SERIES:
+                return 400, _error("BadRequest", f"Unknown metric {metric!r}."), {}
+            key, field_name, unit = _SERIES[metric]
             for deployment, recorded_series in sorted((recorded or {}).items()):
-                points = recorded_series.get("requests" if metric == "AzureOpenAIRequests" else "utilisation")
+                points = recorded_series.get(key)
                 if not points:
                     continue
                 aligned = [None] * (days - len(points)) + list(points)[-days:]
-                field_name = "total" if metric == "AzureOpenAIRequests" else "average"
                 series.append(
                     {
                         "metadatavalues": [
@@ -433,7 +435,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "type": "Microsoft.Insights/metrics",
                     "name": {"value": metric, "localizedValue": metric},
                     "displayDescription": "",
-                    "unit": "Count" if metric == "AzureOpenAIRequests" else "Percent",
+                    "unit": unit,
                     "timeseries": series,
                     "errorCode": "Success",
                 }
@@ -455,6 +457,15 @@ class _Handler(BaseHTTPRequestHandler):
             return 400, _error("BadRequest", "Expected a ComplianceState filter."), {}
         states = [s for s in fake.estate.policy_states if s["subscriptionId"].lower() == subscription]
         return 200, {"@odata.context": "", "@odata.count": len(states), "value": states}, {}
+
+
+# Metric name -> (the recorded series' key, the aggregation field, the unit).
+_SERIES = {
+    "AzureOpenAIRequests": ("requests", "total", "Count"),
+    "AzureOpenAIProvisionedManagedUtilizationV2": ("utilisation", "average", "Percent"),
+    "ProcessedPromptTokens": ("prompt_tokens", "total", "Count"),
+    "GeneratedTokens": ("completion_tokens", "total", "Count"),
+}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -155,7 +155,8 @@ class TestRequestShapes:
             assert call.query["interval"] == ["P1D"]
             assert call.query["aggregation"] == ["Total,Average"]
             assert call.query["metricnames"] == [
-                "AzureOpenAIRequests,AzureOpenAIProvisionedManagedUtilizationV2"
+                "AzureOpenAIRequests,AzureOpenAIProvisionedManagedUtilizationV2,"
+                "ProcessedPromptTokens,GeneratedTokens"
             ]
             assert int(call.query["top"][0]) >= 10
 
