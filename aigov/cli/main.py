@@ -144,8 +144,14 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     "--history",
     "history_path",
     type=click.Path(),
-    metavar="FILE",
-    help="`scan azure`: SQLite history file; the report shows new, persisting and fixed findings.",
+    metavar="FILE|URL",
+    help="`scan azure`: history, a SQLite file or a postgresql:// URL; the report shows new, "
+    "persisting and fixed findings.",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    help="`scan azure`: with --history, remove stored scans older than this many days.",
 )
 @click.option(
     "--window-days",
@@ -277,6 +283,7 @@ def scan(
     management_groups: tuple[str, ...] = (),
     arm_endpoint: str | None = None,
     history_path: str | None = None,
+    keep_days: int | None = None,
     window_days: int | None = None,
     utilisation_threshold: float | None = None,
     var_files: tuple[str, ...] = (),
@@ -322,6 +329,7 @@ def scan(
             management_groups=management_groups,
             arm_endpoint=arm_endpoint,
             history=history_path,
+            keep_days=keep_days,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
             retry_after_max=retry_after_max,
@@ -336,10 +344,10 @@ def scan(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
     live_only = (management_groups, arm_endpoint, history_path, window_days)
-    if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
+    if any(live_only) or {utilisation_threshold, retry_after_max, timeout, keep_days} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --window-days, --utilisation-threshold, "
-            "--max-retry-after and --timeout apply to `aigov scan azure` only"
+            "--management-group, --arm-endpoint, --history, --keep-days, --window-days, "
+            "--utilisation-threshold, --max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
     options = ScanOptions(
@@ -422,7 +430,9 @@ def _scan_azure(
     """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
     azure_command, run_azure = _live_scan_commands()
 
-    read = [str(p) for p in (config.file, given.get("history"), given.get("catalog_path")) if p]
+    history = given.get("history")
+    local_history = history if history and "://" not in history else None  # a database URL is no file
+    read = [str(p) for p in (config.file, local_history, given.get("catalog_path")) if p]
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
     report = run_azure(config, azure_command(config, **given), now=datetime.now(UTC))
     for fmt, target in zip(formats, targets, strict=True):

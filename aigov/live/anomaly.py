@@ -343,11 +343,12 @@ def changes(
 ) -> tuple[Finding, ...]:
     """``AIGOV-ANOM-002`` to ``-004``: deployments new or changed since the scan at ``previous_at``.
 
-    A deployment counts as new only in a subscription this scan read in full; one the
-    previous scan could not see would otherwise be "new" every time it comes back.
+    A deployment counts as new only in a subscription this scan read in full and the previous
+    snapshot held deployments of: one the previous scan could not see would otherwise be "new"
+    every time it comes back, and a subscription added to the scan would be new as a whole.
     """
     scanned = {s.lower() for s in scanned_subscriptions}
-    covered = {p.subscription_id for p in previous.values()} | scanned
+    covered = {p.subscription_id for p in previous.values()} & scanned
     findings: list[Finding] = []
     for now in current:
         deployment = inventory.get(now.key)

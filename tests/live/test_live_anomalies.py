@@ -13,6 +13,7 @@ from fake_arm import FakeArm
 
 from aigov.cli.main import main
 from aigov.config import AnomalySettings, Config, load_config
+from aigov.live.command import AzureCommand, run_azure
 from aigov.live.scan import LiveOptions, LiveScan, scan_live
 from aigov.model import Finding
 
@@ -162,3 +163,111 @@ class TestConfiguration:
         assert "live" in line
         assert "anomalies" in line
         assert message in line
+
+
+def deployment_like(arm: FakeArm, name: str, new_name: str, **changes: object) -> dict[str, object]:
+    """A copy of the eastus deployment ``name`` as ``new_name``, with ``changes`` merged at the top."""
+    [found] = [d for d in arm.estate.deployments[EASTUS] if d["name"] == name]
+    copy = json.loads(json.dumps(found))
+    copy["id"] = copy["id"].rsplit("/", 1)[0] + "/" + new_name
+    copy["name"] = new_name
+    copy.update(changes)
+    return copy
+
+
+def nightly(arm: FakeArm, db: object, now: datetime, config: Config | None = None) -> LiveScan:
+    command = AzureCommand(LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False), db)  # type: ignore[arg-type]
+    return run_azure(config or Config(), command, now=now).scan
+
+
+class TestChanges:
+    def test_new_ptu_deployment_tier_change_capacity_change_and_fine_tune_hosting(
+        self, arm: FakeArm, history_target: object
+    ) -> None:
+        first = nightly(arm, history_target, NOW)
+        assert anomalies(first) == []
+        assert any("judged from the next scan on" in w for w in first.result.warnings)
+
+        # Overnight: a new provisioned deployment, chat moves to provisioned throughput, reports-ptu
+        # doubles its PTUs, a fine-tune starts being hosted, and a small pay-per-token one appears.
+        deployments = arm.estate.deployments[EASTUS]
+        deployments.append(
+            deployment_like(
+                arm, "reports-ptu", "batch-ptu", sku={"name": "GlobalProvisionedManaged", "capacity": 15}
+            )
+        )
+        deployments.append(deployment_like(arm, "invoice-ft", "support-ft"))
+        deployments.append(deployment_like(arm, "chat", "small-chat"))
+        for d in deployments:
+            if d["name"] == "chat":
+                d["sku"] = {"name": "GlobalProvisionedManaged", "capacity": 15}
+            if d["name"] == "reports-ptu":
+                d["sku"] = {"name": "ProvisionedManaged", "capacity": 100}
+        second = nightly(arm, history_target, NOW + timedelta(days=1))
+        found = {str(f.resource.name): f for f in anomalies(second)}
+        assert set(found) == {"batch-ptu", "chat", "reports-ptu", "support-ft"}
+
+        new = found["batch-ptu"]
+        assert new.rule_id == "AIGOV-ANOM-002"
+        assert new.cost.monthly_usd == 15 * 1.0 * 730  # GlobalProvisionedManaged at $1.00/PTU/h
+        assert new.anomaly is not None
+        assert new.anomaly.kind == "new-deployment"
+        assert new.anomaly.previous_scan_at == NOW
+
+        tier = found["chat"]
+        assert tier.rule_id == "AIGOV-ANOM-003"
+        assert tier.anomaly is not None
+        assert tier.anomaly.before is not None
+        assert tier.anomaly.after is not None
+        assert (tier.anomaly.before["sku"], tier.anomaly.after["sku"]) == (
+            "GlobalStandard",
+            "GlobalProvisionedManaged",
+        )
+        assert "type GlobalStandard -> GlobalProvisionedManaged" in tier.message
+        # Pay-per-token before, with no token usage known: the difference cannot be priced.
+        assert tier.cost.monthly_usd is None
+
+        capacity = found["reports-ptu"]
+        assert capacity.rule_id == "AIGOV-ANOM-003"
+        assert capacity.anomaly is not None
+        before, after = capacity.anomaly.before, capacity.anomaly.after
+        assert before is not None
+        assert after is not None
+        assert "capacity 50 -> 100" in capacity.message
+        assert after["monthly_usd"] == 2 * before["monthly_usd"]
+        assert capacity.cost.monthly_usd == pytest.approx(after["monthly_usd"] - before["monthly_usd"])
+
+        hosting = found["support-ft"]
+        assert hosting.rule_id == "AIGOV-ANOM-004"
+        assert hosting.cost.monthly_usd == 1241.0  # 1.70 $/h x 730 h, as for invoice-ft
+
+        # The next night nothing changed: no change anomaly, and the anomalies were never open findings.
+        third = nightly(arm, history_target, NOW + timedelta(days=2))
+        assert anomalies(third) == []
+
+    def test_new_deployments_under_the_threshold_or_in_unread_scopes_are_not_flagged(
+        self, arm: FakeArm, history_target: object
+    ) -> None:
+        config = Config(anomalies=AnomalySettings(new_deployment_usd=20_000))
+        nightly(arm, history_target, NOW, config)
+        arm.estate.deployments[EASTUS].append(
+            deployment_like(
+                arm, "reports-ptu", "batch-ptu", sku={"name": "GlobalProvisionedManaged", "capacity": 15}
+            )
+        )
+        assert anomalies(nightly(arm, history_target, NOW + timedelta(days=1), config)) == []
+
+    def test_keep_days_removes_old_scans_but_not_open_findings(
+        self, arm: FakeArm, history_target: object
+    ) -> None:
+        options = LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False)
+        for day in range(4):
+            report = run_azure(
+                Config(), AzureCommand(options, history_target, keep_days=2), now=NOW + timedelta(days=day)
+            )  # type: ignore[arg-type]
+        assert report.history is not None
+        assert [s.generated_at for s in report.history.trend] == [NOW + timedelta(days=d) for d in (1, 2, 3)]
+        # Day 0 is more than 2 days before day 3; day 1 is exactly 2 days before and stays.
+        assert report.history.pruned == 1
+        persisting = {f.rule_id: since for f, since in report.history.persisting}
+        assert persisting["AIGOV-SKU-001"] == NOW  # first seen before the removed scans

@@ -33,14 +33,16 @@ EASTUS = (
 )
 
 
-def nightly(arm: FakeArm, db: Path) -> AzureCommand:
+def nightly(arm: FakeArm, db: Path | str) -> AzureCommand:
     options = LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False)
     return AzureCommand(options, db)
 
 
 class TestHistory:
-    def test_second_scan_shows_new_persisting_and_fixed(self, arm: FakeArm, tmp_path: Path) -> None:
-        db = tmp_path / "aigov.db"
+    def test_second_scan_shows_new_persisting_and_fixed(
+        self, arm: FakeArm, history_target: Path | str
+    ) -> None:
+        db = history_target
         first = run_azure(Config(), nightly(arm, db), now=NOW)
         assert first.history is not None
         assert first.history.previous_at is None
