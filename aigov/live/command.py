@@ -12,6 +12,7 @@ from aigov.errors import AigovError
 from aigov.live import anomaly
 from aigov.live.client import RetrySettings
 from aigov.live.history import History, HistoryDiff, is_database_url
+from aigov.live.notify import Delivery, Webhook, build_digest, notify_all
 from aigov.live.scan import DEFAULT_WINDOW_DAYS, LiveOptions, LiveScan, scan_live
 from aigov.live.summary import LiveReport
 from aigov.model import Inventory
@@ -29,6 +30,7 @@ class AzureCommand:
     options: LiveOptions
     history: Path | str | None = None  # a SQLite file, or a postgresql:// URL
     keep_days: int | None = None  # history retention: scans older than this are removed
+    notify: tuple[Webhook, ...] = ()  # --notify: where the digest goes after the scan
 
 
 def run_azure(config: Config, command: AzureCommand, *, now: datetime) -> LiveReport:
@@ -85,6 +87,7 @@ def azure_command(
     history: str | None,
     window_days: int | None,
     keep_days: int | None = None,
+    notify: tuple[str, ...] = (),
     utilisation_threshold: float | None,
     policy_dirs: tuple[str, ...],
     catalog_path: str | None,
@@ -124,4 +127,12 @@ def azure_command(
     target: Path | str | None = None
     if history:
         target = history if is_database_url(history) else Path(history)
-    return AzureCommand(options, target, keep_days)
+    webhooks = tuple(Webhook.parse(url) for url in notify)
+    return AzureCommand(options, target, keep_days, webhooks)
+
+
+def send_notifications(command: AzureCommand, report: LiveReport) -> tuple[Delivery, ...]:
+    """Post the scan's digest to every ``--notify`` webhook; what became of each."""
+    if not command.notify:
+        return ()
+    return notify_all(command.notify, build_digest(report.scan.result, report.history))
