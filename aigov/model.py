@@ -59,11 +59,17 @@ class Action(enum.StrEnum):
     NOOP = "no-op"  # present in a plan, unchanged: context only, not evaluated
     DEPLOY = "deploy"  # a template's resource (Bicep/ARM/HCL): what would exist after deployment
     LIVE = "live"  # read from a live subscription
+    REFERENCE = "reference"  # a template's `existing` resource: deployed elsewhere, context for its children
 
     @property
     def evaluated(self) -> bool:
         """Whether rules run on a resource with this action (unchanged plan resources are context)."""
-        return self is not Action.NOOP
+        return self not in (Action.NOOP, Action.REFERENCE)
+
+    @property
+    def billed(self) -> bool:
+        """Whether the input's cost includes the resource: all but another deployment's (a reference)."""
+        return self is not Action.REFERENCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +299,8 @@ class CostLine:
     formula: str
     confidence: Confidence
     prices: tuple[Price, ...] = ()
+    saving: bool = False  # a difference to an alternative the user could move to, not spend itself
+    upper_bound: bool = False  # the figure is at most this: a part of it could not be priced
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +316,16 @@ class CostImpact:
     def partial(self) -> bool:
         """A known figure that leaves out lines whose cost is unknown: a lower bound, not the whole cost."""
         return self.monthly_usd is not None and any(line.monthly_usd is None for line in self.lines)
+
+    @property
+    def saving(self) -> bool:
+        """The figure is a possible saving (a difference to an allowed alternative), not spend."""
+        return any(line.saving for line in self.lines)
+
+    @property
+    def upper_bound(self) -> bool:
+        """The figure is an upper bound: the alternative's usage-priced part could not be counted."""
+        return any(line.upper_bound for line in self.lines)
 
     @property
     def prices(self) -> tuple[Price, ...]:
@@ -468,6 +486,14 @@ class ResourceCost:
     type: str
     monthly_usd: float | None  # None: unknown (usage decides it, or no price)
     confidence: Confidence
+    monthly_requests: float | None = None  # known from usage (assumed or observed): unit economics
+
+    @property
+    def cost_per_1000_requests(self) -> float | None:
+        """Unit economics: the monthly cost per 1,000 requests, where both are known."""
+        if self.monthly_usd is None or not self.monthly_requests:
+            return None
+        return round(self.monthly_usd / self.monthly_requests * 1000, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +617,11 @@ class ScanResult:
     def unknown_cost_findings(self) -> int:
         return sum(1 for f in self.findings if f.cost.monthly_usd is None)
 
+    @property
+    def cost_summary(self) -> CostSummary:
+        """Spend in violation apart from possible savings (the headline of every report)."""
+        return cost_summary(self.findings)
+
 
 def monthly_at_risk(findings: Iterable[Finding]) -> float:
     """De-duplicated monthly cost of ``findings``.
@@ -607,3 +638,67 @@ def monthly_at_risk(findings: Iterable[Finding]) -> float:
             if line.monthly_usd > per_resource.get(line.resource_key, 0.0):
                 per_resource[line.resource_key] = line.monthly_usd
     return round(float(sum(per_resource.values())), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class CostTotal:
+    """A de-duplicated monthly total, split by how firm its parts are (each resource counted once)."""
+
+    exact_usd: float = 0.0
+    estimated_usd: float = 0.0  # includes upper_bound_usd
+    upper_bound_usd: float = 0.0  # the part that is an upper bound (at most this)
+
+    @property
+    def monthly_usd(self) -> float:
+        return round(self.exact_usd + self.estimated_usd, 2)
+
+    @property
+    def firm_usd(self) -> float:
+        """Exact and estimated figures without the upper bounds."""
+        return round(self.monthly_usd - self.upper_bound_usd, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class CostSummary:
+    """The headline of a scan's findings: money the input commits to in violation, apart from savings.
+
+    ``spend`` sums the lines that are a resource's own cost (``cost: resource``);
+    ``savings`` the lines that are a difference to an allowed alternative or a
+    reservation (``saving``). The two are not added: a saving is part of the
+    spend it would reduce.
+    """
+
+    spend: CostTotal
+    savings: CostTotal
+    unknown_findings: int
+
+
+def cost_summary(findings: Iterable[Finding]) -> CostSummary:
+    """Spend in violation and possible savings of ``findings``, each resource counted once per kind."""
+    spend: dict[str, CostLine] = {}
+    savings: dict[str, CostLine] = {}
+    unknown = 0
+    for finding in findings:
+        if finding.cost.monthly_usd is None:
+            unknown += 1
+        for line in finding.cost.lines:
+            if line.monthly_usd is None:
+                continue
+            group = savings if line.saving else spend
+            held = group.get(line.resource_key)
+            if held is None or line.monthly_usd > (held.monthly_usd or 0.0):
+                group[line.resource_key] = line
+    return CostSummary(_total(spend.values()), _total(savings.values()), unknown)
+
+
+def _total(lines: Iterable[CostLine]) -> CostTotal:
+    exact = estimated = bound = 0.0
+    for line in lines:
+        amount = line.monthly_usd or 0.0
+        if line.confidence is Confidence.EXACT and not line.upper_bound:
+            exact += amount
+        else:
+            estimated += amount
+        if line.upper_bound:
+            bound += amount
+    return CostTotal(round(exact, 2), round(estimated, 2), round(bound, 2))

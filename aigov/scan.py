@@ -139,7 +139,7 @@ def run_scan(
         resources.extend(r for r in inventory if r.action.evaluated)
         findings.extend(evaluate(inventory, rules, context, costs))
         priced.extend(
-            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence)
+            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence, row.monthly_requests)
             for row in estimate_inventory(inventory, costs, source_input.name)
         )
         source_warnings.extend(inventory.warnings)

@@ -141,6 +141,12 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
 )
 @click.option("--arm-endpoint", help="`scan azure`: ARM endpoint (sovereign clouds). Default: public Azure.")
 @click.option(
+    "--metrics-endpoint",
+    metavar="URL",
+    help="`scan azure`: Azure Monitor batch metrics endpoint; {region} is the accounts' region. "
+    "Default: https://{region}.metrics.monitor.azure.com.",
+)
+@click.option(
     "--history",
     "history_path",
     type=click.Path(),
@@ -290,6 +296,7 @@ def scan(
     repo_root: str | None = None,
     management_groups: tuple[str, ...] = (),
     arm_endpoint: str | None = None,
+    metrics_endpoint: str | None = None,
     history_path: str | None = None,
     keep_days: int | None = None,
     notify: tuple[str, ...] = (),
@@ -337,6 +344,8 @@ def scan(
             subscriptions=subscriptions,
             management_groups=management_groups,
             arm_endpoint=arm_endpoint,
+            metrics_endpoint=metrics_endpoint,
+            usage_path=usage_path,
             history=history_path,
             keep_days=keep_days,
             notify=notify,
@@ -353,10 +362,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    live_only = (management_groups, arm_endpoint, history_path, window_days, notify)
+    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days, notify)
     if any(live_only) or {utilisation_threshold, retry_after_max, timeout, keep_days} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --history, --keep-days, --notify, --window-days, "
+            "--management-group, --arm-endpoint, --metrics-endpoint, --history, --keep-days, --notify, "
+            "--window-days, "
             "--utilisation-threshold, --max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
@@ -442,7 +452,8 @@ def _scan_azure(
 
     history = given.get("history")
     local_history = history if history and "://" not in history else None  # a database URL is no file
-    read = [str(p) for p in (config.file, local_history, given.get("catalog_path")) if p]
+    named = (config.file, local_history, given.get("catalog_path"), given.get("usage_path"))
+    read = [str(p) for p in named if p]
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
     command = azure_command(config, **given)
     report = run_azure(config, command, now=datetime.now(UTC))

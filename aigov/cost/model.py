@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aigov import armpath, armtypes
+from aigov.cost.alternatives import Fit, bundled_alternatives
 from aigov.cost.catalog import (
     FT_HOSTING,
     GLOBAL_REGION,
@@ -275,7 +276,7 @@ class CostModel:
         confidence = Confidence.EXACT
         if any(m.fallback or m.uncertain for m in (hourly, monthly)):
             confidence = Confidence.ESTIMATE
-        line = CostLine(resource.key, amount, basis, confidence, prices)
+        line = CostLine(resource.key, amount, basis, confidence, prices, saving=True)
         return CostImpact(amount, basis, confidence, (line,))
 
     # ------------------------------------------------------------------ delta
@@ -293,9 +294,17 @@ class CostModel:
                 current.line.prices,
             )
 
-        best: tuple[float, Any, _Estimate] | None = None
+        fits = bundled_alternatives()
+        counts = _search_counts(resource.body) if resource.type.casefold() == SEARCH else {}
+        current_value = _text(armpath.get(resource.body, spec.field))
+        best: tuple[tuple[tuple[float, ...], float], Any, _Estimate, Fit] | None = None
         skipped: list[str] = []
+        refused: list[str] = []
         for value in spec.to:
+            fit = fits.fit(resource.type, spec.field, current_value, value, counts)
+            if fit.reason is not None:
+                refused.append(fit.reason)
+                continue
             body = armpath.with_value(resource.body, spec.field, value)
             if spec.field.casefold() == "properties.model.name":
                 # Another model's versions are its own: price the alternative at its newest version.
@@ -305,33 +314,47 @@ class CostModel:
             if alternative.fixed is None:
                 skipped.append(f"{value} ({alternative.line.formula})")
                 continue
-            if best is None or alternative.fixed < best[0]:
-                best = (alternative.fixed, value, alternative)
+            # The nearest in capacity among those that take the same load; the cheaper of equally near ones.
+            rank = (fit.distance, alternative.fixed)
+            if best is None or rank < best[0]:
+                best = (rank, value, alternative, fit)
         if best is None:
+            reasons = "; ".join(refused + skipped)
+            what = "accepts the same load or could be priced" if refused else "could be priced"
             return _unknown_impact(
                 resource,
-                f"{current.line.formula} − no allowed alternative could be priced: {'; '.join(skipped)}",
+                f"{current.line.formula} − no allowed alternative {what}: {reasons}",
                 current.line.prices,
             )
 
-        cheapest, value, alternative = best
+        (_, cheapest), value, alternative, fit = best
         label = value if isinstance(value, str) else f"{spec.field} = {value}"
+        chosen = f"nearest allowed ({fit.note})" if fit.note else "cheapest allowed"
+        upper_bound = False
         if alternative.pay_per_token and alternative.line.monthly_usd is None:
-            described = f"{label}, pay-per-token, no fixed charge (tokens not included)"
-            # Only the committed side carries a price; the alternative's 0 is exact by construction,
-            # and its token prices play no part in the figure.
-            confidence = current.line.confidence
+            # The alternative bills tokens no input states: what it would cost is not counted, so the
+            # difference is at most the committed side's cost, an upper bound and never exact.
+            described = f"{label}, pay-per-token, its tokens not counted (no usage known)"
+            confidence = Confidence.weakest((current.line.confidence, Confidence.ESTIMATE))
             used = current.line.prices
+            upper_bound = not current.pay_per_token and cheapest == 0.0
         else:
+            # Both sides at their upper bound (a cluster's maxNodeCount): the difference is one too.
+            upper_bound = current.line.upper_bound
             described = f"{label}: {alternative.line.formula}"
             confidence = Confidence.weakest((current.line.confidence, alternative.line.confidence))
             used = _unique(current.line.prices + alternative.line.prices)
         difference = round(current.line.monthly_usd - cheapest, 2)
         amount = max(difference, 0.0)
-        basis = f"{current.line.formula} − cheapest allowed: {described} = {_usd(amount)} $/month"
+        prefix = "upper bound: " if upper_bound and not current.line.upper_bound else ""
+        basis = f"{prefix}{current.line.formula} − {chosen}: {described} = {_usd(amount)} $/month"
+        if upper_bound and not current.line.upper_bound:
+            basis += " at most (give the deployment's usage to price its tokens)"
+        if refused:
+            basis += f"; not compared: {'; '.join(refused)}"
         if difference < 0:
-            basis += " (already no dearer than every allowed alternative)"
-        line = CostLine(resource.key, amount, basis, confidence, used)
+            basis += " (already no dearer than the allowed alternative)"
+        line = CostLine(resource.key, amount, basis, confidence, used, saving=True, upper_bound=upper_bound)
         return CostImpact(amount, basis, confidence, (line,))
 
     # ------------------------------------------------------------------ dispatch
@@ -714,7 +737,8 @@ class CostModel:
             f"upper bound: {_num(maximum)} nodes (maxNodeCount; minNodeCount 0 scales to zero when idle) x "
             f"{rate} $/h x {HOURS_PER_MONTH} h if all run all month ({context}{priority_note})"
         )
-        return self._priced(resource, monthly, formula, Confidence.ESTIMATE, match, VM)
+        bound = self._priced(resource, monthly, formula, Confidence.ESTIMATE, match, VM)
+        return dataclasses.replace(bound, line=dataclasses.replace(bound.line, upper_bound=True))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -795,6 +819,15 @@ def _quantity(value: Any, path: str) -> float | _Unknown | None:
             raise BadQuantity(path, value)
         return number
     return None
+
+
+def _search_counts(body: Any) -> dict[str, float]:
+    """A search service's replicas and partitions where the input states them as numbers (ARM default 1)."""
+    counts = {}
+    for path, label in _SEARCH_COUNTS:
+        value = _quantity(armpath.get(body, path), path)
+        counts[label] = value if isinstance(value, float) else 1.0
+    return counts
 
 
 def _first_present(body: Any, *paths: str) -> Any:

@@ -53,7 +53,7 @@ def estimate_inventory(
     """A row per billed AI resource of ``inventory``; ``list_costs`` prices the list figure (no discount)."""
     rows = []
     for resource in inventory:
-        if resource.type.casefold() not in BILLED_TYPES:
+        if resource.type.casefold() not in BILLED_TYPES or not resource.action.billed:
             continue
         impact = costs.monthly_cost(resource, inventory)
         listed = list_costs.monthly_cost(resource, inventory) if list_costs is not None else impact

@@ -1,16 +1,19 @@
 """The real Azure SDK clients a live scan uses, all aimed at one ARM endpoint.
 
 One :class:`ClientFactory` per scan builds the subscription, Resource Graph,
-Cognitive Services, Monitor and Policy Insights clients with:
+Cognitive Services, Monitor and Policy Insights clients, and the Azure Monitor
+batch metrics client (``azure-monitor-querymetrics``' ``MetricsClient``, one
+per region, aimed at :class:`MetricsEndpoint`), with:
 
 * ``base_url`` = the ARM endpoint (``--arm-endpoint``: public cloud by
   default, a sovereign cloud, or the test suite's local fake) and the
-  credential scope that goes with it;
+  credential scope that goes with it; the metrics client's endpoint is the
+  account's regional one (``--metrics-endpoint`` overrides it);
 * the SDK's retry policy, bounded (:mod:`aigov.live.retry`: 408, 429 and 5xx
   retried with backoff, ``Retry-After`` honoured up to a cap, no retry on a
   timeout), and the connect and read timeouts;
 * the request guards of :mod:`aigov.live.guard`: every request goes to the
-  ARM endpoint or is refused before the token is added, and paged listings
+  client's own endpoint or is refused before the token is added, and paged listings
   stop on a repeated page or past the page limit;
 * one shared HTTP connection pool sized for the scan's workers;
 * a request hook that counts every HTTP attempt by kind (:class:`CallLog`),
@@ -38,6 +41,7 @@ from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.policyinsights import PolicyInsightsClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
+from azure.monitor.querymetrics import MetricsClient
 from requests.adapters import HTTPAdapter
 
 from aigov.errors import AigovError
@@ -78,6 +82,58 @@ class ArmEndpoint:
         return ArmEndpoint(text, scope or audience)
 
 
+PUBLIC_METRICS: Final = "https://{region}.metrics.monitor.azure.com"
+REGION_FIELD: Final = "{region}"
+
+# Batch metrics host suffix -> the token audience it expects (azure-monitor-querymetrics' `audience`).
+_METRICS_AUDIENCES: Final = {
+    ".metrics.monitor.azure.com": "https://metrics.monitor.azure.com/.default",
+    ".metrics.monitor.azure.us": "https://metrics.monitor.azure.us/.default",
+    ".metrics.monitor.azure.cn": "https://metrics.monitor.azure.cn/.default",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsEndpoint:
+    """The Azure Monitor batch metrics endpoint of each region, and the scope its tokens are issued for.
+
+    ``template`` is an https URL in which ``{region}`` stands for the
+    accounts' region (``eastus``); without it, every region goes to the same host.
+    """
+
+    template: str
+    scope: str
+
+    @staticmethod
+    def parse(template: str | None) -> MetricsEndpoint:
+        """``--metrics-endpoint`` (default: the public regional endpoints); raises :class:`AigovError`."""
+        text = (template or PUBLIC_METRICS).rstrip("/")
+        sample = text.replace(REGION_FIELD, "eastus")
+        parts = urlsplit(sample)
+        if parts.scheme != "https" or not parts.hostname or "{" in sample or "}" in sample:
+            raise AigovError(
+                f"--metrics-endpoint must be an https URL such as {PUBLIC_METRICS} "
+                f"(only {{region}} may be filled in), not {template!r}"
+            )
+        if parts.query or parts.fragment:
+            raise AigovError(f"--metrics-endpoint takes no query or fragment, not {template!r}")
+        host = parts.hostname.lower()
+        scope = next(
+            (aud for suffix, aud in _METRICS_AUDIENCES.items() if host.endswith(suffix)),
+            f"https://{text.split('://', 1)[1].split('/', 1)[0].replace(REGION_FIELD + '.', '')}/.default",
+        )
+        return MetricsEndpoint(text, scope)
+
+    def for_region(self, region: str) -> str:
+        """The endpoint of ``region`` (normalised as ARM writes it: ``East US`` -> ``eastus``)."""
+        return self.template.replace(REGION_FIELD, normalise_region(region))
+
+
+def normalise_region(region: str) -> str:
+    """A region as ARM's ``location`` writes it: lower case, no spaces."""
+    return region.replace(" ", "").lower()
+
+
 @dataclass(frozen=True, slots=True)
 class RetrySettings:
     """How hard a call is tried and how long it may take.
@@ -99,6 +155,8 @@ class RetrySettings:
 
 # Path patterns -> call kind, most specific first. Kinds name what aigov asked for.
 _KINDS: Final = (
+    ("metrics_batch", re.compile(r"/subscriptions/[^/]+/metrics:getbatch$", re.I)),
+    ("metric_definitions", re.compile(r"/providers/microsoft\.insights/metricdefinitions$", re.I)),
     ("metrics", re.compile(r"/providers/microsoft\.insights/metrics$", re.I)),
     ("policy_states", re.compile(r"/providers/microsoft\.policyinsights/policystates/", re.I)),
     ("resource_graph", re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.I)),
@@ -149,12 +207,14 @@ class ClientFactory:
         credential: TokenCredential,
         endpoint: ArmEndpoint,
         *,
+        metrics_endpoint: MetricsEndpoint | None = None,
         retry: RetrySettings | None = None,
         pool_size: int = 16,
         log: CallLog | None = None,
     ) -> None:
         self.credential = credential
         self.endpoint = endpoint
+        self.metrics_endpoint = metrics_endpoint or MetricsEndpoint.parse(None)
         self.retry = retry or RetrySettings()
         self.log = log or CallLog()
         self._lock = threading.Lock()
@@ -166,11 +226,12 @@ class ClientFactory:
     def close(self) -> None:
         self._session.close()
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, url: str | None = None, scope: str | None = None) -> dict[str, Any]:
         r = self.retry
+        url = url or self.endpoint.url
         return {
-            "base_url": self.endpoint.url,
-            "credential_scopes": [self.endpoint.scope],
+            "base_url": url,
+            "credential_scopes": [scope or self.endpoint.scope],
             "retry_policy": BoundedRetryPolicy(
                 retry_total=r.total,
                 retry_backoff_factor=r.backoff_factor,
@@ -179,7 +240,7 @@ class ClientFactory:
             ),
             "per_call_policies": [PageWalkPolicy()],
             # After the retry and redirect policies, before the one that adds the bearer token.
-            "per_retry_policies": [PinnedHostPolicy(self.endpoint.url)],
+            "per_retry_policies": [PinnedHostPolicy(url)],
             # The transport owns the timeouts: given to the client, they would not reach it.
             "transport": RequestsTransport(
                 session=self._session,
@@ -210,6 +271,20 @@ class ClientFactory:
     def policy_insights(self, subscription_id: str) -> PolicyInsightsClient:
         client: PolicyInsightsClient = self._cached("policy", subscription_id, PolicyInsightsClient)
         return client
+
+    def metrics(self, region: str) -> MetricsClient:
+        """The batch metrics client of ``region`` (its regional endpoint), made once per region."""
+        key = ("metrics", normalise_region(region))
+        with self._lock:
+            found = self._per_subscription.get(key)
+            if found is None:
+                url = self.metrics_endpoint.for_region(region)
+                options = self._options(url, self.metrics_endpoint.scope)
+                del options["base_url"]
+                found = MetricsClient(url, self.credential, **options)
+                self._per_subscription[key] = found
+            client: MetricsClient = found
+            return client
 
     def _cached(self, kind: str, subscription_id: str, cls: Any) -> Any:
         key = (kind, subscription_id.lower())

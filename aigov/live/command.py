@@ -93,6 +93,8 @@ def azure_command(
     catalog_path: str | None,
     retry_after_max: float | None = None,
     timeout: float | None = None,
+    metrics_endpoint: str | None = None,
+    usage_path: str | None = None,
     use_bundled: bool = True,
     selection: RuleSelection = ALL_RULES,
 ) -> AzureCommand:
@@ -111,6 +113,7 @@ def azure_command(
         subscriptions=subscriptions,
         management_groups=management_groups,
         arm_endpoint=arm_endpoint,
+        metrics_endpoint=metrics_endpoint,
         window_days=window_days if window_days is not None else DEFAULT_WINDOW_DAYS,
         utilisation_threshold=utilisation_threshold,
         environment_tag=config.live_environment_tag,
@@ -118,6 +121,7 @@ def azure_command(
         scan=ScanOptions(
             policy_dirs=tuple(Path(d) for d in policy_dirs),
             catalog_path=Path(catalog_path) if catalog_path else None,
+            usage_path=Path(usage_path) if usage_path else None,
             use_bundled=use_bundled,
             selection=selection,
         ),

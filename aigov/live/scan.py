@@ -8,10 +8,15 @@ price and context helpers it reuses):
    paged Resource Graph query), and which targets Resource Graph read in full
    (:mod:`aigov.live.coverage`);
 3. per Azure OpenAI / AI Services account, on a bounded thread pool: its
-   deployments, then ONE metrics call for all of them;
-4. per subscription holding AI resources: its non-compliant Azure Policy states;
-5. the engine over the inventory, with usage in the context; Azure Policy's
-   states as findings beside aigov's.
+   deployments; per subscription holding AI resources: its non-compliant
+   Azure Policy states;
+4. the usage of every deployment from Azure Monitor's batch metrics API, up
+   to 50 accounts of one subscription and region a call (:mod:`aigov.live.observe`);
+5. the engine over the inventory, with usage in the context and the 30-day
+   run-rate of observed tokens pricing pay-per-token deployments (over any
+   usage assumption for the same deployment); Azure Policy's states as
+   findings beside aigov's; the monthly cost of every billed resource, with
+   the cost per 1,000 requests where requests were observed.
 
 A call that still fails after the retries (403, 5xx, a timeout, a
 ``Retry-After`` beyond the cap, a page that leads elsewhere, repeats, never
@@ -38,9 +43,10 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.config import Config
 from aigov.cost.model import CostModel, is_fine_tuned
+from aigov.cost.pricing import estimate_inventory
 from aigov.errors import AigovError
-from aigov.live import anomaly, coverage, discovery, metrics, policy_states
-from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, RetrySettings
+from aigov.live import anomaly, coverage, discovery, metrics, observe, policy_states
+from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, MetricsEndpoint, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
 from aigov.live.mapping import to_resource
@@ -50,16 +56,18 @@ from aigov.live.reasons import first_line, reason, refused
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,
+    InputCost,
     Inventory,
     NotScanned,
     Resource,
+    ResourceCost,
     ScanResult,
     Severity,
     Subscription,
 )
 from aigov.policy.engine import evaluate
 from aigov.policy.rule import RuleOverride
-from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set
+from aigov.scan import ScanOptions, build_context, load_prices, load_rule_set, load_usage_book
 
 DEFAULT_WINDOW_DAYS: Final = 7
 DEFAULT_WORKERS: Final = 8
@@ -81,6 +89,7 @@ class LiveOptions:
     management_groups: tuple[str, ...] = ()
     arm_endpoint: str | None = None  # default: public Azure
     arm_scope: str | None = None  # default: the endpoint's audience
+    metrics_endpoint: str | None = None  # default: https://{region}.metrics.monitor.azure.com
     window_days: int = DEFAULT_WINDOW_DAYS
     utilisation_threshold: float | None = None  # overrides AIGOV-IDLE-003's floor when given
     environment_tag: str = DEFAULT_ENVIRONMENT_TAG
@@ -102,6 +111,7 @@ class LiveScan:
     scanned_subscription_ids: tuple[str, ...]  # those read without a refusal (for history)
     calls: CallLog
     graph_pages: int
+    usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # observed, by deployment key
     deployments: tuple[anomaly.DeploymentSnapshot, ...] = ()  # for the history's change anomalies
 
 
@@ -130,17 +140,18 @@ def scan_live(
         raise AigovError(f"--window-days must be at least 1, not {options.window_days}")
     config = _with_threshold(config, options.utilisation_threshold)
     catalog = load_prices(config, options.scan)
-    costs = CostModel(catalog, default_region=config.default_region)
+    load_usage_book(config, options.scan)  # a usage file that cannot be read ends the scan before any call
     rules = load_rule_set(config, options.scan)
     endpoint = ArmEndpoint.parse(options.arm_endpoint, options.arm_scope)
     clients = ClientFactory(
         credential or make_credential(),
         endpoint,
+        metrics_endpoint=MetricsEndpoint.parse(options.metrics_endpoint),
         retry=options.retry,
         pool_size=max(4, 2 * options.workers),
     )
     try:
-        return _scan(config, now, options, clients, costs, rules, catalog)
+        return _scan(config, now, options, clients, rules, catalog)
     except ClientAuthenticationError as exc:
         raise AigovError(f"azure: authentication failed: {first_line(exc)} {SIGN_IN_HINT}") from None
     finally:
@@ -152,7 +163,6 @@ def _scan(
     now: datetime,
     options: LiveOptions,
     clients: ClientFactory,
-    costs: CostModel,
     rules: Any,
     catalog: Any,
 ) -> LiveScan:
@@ -182,44 +192,16 @@ def _scan(
     with_ai = sorted({r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)})
     failures: dict[str, list[tuple[str, str, bool]]] = {}  # subscription -> (scope, reason, refused)
 
-    usage: dict[str, dict[str, Any]] = {}
     states: list[policy_states.PolicyState] = []
     deployments: list[Resource] = []
-
-    series: dict[str, dict[str, list[tuple[datetime, float]]]] = {}  # deployment key -> metric -> days
-
-    def account_job(account: Resource) -> tuple[list[Resource], dict[str, dict[str, Any]], str | None]:
-        found = list_deployments(clients, account)
-        if not found:
-            return found, {}, None
-        query = metrics.build_query(now, options.window_days, len(found))
-        try:
-            response = metrics.fetch(clients, account, query)
-        except AzureError as exc:
-            _record(failures, account, f"{account.address} (metrics)", exc)
-            return found, {}, None
-        answer = metrics.parse(response)
-        observed = {}
-        for deployment in found:
-            usage_of = metrics.usage_for(deployment, answer, query, options.window_days)
-            if usage_of is not None:
-                observed[deployment.key] = usage_of
-            series[deployment.key] = metrics.daily_series(deployment, answer)
-        gap = answer.requests_gap or answer.utilisation_gap
-        note = None
-        if gap is not None:
-            which = "idle and utilisation" if answer.requests_gap else "utilisation"
-            note = (
-                f"metrics of {account.address}: no data ({gap}); "
-                f"{which} rules undetermined for its deployments"
-            )
-        return found, observed, note
+    by_account: list[tuple[Resource, list[Resource]]] = []
 
     def policy_job(subscription_id: str) -> list[policy_states.PolicyState]:
         return policy_states.list_non_compliant(clients, subscription_id)
 
     jobs: list[tuple[str, Callable[[], Any], Any]] = [
-        (account.address, functools.partial(account_job, account), account) for account in accounts
+        (account.address, functools.partial(list_deployments, clients, account), account)
+        for account in accounts
     ]
     if options.policy_states:
         jobs.extend((sub, functools.partial(policy_job, sub), sub) for sub in with_ai)
@@ -233,25 +215,47 @@ def _scan(
             _record(failures, subject, scope, error)
             continue
         if isinstance(subject, Resource):
-            found, observed, note = outcome[1]
-            deployments.extend(found)
-            usage.update(observed)
-            if note is not None:
-                warnings.append(note)
+            deployments.extend(outcome[1])
+            by_account.append((subject, outcome[1]))
         else:
             states.extend(outcome[1])
+
+    observed = observe.observe(
+        clients,
+        by_account,
+        now=now,
+        window_days=options.window_days,
+        run=lambda batch, label: _run_bounded(batch, options, label, per_subscription=False),
+    )
+    usage = observed.usage
+    warnings.extend(observed.notes)
+    for account, why in observed.failed:
+        sub = account.subscription_id if isinstance(account.subscription_id, str) else ""
+        failures.setdefault(sub.lower(), []).append((f"{account.address} (metrics)", why, False))
 
     not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
     refused = {n.scope.lower() for n in not_scanned}
 
     inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key)])
+    costs = CostModel(
+        catalog,
+        default_region=config.default_region,
+        usage=load_usage_book(config, options.scan).with_observed(usage),
+        terms=config.pricing_terms,
+    )
     _add_idle_cost(inventory, usage, costs)
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
     context = dataclasses.replace(build_context(config, now), subscriptions=subscriptions, usage=usage)
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
     if config.anomalies.enabled:
-        findings.extend(_spikes(config, now, options, catalog, inventory, series, warnings))
+        findings.extend(_spikes(config, now, options, catalog, inventory, observed.series, warnings))
+    cost = InputCost(
+        tuple(
+            ResourceCost(row.address, row.type, row.monthly_usd, row.confidence, row.monthly_requests)
+            for row in estimate_inventory(inventory, costs, "azure")
+        )
+    )
 
     stale = catalog.stale_warning(now)
     if stale:
@@ -264,6 +268,7 @@ def _scan(
         generated_at=now,
         warnings=tuple(warnings),
         not_scanned=tuple(not_scanned),
+        cost=cost,
     )
     return LiveScan(
         result=result,
@@ -271,6 +276,7 @@ def _scan(
         scanned_subscription_ids=tuple(s for s in subscription_ids if s in scanned and s not in refused),
         calls=clients.log,
         graph_pages=graph.pages,
+        usage=usage,
         deployments=anomaly.snapshots(inventory, costs),
     )
 
@@ -313,7 +319,9 @@ def _spikes(
     window = metrics.build_query(now, options.window_days, 0)
 
     def pricer(usage: Any) -> CostModel:
-        return CostModel(catalog, default_region=config.default_region, usage=usage)
+        return CostModel(
+            catalog, default_region=config.default_region, usage=usage, terms=config.pricing_terms
+        )
 
     outcome = anomaly.spikes(
         series, inventory, start=window.start, end=window.end, settings=config.anomalies, pricer=pricer
@@ -333,8 +341,8 @@ def _add_idle_cost(inventory: Inventory, usage: dict[str, dict[str, Any]], costs
     """``idle_usd``: what an idle fine-tuned deployment's hosting cost over its idle days."""
     for key, observed in usage.items():
         deployment = inventory.get(key)
-        if deployment is None or deployment.type != DEPLOYMENT:
-            continue
+        if deployment is None or deployment.type != DEPLOYMENT or "idle_days" not in observed:
+            continue  # idle days are unknown when the requests could not be read
         model = deployment.body.get("properties", {}).get("model", {}).get("name")
         if not is_fine_tuned(model):
             continue
@@ -357,13 +365,21 @@ def _with_threshold(config: Config, threshold: float | None) -> Config:
 
 
 def _run_bounded(
-    jobs: Sequence[tuple[str, Callable[[], Any], Any]], options: LiveOptions, label: str
+    jobs: Sequence[tuple[str, Callable[[], Any], Any]],
+    options: LiveOptions,
+    label: str,
+    *,
+    per_subscription: bool = True,
 ) -> list[tuple[str, tuple[Any, Any]]]:
-    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order."""
+    """Run ``jobs`` on at most ``options.workers`` threads; each result or exception, in job order.
+
+    ``per_subscription``: each job's subject is an account or a subscription id, which the
+    progress lines count; the metrics phases' jobs (batches of accounts) draw only the bar.
+    """
     results: dict[int, tuple[str, tuple[Any, Any]]] = {}
     terminal = sys.stderr.isatty()
     show_bar = options.progress if options.progress is not None else terminal
-    lines = _progress_lines(options, terminal, label, jobs)
+    lines = _progress_lines(options, terminal, label, jobs) if per_subscription else contextlib.nullcontext()
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, lines:
         futures = {pool.submit(job): (i, scope, subject) for i, (scope, job, subject) in enumerate(jobs)}
         progress, task = _progress(show_bar, label, len(jobs))

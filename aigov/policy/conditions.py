@@ -707,7 +707,12 @@ def _empty(operand: Any) -> Predicate:
     expected = _boolean(operand)
 
     def empty(value: Any, scope: Scope) -> Tri:
-        is_empty = value is MISSING or value == "" or (isinstance(value, list | Mapping) and not value)
+        # A value of only whitespace names nothing: a tag "cost-center: ' '" allocates cost to no one.
+        is_empty = (
+            value is MISSING
+            or (isinstance(value, str) and not value.strip())
+            or (isinstance(value, list | Mapping) and not value)
+        )
         return is_empty is expected
 
     return empty

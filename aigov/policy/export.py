@@ -18,7 +18,8 @@ Translation, from the rule document (so ``{parameter: X}`` stays a reference):
 * ``{parameter: X}`` becomes ``"[parameters('X')]"`` and ``X`` a definition
   parameter (its default the rule's resolved value); a literal string that
   starts with ``[`` is escaped as ``[[`` so Azure does not read it as an expression.
-* ``empty`` on a tag becomes "does not exist or equals ''" (tag values are strings).
+* ``empty`` on a tag becomes "does not exist, or its trimmed value equals ''" (tag values are
+  strings; a value of only whitespace names nothing, as in aigov).
 * ``forEach`` over a list parameter becomes an Azure Policy *value count*:
   ``{"count": {"value": "[parameters('X')]", "name": "item", "where": ...},
   "greater": 0}``, with ``{item}`` turned into ``current('item')``: the rule
@@ -305,9 +306,10 @@ class _Translator:
                     f"empty on {path_text}: Azure Policy can test emptiness only of a tag "
                     "(missing or ''), with a literal true or false"
                 )
+            trimmed = _trimmed(target)
             if operand:
-                return {"anyOf": [{"field": target, "exists": False}, {"field": target, "equals": ""}]}
-            return {"allOf": [{"field": target, "exists": True}, {"field": target, "notEquals": ""}]}
+                return {"anyOf": [{"field": target, "exists": False}, {"value": trimmed, "equals": ""}]}
+            return {"allOf": [{"field": target, "exists": True}, {"value": trimmed, "notEquals": ""}]}
         return {"field": target, OPERATORS[operator]: self._operand(operand, in_item=in_item)}
 
     def _field(self, text: str, rtype: str, *, in_item: bool) -> str:
@@ -352,6 +354,12 @@ class _Translator:
                 return _item_expression(value)
             return "[" + value if value.startswith("[") else value
         return value
+
+
+def _trimmed(target: str) -> str:
+    """The tag's value without surrounding whitespace, as a policy expression: blank counts as empty."""
+    inner = target[1:-1] if target.startswith("[") else "'" + target.replace("'", "''") + "'"
+    return f"[trim(string(field({inner})))]"
 
 
 def _tag_field(name: str) -> str:

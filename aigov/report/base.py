@@ -1,7 +1,7 @@
 """The reporter interface, and the presentation helpers every format shares.
 
 A reporter turns a :class:`~aigov.model.ScanResult` into text and nothing
-more: totals come from the model (``monthly_cost_at_risk_usd``,
+more: totals come from the model (``cost_summary``, ``monthly_cost_at_risk_usd``,
 ``unknown_cost_findings``), whether a finding fails the gate from
 :mod:`aigov.gate`. Reporters order, count and format; they never price.
 """
@@ -17,6 +17,8 @@ from aigov.gate import OnUnknown, fails_gate
 from aigov.model import (
     Confidence,
     CostChange,
+    CostSummary,
+    CostTotal,
     Finding,
     Inventory,
     Outcome,
@@ -190,6 +192,44 @@ def input_cost_text(result: ScanResult) -> str:
     if cost.unknown_resources:
         text += f"; {plural(cost.unknown_resources, 'resource')} of unknown cost not included"
     return f"{format_usd(cost.monthly_usd)} per month ({text})"
+
+
+def spend_text(summary: CostSummary) -> str:
+    """``$1,241.00 (exact $1,000.00, estimated $241.00; each resource counted once)``.
+
+    The money the input commits to in findings (a resource's own cost); an
+    upper bound inside the estimated part is named in the same line.
+    """
+    notes = [_firmness(summary.spend), "each resource counted once"]
+    if summary.unknown_findings:
+        notes.append(f"{plural(summary.unknown_findings, 'finding')} with unknown cost not included")
+    return f"{format_usd(summary.spend.monthly_usd)} ({'; '.join(notes)})"
+
+
+def savings_text(summary: CostSummary) -> str:
+    """``$3,433.92 (exact $0.00, estimated $3,433.92), plus up to $43,800.00 more as upper bounds, ...``.
+
+    Differences to an allowed alternative and reservation savings: not added
+    to the spend they would reduce, and upper bounds never added to firm figures.
+    """
+    total = summary.savings
+    if not total.monthly_usd:
+        return f"{format_usd(0.0)} (no finding is a difference to an allowed alternative)"
+    firm = CostTotal(total.exact_usd, round(total.estimated_usd - total.upper_bound_usd, 2))
+    text = f"{format_usd(firm.monthly_usd)} ({_firmness(firm)})"
+    if total.upper_bound_usd:
+        text += f", plus up to {format_usd(total.upper_bound_usd)} more as upper bounds, not added"
+    return text
+
+
+def _firmness(total: CostTotal) -> str:
+    parts = [f"exact {format_usd(total.exact_usd)}"]
+    if total.estimated_usd:
+        estimated = f"estimated {format_usd(total.estimated_usd)}"
+        if total.upper_bound_usd:
+            estimated += f", of which {format_usd(total.upper_bound_usd)} upper bounds"
+        parts.append(estimated)
+    return ", ".join(parts)
 
 
 def format_delta(amount: float) -> str:

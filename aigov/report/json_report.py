@@ -30,11 +30,13 @@ from aigov.model import (
     CostChangeItem,
     CostImpact,
     CostLine,
+    CostTotal,
     Finding,
     InputCost,
     Outcome,
     Price,
     Resource,
+    ResourceCost,
     ScanResult,
     Suppression,
 )
@@ -83,6 +85,7 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
     outcomes = count_by_outcome(findings)
     region = region_lookup(result)
     baseline = count_baseline(findings)
+    summary = result.cost_summary
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aigov", "version": __version__},
@@ -106,6 +109,8 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
             "undetermined": outcomes[Outcome.UNDETERMINED],
             "by_severity": {str(s): n for s, n in count_by_severity(findings).items()},
             "monthly_cost_at_risk_usd": result.monthly_cost_at_risk_usd,
+            "spend_in_violation": _total(summary.spend),
+            "possible_savings": _total(summary.savings),
             "unknown_cost_findings": result.unknown_cost_findings,
             "waived": sum(1 for f in findings if f.suppressed),
             "new": baseline[BaselineState.NEW],
@@ -118,22 +123,37 @@ def build_document(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS)
     }
 
 
+def _total(total: CostTotal) -> dict[str, float]:
+    return {
+        "monthly_usd": total.monthly_usd,
+        "exact_usd": total.exact_usd,
+        "estimated_usd": total.estimated_usd,
+        "upper_bound_usd": total.upper_bound_usd,
+    }
+
+
 def _input_cost(cost: InputCost) -> dict[str, Any]:
     return {
         "monthly_usd": cost.monthly_usd,
         "exact_usd": cost.exact_usd,
         "estimated_usd": cost.estimated_usd,
         "unknown_resources": cost.unknown_resources,
-        "resources": [
-            {
-                "address": r.address,
-                "type": r.type,
-                "monthly_usd": r.monthly_usd,
-                "confidence": r.confidence.value,
-            }
-            for r in cost.resources
-        ],
+        "resources": [_resource_cost(r) for r in cost.resources],
     }
+
+
+def _resource_cost(cost: ResourceCost) -> dict[str, Any]:
+    """One billed resource; with its monthly requests and cost per 1,000 requests when requests are known."""
+    row: dict[str, Any] = {
+        "address": cost.address,
+        "type": cost.type,
+        "monthly_usd": cost.monthly_usd,
+        "confidence": cost.confidence.value,
+    }
+    if cost.monthly_requests is not None:
+        row["monthly_requests"] = round(cost.monthly_requests, 2)
+        row["cost_per_1000_requests_usd"] = cost.cost_per_1000_requests
+    return row
 
 
 def _finding(finding: Finding, options: ReportOptions, region: RegionLookup) -> dict[str, Any]:
@@ -265,6 +285,8 @@ def _cost(cost: CostImpact) -> dict[str, Any]:
         "basis": cost.basis,
         "confidence": str(cost.confidence),
         "partial": cost.partial,
+        "saving": cost.saving,
+        "upper_bound": cost.upper_bound,
         "lines": [_line(line) for line in cost.lines],
         "prices": [_price(price) for price in cost.prices],
     }
@@ -276,6 +298,8 @@ def _line(line: CostLine) -> dict[str, Any]:
         "monthly_usd": line.monthly_usd,
         "formula": line.formula,
         "confidence": str(line.confidence),
+        "saving": line.saving,
+        "upper_bound": line.upper_bound,
     }
 
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import ClassVar, Final
 
-from aigov.model import BaselineState, Confidence, Finding, Outcome, ScanResult, monthly_at_risk
+from aigov.model import BaselineState, Finding, Outcome, ScanResult, monthly_at_risk
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
@@ -40,6 +40,8 @@ from aigov.report.base import (
     ordered_findings,
     plural,
     price_text,
+    savings_text,
+    spend_text,
 )
 from aigov.report.standing import Standing, cost_with_basis, standing, standing_notes, undetermined_prefix
 
@@ -194,7 +196,7 @@ def money(result: ScanResult) -> str:
         return f"**{escape(money_line(change))}.**"
     text = (
         f"The Azure AI resources of this change cost {input_cost_text(result)}; "
-        f"{format_usd(result.monthly_cost_at_risk_usd)} of it in violation."
+        f"{format_usd(result.cost_summary.spend.monthly_usd)} of it in violation."
     )
     if change is not None:
         text += f" {money_line(change)}."
@@ -228,13 +230,13 @@ def _resource_changes(result: ScanResult) -> list[str]:
 
 
 def _at_risk(result: ScanResult, findings: list[Finding]) -> str:
-    notes = ["each resource counted once"]
-    if any(f.cost.confidence is Confidence.ESTIMATE and f.cost.monthly_usd is not None for f in findings):
-        notes.append("some figures are estimates")
-    if result.unknown_cost_findings:
-        notes.append(f"{plural(result.unknown_cost_findings, 'finding')} with unknown cost not included")
-    figure = escape(format_usd(result.monthly_cost_at_risk_usd))
-    return f"**Monthly cost at risk: {figure}** ({'; '.join(notes)})"
+    """Spend in violation and possible savings, two lines of the headline (never added together)."""
+    summary = result.cost_summary
+    figure, notes = spend_text(summary).split(" ", 1)
+    return (
+        f"**Monthly spend in violation: {escape(figure)}** {escape(notes)}\n\n"
+        f"Possible monthly savings: {escape(savings_text(summary))}"
+    )
 
 
 def _gate(options: ReportOptions) -> str:

@@ -42,7 +42,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from aigov.model import BaselineState, Confidence, CostChange, Finding, Outcome, Price, ScanResult, Severity
+from aigov.model import BaselineState, CostChange, Finding, Outcome, Price, ScanResult, Severity
 from aigov.report.base import (
     DEFAULT_OPTIONS,
     Reporter,
@@ -56,6 +56,8 @@ from aigov.report.base import (
     ordered_findings,
     plural,
     price_text,
+    savings_text,
+    spend_text,
 )
 from aigov.report.fixed_width import table_lines
 from aigov.report.standing import undetermined_prefix
@@ -317,7 +319,7 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
             f"{outcomes[Outcome.UNDETERMINED]} undetermined ({by_severity})"
         ),
         Text(f"Monthly cost of the inputs: {input_cost_text(result)}"),
-        _at_risk_line(result),
+        *_at_risk_lines(result),
         *_pipeline_lines(findings),
         Text(_gate_line(findings, options)),
         Text(
@@ -328,19 +330,14 @@ def _totals(result: ScanResult, findings: list[Finding], options: ReportOptions)
     return Group(*lines)
 
 
-def _at_risk_line(result: ScanResult) -> Text:
-    line = Text("Monthly cost at risk: ")
-    line.append(format_usd(result.monthly_cost_at_risk_usd), style="bold")
-    notes = ["each resource counted once"]
-    if any(
-        f.cost.confidence is Confidence.ESTIMATE and f.cost.monthly_usd is not None for f in result.findings
-    ):
-        notes.append("some figures are estimates")
-    unknown = result.unknown_cost_findings
-    if unknown:
-        notes.append(f"{plural(unknown, 'finding')} with unknown cost not included")
-    line.append(f" ({'; '.join(notes)})")
-    return line
+def _at_risk_lines(result: ScanResult) -> list[Text]:
+    """Spend in violation and possible savings, on lines of their own: never added together."""
+    summary = result.cost_summary
+    spend, text = spend_text(summary).split(" ", 1)
+    line = Text("Monthly spend in violation: ")
+    line.append(spend, style="bold")
+    line.append(f" {text}")
+    return [line, Text(f"Possible monthly savings: {savings_text(summary)}")]
 
 
 def _pipeline_lines(findings: list[Finding]) -> list[Text]:

@@ -14,7 +14,9 @@ rather than passing.
 What is read:
 
 * ``resources`` as an array, or (``languageVersion`` 2.0) an object keyed by
-  symbolic name; ``existing`` resources are not deployed and are skipped.
+  symbolic name; ``existing`` resources are references to resources deployed
+  elsewhere: kept as :attr:`~aigov.model.Action.REFERENCE` context (a parent
+  for their children, neither evaluated nor estimated), as in the Bicep path.
 * ``condition``: false drops the resource; unknown keeps it (it is evaluated
   as deployed) and the scan warns that it may not be deployed.
 * ``copy`` at resource level (``copyIndex()``, ``copyIndex('loop')``), at
@@ -380,6 +382,7 @@ class _Found:
     subscription: Any
     resource_group: Any
     parent: _Found | None = None  # the resource this one is nested in, when emitted
+    existing: bool = False  # a reference to a resource deployed elsewhere: context, not deployed here
 
     key: str = ""
 
@@ -475,7 +478,9 @@ class _Reader:
             for name in given:
                 if name not in lowered:
                     raise SourceError(
-                        f"parameter '{name}' is not declared in the template {file}", file=given_from or file
+                        f"parameter '{name}' is not declared in the template {file}",
+                        file=given_from or file,
+                        where=f"$.parameters.{name}" if given_from else None,
                     )
         values: dict[str, Any] = {}
         # Defaults may use other parameters: evaluate on demand, in order of need.
@@ -568,8 +573,8 @@ class _Reader:
                 raise SourceError(
                     "a resource is not an object", file=where.file, where=_where_path(where, resource_path)
                 )
-            if raw.get("existing") is True or "import" in raw:
-                continue
+            if "import" in raw:
+                continue  # an extension's resource (languageVersion 2.0): not an ARM resource
             self.resource(
                 where,
                 raw,
@@ -634,6 +639,8 @@ class _Reader:
                 else raw_type
             )
             lower_type = full_type.lower()
+            if lower_type == DEPLOYMENTS_TYPE and raw.get("existing") is True:
+                continue  # a deployment made elsewhere: nothing of it is deployed here
             if lower_type == DEPLOYMENTS_TYPE:
                 if condition is not True:
                     self.warn(
@@ -662,7 +669,7 @@ class _Reader:
                 found.resource_group = (
                     scope.context.resource_group_object()["name"] if resource_group_scope else None
                 )
-                if condition is not True:
+                if condition is not True and not found.existing:
                     self.warn(
                         f"{file}:{line}: {found.key_text()} is deployed only if its condition "
                         f"{_short(raw.get('condition'))} holds, which is known only at deployment; "
@@ -729,9 +736,16 @@ class _Reader:
     ) -> _Found:
         canonical = ARM_TYPES[full_type.lower()]
         body: dict[str, Any] = {"name": names[-1], "type": canonical}
-        for key in _BODY_FIELDS:
-            if key in raw:
-                body[key] = self._eval(scope, raw[key], where, (*path, key), expand_copy=key == "properties")
+        existing = raw.get("existing") is True
+        if existing:
+            # The deployed resource's body is not in the template (as in the Bicep path).
+            body["location"] = UNKNOWN
+        else:
+            for key in _BODY_FIELDS:
+                if key in raw:
+                    body[key] = self._eval(
+                        scope, raw[key], where, (*path, key), expand_copy=key == "properties"
+                    )
         api = self._eval(scope, raw.get("apiVersion"), where, (*path, "apiVersion"))
         return _Found(
             type=canonical,
@@ -744,6 +758,7 @@ class _Reader:
             subscription=scope.context.subscription()["subscriptionId"],
             resource_group=None,
             parent=parent,
+            existing=existing,
         )
 
     def _eval(
@@ -957,7 +972,7 @@ class _Reader:
                     name=leaf if isinstance(leaf, str) else UNKNOWN,
                     body=finalize(found.body),
                     origin=Origin(ArmTemplateSource.name, found.file, found.line, found.key),
-                    action=Action.DEPLOY,
+                    action=Action.REFERENCE if found.existing else Action.DEPLOY,
                     subscription_id=finalize(found.subscription),
                     resource_group=finalize(found.resource_group),
                     parent_key=parent_key,

@@ -56,6 +56,9 @@ from aigov.sources.template_functions import (
     arm_guid,
     is_runtime,
     murmur64,
+    resource_group_object,
+    subscription_object,
+    tenant_object,
     unique_string,
 )
 from aigov.sources.template_values import (
@@ -332,25 +335,12 @@ class DeploymentContext:
 
     def subscription(self) -> dict[str, Any]:
         sub = self.subscription_id or opaque("subscription().subscriptionId")
-        return {
-            "id": f"/subscriptions/{sub}",
-            "subscriptionId": sub,
-            "tenantId": opaque("subscription().tenantId"),
-            "displayName": opaque("subscription().displayName"),
-        }
+        return subscription_object(sub, opaque)
 
     def resource_group_object(self) -> dict[str, Any]:
         sub = self.subscription_id or opaque("subscription().subscriptionId")
         name = self.resource_group or opaque("resourceGroup().name")
-        return {
-            "id": f"/subscriptions/{sub}/resourceGroups/{name}",
-            "name": name,
-            "type": "Microsoft.Resources/resourceGroups",
-            "location": self.location or opaque("resourceGroup().location"),
-            "tags": UNKNOWN,
-            "managedBy": UNKNOWN,
-            "properties": {"provisioningState": "Succeeded"},
-        }
+        return resource_group_object(sub, name, self.location or opaque("resourceGroup().location"), opaque)
 
 
 Function = Callable[["Evaluator", list[Any], Call], Any]
@@ -700,7 +690,7 @@ def _deployment(ev: Evaluator, args: list[Any], node: Call) -> Any:
 
 
 def _tenant(ev: Evaluator, args: list[Any], node: Call) -> Any:
-    return {"tenantId": opaque("tenant().tenantId"), "displayName": opaque("tenant().displayName")}
+    return tenant_object(opaque)
 
 
 def _runtime(ev: Evaluator, args: list[Any], node: Call) -> Any:

@@ -642,6 +642,54 @@ def is_runtime(name: str) -> bool:
     return lowered in RUNTIME_FUNCTIONS or lowered.startswith("list")
 
 
+Placeholder = Callable[[str], Any]
+"""How an evaluator writes a value known only at deployment, given what it is (``tenant().tenantId``):
+ARM keeps a named placeholder (equal placeholders are equal, so names built from them still link),
+Bicep gives UNKNOWN."""
+
+
+def _under(prefix: str, value: Any) -> Any:
+    return f"{prefix}{value}" if isinstance(value, str) else UNKNOWN
+
+
+def tenant_object(unknown: Placeholder) -> dict[str, Any]:
+    """``tenant()``: the properties ARM returns, every one known only at deployment."""
+    tenant_id = unknown("tenant().tenantId")
+    return {
+        "countryCode": unknown("tenant().countryCode"),
+        "displayName": unknown("tenant().displayName"),
+        "id": _under("/tenants/", tenant_id),
+        "tenantId": tenant_id,
+    }
+
+
+def subscription_object(subscription_id: Any, unknown: Placeholder) -> dict[str, Any]:
+    """``subscription()``: the properties ARM returns for the subscription ``subscription_id``."""
+    return {
+        "id": _under("/subscriptions/", subscription_id),
+        "subscriptionId": subscription_id,
+        "tenantId": unknown("subscription().tenantId"),
+        "displayName": unknown("subscription().displayName"),
+    }
+
+
+def resource_group_object(
+    subscription_id: Any, name: Any, location: Any, unknown: Placeholder
+) -> dict[str, Any]:
+    """``resourceGroup()``: the properties ARM returns for the group ``name`` in ``subscription_id``."""
+    group_id = _under(f"/subscriptions/{subscription_id}/resourceGroups/", name)
+    return {
+        "id": group_id if isinstance(subscription_id, str) else UNKNOWN,
+        "name": name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": location,
+        # Not strings, so never placeholders: unknown in both paths.
+        "managedBy": UNKNOWN,
+        "tags": UNKNOWN,
+        "properties": {"provisioningState": "Succeeded"},
+    }
+
+
 def runtime_warning(file: str, name: str) -> str:
     """The scan warning for a call of the runtime-only function ``name`` in ``file``."""
     return f"{file}: {name}() gives a value known only at deployment; values that use it are unknown"

@@ -51,7 +51,7 @@ def test_bundled_example_fails_the_gate_with_costed_findings() -> None:
         "30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus2, price effective 2024-04-01, read 2026-09-30)"
     )
     assert basis in " ".join(out.split())
-    assert "Monthly cost at risk:" in out
+    assert "Monthly spend in violation:" in out
 
 
 def test_json_report_is_valid_and_traceable() -> None:
@@ -68,7 +68,9 @@ def test_json_report_is_valid_and_traceable() -> None:
     )
     assert ptu["category"] == "sku"
     assert ptu["cost"]["monthly_usd"] == 43800.0
-    assert ptu["cost"]["confidence"] == "exact"
+    # Against pay-per-token with no usage known: a saving, and an upper bound, never exact.
+    assert ptu["cost"]["confidence"] == "estimate"
+    assert (ptu["cost"]["saving"], ptu["cost"]["upper_bound"]) == (True, True)
     price = ptu["cost"]["prices"][0]
     assert (price["effective"], price["read"]) == ("2024-04-01", "2026-09-30")
     assert price["source"].startswith("third-party copy: microsoft/mosaic-apim")
@@ -82,6 +84,11 @@ def test_json_report_is_valid_and_traceable() -> None:
     per_finding_total = sum(f["cost"]["monthly_usd"] or 0 for f in findings)
     assert summary["monthly_cost_at_risk_usd"] < per_finding_total
     assert summary["findings"] == len(findings)
+    # The headline keeps spend and savings apart, and upper bounds apart from firm figures.
+    spend, savings = summary["spend_in_violation"], summary["possible_savings"]
+    assert spend["monthly_usd"] == round(spend["exact_usd"] + spend["estimated_usd"], 2)
+    assert savings["upper_bound_usd"] >= 43800.0
+    assert savings["upper_bound_usd"] <= savings["estimated_usd"]
 
 
 def test_config_decides_the_environment_rule() -> None:
@@ -152,7 +159,7 @@ def test_several_formats_at_once(tmp_path: Path) -> None:
         EXAMPLE, "--config", EXAMPLE_CONFIG, "--format", "json", "--output", str(out), "--format", "table"
     )
     assert result.exit_code == 1
-    assert "Monthly cost at risk" in result.stdout
+    assert "Monthly spend in violation" in result.stdout
     assert json.loads(out.read_text())["summary"]["findings"] > 0
     assert not list(tmp_path.glob(".findings.json.*"))  # written atomically, no temporary left
 

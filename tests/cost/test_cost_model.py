@@ -358,16 +358,20 @@ def test_resource_and_none_specs(costs: CostModel) -> None:
     assert "no cost of its own" in none.basis
 
 
-def test_delta_provisioned_to_allowed_pay_as_you_go_is_the_full_commitment(costs: CostModel) -> None:
+def test_delta_provisioned_to_pay_as_you_go_without_usage_is_an_upper_bound(costs: CostModel) -> None:
     dep, account = _deployment("dep", "ProvisionedManaged", 30), _account()
     spec = CostSpec(CostKind.DELTA, field="sku.name", to=("Standard", "GlobalStandard", "DataZoneStandard"))
     impact = costs.impact(spec, dep, Inventory([account, dep]))
     assert impact.monthly_usd == 43_800.00
-    assert impact.confidence is Confidence.EXACT
+    # The tokens the alternative would bill are not known: never exact, and labelled an upper bound.
+    assert impact.confidence is Confidence.ESTIMATE
+    assert impact.upper_bound
+    assert impact.saving
     assert impact.basis == (
-        "30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus, price effective 2024-04-01, read 2026-09-30) "
-        "− cheapest allowed: "
-        "Standard, pay-per-token, no fixed charge (tokens not included) = 43,800.00 $/month"
+        "upper bound: 30 PTU x 2.00 $/h x 730 h (ProvisionedManaged, eastus, price effective 2024-04-01, "
+        "read 2026-09-30) − nearest allowed (same data processing scope): "
+        "Standard, pay-per-token, its tokens not counted (no usage known) = 43,800.00 $/month at most "
+        "(give the deployment's usage to price its tokens)"
     )
     (line,) = impact.lines
     assert line.resource_key == "dep"
@@ -392,17 +396,34 @@ def test_delta_floors_at_zero(costs: CostModel) -> None:
     assert impact.monthly_usd == 0.0
 
 
-def test_delta_search_to_cheapest_allowed_tier_keeps_replicas(costs: CostModel) -> None:
+def test_delta_search_compares_with_the_nearest_tier_that_takes_its_replicas(costs: CostModel) -> None:
     search = _search("standard3", 3, 1)
     inventory = Inventory([search])
-    all_tiers = costs.impact(
-        CostSpec(CostKind.DELTA, "sku.name", ("free", "basic", "standard")), search, inventory
+    allowed = CostSpec(CostKind.DELTA, "sku.name", ("free", "basic", "standard"))
+    impact = costs.impact(allowed, search, inventory)
+    # Free takes one replica: no alternative for three. S1 is the allowed tier nearest S3 in capacity.
+    assert impact.monthly_usd == round((2.688 - 0.336) * 3 * 730, 2) == 5_150.88
+    assert impact.confidence is Confidence.ESTIMATE  # S3's price is uncertain (derived)
+    assert impact.saving
+    assert not impact.upper_bound
+    assert (
+        "nearest allowed (accepts 3 replicas x 1 partitions; nearest in capacity: 160 GB per" in impact.basis
     )
-    assert all_tiers.monthly_usd == 5_886.72  # 2.688 x 3 x 730; free costs nothing
-    assert all_tiers.confidence is Confidence.ESTIMATE  # S3's price is uncertain
-    paid = costs.impact(CostSpec(CostKind.DELTA, "sku.name", ("basic", "standard")), search, inventory)
-    assert paid.monthly_usd == round(5_886.72 - 0.101 * 3 * 730, 2)
-    assert "cheapest allowed: basic: 0.101 $/h x 3 replicas" in paid.basis
+    assert "standard: 0.336 $/h x 3 replicas x 1 partitions x 730 h" in impact.basis
+    assert impact.basis.endswith(
+        "not compared: free takes at most 1 replicas and 1 partitions, not 3 replicas x 1 partitions"
+    )
+    basic_only = costs.impact(CostSpec(CostKind.DELTA, "sku.name", ("basic",)), search, inventory)
+    assert basic_only.monthly_usd == round((2.688 - 0.101) * 3 * 730, 2) == 5_665.53
+
+
+def test_delta_search_with_no_tier_taking_its_load_is_unknown(costs: CostModel) -> None:
+    search = _search("standard3", 4, 2)
+    allowed = CostSpec(CostKind.DELTA, "sku.name", ("free", "basic"))
+    impact = costs.impact(allowed, search, Inventory([search]))
+    assert impact.monthly_usd is None
+    assert impact.confidence is Confidence.UNKNOWN
+    assert "basic takes at most 3 replicas and 3 partitions, not 4 replicas x 2 partitions" in impact.basis
 
 
 def test_delta_skips_unknown_alternatives(costs: CostModel) -> None:

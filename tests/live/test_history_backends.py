@@ -38,7 +38,18 @@ def test_a_version_1_sqlite_history_is_migrated_in_place(tmp_path: Path, arm: Fa
     db = tmp_path / "aigov.db"
     with sqlite3.connect(db) as conn:
         conn.executescript(V1)
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--history", str(db)]
+    args = [
+        "scan",
+        "azure",
+        "--arm-endpoint",
+        arm.url,
+        "--metrics-endpoint",
+        arm.metrics_url,
+        "--format",
+        "json",
+        "--history",
+        str(db),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code in (1, 3), result.stderr
     document = json.loads(result.stdout)
@@ -100,7 +111,18 @@ def test_the_password_never_appears_in_an_error(postgres_server: PgServer, arm: 
     assert "sslmode" not in str(caught.value)
     assert str(caught.value).startswith(f"postgresql://aigov@127.0.0.1:{postgres_server.port}/postgres: ")
     assert "cannot connect to the history database" in str(caught.value)
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--history", wrong]
+    args = [
+        "scan",
+        "azure",
+        "--arm-endpoint",
+        arm.url,
+        "--metrics-endpoint",
+        arm.metrics_url,
+        "--format",
+        "json",
+        "--history",
+        wrong,
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "s3cret" not in result.stderr
@@ -115,6 +137,8 @@ def test_the_command_keeps_its_history_in_postgres(postgres_server: PgServer, ar
         "azure",
         "--arm-endpoint",
         arm.url,
+        "--metrics-endpoint",
+        arm.metrics_url,
         "--format",
         "json",
         "--history",

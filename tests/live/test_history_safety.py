@@ -107,7 +107,16 @@ def test_reports_are_written_when_the_history_cannot_be(arm: FakeArm, tmp_path: 
     db = tmp_path / "history.db"
     db.mkdir()
     report = tmp_path / "report.json"
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--history", str(db)]
+    args = [
+        "scan",
+        "azure",
+        "--arm-endpoint",
+        arm.url,
+        "--metrics-endpoint",
+        arm.metrics_url,
+        "--history",
+        str(db),
+    ]
     result = CliRunner().invoke(main, [*args, "--format", "json", "--output", str(report)])
     assert result.exit_code == 2
     *progress, error = result.stderr.strip().splitlines()

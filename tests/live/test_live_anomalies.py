@@ -26,13 +26,19 @@ WESTEU = (
     "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/rg-ai-prod"
     "/providers/Microsoft.CognitiveServices/accounts/oai-prod-westeu"
 ).lower()
+RESTRICTED_ACCOUNT = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000a3/resourceGroups/rg-ai-restricted"
+    "/providers/Microsoft.CognitiveServices/accounts/oai-restricted"
+).lower()
 DAYS_PER_MONTH = 730 / 24
 # gpt-4o-mini 2024-07-18 GlobalStandard in the bundled catalogue, $ per 1M tokens.
 MINI_INPUT, MINI_OUTPUT = 0.15, 0.6
 
 
 def scan(arm: FakeArm, config: Config | None = None) -> LiveScan:
-    options = LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False)
+    options = LiveOptions(
+        arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False
+    )
     return scan_live(config or Config(), now=NOW, options=options)
 
 
@@ -44,8 +50,8 @@ def tenfold_last_day(arm: FakeArm) -> None:
     """chat: steady tokens for 29 days, then a day with ten times the requests and tokens."""
     chat = arm.estate.metrics[EASTUS]["chat"]
     chat["requests"] = [*chat["requests"][:-1], chat["requests"][-1] * 10]
-    chat["prompt_tokens"] = [1_000_000] * 29 + [10_000_000]
-    chat["completion_tokens"] = [200_000] * 29 + [2_000_000]
+    chat["prompt"] = [1_000_000] * 29 + [10_000_000]
+    chat["completion"] = [200_000] * 29 + [2_000_000]
 
 
 class TestSeries:
@@ -92,11 +98,21 @@ class TestSeries:
         assert spike.cost.monthly_usd == 0.0
         assert "by the hour" in spike.cost.basis
 
-    def test_without_token_series_the_cost_is_unknown(self, arm: FakeArm) -> None:
+    def test_more_requests_with_steady_tokens_cost_nothing_more(self, arm: FakeArm) -> None:
         assist = arm.estate.metrics[WESTEU]["assist"]
         assist["requests"] = [*assist["requests"][:-1], 12_000]
         [spike] = anomalies(scan(arm))
         assert spike.resource.name == "assist"
+        assert spike.anomaly is not None
+        flagged = {s.metric for s in spike.anomaly.series if s.anomalous}
+        assert flagged == {"requests"}
+        assert spike.cost.monthly_usd == 0.0
+
+    def test_without_token_series_the_cost_is_unknown(self, arm: FakeArm) -> None:
+        research = arm.estate.metrics[RESTRICTED_ACCOUNT]["research-chat"]
+        research["requests"] = [*research["requests"][:-1], 12_000]
+        [spike] = anomalies(scan(arm))
+        assert spike.resource.name == "research-chat"
         assert spike.cost.monthly_usd is None
         assert "token volumes are not known" in spike.cost.basis
 
@@ -108,7 +124,18 @@ class TestSeries:
     def test_the_json_report_carries_the_series(self, arm: FakeArm, tmp_path: Path) -> None:
         tenfold_last_day(arm)
         out = tmp_path / "report.json"
-        args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--output", str(out)]
+        args = [
+            "scan",
+            "azure",
+            "--arm-endpoint",
+            arm.url,
+            "--metrics-endpoint",
+            arm.metrics_url,
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ]
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1, result.stderr
         document = json.loads(out.read_text(encoding="utf-8"))
@@ -176,7 +203,10 @@ def deployment_like(arm: FakeArm, name: str, new_name: str, **changes: object) -
 
 
 def nightly(arm: FakeArm, db: object, now: datetime, config: Config | None = None) -> LiveScan:
-    command = AzureCommand(LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False), db)  # type: ignore[arg-type]
+    command = AzureCommand(
+        LiveOptions(arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False),
+        db,
+    )  # type: ignore[arg-type]
     return run_azure(config or Config(), command, now=now).scan
 
 
@@ -224,8 +254,11 @@ class TestChanges:
             "GlobalProvisionedManaged",
         )
         assert "type GlobalStandard -> GlobalProvisionedManaged" in tier.message
-        # Pay-per-token before, with no token usage known: the difference cannot be priced.
-        assert tier.cost.monthly_usd is None
+        # Pay-per-token before, priced from its observed tokens; 15 PTU at $1.00/h now.
+        assert tier.anomaly.after["monthly_usd"] == 15 * 1.0 * 730
+        before_usd = tier.anomaly.before["monthly_usd"]
+        assert 0 < before_usd < 100
+        assert tier.cost.monthly_usd == pytest.approx(15 * 730 - before_usd, abs=0.01)
 
         capacity = found["reports-ptu"]
         assert capacity.rule_id == "AIGOV-ANOM-003"
@@ -260,7 +293,9 @@ class TestChanges:
     def test_keep_days_removes_old_scans_but_not_open_findings(
         self, arm: FakeArm, history_target: object
     ) -> None:
-        options = LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False)
+        options = LiveOptions(
+            arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False
+        )
         for day in range(4):
             report = run_azure(
                 Config(), AzureCommand(options, history_target, keep_days=2), now=NOW + timedelta(days=day)

@@ -34,7 +34,9 @@ EASTUS = (
 
 
 def nightly(arm: FakeArm, db: Path | str) -> AzureCommand:
-    options = LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False)
+    options = LiveOptions(
+        arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False
+    )
     return AzureCommand(options, db)
 
 
@@ -101,18 +103,38 @@ class TestCommand:
     def test_scan_azure_json_with_history_and_partial_exit(self, arm: FakeArm, tmp_path: Path) -> None:
         arm.forbidden = {RESTRICTED}
         db = tmp_path / "aigov.db"
-        args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--history", str(db)]
+        args = [
+            "scan",
+            "azure",
+            "--arm-endpoint",
+            arm.url,
+            "--metrics-endpoint",
+            arm.metrics_url,
+            "--format",
+            "json",
+            "--history",
+            str(db),
+        ]
         result = CliRunner().invoke(main, args, catch_exceptions=False)
         assert result.exit_code == 3, result.output
         document = json.loads(result.stdout)
         assert document["live"]["not_scanned"][0]["scope"] == RESTRICTED
         assert document["live"]["history"]["previous_scan_at"] is None
-        assert document["live"]["api_calls"]["metrics"] == 3
+        assert document["live"]["api_calls"]["metrics_batch"] == 3  # a1 eastus, a1 westeurope, a2 eastus
         rules = {f["rule_id"] for f in document["findings"]}
         assert {"AIGOV-IDLE-002", "AIGOV-SKU-001", "AIGOV-TAG-001", "AIGOV-ENV-001"} <= rules
 
     def test_scan_azure_table_lists_subscriptions_by_name(self, arm: FakeArm) -> None:
-        args = ["scan", "azure", "--arm-endpoint", arm.url, "--fail-on", "never"]
+        args = [
+            "scan",
+            "azure",
+            "--arm-endpoint",
+            arm.url,
+            "--metrics-endpoint",
+            arm.metrics_url,
+            "--fail-on",
+            "never",
+        ]
         result = CliRunner().invoke(main, args, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert "corp-ai-prod (00000000-0000-0000-0000-0000000000a1, environment prod)" in result.stdout
@@ -123,7 +145,18 @@ class TestCommand:
             Fault(dev, 429, {"Retry-After": "2"}),
             Fault("/accounts/oai-prod-westeu/deployments", delay=1.5, times=5),
         ]
-        args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--fail-on", "never"]
+        args = [
+            "scan",
+            "azure",
+            "--arm-endpoint",
+            arm.url,
+            "--metrics-endpoint",
+            arm.metrics_url,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]
         started = time.monotonic()
         result = CliRunner().invoke(main, [*args, "--max-retry-after", "1", "--timeout", "1"])
         assert time.monotonic() - started < 20

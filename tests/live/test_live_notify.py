@@ -66,7 +66,19 @@ def receiver() -> Iterator[Receiver]:
 
 
 def scan(arm: FakeArm, db: Path, *extra: str) -> Any:
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--history", str(db), *extra]
+    args = [
+        "scan",
+        "azure",
+        "--arm-endpoint",
+        arm.url,
+        "--metrics-endpoint",
+        arm.metrics_url,
+        "--format",
+        "json",
+        "--history",
+        str(db),
+        *extra,
+    ]
     return CliRunner().invoke(main, args)
 
 
@@ -148,7 +160,18 @@ def test_a_failing_webhook_exits_4_and_keeps_the_report(
 ) -> None:
     receiver.status = 500
     out = tmp_path / "report.json"
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json", "--output", str(out)]
+    args = [
+        "scan",
+        "azure",
+        "--arm-endpoint",
+        arm.url,
+        "--metrics-endpoint",
+        arm.metrics_url,
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    ]
     result = CliRunner().invoke(main, [*args, "--notify", f"{receiver.base}/hooks/{SECRET}"])
     assert result.exit_code == 4
     assert json.loads(out.read_text(encoding="utf-8"))["findings"]

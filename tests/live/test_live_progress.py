@@ -25,10 +25,11 @@ LINE = re.compile(
 
 
 def test_a_slow_scan_prints_a_line_every_interval(arm: FakeArm, capsys: pytest.CaptureFixture[str]) -> None:
-    # Every metrics answer takes 1.2 s; with 3 accounts on 1 worker the phase lasts over 3 s.
-    arm.faults.append(Fault("/providers/Microsoft.Insights/metrics", delay=1.2, times=10))
+    # Every deployments answer takes 1.2 s; with 4 accounts on 1 worker the phase lasts over 4 s.
+    arm.faults.append(Fault("/deployments", delay=1.2, times=10))
     options = LiveOptions(
         arm_endpoint=arm.url,
+        metrics_endpoint=arm.metrics_url,
         retry=dataclasses.replace(FAST_RETRY, read_timeout=5.0),
         workers=1,
         progress_interval=0.5,
@@ -49,12 +50,30 @@ def test_a_slow_scan_prints_a_line_every_interval(arm: FakeArm, capsys: pytest.C
 
 
 def test_no_lines_when_progress_is_off(arm: FakeArm, capsys: pytest.CaptureFixture[str]) -> None:
-    scan_live(Config(), now=NOW, options=LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False))
+    scan_live(
+        Config(),
+        now=NOW,
+        options=LiveOptions(
+            arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False
+        ),
+    )
     assert capsys.readouterr().err == ""
 
 
 def test_the_command_line_prints_progress_to_stderr_only(arm: FakeArm) -> None:
-    result = CliRunner().invoke(main, ["scan", "azure", "--arm-endpoint", arm.url, "--format", "json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "azure",
+            "--arm-endpoint",
+            arm.url,
+            "--metrics-endpoint",
+            arm.metrics_url,
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code in (0, 1, 3), result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines

@@ -41,11 +41,13 @@ OAI_DEV = (
     f"/subscriptions/{DEV}/resourceGroups/rg-ai-dev/providers/Microsoft.CognitiveServices/accounts/oai-dev"
 )
 GRAPH = "/providers/Microsoft.ResourceGraph/resources"
-EASTUS_METRICS = "/accounts/oai-prod-eastus/providers/Microsoft.Insights/metrics"
+EASTUS_BATCH = f"/eastus/subscriptions/{PROD}/metrics:getBatch"  # the batch holding oai-prod-eastus alone
 
 
 def scan(arm: FakeArm, retry: RetrySettings = FAST_RETRY, **options: Any) -> LiveScan:
-    live = LiveOptions(arm_endpoint=arm.url, retry=retry, progress=False, **options)
+    live = LiveOptions(
+        arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=retry, progress=False, **options
+    )
     return scan_live(Config(), now=NOW, options=live)
 
 
@@ -192,7 +194,12 @@ class TestSubscriptionsResourceGraphLeavesOut:
         self, arm: FakeArm, tmp_path: Path
     ) -> None:
         db = tmp_path / "aigov.db"
-        command = AzureCommand(LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False), db)
+        command = AzureCommand(
+            LiveOptions(
+                arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False
+            ),
+            db,
+        )
         first = run_azure(Config(), command, now=NOW)
         assert first.history is not None
         restricted = {f.fingerprint for f in first.history.new if f.resource.subscription_id == RESTRICTED}
@@ -215,7 +222,8 @@ class TestSubscriptionsResourceGraphLeavesOut:
 
 def test_history_carries_an_unreadable_accounts_findings_forward(arm: FakeArm, tmp_path: Path) -> None:
     command = AzureCommand(
-        LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False), tmp_path / "aigov.db"
+        LiveOptions(arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False),
+        tmp_path / "aigov.db",
     )
     first = run_azure(Config(), command, now=NOW)
     assert first.history is not None
@@ -235,7 +243,11 @@ def test_a_management_group_subscription_emptied_overnight_has_its_findings_fixe
 ) -> None:
     arm.estate.management_groups["mg-ai"].append(RESTRICTED)
     options = LiveOptions(
-        arm_endpoint=arm.url, retry=FAST_RETRY, progress=False, management_groups=("mg-ai",)
+        arm_endpoint=arm.url,
+        metrics_endpoint=arm.metrics_url,
+        retry=FAST_RETRY,
+        progress=False,
+        management_groups=("mg-ai",),
     )
     command = AzureCommand(options, tmp_path / "aigov.db")
     first = run_azure(Config(), command, now=NOW)
@@ -264,30 +276,27 @@ def no_value_series(deployment: str) -> dict[str, Any]:
     }
 
 
+# The account's `value` in the batch answer (its list of metrics), in each way it can say "no data".
 NO_DATA = {
-    "error code": {"value": [metric("AzureOpenAIRequests", [], errorCode="ResourceNotSupported")]},
-    "empty value": {"value": []},
-    "points without values": {
-        "value": [
-            metric("AzureOpenAIRequests", [no_value_series("invoice-ft"), no_value_series("chat")]),
-            metric("AzureOpenAIProvisionedManagedUtilizationV2", []),
-        ]
-    },
-    "a list instead of an object": [],
-    "value of the wrong type": {"value": {"AzureOpenAIRequests": 0}},
-    "time series of the wrong type": {
-        "value": [
-            metric("AzureOpenAIRequests", "none"),  # type: ignore[arg-type]
-            metric("AzureOpenAIProvisionedManagedUtilizationV2", []),
-        ]
-    },
+    "error code": [metric("AzureOpenAIRequests", [], errorCode="ResourceNotSupported")],
+    "empty value": [],
+    "points without values": [
+        metric("AzureOpenAIRequests", [no_value_series("invoice-ft"), no_value_series("chat")]),
+        metric("AzureOpenAIProvisionedManagedUtilizationV2", []),
+    ],
+    "null instead of a list": None,
+    "value of the wrong type": {"AzureOpenAIRequests": 0},
+    "time series of the wrong type": [
+        metric("AzureOpenAIRequests", "none"),  # type: ignore[arg-type]
+        metric("AzureOpenAIProvisionedManagedUtilizationV2", []),
+    ],
 }
 
 
 class TestMetricsWithoutData:
     @pytest.mark.parametrize("body", NO_DATA.values(), ids=NO_DATA.keys())
     def test_idle_rules_are_undetermined_never_idle_with_a_cost(self, arm: FakeArm, body: Any) -> None:
-        arm.faults = [Fault(EASTUS_METRICS, body=body)]
+        arm.batch_values[EASTUS.lower()] = body
         live = scan(arm)
         [idle] = findings(live, "AIGOV-IDLE-002", "invoice-ft")
         assert idle.outcome is Outcome.UNDETERMINED
@@ -300,13 +309,12 @@ class TestMetricsWithoutData:
     def test_utilisation_without_data_leaves_only_the_utilisation_rule_undetermined(
         self, arm: FakeArm
     ) -> None:
-        answer = {
-            "value": [
-                metric("AzureOpenAIRequests", []),
-                metric("AzureOpenAIProvisionedManagedUtilizationV2", [], errorCode="InternalError"),
-            ]
-        }
-        arm.faults = [Fault(EASTUS_METRICS, body=answer)]
+        arm.batch_values[EASTUS.lower()] = [
+            metric("AzureOpenAIRequests", []),
+            metric("AzureOpenAIProvisionedManagedUtilizationV2", [], errorCode="InternalError"),
+            metric("ProcessedPromptTokens", []),
+            metric("GeneratedTokens", []),
+        ]
         live = scan(arm)
         [idle] = findings(live, "AIGOV-IDLE-002", "invoice-ft")
         assert idle.outcome is Outcome.VIOLATION
@@ -316,9 +324,10 @@ class TestMetricsWithoutData:
 
 class TestUnreadablePages:
     def test_a_metrics_page_that_is_not_json_leaves_the_account_not_scanned(self, arm: FakeArm) -> None:
-        arm.faults = [Fault(EASTUS_METRICS, body="<html>gateway</html>")]
+        # The batch and then the account's own call answer the same gateway page.
+        arm.faults = [Fault(EASTUS_BATCH, body="<html>gateway</html>", times=2)]
         live = scan(arm)
-        assert reasons(live)[f"{EASTUS} (metrics)"].startswith("the metrics answer is not JSON")
+        assert reasons(live)[f"{EASTUS} (metrics)"].startswith("the batch metrics answer is not JSON")
         [idle] = findings(live, "AIGOV-IDLE-002", "invoice-ft")
         assert idle.outcome is Outcome.UNDETERMINED
         assert partial(live)

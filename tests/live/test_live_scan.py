@@ -23,7 +23,9 @@ RESTRICTED = "00000000-0000-0000-0000-0000000000a3"
 
 
 def scan(arm: FakeArm, config: Config | None = None, **options: object) -> LiveScan:
-    live = LiveOptions(arm_endpoint=arm.url, retry=FAST_RETRY, progress=False, **options)  # type: ignore[arg-type]
+    live = LiveOptions(
+        arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False, **options
+    )  # type: ignore[arg-type]
     return scan_live(config or Config(), now=NOW, options=live)
 
 
@@ -89,9 +91,12 @@ class TestFindings:
             assert f.severity is Severity.INFO
             assert "ai-network-baseline" in f.message
         # The resource's own monthly cost: oai-prod-westeu bills nothing fixed, its only deployment
-        # is pay-per-token.
+        # is pay-per-token, priced from its observed tokens.
         westeu = next(f for f in marked if f.resource.name == "oai-prod-westeu")
-        assert westeu.cost.monthly_usd is None
+        [assist] = [r for r in live.result.cost.resources if r.address.endswith("/deployments/assist")]
+        assert assist.monthly_usd is not None
+        assert assist.monthly_usd > 0
+        assert westeu.cost.monthly_usd == assist.monthly_usd
 
     def test_policy_states_can_be_left_out(self, arm: FakeArm) -> None:
         live = scan(arm, policy_states=False)
@@ -145,20 +150,34 @@ class TestScopes:
 
 
 class TestRequestShapes:
-    def test_one_metrics_call_per_account_with_deployments_split_by_deployment(self, arm: FakeArm) -> None:
+    def test_one_batch_metrics_call_per_subscription_and_region_split_by_deployment(
+        self, arm: FakeArm
+    ) -> None:
         scan(arm)
-        metrics = arm.calls("Microsoft.Insights/metrics")
-        accounts = {c.path.split("/providers/Microsoft.Insights")[0] for c in metrics}
-        assert len(metrics) == len(accounts) == 4  # the Speech account has no deployments to split
-        for call in metrics:
-            assert call.query["$filter"] == ["ModelDeploymentName eq '*'"]
+        batches = arm.calls("metrics:getBatch")
+        # a1 eastus, a1 westeurope, a2 eastus, a3 eastus; the Speech account has no deployments to split.
+        assert sorted((c.path.split("/")[1], c.path.split("/")[3][-2:]) for c in batches) == [
+            ("eastus", "a1"),
+            ("eastus", "a2"),
+            ("eastus", "a3"),
+            ("westeurope", "a1"),
+        ]
+        assert not arm.calls("Microsoft.Insights/metrics")  # no per-account metrics call
+        for call in batches:
+            assert call.method == "POST"
+            assert call.query["filter"] == ["ModelDeploymentName eq '*'"]
             assert call.query["interval"] == ["P1D"]
-            assert call.query["aggregation"] == ["Total,Average"]
-            assert call.query["metricnames"] == [
-                "AzureOpenAIRequests,AzureOpenAIProvisionedManagedUtilizationV2,"
-                "ProcessedPromptTokens,GeneratedTokens"
-            ]
+            assert call.query["metricnamespace"] == ["Microsoft.CognitiveServices/accounts"]
             assert int(call.query["top"][0]) >= 10
+            [account] = call.body["resourceids"]
+            assert account.lower().startswith("/subscriptions/00000000-0000-0000-0000-0000000000a")
+        names = {c.body["resourceids"][0].rsplit("/", 1)[1]: c.query["metricnames"][0] for c in batches}
+        assert names["oai-prod-eastus"] == (
+            "AzureOpenAIRequests,ProcessedPromptTokens,GeneratedTokens,AzureOpenAIProvisionedManagedUtilizationV2"
+        )
+        # The AI Services account publishes the newer names (its kind's metric definitions).
+        assert names["oai-prod-westeu"] == "ModelRequests,InputTokens,OutputTokens,ProvisionedUtilization"
+        assert len(arm.calls("metricDefinitions")) == 2  # one per account kind
 
     def test_resource_graph_pages_are_followed_by_skip_token(self, arm: FakeArm) -> None:
         live = scan(arm)
@@ -174,7 +193,8 @@ class TestRequestShapes:
             "subscriptions": 2,
             "resource_graph": 5,  # 3 pages of resources, 2 of the 3 subscriptions it read
             "deployments": 4,
-            "metrics": 4,
+            "metric_definitions": 2,  # OpenAI and AIServices
+            "metrics_batch": 4,  # a1 eastus, a1 westeurope, a2 eastus, a3 eastus
             "policy_states": 3,
         }
 
@@ -183,12 +203,14 @@ class TestFaults:
     def test_throttling_and_server_errors_are_retried(self, arm: FakeArm) -> None:
         arm.faults = [
             Fault("/providers/Microsoft.ResourceGraph/resources", 429, {"Retry-After": "1"}),
-            Fault("/accounts/oai-prod-eastus/providers/Microsoft.Insights/metrics", 500),
+            Fault(f"/subscriptions/{PROD}/metrics:getBatch", 500),
+            Fault(f"/subscriptions/{DEV}/metrics:getBatch", 529, {"Retry-After": "1"}),
         ]
         live = scan(arm)
         assert live.result.not_scanned == ()
         assert live.calls.statuses[429] == 1
         assert live.calls.statuses[500] == 1
+        assert live.calls.statuses[529] == 1  # Azure Monitor's throttling, waited for as it asked
         assert "AIGOV-IDLE-002" in by_rule(live)
         assert any(r.name == "ft-experiment" for r in live.result.resources)
 
@@ -203,7 +225,8 @@ class TestFaults:
         assert RESTRICTED not in live.scanned_subscription_ids
 
     def test_a_failing_metrics_call_leaves_usage_undetermined(self, arm: FakeArm) -> None:
-        arm.faults = [Fault("/accounts/oai-prod-eastus/providers/Microsoft.Insights/metrics", 500, times=10)]
+        # The batch, then the account's own call, fail after every retry.
+        arm.faults = [Fault(f"/eastus/subscriptions/{PROD}/metrics:getBatch", 500, times=20)]
         live = scan(arm)
         [missing] = live.result.not_scanned
         assert missing.scope.endswith("/accounts/oai-prod-eastus (metrics)")

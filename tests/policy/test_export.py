@@ -103,13 +103,23 @@ TRANSLATIONS: list[tuple[str, Mapping[str, Any], dict[str, Any], Any]] = [
         "empty_tag",
         {"field": "tags.owner", "empty": True},
         {},
-        {"anyOf": [{"field": "tags['owner']", "exists": False}, {"field": "tags['owner']", "equals": ""}]},
+        {
+            "anyOf": [
+                {"field": "tags['owner']", "exists": False},
+                {"value": "[trim(string(field('tags[''owner'']')))]", "equals": ""},
+            ]
+        },
     ),
     (
         "not_empty_tag",
         {"field": "tags.owner", "empty": False},
         {},
-        {"allOf": [{"field": "tags['owner']", "exists": True}, {"field": "tags['owner']", "notEquals": ""}]},
+        {
+            "allOf": [
+                {"field": "tags['owner']", "exists": True},
+                {"value": "[trim(string(field('tags[''owner'']')))]", "notEquals": ""},
+            ]
+        },
     ),
     (
         "literal_starting_with_a_bracket_is_escaped",
@@ -131,7 +141,10 @@ TRANSLATIONS: list[tuple[str, Mapping[str, Any], dict[str, Any], Any]] = [
                 "where": {
                     "anyOf": [
                         {"field": "[concat('tags[', current('item'), ']')]", "exists": False},
-                        {"field": "[concat('tags[', current('item'), ']')]", "equals": ""},
+                        {
+                            "value": "[trim(string(field(concat('tags[', current('item'), ']'))))]",
+                            "equals": "",
+                        },
                     ]
                 },
             },
@@ -447,6 +460,15 @@ def _field(body: Mapping[str, Any], name: str, parameters: Mapping[str, Any], it
     return armpath.get(body, name)
 
 
+def _value(body: Mapping[str, Any], text: str, parameters: Mapping[str, Any], item: Any) -> Any:
+    """The one value expression the export writes: ``[trim(string(field(NAME)))]``."""
+    m = re.fullmatch(r"\[trim\(string\(field\((.*)\)\)\)\]", text)
+    assert m is not None, text
+    name = m[1][1:-1].replace("''", "'") if m[1].startswith("'") else f"[{m[1]}]"
+    found = _field(body, name, parameters, item)
+    return "null" if found is MISSING or found is None else str(found).strip()
+
+
 def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
@@ -467,6 +489,8 @@ def _azure(
         count = node["count"]
         values = _expression(count["value"], parameters, item)
         value: Any = sum(_azure(count["where"], body, parameters, v) for v in values)
+    elif "value" in node:
+        value = _value(body, node["value"], parameters, item)
     else:
         value = _field(body, node["field"], parameters, item)
     present = value is not MISSING and value is not None

@@ -115,6 +115,8 @@ def test_unknown_values_are_null_and_named(mixed: ScanResult) -> None:
         "basis": "depends on sku.capacity (known after apply) x 2.00 $/h x 730 h",
         "confidence": "unknown",
         "partial": False,
+        "saving": False,
+        "upper_bound": False,
         "lines": [],
         "prices": [],
     }
@@ -199,4 +201,6 @@ def test_a_partly_usage_priced_cost_says_partial(mixed: ScanResult) -> None:
         "monthly_usd": None,
         "formula": "chat: pay-per-token; no usage known",
         "confidence": "unknown",
+        "saving": False,
+        "upper_bound": False,
     }

@@ -38,7 +38,7 @@ def test_marker_first_then_totals_then_table_then_details(mixed: ScanResult) -> 
         "\\$45,286.28 of it in violation.**\n\n"
         "### aigov: 5 findings fail the gate\n"
     )
-    at_risk = text.index(r"**Monthly cost at risk: \$45,286.28**")
+    at_risk = text.index(r"**Monthly spend in violation: \$45,286.28**")
     table = text.index("| # | severity | gate | rule | resource | cost/month | message |")
     details = text.index("<details>")
     assert at_risk < table < details

@@ -86,7 +86,11 @@ def test_total_counts_each_resource_once(mixed: ScanResult) -> None:
     output = _flat(TableReporter().render(mixed))
     # PTU deployment 43,800 + fine-tune 1,241 + search 245.28: the account's
     # roll-up and the notice repeat two of them and must not be added again.
-    assert "Monthly cost at risk: $45,286.28 (each resource counted once" in output
+    spend = (
+        "Monthly spend in violation: $45,286.28 (exact $45,041.00, estimated $245.28; each resource counted"
+    )
+    assert spend in output
+    assert "Possible monthly savings: $0.00 (no finding is a difference to an allowed alternative)" in output
     assert "2 findings with unknown cost not included" in output
     assert "9 resources evaluated; 6 findings: 5 violations, 1 undetermined" in output
 

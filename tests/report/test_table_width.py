@@ -56,7 +56,7 @@ def test_compact_is_one_line_per_finding_then_the_totals() -> None:
     assert any(line.endswith("…") for line in findings)  # long messages are cut, not wrapped
     rest = "\n".join(lines[len(findings) :])
     assert "Cost basis" not in result.stdout
-    assert "Monthly cost at risk:" in rest
+    assert "Monthly spend in violation:" in rest
     assert "Gate: fails on low or above" in rest
 
 

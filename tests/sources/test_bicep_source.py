@@ -46,7 +46,7 @@ def test_constructs_inventory_keys_actions_and_parents() -> None:
     inventory = load(CONSTRUCTS)
     rows = {(r.key, r.action, r.parent_key) for r in inventory}
     assert rows == {
-        ("existingAccount", Action.NOOP, None),
+        ("existingAccount", Action.REFERENCE, None),
         ("sharedChat", Action.DEPLOY, "existingAccount"),
         ("account", Action.DEPLOY, None),
         ("account::first", Action.DEPLOY, "account"),
@@ -62,7 +62,7 @@ def test_constructs_inventory_keys_actions_and_parents() -> None:
 
 def test_existing_resource_is_context_only() -> None:
     existing = get(load(CONSTRUCTS), "existingAccount")
-    assert existing.action is Action.NOOP
+    assert existing.action is Action.REFERENCE
     assert not existing.action.evaluated
     assert existing.body == {"type": ACCOUNTS, "name": "shared-openai", "location": UNKNOWN}
 
@@ -356,3 +356,27 @@ def test_fuzz_truncated_fixture(cut: int) -> None:
     text = (RAG / "main.bicep").read_text(encoding="utf-8")
     with contextlib.suppress(SourceError):
         parse(text[: cut % (len(text) + 1)], "main.bicep")
+
+
+# --------------------------------------------------------------------------- a value for no parameter
+
+UNDECLARED = Path(__file__).resolve().parents[2] / "fixtures" / "bicep" / "undeclared-param"
+
+
+def test_bicepparam_value_for_an_undeclared_parameter_names_its_line() -> None:
+    done = CliRunner().invoke(main, ["scan", str(UNDECLARED / "main.bicepparam")])
+    assert done.exit_code == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {UNDECLARED / 'main.bicepparam'}: line 5, column 1: parameter 'acountName' is given a value "
+        "but " + str(UNDECLARED / "main.bicep") + " declares no such parameter"
+    ]
+
+
+def test_json_parameters_value_for_an_undeclared_parameter_names_the_parameters_file() -> None:
+    parameters = UNDECLARED / "main.parameters.json"
+    done = CliRunner().invoke(main, ["scan", str(UNDECLARED / "main.bicep"), "--parameters", str(parameters)])
+    assert done.exit_code == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {parameters}: $.parameters.acountName: parameter 'acountName' is given a value "
+        "but " + str(UNDECLARED / "main.bicep") + " declares no such parameter"
+    ]

@@ -107,6 +107,26 @@ def test_multi_line_import_lists_aliases_and_quoted_names() -> None:
     assert account["tags"]["fromJson"] is UNKNOWN
 
 
+def test_wildcard_import_reads_members_and_calls_functions() -> None:
+    tags = body("imports.bicep", "account")["tags"]
+    assert tags["viaNamespace"] == "S0"  # shared.defaultSku: the exported variable
+    assert tags["viaNamespaceCall"] == "ns-oai"  # shared.accountName('ns'): the exported function
+
+
+def test_wildcard_import_member_that_is_not_a_function_cannot_be_called(tmp_path: Path) -> None:
+    (tmp_path / "lib.bicep").write_text("@export()\nvar sku = 'S0'\n")
+    main = tmp_path / "main.bicep"
+    main.write_text(
+        "import * as lib from 'lib.bicep'\n"
+        "resource a 'Microsoft.CognitiveServices/accounts@2024-10-01' = {\n"
+        "  name: lib.sku()\n  location: 'eastus'\n  kind: 'OpenAI'\n}\n"
+    )
+    with pytest.raises(
+        SourceError, match=r"line 3, column \d+: 'sku' is not a function of the imported file"
+    ):
+        evaluate_input(SourceInput.open(str(main)), SourceOptions())
+
+
 def test_quoted_import_name_needs_an_alias() -> None:
     with pytest.raises(SourceError, match="line 1, column 16: expected 'as' and an alias"):
         parse("import { 'a-b' } from 'x.json'\n", "t.bicep")

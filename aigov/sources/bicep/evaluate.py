@@ -66,7 +66,14 @@ from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import RegistryCall
 from aigov.sources.confine import TEMPLATE_LIMIT, FileRefused, ScanRoot
-from aigov.sources.template_functions import contains_unknown, is_runtime, runtime_warning
+from aigov.sources.template_functions import (
+    contains_unknown,
+    is_runtime,
+    resource_group_object,
+    runtime_warning,
+    subscription_object,
+    tenant_object,
+)
 from aigov.sources.template_values import FunctionError, PlainSite, equal, lookup, without_comments
 from aigov.sources.template_values import to_text as to_string
 
@@ -89,6 +96,8 @@ _ENCODINGS: Final = {
 """The ``encoding`` values of Bicep's load functions, as Python codecs."""
 _NOT_IN_BODY: Final = frozenset({"parent", "dependson", "scope", "batchsize"})
 _RESOURCE_GROUPS: Final = "microsoft.resources/resourcegroups"
+_WILDCARD: Final = "*"
+"""The original name recorded for ``import * as ns``: the namespace itself."""
 
 
 class ValueDependentError(SourceError):
@@ -188,6 +197,22 @@ class Closure:
         local = dict(self.scope)
         local.update(zip(self.params, args, strict=False))
         return self.ev.eval(self.body, local)
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """``import * as ns from './x.bicep'``: ``ns.name`` is the other file's variable or function."""
+
+    evaluator: FileEvaluator
+
+    def member(self, name: str) -> Any:
+        """The exported variable ``name``, a function as a closure, or UNKNOWN (a type is not a value)."""
+        if name in self.evaluator.vars:
+            return self.evaluator.var_value(name)
+        if name in self.evaluator.funcs:
+            func = self.evaluator.funcs[name]
+            return Closure(self.evaluator, func.params, func.body, {})
+        return UNKNOWN
 
 
 class DeployedObject(dict[str, Any]):
@@ -290,8 +315,13 @@ class FileEvaluator:
         elif isinstance(statement, ast.ModuleDecl):
             self.modules[statement.name] = statement
         elif isinstance(statement, ast.Import):
-            for name, original in zip(statement.names, statement.originals or statement.names, strict=True):
-                self.imports[name] = (statement, original)
+            if statement.originals or statement.extension:
+                for name, original in zip(
+                    statement.names, statement.originals or statement.names, strict=True
+                ):
+                    self.imports[name] = (statement, original)
+            elif statement.names:
+                self.imports[statement.names[0]] = (statement, _WILDCARD)  # import * as ns
         elif isinstance(statement, ast.Using):
             self.using = statement
 
@@ -456,12 +486,8 @@ class FileEvaluator:
             ),
             stack=self.stack,
         )
-        if name in evaluator.vars:
-            return evaluator.var_value(name)
-        if name in evaluator.funcs:
-            func = evaluator.funcs[name]
-            return Closure(evaluator, func.params, func.body, {})
-        return UNKNOWN  # an imported type: not a value
+        namespace = Namespace(evaluator)
+        return namespace if name == _WILDCARD else namespace.member(name)
 
     def _load_relative(self, node: ast.Node, path: str) -> ast.File:
         target = os.path.normpath(os.path.join(os.path.dirname(self.file), path))
@@ -860,6 +886,8 @@ class FileEvaluator:
             )
         if isinstance(target, Instance):
             return _resource_member(target, name)
+        if isinstance(target, Namespace):
+            return target.member(name)
         if isinstance(target, ModuleInstance):
             if name == "name":
                 return target.name
@@ -1004,6 +1032,11 @@ class FileEvaluator:
             )
             if not is_namespace:
                 target = self.eval(namespace, local)
+                if isinstance(target, Namespace):
+                    function = target.member(name)
+                    if not isinstance(function, Closure):
+                        raise self.error(node, f"'{name}' is not a function of the imported file")
+                    return function(*[self.eval(a, local) for a in node.args])
                 if isinstance(target, Instance | ModuleInstance) or target is UNKNOWN:
                     # listKeys(), getSecret(), ...: values of the deployed resource.
                     self.evaluation.note_runtime(self.file, name)
@@ -1038,35 +1071,14 @@ class FileEvaluator:
         return function(PlainSite(name, d.subscription_id, d.resource_group), args)
 
     def resource_group(self, node: ast.Node, args: list[Any]) -> Any:
-        if args:
-            name = args[-1]
-            return {
-                "id": UNKNOWN,
-                "name": name,
-                "type": "Microsoft.Resources/resourceGroups",
-                "location": UNKNOWN,
-                "properties": UNKNOWN,
-                "tags": UNKNOWN,
-            }
         d = self.deployment
-        return {
-            "id": _id(d.subscription_id, d.resource_group),
-            "name": d.resource_group,
-            "type": "Microsoft.Resources/resourceGroups",
-            "location": d.location,
-            "properties": UNKNOWN,
-            "tags": UNKNOWN,
-            "managedBy": UNKNOWN,
-        }
+        if args:  # resourceGroup([subscriptionId,] name): another group, whose location is its own
+            sub = args[0] if len(args) > 1 else d.subscription_id
+            return resource_group_object(sub, args[-1], UNKNOWN, _unknown)
+        return resource_group_object(d.subscription_id, d.resource_group, d.location, _unknown)
 
     def subscription(self, node: ast.Node, args: list[Any]) -> Any:
-        sub = args[0] if args else self.deployment.subscription_id
-        return {
-            "id": UNKNOWN if sub is UNKNOWN else f"/subscriptions/{sub}",
-            "subscriptionId": sub,
-            "tenantId": UNKNOWN,
-            "displayName": UNKNOWN,
-        }
+        return subscription_object(args[0] if args else self.deployment.subscription_id, _unknown)
 
     def directory_info(self, node: ast.Node, args: list[Any]) -> Any:
         """``loadDirectoryFileInfo(path, [pattern])``: the files of a folder, as the compiler lists them."""
@@ -1200,18 +1212,12 @@ def _nameof(ev: FileEvaluator, node: ast.Call) -> str:
     raise ev.error(node, "nameof() needs a symbol or a property name")
 
 
-def _id(subscription: Any, group: Any) -> Any:
-    if subscription is UNKNOWN or group is UNKNOWN:
-        return UNKNOWN
-    return f"/subscriptions/{subscription}/resourceGroups/{group}"
-
-
 _DeploymentFn = Callable[[FileEvaluator, ast.Node, list[Any]], Any]
 
 _DEPLOYMENT_FUNCTIONS: Final[dict[str, _DeploymentFn]] = {
     "resourcegroup": FileEvaluator.resource_group,
     "subscription": FileEvaluator.subscription,
-    "tenant": lambda ev, node, args: {"tenantId": UNKNOWN, "displayName": UNKNOWN, "countryCode": UNKNOWN},
+    "tenant": lambda ev, node, args: tenant_object(_unknown),
     "managementgroup": lambda ev, node, args: UNKNOWN,
     "deployment": lambda ev, node, args: {"name": UNKNOWN, "location": UNKNOWN, "properties": UNKNOWN},
     "environment": lambda ev, node, args: UNKNOWN,
@@ -1264,6 +1270,11 @@ def _safe_chain(node: ast.Expr) -> bool:
     return False
 
 
+def _unknown(what: str) -> Any:
+    """A value known only at deployment: in the Bicep path, UNKNOWN whatever it is."""
+    return UNKNOWN
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -1277,6 +1288,8 @@ def _kind(value: Any) -> str:
         return "a module"
     if isinstance(value, Closure):
         return "a lambda"
+    if isinstance(value, Namespace):
+        return "an imported namespace"
     if isinstance(value, bool):
         return "a bool"
     if isinstance(value, int):

@@ -17,8 +17,8 @@ Resources:
   (``module.openAi.account::deployments[1]``);
 * origin: the file that declares it (a module's own file) and the line of
   its ``resource`` declaration;
-* ``existing`` resources: :attr:`~aigov.model.Action.NOOP` (context for their
-  children, never evaluated as new); all others
+* ``existing`` resources: :attr:`~aigov.model.Action.REFERENCE` (context for
+  their children, neither evaluated nor estimated, as in the ARM path); all others
   :attr:`~aigov.model.Action.DEPLOY`;
 * parent: the enclosing resource of a nested child, the resource named in
   ``parent:``, or, for a name written ``account/deployment``, the resource of
@@ -50,6 +50,7 @@ from aigov.sources.bicep.evaluate import (
     FileEvaluator,
     Instance,
     ModuleInstance,
+    Namespace,
     load_file,
 )
 from aigov.sources.bicep.names import check_declared
@@ -83,10 +84,15 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
     deployment = Deployment(subscription_id=options.subscription or UNKNOWN)
     inputs: dict[str, Any] = {}
     template_file = file
+    given: dict[str, tuple[str, str]] = {}  # parameter -> (file, where) of the value given to it
     if file.lower().endswith(".bicepparam"):
+        values = [s for s in tree.statements if isinstance(s, ast.Param)]
+        given.update((p.name, (file, f"line {p.line}, column {p.col}")) for p in values)
         template_file, tree, inputs = _parameters_file(tree, file, deployment, evaluation)
     if options.parameters_file:
-        inputs.update(read_json_parameters(options.parameters_file, options.environment))
+        from_json = read_json_parameters(options.parameters_file, options.environment)
+        inputs.update(from_json)
+        given.update((name, (options.parameters_file, f"$.parameters.{name}")) for name in from_json)
         evaluation.files.append(os.path.realpath(options.parameters_file))
     template = FileEvaluator(
         tree,
@@ -98,9 +104,12 @@ def evaluate_input(source_input: SourceInput, options: SourceOptions) -> Evaluat
     )
     for name in inputs:
         if name not in template.params:
+            # As the compiler and ARM refuse it: a value for no parameter is a typo or a stale file.
+            given_in, where = given.get(name, (file, ""))
             raise SourceError(
                 f"parameter '{name}' is given a value but {template_file} declares no such parameter",
-                file=file,
+                file=given_in,
+                where=where or None,
             )
     template.run()
     return evaluation
@@ -193,7 +202,7 @@ def _resource(instance: Instance, arm_type: str, parent: Instance | None) -> Res
         name=name,
         body=body,
         origin=Origin(source=BicepSource.name, file=instance.file, line=instance.line, address=instance.key),
-        action=Action.NOOP if instance.existing else Action.DEPLOY,
+        action=Action.REFERENCE if instance.existing else Action.DEPLOY,
         subscription_id=instance.subscription_id if isinstance(instance.subscription_id, str) else UNKNOWN,
         resource_group=instance.resource_group if isinstance(instance.resource_group, str) else UNKNOWN,
         parent_key=parent.key if parent is not None and parent.type.lower() in ARM_TYPES else None,
@@ -207,6 +216,6 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, Instance | ModuleInstance | Closure):
+    if isinstance(value, Instance | ModuleInstance | Closure | Namespace):
         return UNKNOWN
     return value
