@@ -42,6 +42,28 @@ CONFIG_SCHEMA: Final = "config.schema.json"
 DEFAULT_WORKLOAD_TAG: Final = "workload"
 DEFAULT_COST_CENTER_TAG: Final = "cost-center"
 
+LIVE_LOOKBACK_DAYS: Final = 30  # the daily metrics a live scan reads (aigov.live.metrics.MIN_LOOKBACK_DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalySettings:
+    """``live.anomalies``: how the nightly scan judges a deployment's daily series and what changed.
+
+    A series is judged when it has at least ``baseline_min_days`` days before
+    the ``recent_days`` judged; the baseline is the last ``baseline_max_days``
+    of them. The recent mean is anomalous when its robust score, (mean -
+    median) / max(1.4826 x MAD, 5% of the median, 1), is at least
+    ``threshold`` and the mean is at least ``min_ratio`` times the median.
+    """
+
+    enabled: bool = True
+    baseline_min_days: int = 14
+    baseline_max_days: int = 28
+    recent_days: int = 1
+    threshold: float = 5.0
+    min_ratio: float = 2.0
+    new_deployment_usd: float = 500.0  # a new deployment costing at least this per month is an anomaly
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -64,6 +86,7 @@ class Config:
     lifecycle_path: Path | None = None
     lifecycle_stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     equivalents: Equivalents | None = None  # None: the bundled list
+    anomalies: AnomalySettings = field(default_factory=AnomalySettings)  # `live.anomalies`
     file: Path | None = None
 
     def model_facts(self, catalog: Catalog) -> ModelFacts:
@@ -196,6 +219,7 @@ def _build(data: Mapping[str, Any], root: yamlio.Root, path: Path) -> Config:
         lifecycle_path=(path.parent / models["lifecycle"]) if "lifecycle" in models else None,
         lifecycle_stale_after_days=models.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS),
         equivalents=equivalents_from(models["equivalents"], file) if "equivalents" in models else None,
+        anomalies=_anomalies(data.get("live", {}).get("anomalies", {}), root, file),
         file=path,
     )
 
@@ -226,6 +250,37 @@ def _reservation(raw: Mapping[str, Any]) -> Reservation:
         resource_group=scope["resource_group"].casefold() if "resource_group" in scope else None,
         name=raw.get("name"),
     )
+
+
+def _anomalies(spec: Mapping[str, Any], root: yamlio.Root, file: str) -> AnomalySettings:
+    """Schema-valid ``live.anomalies`` as settings; a window that cannot hold a baseline is an error."""
+    default = AnomalySettings()
+    settings = AnomalySettings(
+        enabled=spec.get("enabled", True),
+        baseline_min_days=spec.get("baseline_min_days", default.baseline_min_days),
+        baseline_max_days=spec.get("baseline_max_days", default.baseline_max_days),
+        recent_days=spec.get("recent_days", default.recent_days),
+        threshold=float(spec.get("threshold", default.threshold)),
+        min_ratio=float(spec.get("min_ratio", default.min_ratio)),
+        new_deployment_usd=float(spec.get("new_deployment_usd", default.new_deployment_usd)),
+    )
+    if settings.baseline_max_days < settings.baseline_min_days:
+        where = yamlio.where(root, ["live", "anomalies", "baseline_max_days"])
+        raise ConfigError(
+            f"baseline_max_days ({settings.baseline_max_days}) is less than baseline_min_days "
+            f"({settings.baseline_min_days})",
+            file=file,
+            where=where,
+        )
+    if settings.baseline_max_days + settings.recent_days > LIVE_LOOKBACK_DAYS:
+        key = "baseline_max_days" if "baseline_max_days" in spec else "recent_days"
+        raise ConfigError(
+            f"baseline_max_days + recent_days ({settings.baseline_max_days + settings.recent_days}) exceed "
+            f"the {LIVE_LOOKBACK_DAYS} days of daily metrics a live scan reads",
+            file=file,
+            where=yamlio.where(root, ["live", "anomalies", key]),
+        )
+    return settings
 
 
 def _pricing_terms(pricing: Mapping[str, Any]) -> PricingTerms:

@@ -10,8 +10,13 @@
   for every :class:`aigov.errors.AigovError`: an unreadable plan never passes.
 * ``PARTIAL`` (3): a live scan could not read everything it was asked to (a
   subscription forbidden, a throttled call given up on).
+* ``NOTIFY_FAILED`` (4): a live scan's ``--notify`` webhook did not accept
+  the digest (no answer, or not 2xx). The reports were written all the same.
 
-Precedence, highest first: ERROR (2), PARTIAL (3), VIOLATIONS (1), OK (0).
+Precedence, highest first: ERROR (2), NOTIFY_FAILED (4), PARTIAL (3),
+VIOLATIONS (1), OK (0). A webhook that fails wins over findings for the
+reason PARTIAL does: otherwise a team would stop hearing from the nightly
+scan and nothing would say so.
 
 PARTIAL wins over VIOLATIONS on purpose. A nightly scan of a real estate almost
 always has violations; if they won, a subscription the scanner can no longer
@@ -48,6 +53,7 @@ class ExitCode(enum.IntEnum):
     VIOLATIONS = 1
     ERROR = 2
     PARTIAL = 3
+    NOTIFY_FAILED = 4
 
 
 def parse_fail_on(value: str) -> Severity | None:
@@ -99,3 +105,10 @@ def exit_code(
     if failing_findings(result.findings, fail_on, on_unknown):
         return ExitCode.VIOLATIONS
     return ExitCode.OK
+
+
+def with_notifications(code: ExitCode, failed: int) -> ExitCode:
+    """``code`` after ``failed`` webhooks could not be notified (NOTIFY_FAILED, unless ERROR)."""
+    if failed and code is not ExitCode.ERROR:
+        return ExitCode.NOTIFY_FAILED
+    return code

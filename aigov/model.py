@@ -408,6 +408,31 @@ class BaselineState(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesEvidence:
+    """A daily series an anomaly was judged on: its last values against its own baseline."""
+
+    metric: str  # requests | prompt_tokens | completion_tokens
+    recent: tuple[tuple[date, float], ...]  # the days judged, oldest first
+    baseline_days: int  # days in the baseline window
+    median: float  # the baseline's median
+    mad: float  # the baseline's median absolute deviation
+    score: float  # (recent mean - median) / robust scale
+    threshold: float  # the score at or above which the series is anomalous
+    anomalous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyEvidence:
+    """Why a finding of category ``anomaly`` was raised: the series, or what changed since the last scan."""
+
+    kind: str  # usage-spike | new-deployment | deployment-changed | fine-tune-hosting-started
+    series: tuple[SeriesEvidence, ...] = ()
+    previous_scan_at: datetime | None = None
+    before: Mapping[str, Any] | None = None  # the deployment as the previous scan saw it (sku, model)
+    after: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     title: str
@@ -423,6 +448,7 @@ class Finding:
     baseline: BaselineState | None = None  # None when the scan was given no baseline
     description: str | None = None  # the rule's own description, for reports that explain rules (SARIF help)
     references: tuple[str, ...] = ()  # the rule's reference URLs
+    anomaly: AnomalyEvidence | None = None  # category anomaly: the series or the change it was judged on
 
     @property
     def suppressed(self) -> bool:

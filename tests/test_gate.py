@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from aigov.gate import FAIL_ON_CHOICES, ExitCode, exit_code, failing_findings, fails_gate, parse_fail_on
+from aigov.gate import (
+    FAIL_ON_CHOICES,
+    ExitCode,
+    exit_code,
+    failing_findings,
+    fails_gate,
+    parse_fail_on,
+    with_notifications,
+)
 from aigov.model import (
     BaselineState,
     CatalogInfo,
@@ -56,7 +64,15 @@ def test_exit_code_values_are_the_documented_ones() -> None:
         ("VIOLATIONS", 1),
         ("ERROR", 2),
         ("PARTIAL", 3),
+        ("NOTIFY_FAILED", 4),
     ]
+
+
+def test_a_failed_notification_wins_over_findings_and_partial_but_not_errors() -> None:
+    for code in (ExitCode.OK, ExitCode.VIOLATIONS, ExitCode.PARTIAL):
+        assert with_notifications(code, 1) is ExitCode.NOTIFY_FAILED
+        assert with_notifications(code, 0) is code
+    assert with_notifications(ExitCode.ERROR, 2) is ExitCode.ERROR
 
 
 def test_no_findings_pass() -> None:

@@ -93,13 +93,15 @@ def _owner(module: str) -> str:
 def test_every_imported_package_is_declared_and_the_azure_sdks_are_an_extra() -> None:
     core = {_distribution_name(r) for r in PROJECT["dependencies"]}
     azure = {_distribution_name(r) for r in PROJECT["optional-dependencies"]["azure"]}
+    postgres = {_distribution_name(r) for r in PROJECT["optional-dependencies"]["postgres"]}
     package = ROOT / "aigov"
     live = sorted((package / "live").rglob("*.py"))
     rest = sorted(p for p in package.rglob("*.py") if p not in live)
     for module in sorted(_imports(rest)):
         assert _owner(module) in core, f"{module} ({_owner(module)}) is imported but not in dependencies"
     for module in sorted(_imports(live)):
-        assert _owner(module) in core | azure, f"{module} ({_owner(module)}) is not in the azure extra"
+        owner = _owner(module)
+        assert owner in core | azure | postgres, f"{module} ({owner}) is not in the azure or postgres extra"
     assert not any(name.startswith("azure") for name in core), "the plan gate must install without Azure SDKs"
     assert "aigov[azure]" in PROJECT["optional-dependencies"]["test"], "the tests run the live scan"
 

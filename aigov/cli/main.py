@@ -25,7 +25,7 @@ from aigov.collector import collector_paused
 from aigov.config import Config, find_config, load_config
 from aigov.costdiff import summary_line
 from aigov.errors import AigovError
-from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on
+from aigov.gate import FAIL_ON_CHOICES, exit_code, parse_fail_on, with_notifications
 from aigov.lazy import import_object
 from aigov.model import Severity
 from aigov.paths import default_bicep_cache
@@ -150,8 +150,22 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     "--history",
     "history_path",
     type=click.Path(),
-    metavar="FILE",
-    help="`scan azure`: SQLite history file; the report shows new, persisting and fixed findings.",
+    metavar="FILE|URL",
+    help="`scan azure`: history, a SQLite file or a postgresql:// URL; the report shows new, "
+    "persisting and fixed findings.",
+)
+@click.option(
+    "--notify",
+    "notify",
+    multiple=True,
+    metavar="URL",
+    help="`scan azure`: post a digest to this Teams, Slack or JSON webhook (repeatable; prefix slack+, "
+    "teams+ or json+ to choose the payload). Exit 4 when one fails.",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    help="`scan azure`: with --history, remove stored scans older than this many days.",
 )
 @click.option(
     "--window-days",
@@ -300,6 +314,8 @@ def scan(
     arm_endpoint: str | None = None,
     metrics_endpoint: str | None = None,
     history_path: str | None = None,
+    keep_days: int | None = None,
+    notify: tuple[str, ...] = (),
     window_days: int | None = None,
     utilisation_threshold: float | None = None,
     var_files: tuple[str, ...] = (),
@@ -323,7 +339,7 @@ def scan(
 
     Exit 0: nothing at or above --fail-on; 1: violations; 2: the input, the
     configuration or the rules could not be read; 3: a live scan could not
-    read everything it was asked to.
+    read everything it was asked to; 4: a --notify webhook failed.
     """
     pairs = report_targets(formats, outputs, FORMAT_BY_EXTENSION)
     formats = tuple(fmt for fmt, _ in pairs)
@@ -350,6 +366,8 @@ def scan(
             metrics_endpoint=metrics_endpoint,
             usage_path=usage_path,
             history=history_path,
+            keep_days=keep_days,
+            notify=notify,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
             retry_after_max=retry_after_max,
@@ -363,10 +381,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days)
-    if any(live_only) or {utilisation_threshold, retry_after_max, timeout} != {None}:
+    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days, notify)
+    if any(live_only) or {utilisation_threshold, retry_after_max, timeout, keep_days} != {None}:
         raise AigovError(
-            "--management-group, --arm-endpoint, --metrics-endpoint, --history, --window-days, "
+            "--management-group, --arm-endpoint, --metrics-endpoint, --history, --keep-days, --notify, "
+            "--window-days, "
             "--utilisation-threshold, --max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None
@@ -451,16 +470,26 @@ def _scan_azure(
     """`aigov scan azure`: scan live subscriptions, record the history, write the reports."""
     azure_command, run_azure = _live_scan_commands()
 
-    named = (config.file, given.get("history"), given.get("catalog_path"), given.get("usage_path"))
+    history = given.get("history")
+    local_history = history if history and "://" not in history else None  # a database URL is no file
+    named = (config.file, local_history, given.get("catalog_path"), given.get("usage_path"))
     read = [str(p) for p in named if p]
     check_outputs(targets, [*read, *(str(p) for p in discover([Path(d) for d in given["policy_dirs"]]))])
-    report = run_azure(config, azure_command(config, **given), now=now)
+    command = azure_command(config, **given)
+    report = run_azure(config, command, now=now)
     for fmt, target in zip(formats, targets, strict=True):
         text = report.render(fmt, _report_options(target, threshold, on_unknown, compact))
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:
             write_output(target, text)
+    # After the reports, so a webhook that hangs or fails never costs the report.
+    from aigov.live.command import send_notifications  # noqa: PLC0415 - loaded with the live scan
+
+    deliveries = send_notifications(command, report)
+    for delivery in deliveries:
+        click.echo(delivery.line, err=True)
     if report.history_error is not None:
         raise report.history_error
-    return report.exit_code(threshold, on_unknown)
+    failed = sum(1 for d in deliveries if d.error is not None)
+    return with_notifications(report.exit_code(threshold, on_unknown), failed)

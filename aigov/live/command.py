@@ -9,10 +9,13 @@ from pathlib import Path
 
 from aigov.config import Config
 from aigov.errors import AigovError
+from aigov.live import anomaly
 from aigov.live.client import RetrySettings
-from aigov.live.history import History
-from aigov.live.scan import DEFAULT_WINDOW_DAYS, LiveOptions, scan_live
+from aigov.live.history import History, HistoryDiff, is_database_url
+from aigov.live.notify import Delivery, Webhook, build_digest, notify_all
+from aigov.live.scan import DEFAULT_WINDOW_DAYS, LiveOptions, LiveScan, scan_live
 from aigov.live.summary import LiveReport
+from aigov.model import Inventory
 from aigov.policy.selection import ALL_RULES, RuleSelection
 from aigov.scan import ScanOptions
 
@@ -25,11 +28,13 @@ class AzureCommand:
     """The CLI's live-scan options, as given."""
 
     options: LiveOptions
-    history: Path | None = None
+    history: Path | str | None = None  # a SQLite file, or a postgresql:// URL
+    keep_days: int | None = None  # history retention: scans older than this are removed
+    notify: tuple[Webhook, ...] = ()  # --notify: where the digest goes after the scan
 
 
 def run_azure(config: Config, command: AzureCommand, *, now: datetime) -> LiveReport:
-    """Scan, then record the scan in the history file when one is given.
+    """Scan, then record the scan in the history when one is given and judge what changed since.
 
     A history that cannot be opened or written does not lose the scan: the
     report carries the error, so the reports are written before it is raised.
@@ -39,10 +44,38 @@ def run_azure(config: Config, command: AzureCommand, *, now: datetime) -> LiveRe
         return LiveReport(scan)
     try:
         with History(command.history) as history:
-            diff = history.record(scan.result, scan.scanned_subscription_ids)
+            diff = history.record(
+                scan.result, scan.scanned_subscription_ids, scan.deployments, keep_days=command.keep_days
+            )
     except AigovError as exc:
         return LiveReport(scan, history_error=exc)
-    return LiveReport(scan, diff)
+    return LiveReport(_with_changes(config, scan, diff), diff)
+
+
+def _with_changes(config: Config, scan: LiveScan, diff: HistoryDiff) -> LiveScan:
+    """The scan with the change anomalies (new, changed, fine-tune hosting started) since the last one."""
+    if not config.anomalies.enabled:
+        return scan
+    result = scan.result
+    if diff.previous_at is None or diff.previous_deployments is None:
+        note = (
+            "anomalies: the history holds no previous scan with its deployments; new and changed "
+            "deployments are judged from the next scan on"
+        )
+        return dataclasses.replace(
+            scan, result=dataclasses.replace(result, warnings=(*result.warnings, note))
+        )
+    found = anomaly.changes(
+        diff.previous_deployments,
+        scan.deployments,
+        Inventory(list(result.resources)),
+        previous_at=diff.previous_at,
+        scanned_subscriptions=scan.scanned_subscription_ids,
+        settings=config.anomalies,
+    )
+    if not found:
+        return scan
+    return dataclasses.replace(scan, result=dataclasses.replace(result, findings=(*result.findings, *found)))
 
 
 def azure_command(
@@ -53,6 +86,8 @@ def azure_command(
     arm_endpoint: str | None,
     history: str | None,
     window_days: int | None,
+    keep_days: int | None = None,
+    notify: tuple[str, ...] = (),
     utilisation_threshold: float | None,
     policy_dirs: tuple[str, ...],
     catalog_path: str | None,
@@ -91,4 +126,17 @@ def azure_command(
             selection=selection,
         ),
     )
-    return AzureCommand(options, Path(history) if history else None)
+    if keep_days is not None and history is None:
+        raise AigovError("--keep-days needs --history")
+    target: Path | str | None = None
+    if history:
+        target = history if is_database_url(history) else Path(history)
+    webhooks = tuple(Webhook.parse(url) for url in notify)
+    return AzureCommand(options, target, keep_days, webhooks)
+
+
+def send_notifications(command: AzureCommand, report: LiveReport) -> tuple[Delivery, ...]:
+    """Post the scan's digest to every ``--notify`` webhook; what became of each."""
+    if not command.notify:
+        return ()
+    return notify_all(command.notify, build_digest(report.scan.result, report.history))

@@ -449,3 +449,17 @@ def _created_at(deployment: Resource) -> datetime | None:
     except ValueError:
         return None
     return created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+
+
+def daily_series(deployment: Resource, answer: MetricsAnswer) -> dict[str, list[tuple[datetime, float]]]:
+    """The deployment's daily points per metric (``requests``, ``prompt_tokens``, ``completion_tokens``),
+    oldest first; a quantity the answer does not tell is left out (for :mod:`aigov.live.anomaly`)."""
+    name = deployment.name if isinstance(deployment.name, str) else ""
+    observed = answer.series.get(name.lower(), _Series())
+    out: dict[str, list[tuple[datetime, float]]] = {}
+    if answer.requests_gap is None:
+        out["requests"] = sorted(observed.of(REQUESTS).items())
+    if answer.gap(PROMPT_TOKENS) is None and answer.gap(COMPLETION_TOKENS) is None:
+        out["prompt_tokens"] = sorted(observed.of(PROMPT_TOKENS).items())
+        out["completion_tokens"] = sorted(observed.of(COMPLETION_TOKENS).items())
+    return out

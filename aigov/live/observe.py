@@ -53,6 +53,8 @@ class Observation:
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     failed: list[tuple[Resource, str]] = field(default_factory=list)  # (account, reason)
+    # Daily points by deployment key, then metric (requests, prompt_tokens, completion_tokens): anomalies.
+    series: dict[str, dict[str, list[tuple[datetime, float]]]] = field(default_factory=dict)
 
 
 def observe(
@@ -193,6 +195,7 @@ def _use(
         usage = metrics.usage_for(deployment, answer, query, window_days)
         if usage is not None:
             out.usage[deployment.key] = usage
+        out.series[deployment.key] = metrics.daily_series(deployment, answer)
     gap = answer.requests_gap or answer.utilisation_gap
     if gap is not None:
         which = "idle and utilisation" if answer.requests_gap else "utilisation"

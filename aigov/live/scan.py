@@ -47,7 +47,7 @@ from aigov.cost.model import CostModel, is_fine_tuned
 from aigov.cost.pricing import estimate_inventory
 from aigov.cost.reservations import reservation_resources, reservation_usage
 from aigov.errors import AigovError
-from aigov.live import coverage, discovery, observe, policy_states
+from aigov.live import anomaly, coverage, discovery, metrics, observe, policy_states
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, MetricsEndpoint, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
@@ -85,6 +85,7 @@ DEFAULT_WORKERS: Final = 8
 UTILISATION_RULE: Final = "AIGOV-IDLE-003"
 UTILISATION_PARAMETER: Final = "min_utilisation_pct"
 DEFAULT_ENVIRONMENT_TAG: Final = "environment"
+MAX_NAMED: Final = 10  # deployments named in one warning at most
 # Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
 DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
 
@@ -122,6 +123,7 @@ class LiveScan:
     calls: CallLog
     graph_pages: int
     usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # observed, by deployment key
+    deployments: tuple[anomaly.DeploymentSnapshot, ...] = ()  # for the history's change anomalies
 
 
 def run_live_scan(
@@ -263,6 +265,8 @@ def _scan(
     )
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
+    if config.anomalies.enabled:
+        findings.extend(_spikes(config, now, options, catalog, inventory, observed.series, warnings))
     rows = estimate_inventory(inventory, costs, "azure")
     cost = InputCost(tuple(row.resource_cost() for row in rows))
     budgets = budget_state(config, cost, options.scan)
@@ -297,6 +301,7 @@ def _scan(
         calls=clients.log,
         graph_pages=graph.pages,
         usage=usage,
+        deployments=anomaly.snapshots(inventory, costs),
     )
 
 
@@ -323,6 +328,37 @@ def _subscription_context(
 
 
 # --------------------------------------------------------------------------- usage and cost
+
+
+def _spikes(
+    config: Config,
+    now: datetime,
+    options: LiveOptions,
+    catalog: Any,
+    inventory: Inventory,
+    series: Mapping[str, Mapping[str, Sequence[tuple[datetime, float]]]],
+    warnings: list[str],
+) -> tuple[Finding, ...]:
+    """``AIGOV-ANOM-001`` over the daily series read; the deployments too new to judge become a warning."""
+    window = metrics.build_query(now, options.window_days, 0)
+
+    def pricer(usage: Any) -> CostModel:
+        return CostModel(
+            catalog, default_region=config.default_region, usage=usage, terms=config.pricing_terms
+        )
+
+    outcome = anomaly.spikes(
+        series, inventory, start=window.start, end=window.end, settings=config.anomalies, pricer=pricer
+    )
+    if outcome.not_judged:
+        shown = sorted(str(d.name) for d, _ in outcome.not_judged)
+        more = f" and {len(shown) - MAX_NAMED} more" if len(shown) > MAX_NAMED else ""
+        warnings.append(
+            f"anomalies: {len(shown)} deployment(s) not judged, less than "
+            f"{config.anomalies.baseline_min_days} days of daily history: "
+            f"{', '.join(shown[:MAX_NAMED])}{more}"
+        )
+    return outcome.findings
 
 
 def _add_idle_cost(inventory: Inventory, usage: dict[str, dict[str, Any]], costs: CostModel) -> None:

@@ -28,6 +28,7 @@ from aigov.baseline import count_baseline
 from aigov.jsontext import dumps_outline
 from aigov.model import (
     UNKNOWN,
+    AnomalyEvidence,
     BaselineState,
     BudgetStatus,
     CostChange,
@@ -258,7 +259,7 @@ def _finding(
     finding: Finding, options: ReportOptions, region: RegionLookup, book: PriceBook
 ) -> dict[str, Any]:
     origin = finding.resource.origin
-    return {
+    out: dict[str, Any] = {
         "rule_id": finding.rule_id,
         "title": finding.title,
         "category": finding.category,
@@ -274,6 +275,34 @@ def _finding(
         "cost": _cost(finding.cost, book),
         "suppression": _suppression(finding.suppression),
         "baseline": None if finding.baseline is None else str(finding.baseline),
+    }
+    if finding.anomaly is not None:
+        out["anomaly"] = _anomaly(finding.anomaly)
+    return out
+
+
+def _anomaly(evidence: AnomalyEvidence) -> dict[str, Any]:
+    """A finding of category ``anomaly``: the series it was judged on, or what changed."""
+    return {
+        "kind": evidence.kind,
+        "series": [
+            {
+                "metric": s.metric,
+                "recent": [{"date": day.isoformat(), "value": value} for day, value in s.recent],
+                "baseline_days": s.baseline_days,
+                "median": s.median,
+                "mad": s.mad,
+                "score": s.score,
+                "threshold": s.threshold,
+                "anomalous": s.anomalous,
+            }
+            for s in evidence.series
+        ],
+        "previous_scan_at": None
+        if evidence.previous_scan_at is None
+        else evidence.previous_scan_at.isoformat(),
+        "before": None if evidence.before is None else dict(evidence.before),
+        "after": None if evidence.after is None else dict(evidence.after),
     }
 
 

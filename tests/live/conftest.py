@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fake_arm import Estate, FakeArm, make_certificate
+from pg_server import PgServer
 
 from aigov.live.client import RetrySettings
 
@@ -35,3 +36,22 @@ def arm(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iter
         monkeypatch.delenv(name, raising=False)
     with FakeArm(Estate.from_fixtures(), cert, key, token=TOKEN) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PgServer]:
+    """A PostgreSQL server of its own for the session; fails (not skips) when it cannot start."""
+    server = PgServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The same history tests over a SQLite file and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "aigov.db"
+    server: PgServer = request.getfixturevalue("postgres_server")
+    return server.new_database()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,11 @@ CONFIG = ROOT / "fixtures" / "terraform_plan" / "example.aigov.yaml"
 NOW = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
 def result() -> ScanResult:
     found = run_scan([str(PLAN)], load_config(CONFIG), now=NOW)
@@ -37,7 +41,7 @@ def _subscriptions(result: ScanResult) -> set[str]:
     return {str(f.resource.subscription_id) for f in result.findings}
 
 
-def _record_once(db: Path, result: ScanResult, start: Any, outcomes: Any) -> None:
+def _record_once(db: Path | str, result: ScanResult, start: Any, outcomes: Any) -> None:
     try:
         start.wait()
         with History(db) as history:
@@ -47,12 +51,16 @@ def _record_once(db: Path, result: ScanResult, start: Any, outcomes: Any) -> Non
         outcomes.put(f"{type(exc).__name__}: {exc}")
 
 
-def test_concurrent_scans_on_one_new_history_all_record(tmp_path: Path, result: ScanResult) -> None:
+def test_concurrent_scans_on_one_new_history_all_record(
+    tmp_path: Path, result: ScanResult, request: pytest.FixtureRequest, backend: str
+) -> None:
     # Separate processes, as separate CI jobs would be; several rounds, as the race is one of timing.
     context = multiprocessing.get_context("fork")
     scans, rounds = 6, 3
     for round_ in range(rounds):
-        db = tmp_path / f"history-{round_}.db"
+        db: Path | str = tmp_path / f"history-{round_}.db"
+        if backend == "postgresql":
+            db = request.getfixturevalue("postgres_server").new_database()
         start, outcomes = context.Barrier(scans), context.Queue()
         workers = [
             context.Process(target=_record_once, args=(db, result, start, outcomes)) for _ in range(scans)
@@ -62,9 +70,9 @@ def test_concurrent_scans_on_one_new_history_all_record(tmp_path: Path, result: 
         for worker in workers:
             worker.join(60)
         assert [outcomes.get(timeout=5) for _ in workers] == ["ok"] * scans
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("SELECT count(*) FROM scans").fetchone()[0] == scans
-            open_findings = conn.execute("SELECT count(*) FROM open_findings").fetchone()[0]
+        with History(db) as history:
+            assert history.scan_count() == scans
+            open_findings = len(history.open_findings())
         assert open_findings == len({f.fingerprint for f in result.findings})
 
 

@@ -33,7 +33,7 @@ EASTUS = (
 )
 
 
-def nightly(arm: FakeArm, db: Path) -> AzureCommand:
+def nightly(arm: FakeArm, db: Path | str) -> AzureCommand:
     options = LiveOptions(
         arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, retry=FAST_RETRY, progress=False
     )
@@ -41,8 +41,10 @@ def nightly(arm: FakeArm, db: Path) -> AzureCommand:
 
 
 class TestHistory:
-    def test_second_scan_shows_new_persisting_and_fixed(self, arm: FakeArm, tmp_path: Path) -> None:
-        db = tmp_path / "aigov.db"
+    def test_second_scan_shows_new_persisting_and_fixed(
+        self, arm: FakeArm, history_target: Path | str
+    ) -> None:
+        db = history_target
         first = run_azure(Config(), nightly(arm, db), now=NOW)
         assert first.history is not None
         assert first.history.previous_at is None
