@@ -153,7 +153,7 @@ class Estimated:
     """What ``aigov estimate`` found in one input: the sorted resource types, and whether it read all."""
 
     types: list[str]
-    unread: bool  # a module it could not read offline (a registry module not restored, a template spec)
+    unread: int  # modules it could not read offline (registry modules not restored, template specs)
 
 
 def resource_types(path: Path, timeout: float, cwd: str) -> Estimated | None:
@@ -165,7 +165,7 @@ def resource_types(path: Path, timeout: float, cwd: str) -> Estimated | None:
         resources = json.loads(done.stdout)["resources"]
     except (ValueError, KeyError, TypeError):
         return None
-    unread = any(str(r.get("basis", "")).startswith("input not read:") for r in resources)
+    unread = sum(str(r.get("basis", "")).startswith("input not read:") for r in resources)
     return Estimated(sorted(str(r.get("type")) for r in resources), unread)
 
 
@@ -195,7 +195,8 @@ def compare(bicep: Path, compiled: Path, timeout: float, cwd: str) -> str:
         return "bicep only"
     if left.types == right.types:
         return "same"
-    return "not restored" if left.unread and not right.unread else "different"
+    # The compiled template holds registry modules inline; template specs are unread on both sides.
+    return "not restored" if left.unread > right.unread else "different"
 
 
 # --------------------------------------------------------------------------- report

@@ -6,6 +6,8 @@ account's), so each team sees its own: new findings, fixed ones and what
 they were costing, anomalies with their monthly impact, and the cost at risk
 with its change since the previous scan. Without ``--history`` nothing can be
 new or fixed; the digest then lists the findings and anomalies as they are.
+The budgets of ``aigov.yaml`` that are over, near their limit, undetermined
+or match nothing have a section of their own, the worst first.
 
 The payload follows the webhook's kind, chosen by an explicit prefix or by
 the URL's host:
@@ -36,11 +38,12 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from aigov.budgets import BUDGET_CATEGORY, BUDGET_KEY_PREFIX
 from aigov.errors import AigovError
 from aigov.live.anomaly import CATEGORY as ANOMALY
 from aigov.live.history import HistoryDiff, StoredFinding
-from aigov.model import Finding, Inventory, ScanResult, monthly_at_risk
-from aigov.report.base import format_usd
+from aigov.model import BudgetState, BudgetStatus, Finding, Inventory, ScanResult, monthly_at_risk
+from aigov.report.base import budget_text, format_usd
 
 KINDS: Final = ("slack", "teams", "json")
 OWNER_TAG: Final = "owner"
@@ -153,6 +156,7 @@ class Digest:
     compared: bool  # a history was given and held a previous scan
     not_scanned: int
     owners: tuple[OwnerDigest, ...]
+    budgets: tuple[BudgetStatus, ...] = ()  # aigov.yaml's budgets that are not plainly within their limits
 
     @property
     def change_usd(self) -> float | None:
@@ -173,6 +177,9 @@ class Digest:
         if self.compared:
             counts.append(f"{sum(len(o.fixed) for o in self.owners)} fixed")
         counts.append(f"{sum(len(o.anomalies) for o in self.owners)} anomalies")
+        over = sum(1 for b in self.budgets if b.state is BudgetState.OVER)
+        if over:
+            counts.append(f"{over} budget{'s' if over != 1 else ''} over")
         partial = f"; {self.not_scanned} scopes NOT SCANNED" if self.not_scanned else ""
         return (
             f"aigov nightly scan {self.generated_at:%Y-%m-%d %H:%M} UTC: "
@@ -194,12 +201,16 @@ def build_digest(result: ScanResult, diff: HistoryDiff | None) -> Digest:
     def group(owner: str) -> dict[str, list[Any]]:
         return groups.setdefault(owner, {"open": [], "new": [], "fixed": [], "anomalies": []})
 
+    # A budget is no resource's: it has a section of its own, not an owner's line.
     for f in findings:
-        group(_owner(f.resource.key, inventory))["open"].append(f)
+        if f.category != BUDGET_CATEGORY:
+            group(_owner(f.resource.key, inventory))["open"].append(f)
     for f in new:
-        group(_owner(f.resource.key, inventory))["new"].append(f)
+        if f.category != BUDGET_CATEGORY:
+            group(_owner(f.resource.key, inventory))["new"].append(f)
     for stored in fixed:
-        group(_owner(stored.resource_key, inventory))["fixed"].append(stored)
+        if not stored.resource_key.startswith(BUDGET_KEY_PREFIX):
+            group(_owner(stored.resource_key, inventory))["fixed"].append(stored)
     for f in anomalies:
         group(_owner(f.resource.key, inventory))["anomalies"].append(f)
 
@@ -230,7 +241,17 @@ def build_digest(result: ScanResult, diff: HistoryDiff | None) -> Digest:
         compared=compared,
         not_scanned=len(result.not_scanned),
         owners=tuple(owners),
+        budgets=_worst_first(result.budgets),
     )
+
+
+_BUDGET_ORDER: Final = (BudgetState.OVER, BudgetState.WARNING, BudgetState.UNDETERMINED, BudgetState.EMPTY)
+
+
+def _worst_first(budgets: Iterable[BudgetStatus]) -> tuple[BudgetStatus, ...]:
+    """Budgets not plainly within their limits: over (largest overspend first), near, undetermined, empty."""
+    shown = [b for b in budgets if b.state in _BUDGET_ORDER]
+    return tuple(sorted(shown, key=lambda b: (_BUDGET_ORDER.index(b.state), -b.over_usd, b.name.lower())))
 
 
 def _owner(key: str, inventory: Inventory) -> str:
@@ -297,6 +318,13 @@ def _lines(owner: OwnerDigest, compared: bool) -> list[str]:
     return out
 
 
+def _budget_lines(digest: Digest) -> list[str]:
+    """The budgets section as plain lines (see :func:`_worst_first`)."""
+    if not digest.budgets:
+        return []
+    return ["budgets:", *(f"  {budget_text(b)}" for b in digest.budgets)]
+
+
 def payload(digest: Digest, kind: str) -> dict[str, Any]:
     """The JSON body posted to a webhook of ``kind``."""
     if kind == "slack":
@@ -313,6 +341,9 @@ def _slack(digest: Digest) -> dict[str, Any]:
     for owner in digest.owners:
         text = "\n".join(_lines(owner, digest.compared))
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{text[:2900]}```"}})
+    if digest.budgets:
+        text = "\n".join(_budget_lines(digest))
+        blocks.insert(1, {"type": "section", "text": {"type": "mrkdwn", "text": f"```{text[:2900]}```"}})
     return {"text": digest.headline, "blocks": blocks[:50]}
 
 
@@ -320,8 +351,10 @@ def _teams(digest: Digest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": digest.headline, "weight": "Bolder", "wrap": True, "size": "Medium"}
     ]
-    for owner in digest.owners:
-        head, *rest = _lines(owner, digest.compared)
+    for group in ([_budget_lines(digest)] if digest.budgets else []) + [
+        _lines(owner, digest.compared) for owner in digest.owners
+    ]:
+        head, *rest = group
         body.append({"type": "TextBlock", "text": head, "weight": "Bolder", "wrap": True, "separator": True})
         body.extend(
             {"type": "TextBlock", "text": line.strip(), "wrap": True, "spacing": "None"} for line in rest
@@ -356,6 +389,18 @@ def _json(digest: Digest) -> dict[str, Any]:
         "monthly_at_risk_change_usd": digest.change_usd,
         "compared_with_previous_scan": digest.compared,
         "not_scanned": digest.not_scanned,
+        "budgets": [
+            {
+                "name": b.name,
+                "state": b.state.value,
+                "limit_usd": b.limit_usd,
+                "forecast_usd": b.spend_usd,
+                "over_usd": b.over_usd,
+                "unknown_resources": b.unknown_resources,
+                "text": budget_text(b),
+            }
+            for b in digest.budgets
+        ],
         "owners": [
             {
                 "owner": o.owner,

@@ -297,7 +297,35 @@ def load_module_template(
     template in origins and errors.
     """
     text = read_regular_text(path, MAX_MODULE_TEMPLATE_BYTES, SourceError, name=file)
-    located = load_located_json(text, file)
+    return _module_inventory(load_located_json(text, file), file, given, context, options, path.parent)
+
+
+def load_inline_template(
+    template: Mapping[str, Any],
+    file: str,
+    given: Mapping[str, Any] | None,
+    context: DeploymentContext,
+    options: SourceOptions,
+    folder: Path,
+) -> Inventory:
+    """Evaluate an inline ARM template, as a Bicep ``Microsoft.Resources/deployments`` resource holds it.
+
+    Its strings are ARM expressions, as the deployment engine reads them;
+    ``file`` names the template in origins and errors (lines are those of the
+    template as JSON); linked templates are read inside ``folder``.
+    """
+    text = json.dumps(template, indent=1)
+    return _module_inventory(load_located_json(text, file), file, given, context, options, folder)
+
+
+def _module_inventory(
+    located: LocatedJson,
+    file: str,
+    given: Mapping[str, Any] | None,
+    context: DeploymentContext,
+    options: SourceOptions,
+    folder: Path,
+) -> Inventory:
     document = located.value
     if not isinstance(document, dict):
         raise SourceError("not an ARM template: the JSON is not an object", file=file)
@@ -306,11 +334,11 @@ def load_module_template(
         declared = document.get("parameters")
         values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
     # The module's own linked templates stay inside its folder of the module cache.
-    reader = _Reader(options, ScanRoot(os.path.realpath(path.parent)))
+    reader = _Reader(options, ScanRoot(os.path.realpath(folder)))
     schema = str(document.get("$schema", "")).lower()
     try:
         reader.template(
-            _Location(file, located, (), path.parent),
+            _Location(file, located, (), folder),
             document,
             values,
             file,
@@ -510,6 +538,16 @@ class _Reader:
             spec = declared[name] if isinstance(declared[name], dict) else {}
             if given is not None and key in given and not (given[key] is None and "defaultValue" in spec):
                 return typed(given[key], spec.get("type"))  # an explicit null deploys the default
+            kind = str(spec.get("type", "")).lower()
+            if kind in ("securestring", "secureobject") and spec.get("defaultValue", None) in ("", {}):
+                # A secret given at deployment (pipeline, Key Vault): its empty default is a placeholder.
+                self.warn(
+                    f"{file}: parameter '{name}' is {spec.get('type')} with an empty default: its value is "
+                    "given at deployment and is unknown here (give it with --parameters)"
+                )
+                return (
+                    opaque(f"parameters('{name}')", evaluator.identity) if kind == "securestring" else UNKNOWN
+                )
             if "defaultValue" in spec:
                 try:
                     return evaluator.value(spec["defaultValue"])
@@ -528,7 +566,6 @@ class _Reader:
                 )
             else:
                 self.warn(f"{file}: nested template parameter '{name}' is given no value; it is unknown")
-            kind = str(spec.get("type", "")).lower()
             if kind in ("string", "securestring"):
                 return opaque(f"parameters('{name}')", evaluator.identity)
             return UNKNOWN

@@ -436,8 +436,9 @@ class Evaluator:
                     for loop in item:
                         out[loop["name"]] = self.copy_array(loop, expand_copy=True)
                     continue
-                # A property name may be an expression too (Bicep's '${name}': value compiles to one).
-                name = self.string(key) if is_expression(key) else key
+                # A property name may be an expression too (Bicep's '${name}': value compiles to one),
+                # and '[[' escapes a literal one as in a value.
+                name = self.string(key)
                 if name is UNKNOWN or not isinstance(name, str):
                     if name is UNKNOWN:
                         return UNKNOWN

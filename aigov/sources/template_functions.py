@@ -755,7 +755,7 @@ def _arith(op: Callable[[int, int], int], name: str) -> Function:
             return UNKNOWN
         a, b = (need_int(site, x) for x in args)
         if name in ("div", "mod") and b == 0:
-            raise FunctionError(f"{site.name}() by zero")
+            raise FunctionError(f"{site.name}() by zero (the deployment fails on it too)")
         return op(a, b)
 
     return compute

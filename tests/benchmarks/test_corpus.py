@@ -140,3 +140,38 @@ def test_a_pair_whose_registry_modules_are_not_restored_is_counted_apart(
         "  properties: { replicaCount: 1, partitionCount: 1 }\n}\n"
     )
     assert corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "same"
+
+
+def test_a_template_spec_unread_on_both_sides_does_not_hide_an_unrestored_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Bicep repository's Registry sample: template specs stay links, registry modules go inline.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+    spec = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Resources/templateSpecs/s/versions/1"
+    linked = {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2022-09-01",
+        "name": "fromSpec",
+        "properties": {"mode": "Incremental", "templateLink": {"id": spec}},
+    }
+    inline = {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2022-09-01",
+        "name": "plan",
+        "properties": {
+            "expressionEvaluationOptions": {"scope": "inner"},
+            "mode": "Incremental",
+            "template": {"$schema": schema, "contentVersion": "1.0.0.0", "resources": []},
+        },
+    }
+    (tmp_path / "main.bicep").write_text(
+        "module fromSpec 'ts:0000/rg/s:1' = {\n  name: 'fromSpec'\n}\n"
+        "module plan 'br:contoso.azurecr.io/plan:1' = {\n  name: 'plan'\n}\n"
+    )
+    (tmp_path / "main.json").write_text(
+        json.dumps({"$schema": schema, "contentVersion": "1.0.0.0", "resources": [linked, inline]})
+    )
+    assert (
+        corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "not restored"
+    )

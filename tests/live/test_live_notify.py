@@ -242,3 +242,51 @@ def test_digest_dates_are_the_scans(arm: FakeArm, receiver: Receiver, tmp_path: 
     [(_, digest)] = receiver.posts
     generated = datetime.fromisoformat(digest["generated_at"])
     assert abs(generated - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_the_digest_has_a_budgets_section_worst_first(
+    arm: FakeArm, receiver: Receiver, tmp_path: Path
+) -> None:
+    config = tmp_path / "aigov.yaml"
+    config.write_text(
+        "budgets:\n"
+        "  - name: nothing\n    match: {workload: no-such-workload}\n    monthly_usd: 10\n"
+        "  - name: finance-ai\n    match: {tags: {cost-center: cc-1001}}\n    monthly_usd: 50000\n"
+        "  - name: roomy\n    match: {tags: {cost-center: cc-1001}}\n    monthly_usd: 100000000\n",
+        encoding="utf-8",
+    )
+    result = scan(
+        arm,
+        tmp_path / "aigov.db",
+        "--config",
+        str(config),
+        "--notify",
+        f"{receiver.base}/json/{SECRET}",
+        "--notify",
+        f"slack+{receiver.base}/slack/{SECRET}",
+    )
+    assert result.exit_code in (1, 3), result.stderr
+    report = json.loads(result.stdout)
+    by_name = {b["name"]: b for b in report["budgets"]}
+    assert by_name["finance-ai"]["state"] == "over"
+    bodies = dict(receiver.posts)
+    digest = bodies[f"/json/{SECRET}"]
+    # The over budget first, then the one that matches nothing; a budget within its limit is left out.
+    assert [(b["name"], b["state"]) for b in digest["budgets"]] == [
+        ("finance-ai", "over"),
+        ("nothing", "empty"),
+    ]
+    finance = digest["budgets"][0]
+    assert finance["over_usd"] == by_name["finance-ai"]["over_usd"]
+    assert finance["forecast_usd"] == by_name["finance-ai"]["forecast_usd"]
+    assert finance["text"].startswith("finance-ai: $")
+    assert ", over by $" in finance["text"]
+    assert "1 budget over" in digest["summary"]
+    # A budget is not a resource: no owner's section lists it.
+    for owner in digest["owners"]:
+        assert all(not i["rule_id"].startswith("AIGOV-BUDGET") for i in owner["open"])
+    slack = bodies[f"/slack/{SECRET}"]
+    assert "1 budget over" in slack["text"]
+    budgets_block = slack["blocks"][1]["text"]["text"]
+    assert budgets_block.startswith("```budgets:\n  finance-ai: $")
+    assert "nothing: matches no billed AI resource" in budgets_block

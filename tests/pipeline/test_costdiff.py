@@ -276,7 +276,15 @@ def test_the_over_budget_comment_matches_golden(
     monkeypatch.chdir(tmp_path / "repo")
     _plan_without(tmp_path / "repo", PTU)
     # The lifecycle rule counts days since a retirement: the golden is read on a fixed day.
-    args = ["plan.json", "--config", "budgets.aigov.yaml", "--compare-to", "base-plan.json", "--today", "2026-12-02"]
+    args = [
+        "plan.json",
+        "--config",
+        "budgets.aigov.yaml",
+        "--compare-to",
+        "base-plan.json",
+        "--today",
+        "2026-12-02",
+    ]
     result = run(*args, "--format", "markdown")
     assert result.exit_code == 1
     assert "| AIGOV-BUDGET-001 | budget:invoice-reader |" in result.stdout

@@ -381,6 +381,14 @@ class FileEvaluator:
                     f"{self.file}: parameter '{name}' defaults to the pipeline token '#_{token}_#', replaced "
                     f"before deployment; its value is unknown (set {token} and pass it with --env {token})",
                 )
+        elif decl.default is not None and _secure_placeholder(decl):
+            # A secret given at deployment (pipeline, Key Vault): its empty default is a placeholder.
+            value = UNKNOWN
+            self.evaluation.runtime.setdefault(
+                (self.file, f"@secure {name}"),
+                f"{self.file}: parameter '{name}' is @secure() with an empty default: its value is given at "
+                "deployment and is unknown here (give it with --parameters)",
+            )
         elif decl.default is not None:
             # No value, or an explicit null: ARM deploys the default then.
             value = self.eval(decl.default, {})
@@ -1030,7 +1038,7 @@ class FileEvaluator:
         if op == "*":
             return left * right
         if right == 0:
-            raise EvalError("division by zero")
+            raise EvalError("division by zero (the deployment fails on it too)")
         quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
         return quotient if op == "/" else left - quotient * right
 
@@ -1295,6 +1303,16 @@ def _safe_chain(node: ast.Expr) -> bool:
             return True
         node = node.target if not isinstance(node, ast.NonNull) else node.operand
     return False
+
+
+def _secure_placeholder(decl: ast.Param) -> bool:
+    """Whether ``decl`` is a ``@secure()`` parameter whose default is empty (``''`` or ``{}``)."""
+    if not any(d.name.lower() == "secure" for d in decl.decorators):
+        return False
+    default = decl.default
+    if isinstance(default, ast.Literal):
+        return bool(default.value == "")
+    return isinstance(default, ast.Object) and not default.entries
 
 
 def _pipeline_token(default: ast.Expr) -> str | None:

@@ -32,14 +32,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from aigov.armtypes import ARM_TYPES
+from aigov.armtypes import ARM_TYPES, TEMPLATE_DEPLOYMENT
 from aigov.errors import SourceError
 from aigov.jsontext import decode
-from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource
+from aigov.model import UNKNOWN, Action, Inventory, Origin, Resource, UnreadInput
 from aigov.readfile import DOCUMENT_LIMIT, read_regular_text
 from aigov.sources import sniff
+from aigov.sources.arm import load_inline_template
+from aigov.sources.arm_expressions import DeploymentContext
 from aigov.sources.azd import substitute
 from aigov.sources.base import Source, SourceInput, SourceOptions
 from aigov.sources.bicep import ast
@@ -56,6 +60,7 @@ from aigov.sources.bicep.evaluate import (
 from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
 from aigov.sources.bicep.registry import with_registry_modules
+from aigov.sources.template_values import contains_undetermined
 
 
 class BicepSource(Source):
@@ -70,7 +75,7 @@ class BicepSource(Source):
 
     def load(self, source_input: SourceInput, options: SourceOptions) -> Inventory:
         evaluation = evaluate_input(source_input, options)
-        inventory = to_inventory(evaluation)
+        inventory = with_nested_deployments(to_inventory(evaluation), evaluation, options)
         return with_registry_modules(inventory, evaluation.registry_calls, options, evaluation.root)
 
 
@@ -177,6 +182,88 @@ def to_inventory(evaluation: Evaluation) -> Inventory:
             continue
         resources.append(_resource(instance, arm_type, _parent(instance, by_name)))
     return Inventory(resources, warnings=evaluation.warnings, files=evaluation.files)
+
+
+def with_nested_deployments(
+    inventory: Inventory, evaluation: Evaluation, options: SourceOptions
+) -> Inventory:
+    """``inventory`` plus what each declared ``Microsoft.Resources/deployments`` resource deploys.
+
+    As the ARM path reads a nested deployment, with the compiler's meaning of
+    Bicep in it: an inline ``properties.template`` is the Bicep-evaluated
+    object, where every string is a literal (the compiler escapes one that
+    starts with ``[``, so ARM never evaluates it), given the values of
+    ``properties.parameters``. A ``templateLink`` (a template spec, a URL) is
+    an input not read, and so is a template holding values known only after
+    deployment: the rules that would check its resources are undetermined
+    rather than passed.
+    """
+    resources = list(inventory.resources)
+    warnings = list(inventory.warnings)
+    unread = list(inventory.unread)
+    files = list(inventory.files)
+    for instance in evaluation.instances:
+        if instance.existing or instance.type.lower() != TEMPLATE_DEPLOYMENT.lower():
+            continue
+        label = (
+            f"nested deployment {instance.name!r}"
+            if isinstance(instance.name, str)
+            else "a nested deployment"
+        )
+        properties = plain(instance.body.get("properties"))
+        template = properties.get("template") if isinstance(properties, dict) else None
+
+        def not_read(reference: str, reason: str, instance: Instance = instance) -> None:
+            unread.append(
+                UnreadInput(reference, reason, instance.key, BicepSource.name, instance.file, instance.line)
+            )
+
+        if not isinstance(template, dict):
+            link = properties.get("templateLink") if isinstance(properties, dict) else None
+            shown = "a template spec" if isinstance(link, dict) and "id" in link else "a linked template"
+            not_read(shown, f"{label}: aigov reads no template offline from there")
+            continue
+        if contains_undetermined(properties):
+            not_read("an inline template", f"{label}: its template holds values known only after deployment")
+            continue
+        raw = properties.get("parameters")
+        given = {
+            name: entry.get("value", UNKNOWN) if isinstance(entry, dict) else UNKNOWN
+            for name, entry in (raw.items() if isinstance(raw, dict) else ())
+        }
+        context = DeploymentContext(
+            instance.subscription_id if isinstance(instance.subscription_id, str) else None,
+            instance.resource_group if isinstance(instance.resource_group, str) else None,
+            None,
+        )
+        shown = f"{instance.file} ({label}, its inline template)"
+        folder = Path(instance.file).parent
+        module = load_inline_template(_literal(template), shown, given, context, options, folder)
+        prefix = instance.key + "."
+        for resource in module.resources:
+            resources.append(
+                replace(
+                    resource,
+                    key=prefix + resource.key,
+                    parent_key=prefix + resource.parent_key if resource.parent_key is not None else None,
+                    origin=Origin(BicepSource.name, instance.file, instance.line, prefix + resource.key),
+                )
+            )
+        warnings.extend(module.warnings)
+        files.extend(module.files)
+        unread.extend(replace(u, address=prefix + u.address, source=BicepSource.name) for u in module.unread)
+    return Inventory(resources, warnings=warnings, unread=unread, files=files)
+
+
+def _literal(value: Any) -> Any:
+    """Evaluated Bicep data as ARM data: a string that starts with ``[`` escaped, as the compiler does."""
+    if isinstance(value, dict):
+        return {_literal(k): _literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_literal(v) for v in value]
+    if isinstance(value, str) and value.startswith("["):
+        return "[" + value
+    return value
 
 
 def _parent(instance: Instance, by_name: Mapping[tuple[str, str], Instance]) -> Instance | None:
