@@ -200,3 +200,50 @@ def test_the_pull_request_comes_from_the_event(github: FakeGithub, tmp_path: Pat
     refused = CliRunner(env=env).invoke(main, ["comment", "github", "--body-file", str(body)])
     assert refused.exit_code == 2
     assert "not a pull-request event; give --pr NUMBER" in refused.stderr
+
+
+def test_the_posted_comment_leads_with_the_cost_change_and_the_budget(
+    github: FakeGithub, tmp_path: Path
+) -> None:
+    # The pipeline a team runs: scan the pull request's plan against the base branch's into a
+    # Markdown file, then post it. The PTU deployment it adds takes invoice-reader over budget;
+    # once the budget is raised, the same comment is updated and the budget is no longer over.
+    pipeline = Path(__file__).resolve().parents[2] / "fixtures" / "pipeline"
+    plan = json.loads((pipeline / "plan.json").read_text(encoding="utf-8"))
+    ptu = 'azurerm_cognitive_deployment.reports["ptu"]'
+    base = tmp_path / "base-plan.json"
+    base.write_text(
+        json.dumps(
+            {**plan, "resource_changes": [c for c in plan["resource_changes"] if c["address"] != ptu]}
+        ),
+        encoding="utf-8",
+    )
+    config = (pipeline / "budgets.aigov.yaml").read_text(encoding="utf-8")
+    body = tmp_path / "comment.md"
+
+    def scan_and_post(config_text: str) -> Result:
+        (tmp_path / "aigov.yaml").write_text(config_text, encoding="utf-8")
+        args = [str(pipeline / "plan.json"), "--config", str(tmp_path / "aigov.yaml")]
+        args += ["--compare-to", str(base), "--format", "markdown", "--output", str(body)]
+        CliRunner().invoke(main, ["scan", *args], catch_exceptions=False)
+        return comment(github, body)
+
+    assert scan_and_post(config).exit_code == 0
+    (posted,) = github.comments
+    lines = posted["body"].splitlines()
+    assert lines[0] == MARKER
+    assert lines[1].startswith("**This change adds \\$43,800.00 per month of Azure AI cost")
+    assert "| AIGOV-BUDGET-001 | budget:invoice-reader |" in posted["body"]
+    assert "invoice-reader: \\$" in posted["body"]
+    assert ", over by \\$" in posted["body"]
+
+    raised = config.replace("monthly_usd: 60000", "monthly_usd: 200000")
+    assert raised != config, "the fixture's invoice-reader budget must be 60,000 $/month"
+    assert scan_and_post(raised).exit_code == 0
+    (updated,) = github.comments  # the same comment, edited
+    assert updated["id"] == posted["id"]
+    # Under the raised limit by what is known; the pay-per-token chat deployment has no usage, so
+    # the budget is undetermined (never a silent pass), and nothing says it is over.
+    assert "Budget invoice-reader is undetermined: forecast at least \\$83,507.62" in updated["body"]
+    assert ", over by \\$" not in updated["body"]
+    assert "Budgets: over their limits" not in updated["body"]
