@@ -13,7 +13,6 @@ in total. Exit 0, or 2 with one line on bad input.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import StringIO
@@ -33,6 +32,7 @@ from aigov.cost.catalog import Catalog
 from aigov.cost.estimate import Comparison, Estimate, base_costs, compare, run_estimate, to_json
 from aigov.cost.focus import render_focus_csv
 from aigov.cost.usage import UsageBook
+from aigov.jsontext import dumps_outline
 from aigov.paths import default_bicep_cache
 from aigov.report.base import budget_text
 from aigov.scan import STDIN, ScanOptions, given_files, load_prices, load_usage_book
@@ -119,7 +119,7 @@ def estimate(
         base = base_costs(Path(compare_to), lambda path: price([path]))
         comparison = compare(result, base, compare_to)
     if fmt == "json":
-        text = json.dumps(to_json(result, comparison), indent=2, ensure_ascii=False) + "\n"
+        text = dumps_outline(to_json(result, comparison)) + "\n"
     elif fmt == "focus-csv":
         text = render_focus_csv(result)
     else:

@@ -15,13 +15,13 @@ live scans. :class:`LiveReport` renders the standard report and adds:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aigov.errors import AigovError
 from aigov.gate import ExitCode, OnUnknown, exit_code
+from aigov.jsontext import dumps_outline
 from aigov.live.history import HistoryDiff
 from aigov.live.scan import LiveScan
 from aigov.model import Severity
@@ -46,7 +46,7 @@ class LiveReport:
         if fmt == "json":
             document = build_document(self.scan.result, options)
             document["live"] = self.document()
-            return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+            return dumps_outline(document) + "\n"
         if fmt == "html":
             return render_html(self.scan.result, options, history=self.history)
         text = REPORTERS[fmt]().render(self.scan.result, options)

@@ -37,7 +37,6 @@ A live resource has no file; its location is its ARM id as a relative path
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from datetime import UTC
@@ -46,6 +45,7 @@ from typing import Any, ClassVar, Final
 from urllib.parse import quote
 
 from aigov import __version__
+from aigov.jsontext import dumps_outline
 from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
 from aigov.report.base import (
     DEFAULT_OPTIONS,
@@ -89,7 +89,8 @@ class SarifReporter(Reporter):
     description: ClassVar[str] = "SARIF 2.1.0 for GitHub code scanning (upload with github/codeql-action)"
 
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
-        return json.dumps(build_log(result, options), indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+        # One line per result (runs[0].results[i]), written by the C encoder: see dumps_outline.
+        return dumps_outline(build_log(result, options), levels=4) + "\n"
 
 
 def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd: Path | None = None) -> Any:
