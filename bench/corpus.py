@@ -21,7 +21,8 @@ taken out so like errors group).
 
 Bicep files with a compiled ``main.json`` beside them (the Bicep compiler's
 baselines) are also compared: ``aigov estimate --format json`` on both, and
-the two lists of resource types aigov found must be equal. A pair whose
+the two lists of resources aigov found must be equal, type by type and in
+their resolved name, location, SKU and monthly cost. A pair whose
 Bicep side calls registry modules that are not restored (the compiled
 template holds them inline) is counted apart, as ``not restored``.
 """
@@ -45,7 +46,7 @@ KINDS = ("bicep", "arm", "terraform")
 NOT_BICEP = (".syntax.bicep", ".tokens.bicep")
 """The Bicep compiler's annotated test outputs: annotations inside strings make them invalid Bicep."""
 OUTCOMES = ("result", "clean error", "noisy", "hang")
-VERDICTS = ("same", "different", "not restored", "bicep only", "json only", "neither")
+VERDICTS = ("same", "values differ", "different", "not restored", "bicep only", "json only", "neither")
 """How a Bicep file and its compiled main.json compare (see :func:`compare`)."""
 _LOCATION = re.compile(r"^(line \d+(, column \d+)?|\$\S*|column \d+)$")
 _QUOTED = re.compile(r"'[^']*'")
@@ -150,9 +151,10 @@ def message_kind(error: str) -> str:
 
 @dataclass(frozen=True)
 class Estimated:
-    """What ``aigov estimate`` found in one input: the sorted resource types, and whether it read all."""
+    """What ``aigov estimate`` found in one input: resource types, resolved values, what it did not read."""
 
     types: list[str]
+    values: list[tuple[str, ...]]  # per resource: type, name, location, SKU and monthly cost, sorted
     unread: int  # modules it could not read offline (registry modules not restored, template specs)
 
 
@@ -166,7 +168,9 @@ def resource_types(path: Path, timeout: float, cwd: str) -> Estimated | None:
     except (ValueError, KeyError, TypeError):
         return None
     unread = sum(str(r.get("basis", "")).startswith("input not read:") for r in resources)
-    return Estimated(sorted(str(r.get("type")) for r in resources), unread)
+    fields = ("type", "name", "location", "sku", "monthly_usd")
+    values = sorted(tuple(str(r.get(f)) for f in fields) for r in resources)
+    return Estimated(sorted(str(r.get("type")) for r in resources), values, unread)
 
 
 def compiled_pairs(inputs: Sequence[Input]) -> Iterator[tuple[Path, Path]]:
@@ -179,7 +183,11 @@ def compiled_pairs(inputs: Sequence[Input]) -> Iterator[tuple[Path, Path]]:
 
 
 def compare(bicep: Path, compiled: Path, timeout: float, cwd: str) -> str:
-    """``same``, ``different``, ``not restored``, ``bicep only``, ``json only`` or ``neither``.
+    """How the pair compares: one of :data:`VERDICTS`.
+
+    ``same``: the same resource types with the same resolved name, location,
+    SKU and monthly cost each; ``values differ``: the same types, but not
+    those values.
 
     ``not restored``: the Bicep file calls registry modules that are not in the
     local module cache (``bicep restore`` fills it), while the compiled
@@ -194,7 +202,7 @@ def compare(bicep: Path, compiled: Path, timeout: float, cwd: str) -> str:
     if right is None:
         return "bicep only"
     if left.types == right.types:
-        return "same"
+        return "same" if left.values == right.values else "values differ"
     # The compiled template holds registry modules inline; template specs are unread on both sides.
     return "not restored" if left.unread > right.unread else "different"
 

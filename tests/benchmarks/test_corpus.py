@@ -175,3 +175,29 @@ def test_a_template_spec_unread_on_both_sides_does_not_hide_an_unrestored_module
     assert (
         corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "not restored"
     )
+
+
+def test_a_pair_that_resolves_a_value_differently_is_counted_apart(tmp_path: Path) -> None:
+    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+    search = {
+        "type": "Microsoft.Search/searchServices",
+        "apiVersion": "2023-11-01",
+        "name": "srch-pair",
+        "location": "eastus",
+        "sku": {"name": "standard"},
+        "properties": {"replicaCount": 2, "partitionCount": 1},
+    }
+    (tmp_path / "main.json").write_text(
+        json.dumps({"$schema": schema, "contentVersion": "1.0.0.0", "resources": [search]})
+    )
+    bicep = (
+        "resource s 'Microsoft.Search/searchServices@2023-11-01' = {\n  name: 'srch-pair'\n"
+        "  location: 'eastus'\n  sku: { name: 'standard' }\n"
+        "  properties: { replicaCount: REPLICAS, partitionCount: 1 }\n}\n"
+    )
+    (tmp_path / "main.bicep").write_text(bicep.replace("REPLICAS", "2"))
+    assert corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "same"
+    # One replica more on the Bicep side: the same types, another monthly cost.
+    (tmp_path / "main.bicep").write_text(bicep.replace("REPLICAS", "3"))
+    verdict = corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path))
+    assert verdict == "values differ"
