@@ -109,6 +109,10 @@ class Catalog:
     _versions: Mapping[tuple[str, str], tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # Regions declared without a sourced price and why, per (family, casefolded sku or size; None: all).
     _unpriced: Mapping[tuple[str, str | None], Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    # Each match made once: a scan of thousands of deployments asks for the same few rows again and again.
+    _matches: dict[tuple[int, str, bool, str | None], PriceMatch] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     # ------------------------------------------------------------------ lookups
 
@@ -226,6 +230,13 @@ class Catalog:
         return self._match(row, default, default in rows, reason)
 
     def _match(self, row: PriceRow, region: str, regional: bool, reason: str | None) -> PriceMatch:
+        key = (id(row), region, regional, reason)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self._new_match(row, region, regional, reason)
+        return found
+
+    def _new_match(self, row: PriceRow, region: str, regional: bool, reason: str | None) -> PriceMatch:
         price = Price(
             meter=row.meter,
             unit_price=row.unit_price,
