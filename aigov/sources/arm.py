@@ -307,15 +307,17 @@ def load_inline_template(
     context: DeploymentContext,
     options: SourceOptions,
     folder: Path,
+    root: ScanRoot,
 ) -> Inventory:
     """Evaluate an inline ARM template, as a Bicep ``Microsoft.Resources/deployments`` resource holds it.
 
     Its strings are ARM expressions, as the deployment engine reads them;
     ``file`` names the template in origins and errors (lines are those of the
-    template as JSON); linked templates are read inside ``folder``.
+    template as JSON); linked templates are found from ``folder``, inside the
+    scan ``root``.
     """
     text = json.dumps(template, indent=1)
-    return _module_inventory(load_located_json(text, file), file, given, context, options, folder)
+    return _module_inventory(load_located_json(text, file), file, given, context, options, folder, root)
 
 
 def _module_inventory(
@@ -325,6 +327,7 @@ def _module_inventory(
     context: DeploymentContext,
     options: SourceOptions,
     folder: Path,
+    root: ScanRoot | None = None,
 ) -> Inventory:
     document = located.value
     if not isinstance(document, dict):
@@ -333,8 +336,8 @@ def _module_inventory(
     if values is None:
         declared = document.get("parameters")
         values = {str(name).lower(): UNKNOWN for name in declared} if isinstance(declared, dict) else {}
-    # The module's own linked templates stay inside its folder of the module cache.
-    reader = _Reader(options, ScanRoot(os.path.realpath(folder)))
+    # A registry module's own linked templates stay inside its folder of the module cache.
+    reader = _Reader(options, root if root is not None else ScanRoot(os.path.realpath(folder)))
     schema = str(document.get("$schema", "")).lower()
     try:
         reader.template(

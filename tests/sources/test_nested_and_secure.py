@@ -152,3 +152,52 @@ def test_an_escaped_property_name_is_a_literal_in_arm(tmp_path: Path) -> None:
     path.write_text(json.dumps(template), encoding="utf-8")
     (search,) = list(load_input(str(path), SourceOptions())[1])
     assert search.body["tags"] == {"[team]": "x", "cost-center": "cc-1"}
+
+
+def test_an_inline_template_reads_its_linked_template_inside_the_scan_root(tmp_path: Path) -> None:
+    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+    child = {
+        "$schema": schema,
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {
+                "type": "Microsoft.Search/searchServices",
+                "apiVersion": "2023-11-01",
+                "name": "srch-child",
+                "location": "eastus",
+                "sku": {"name": "basic"},
+            }
+        ],
+    }
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "child.json").write_text(json.dumps(child), encoding="utf-8")
+    (tmp_path / "outside.json").write_text(json.dumps(child), encoding="utf-8")
+
+    def bicep(link: str) -> Path:
+        path = tmp_path / "infra" / "main.bicep"
+        path.write_text(
+            "resource outer 'Microsoft.Resources/deployments@2022-09-01' = {\n"
+            "  name: 'outer'\n"
+            "  properties: {\n"
+            "    mode: 'Incremental'\n"
+            "    template: {\n"
+            f"      '$schema': '{schema}'\n"
+            "      contentVersion: '1.0.0.0'\n"
+            "      resources: [ {\n"
+            "        type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'child'\n"
+            f"        properties: {{ mode: 'Incremental', templateLink: {{ relativePath: '{link}' }} }}\n"
+            "      } ]\n"
+            "    }\n"
+            "  }\n"
+            "}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    inventory = load_input(str(bicep("child.json")), SourceOptions(repo_root=str(tmp_path / "infra")))[1]
+    assert [r.name for r in inventory] == ["srch-child"]
+    done = CliRunner().invoke(
+        main, ["scan", str(bicep("../outside.json")), "--repo-root", str(tmp_path / "infra")]
+    )
+    assert done.exit_code == 2
+    assert "outside the scan root" in done.stderr

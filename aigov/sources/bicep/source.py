@@ -238,7 +238,9 @@ def with_nested_deployments(
         )
         shown = f"{instance.file} ({label}, its inline template)"
         folder = Path(instance.file).parent
-        module = load_inline_template(_literal(template), shown, given, context, options, folder)
+        module = load_inline_template(
+            _literal(template), shown, given, context, options, folder, evaluation.root
+        )
         prefix = instance.key + "."
         for resource in module.resources:
             resources.append(
