@@ -238,6 +238,9 @@ class Context:
     models: ModelFacts | None = None
     # Usage assumptions (usage.yaml, aigov.yaml's usage:) and observed usage, for `context: assumed.*`.
     assumed: UsageProvider | None = None
+    # Monthly emissions per resource key (`context: carbon.*`): None when the scan read none (--carbon);
+    # a resource absent from a read report is unknown.
+    carbon: Mapping[str, Mapping[str, Any]] | None = None
 
 
 # --------------------------------------------------------------------------- cost

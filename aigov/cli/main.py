@@ -168,6 +168,11 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="`scan azure`: with --history, remove stored scans older than this many days.",
 )
 @click.option(
+    "--carbon",
+    is_flag=True,
+    help="`scan azure`: read each AI resource's latest month of emissions (Azure Carbon Optimization).",
+)
+@click.option(
     "--window-days",
     type=click.IntRange(min=1),
     help="`scan azure`: days without requests that make a fine-tuned deployment idle [default: 7].",
@@ -318,6 +323,7 @@ def scan(
     notify: tuple[str, ...] = (),
     window_days: int | None = None,
     utilisation_threshold: float | None = None,
+    carbon: bool = False,
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
@@ -370,6 +376,7 @@ def scan(
             notify=notify,
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
+            carbon=carbon,
             retry_after_max=retry_after_max,
             timeout=timeout,
             policy_dirs=policy_dirs,
@@ -381,11 +388,11 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days, notify)
+    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days, notify, carbon)
     if any(live_only) or {utilisation_threshold, retry_after_max, timeout, keep_days} != {None}:
         raise AigovError(
             "--management-group, --arm-endpoint, --metrics-endpoint, --history, --keep-days, --notify, "
-            "--window-days, "
+            "--window-days, --carbon, "
             "--utilisation-threshold, --max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None

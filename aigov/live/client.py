@@ -36,6 +36,7 @@ import requests
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.transport import RequestsTransport
+from azure.mgmt.carbonoptimization import CarbonOptimizationMgmtClient
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.policyinsights import PolicyInsightsClient
@@ -162,6 +163,7 @@ _KINDS: Final = (
     ("resource_graph", re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.I)),
     ("deployments", re.compile(r"/accounts/[^/]+/deployments$", re.I)),
     ("subscriptions", re.compile(r"^/subscriptions/?$", re.I)),
+    ("carbon", re.compile(r"^/providers/microsoft\.carbon/", re.I)),
     (
         "management_groups",
         re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+/descendants$", re.I),
@@ -271,6 +273,17 @@ class ClientFactory:
     def policy_insights(self, subscription_id: str) -> PolicyInsightsClient:
         client: PolicyInsightsClient = self._cached("policy", subscription_id, PolicyInsightsClient)
         return client
+
+    def carbon(self) -> CarbonOptimizationMgmtClient:
+        """The Carbon Optimization client (tenant-wide: the subscriptions are in each query), made once."""
+        key = ("carbon", "")
+        with self._lock:
+            found = self._per_subscription.get(key)
+            if found is None:
+                found = CarbonOptimizationMgmtClient(self.credential, **self._options())
+                self._per_subscription[key] = found
+            client: CarbonOptimizationMgmtClient = found
+            return client
 
     def metrics(self, region: str) -> MetricsClient:
         """The batch metrics client of ``region`` (its regional endpoint), made once per region."""

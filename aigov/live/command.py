@@ -90,6 +90,7 @@ def azure_command(
     notify: tuple[str, ...] = (),
     utilisation_threshold: float | None,
     policy_dirs: tuple[str, ...],
+    carbon: bool = False,
     catalog_path: str | None,
     retry_after_max: float | None = None,
     timeout: float | None = None,
@@ -116,6 +117,7 @@ def azure_command(
         metrics_endpoint=metrics_endpoint,
         window_days=window_days if window_days is not None else DEFAULT_WINDOW_DAYS,
         utilisation_threshold=utilisation_threshold,
+        carbon=carbon,
         environment_tag=config.live_environment_tag,
         retry=retry,
         scan=ScanOptions(

@@ -48,6 +48,7 @@ from aigov.cost.pricing import estimate_inventory
 from aigov.cost.reservations import reservation_resources, reservation_usage
 from aigov.errors import AigovError
 from aigov.live import anomaly, coverage, discovery, metrics, observe, policy_states
+from aigov.live.carbon import Emissions, carbon_context, read_emissions
 from aigov.live.client import ArmEndpoint, CallLog, ClientFactory, MetricsEndpoint, RetrySettings
 from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
@@ -107,6 +108,7 @@ class LiveOptions:
     workers: int = DEFAULT_WORKERS
     retry: RetrySettings = field(default_factory=RetrySettings)
     policy_states: bool = True
+    carbon: bool = False  # --carbon: read monthly emissions from the Carbon Optimization API
     policy_severity: Severity = Severity.INFO
     progress: bool | None = None  # None: a bar when stderr is a terminal, else progress lines
     progress_interval: float = DEFAULT_PROGRESS_INTERVAL  # seconds between progress lines at most
@@ -124,6 +126,8 @@ class LiveScan:
     graph_pages: int
     usage: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # observed, by deployment key
     deployments: tuple[anomaly.DeploymentSnapshot, ...] = ()  # for the history's change anomalies
+    emissions: Emissions | None = None  # --carbon: what the Carbon Optimization API said
+    carbon: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # context: carbon.* by key
 
 
 def run_live_scan(
@@ -260,8 +264,20 @@ def _scan(
     add_hosting_per_request(inventory, usage, costs)
     usage.update(reservation_usage(inventory, reservations, costs.reservation_use(inventory)))
     subscriptions = _subscription_context(config, visible, subscription_ids, options.environment_tag)
+    emissions = None
+    carbon = None
+    if options.carbon:
+        emissions = read_emissions(clients, [s for s in with_ai if s not in refused])
+        carbon = carbon_context(emissions, inventory.resources, usage)
+        if carbon is None:
+            warnings.append(
+                f"carbon: emissions not read ({emissions.error}); AIGOV-CARBON-001 does not apply"
+            )
     context = dataclasses.replace(
-        build_context(config, now, catalog, costs.usage), subscriptions=subscriptions, usage=usage
+        build_context(config, now, catalog, costs.usage),
+        subscriptions=subscriptions,
+        usage=usage,
+        carbon=carbon,
     )
     findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
     findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
@@ -302,6 +318,8 @@ def _scan(
         graph_pages=graph.pages,
         usage=usage,
         deployments=anomaly.snapshots(inventory, costs),
+        emissions=emissions,
+        carbon=carbon or {},
     )
 
 

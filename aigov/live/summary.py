@@ -15,13 +15,14 @@ live scans. :class:`LiveReport` renders the standard report and adds:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aigov.errors import AigovError
 from aigov.gate import ExitCode, OnUnknown, exit_code
 from aigov.jsontext import dumps_outline
+from aigov.live.carbon import SOURCE_URL as CARBON_SOURCE
 from aigov.live.history import HistoryDiff
 from aigov.live.scan import LiveScan
 from aigov.model import Severity
@@ -65,6 +66,7 @@ class LiveReport:
             ],
             "not_scanned": [{"scope": n.scope, "reason": n.reason} for n in scan.result.not_scanned],
             "api_calls": dict(sorted(scan.calls.calls.items())),
+            "carbon": self._carbon(),
             "history": None,
         }
         diff = self.history
@@ -99,6 +101,30 @@ class LiveReport:
             }
         return out
 
+    def _carbon(self) -> dict[str, Any] | None:
+        """``live.carbon``: the month's kgCO2e per AI resource (null without ``--carbon``)."""
+        emissions = self.scan.emissions
+        if emissions is None:
+            return None
+        by_key = {r.key: r for r in self.scan.result.resources}
+        rows = [
+            {
+                "address": by_key[key].address if key in by_key else key,
+                "monthly_kg": facts["monthly_kg"],
+                "kg_per_1m_tokens": facts["kg_per_1m_tokens"],
+            }
+            for key, facts in sorted(self.scan.carbon.items(), key=lambda kv: -float(kv[1]["monthly_kg"]))
+        ]
+        return {
+            "read": emissions.read,
+            "error": emissions.error,
+            "month": emissions.month,
+            "unit": "kgCO2e (scopes 1-3)",
+            "source": CARBON_SOURCE,
+            "total_kg": round(sum(float(r["monthly_kg"]) for r in rows), 3),
+            "resources": rows,
+        }
+
     # ------------------------------------------------------------------ text
 
     def text(self) -> str:
@@ -116,10 +142,31 @@ class LiveReport:
         calls = ", ".join(f"{kind} {count}" for kind, count in sorted(scan.calls.calls.items()))
         lines.append("")
         lines.append(f"API calls: {calls or 'none'} (retries included)")
+        carbon = self._carbon()
+        if carbon is not None:
+            lines.append("")
+            lines.extend(_carbon_lines(carbon))
         if self.history is not None:
             lines.append("")
             lines.extend(_history_lines(self.history))
         return "\n".join(lines) + "\n"
+
+
+def _carbon_lines(carbon: Mapping[str, Any]) -> list[str]:
+    if not carbon["read"]:
+        return [f"Carbon: emissions not read ({carbon['error']})"]
+    rows = carbon["resources"]
+    lines = [
+        f"Carbon ({carbon['month']}, {carbon['unit']}, Azure Carbon Optimization): "
+        f"{carbon['total_kg']:,.1f} kg from {len(rows)} AI resources"
+    ]
+    for row in rows[:5]:
+        per = row["kg_per_1m_tokens"]
+        served = f", {per} kg per 1M tokens" if per is not None else ""
+        lines.append(f"  {row['address']}: {row['monthly_kg']:,.1f} kg{served}")
+    if len(rows) > 5:
+        lines.append(f"  ... and {len(rows) - 5} more (JSON: live.carbon)")
+    return lines
 
 
 def _history_lines(diff: HistoryDiff) -> Sequence[str]:

@@ -48,6 +48,7 @@ SECTIONS: Final = {
     "equivalent": frozenset({"listed", "cheaper", "prices"}),
     "hosted": frozenset({"publisher", "model"}),
     "assumed": frozenset({"batch", "batch_type", "source"}),
+    "carbon": frozenset({"monthly_kg", "kg_per_1m_tokens", "month"}),
 }
 
 
@@ -201,6 +202,14 @@ def _usage(scope: Scope) -> Any:
     return observed
 
 
+def _carbon(scope: Scope) -> Any:
+    """The resource's monthly emissions; MISSING when the scan read none, UNKNOWN when the report lacks it."""
+    carbon = scope.context.carbon
+    if carbon is None:
+        return MISSING
+    return carbon.get(scope.resource.key, UNKNOWN)
+
+
 _BUILDERS: Final = {
     "subscription": _subscription,
     "workload": Scope.workload,
@@ -211,4 +220,5 @@ _BUILDERS: Final = {
     "equivalent": equivalent_section,
     "hosted": hosted_section,
     "assumed": assumed_section,
+    "carbon": _carbon,
 }

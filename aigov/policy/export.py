@@ -118,6 +118,7 @@ CONTEXT_REASONS: Final[Mapping[str, str]] = {
         "alias for a model version's retirement"
     ),
     "assumed": "usage assumptions live in aigov's usage file and aigov.yaml, which Azure Policy cannot see",
+    "carbon": "emissions are reported by the Carbon Optimization API a month later, not at deployment",
     "hosted": (
         "the publisher and model are read by aigov out of the model id or the deployment's model; aigov "
         "uses no alias for them, so the rule is not exported as something broader"

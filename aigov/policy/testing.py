@@ -19,6 +19,7 @@ A case lists ARM bodies (the first is the resource under test unless
           subscription: {id: sub-1, name: corp-ai-prod, environment: prod}
           approvals: {poc: [{workload: chat, approved_on: 2026-09-01, reference: FIN-1}]}
           usage: {requests: 0}            # the subject's metrics, or {<resource name>: {metric: value}}
+          carbon: {monthly_kg: 120.5}     # the same two forms; absent: the scan read no emissions
         parameters: {allowed: [Standard]}
         expect: {findings: 1, outcome: violation, monthly_usd: 43800.0, confidence: exact}
 
@@ -242,6 +243,7 @@ def _case(
         usage=_usage(context_raw.get("usage", {}), by_name, subject[0]),
         models=default_model_facts(),
         assumed=_assumptions(context_raw, root, file, at),
+        carbon=_usage(context_raw["carbon"], by_name, subject[0]) if "carbon" in context_raw else None,
     )
 
     expect_raw = raw["expect"]

@@ -107,6 +107,9 @@ class Estate:
     policy_states: list[dict[str, Any]]
     management_groups: dict[str, list[str]] = field(default_factory=dict)
     published: dict[str, list[str]] = field(default_factory=dict)  # account id -> metric names it publishes
+    # The Carbon Optimization API: kgCO2e of the latest month per lower-case resource id, and that month.
+    carbon: dict[str, float] = field(default_factory=dict)
+    carbon_month: str = "2026-10-01"
 
     def __post_init__(self) -> None:
         for row in self.resources:
@@ -365,6 +368,14 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"value": fake.estate.deployments.get(account.lower(), [])}, {}
         if method == "POST" and lowered[-2:] == ["latest", "queryresults"] and "policystates" in lowered:
             return self._policy_states(fake, lowered[1], query)
+        if method == "POST" and lowered == [
+            "providers",
+            "microsoft.carbon",
+            "querycarbonemissiondataavailabledaterange",
+        ]:
+            return 200, {"startDate": "2024-06-01", "endDate": fake.estate.carbon_month}, {}
+        if method == "POST" and lowered == ["providers", "microsoft.carbon", "carbonemissionreports"]:
+            return self._carbon(fake, body)
         return 404, _error("NotFound", f"The fake ARM has no route for {method} /{'/'.join(segments)}."), {}
 
     # ------------------------------------------------------------------ APIs
@@ -529,6 +540,52 @@ class _Handler(BaseHTTPRequestHandler):
             return 400, _error("BadRequest", "Expected a ComplianceState filter."), {}
         states = [s for s in fake.estate.policy_states if s["subscriptionId"].lower() == subscription]
         return 200, {"@odata.context": "", "@odata.count": len(states), "value": states}, {}
+
+    def _carbon(self, fake: FakeArm, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """An ItemDetailsReport by Resource, as the 2025-04-01 API answers it, paged by ``skipToken``."""
+        month = fake.estate.carbon_month
+        wanted = {
+            "reportType": "ItemDetailsReport",
+            "categoryType": "Resource",
+            "dateRange": {"start": month, "end": month},
+        }
+        if not isinstance(body, dict) or any(body.get(k) != v for k, v in wanted.items()):
+            return 400, _error("BadRequest", f"Expected {wanted}, got {body}."), {}
+        subscriptions = {s.lower() for s in body.get("subscriptionList", [])}
+        types = {t.lower() for t in body.get("resourceTypeList", [])}
+        if not subscriptions or len(subscriptions) > 100 or not body.get("carbonScopeList"):
+            return 400, _error("BadRequest", "1 to 100 subscriptions and the carbon scopes are required."), {}
+        items = []
+        for row in fake.estate.resources:
+            kg = fake.estate.carbon.get(row["id"].lower())
+            if (
+                kg is None
+                or row["subscriptionId"].lower() not in subscriptions
+                or row["type"].lower() not in types
+            ):
+                continue
+            items.append(
+                {
+                    "dataType": "ResourceItemDetailsData",
+                    "itemName": row["name"],
+                    "categoryType": "Resource",
+                    "latestMonthEmissions": kg,
+                    "previousMonthEmissions": round(kg * 0.9, 4),
+                    "monthOverMonthEmissionsChangeRatio": 0.1111,
+                    "monthlyEmissionsChangeValue": round(kg * 0.1, 4),
+                    "subscriptionId": row["subscriptionId"],
+                    "resourceGroup": row["resourceGroup"],
+                    "resourceId": row["id"],
+                    "location": row["location"],
+                    "resourceType": row["type"],
+                }
+            )
+        start = int(body.get("skipToken") or 0)
+        size = int(body.get("pageSize") or 5000)
+        answer: dict[str, Any] = {"value": items[start : start + size]}
+        if start + size < len(items):
+            answer["skipToken"] = str(start + size)
+        return 200, answer, {}
 
 
 def _account_metrics(

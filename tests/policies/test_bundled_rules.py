@@ -24,7 +24,7 @@ from aigov.policy.testing import RuleCase, discover_cases, missing_cases, run_ca
 
 POLICIES: Path = bundled_policies_dir()
 FAMILIES: frozenset[str] = frozenset(
-    {"sku", "environment", "idle", "tags", "rate", "lifecycle", "optimisation", "models"}
+    {"sku", "environment", "idle", "tags", "rate", "lifecycle", "optimisation", "models", "sustainability"}
 )
 
 # The rules are loaded once at collection time (the case ids and the rule list
