@@ -168,8 +168,15 @@ def resource_types(path: Path, timeout: float, cwd: str) -> Estimated | None:
     except (ValueError, KeyError, TypeError):
         return None
     unread = sum(str(r.get("basis", "")).startswith("input not read:") for r in resources)
-    fields = ("type", "name", "location", "sku", "monthly_usd")
-    values = sorted(tuple(str(r.get(f)) for f in fields) for r in resources)
+    # A name known only at deployment is shown by address, which differs between the two paths.
+    values = sorted(
+        (
+            str(r.get("type")),
+            "(by address)" if r.get("name") == r.get("address") else str(r.get("name")),
+            *(str(r.get(f)) for f in ("location", "sku", "monthly_usd")),
+        )
+        for r in resources
+    )
     return Estimated(sorted(str(r.get("type")) for r in resources), values, unread)
 
 

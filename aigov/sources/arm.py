@@ -420,7 +420,9 @@ class _Found:
     key: str = ""
 
     def key_text(self) -> str:
-        if any(n is UNKNOWN or not isinstance(n, str) for n in self.names):
+        # A loop of unknown count stands for all its instances: its address, never one name.
+        unknown_loop = self.fallback_key.endswith("[?]")
+        if unknown_loop or any(n is UNKNOWN or not isinstance(n, str) for n in self.names):
             return self.fallback_key
         namespace, *types = self.type.split("/")
         return "/".join([namespace, *(f"{t}/{render(n)}" for t, n in zip(types, self.names, strict=True))])

@@ -98,13 +98,17 @@ def _concat(site: Site, args: list[Any]) -> Any:
             out.extend(a)
             check_size(out)
         return out
-    if any_unknown(args):
-        return UNKNOWN
+    if any_unknown(args) and not any(isinstance(a, str) for a in args):
+        return UNKNOWN  # nothing says these are strings: they may be arrays
     parts: list[str] = []
-    for a in args:
-        if isinstance(a, dict | list):
-            raise FunctionError(f"concat() expects all strings or all arrays, got {show(a)}")
-        parts.append(to_text(a))
+    for i, given in enumerate(args):
+        # A string with a part known only at deployment: the known parts stay (a child's leaf name).
+        part = site.placeholder([i, *args]) if given is UNKNOWN else given
+        if part is UNKNOWN:
+            return UNKNOWN
+        if isinstance(part, dict | list):
+            raise FunctionError(f"concat() expects all strings or all arrays, got {show(part)}")
+        parts.append(to_text(part))
     return check_size("".join(parts))
 
 
@@ -132,8 +136,12 @@ def _format(site: Site, args: list[Any]) -> Any:
             raise FunctionError(f"format(): {{{i}}} has no argument")
         value = values[i]
         if value is UNKNOWN:
-            unknown = True
-            return ""
+            # An item known only at deployment: the known parts stay (a child's leaf name).
+            marker = site.placeholder([i, *args])
+            if marker is UNKNOWN:
+                unknown = True
+                return ""
+            return str(marker)
         spec = match.group(3)
         if spec and (is_int(value) or isinstance(value, float)):
             return _number_format(value, spec)

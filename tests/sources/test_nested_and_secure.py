@@ -201,3 +201,33 @@ def test_an_inline_template_reads_its_linked_template_inside_the_scan_root(tmp_p
     )
     assert done.exit_code == 2
     assert "outside the scan root" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[format('{0}/{1}', parameters('accountName'), 'chat')]",
+        "[concat(parameters('accountName'), '/', 'chat')]",
+    ],
+)
+def test_a_child_keeps_its_leaf_name_when_only_the_parent_part_is_unknown(tmp_path: Path, name: str) -> None:
+    # As the Bicep path gives it (azd templates name accounts from a token known only at deployment).
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"accountName": {"type": "object"}},
+        "resources": [
+            {
+                "type": "Microsoft.CognitiveServices/accounts/deployments",
+                "apiVersion": "2024-10-01",
+                "name": name,
+                "sku": {"name": "GlobalStandard", "capacity": 10},
+                "properties": {"model": {"format": "OpenAI", "name": "gpt-4o-mini", "version": "2024-07-18"}},
+            }
+        ],
+    }
+    path = tmp_path / "main.json"
+    path.write_text(json.dumps(template), encoding="utf-8")
+    (chat,) = list(load_input(str(path), SourceOptions())[1])
+    assert chat.name == "chat"
+    assert chat.body["name"] == "chat"  # the leaf, as the Bicep path has it
