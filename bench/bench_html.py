@@ -131,7 +131,11 @@ def main() -> int:
         )
         with FakeArm(estate, cert, key, page_size=1000, token=TOKEN) as arm:
             start = time.perf_counter()
-            scan = scan_live(Config(), now=NOW, options=LiveOptions(arm_endpoint=arm.url, progress=False))
+            scan = scan_live(
+                Config(),
+                now=NOW,
+                options=LiveOptions(arm_endpoint=arm.url, metrics_endpoint=arm.metrics_url, progress=False),
+            )
             scanned_s = time.perf_counter() - start
         result = scan.result
         with History(work / "history.db") as history:
