@@ -257,6 +257,16 @@ class ClientFactory:
     def subscriptions(self) -> SubscriptionClient:
         return SubscriptionClient(self.credential, **self._options())
 
+    def raw(self) -> SubscriptionClient:
+        """A client for raw ARM requests (``send_request``) through the scan's policies, made once."""
+        key = ("raw", "")
+        with self._lock:
+            found = self._per_subscription.get(key)
+            if found is None:
+                found = self._per_subscription[key] = SubscriptionClient(self.credential, **self._options())
+            client: SubscriptionClient = found
+            return client
+
     def resource_graph(self) -> ResourceGraphClient:
         return ResourceGraphClient(self.credential, **self._options())
 
