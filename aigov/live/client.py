@@ -34,10 +34,20 @@ from urllib.parse import urlsplit
 
 import requests
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ResourceNotModifiedError,
+    map_error,
+)
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.transport import RequestsTransport
+from azure.core.rest import HttpResponse
 from azure.mgmt.carbonoptimization import CarbonOptimizationMgmtClient
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.policyinsights import PolicyInsightsClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
@@ -177,6 +187,26 @@ def call_kind(path: str) -> str:
         if pattern.search(path):
             return kind
     return "other"
+
+
+_ERROR_MAP: Final = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    304: ResourceNotModifiedError,
+}
+"""What the SDK's operations raise for these statuses (the scan treats an authentication failure apart)."""
+
+
+def raise_for_status(response: HttpResponse, *, arm_error: bool = True) -> None:
+    """Raise what the SDK's own operations raise for a raw request's answer that is not 200.
+
+    ``arm_error``: read the body as ARM's error shape (its code and message go into the error).
+    """
+    if response.status_code == 200:
+        return
+    map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
+    raise HttpResponseError(response=response, error_format=ARMErrorFormat if arm_error else None)
 
 
 class CallLog:

@@ -14,24 +14,15 @@ from __future__ import annotations
 from typing import Any, Final
 from urllib.parse import quote
 
-from azure.core.exceptions import (
-    ClientAuthenticationError,
-    HttpResponseError,
-    ResourceNotFoundError,
-    map_error,
-)
 from azure.core.rest import HttpRequest
-from azure.mgmt.core.exceptions import ARMErrorFormat
 
-from aigov.live.client import ClientFactory
+from aigov.live.client import ClientFactory, raise_for_status
 from aigov.live.guard import walk
 from aigov.live.mapping import to_resource
 from aigov.model import Resource
 
 API_VERSION: Final = "2024-10-01"
 """Deployments - List, a GA version of the REST API (Microsoft Learn: AI Services account management)."""
-
-_ERROR_MAP: Final = {401: ClientAuthenticationError, 404: ResourceNotFoundError}
 
 
 def split_account_id(account_id: str) -> tuple[str, str, str]:
@@ -67,9 +58,7 @@ def list_deployments(clients: ClientFactory, account: Resource) -> list[Resource
     with walk(clients.retry.max_pages):
         while True:
             response = client.send_request(request)
-            if response.status_code != 200:
-                map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+            raise_for_status(response)
             page: Any = response.json()
             items = page.get("value") if isinstance(page, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):

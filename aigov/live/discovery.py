@@ -22,16 +22,12 @@ from urllib.parse import quote
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
-    HttpResponseError,
-    ResourceNotFoundError,
-    map_error,
 )
 from azure.core.rest import HttpRequest
-from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 from aigov.armtypes import ACCOUNT, COMPUTE, SEARCH, WORKSPACE
-from aigov.live.client import ClientFactory
+from aigov.live.client import ClientFactory, raise_for_status
 from aigov.live.guard import walk
 
 PAGE_SIZE: Final = 1000  # Resource Graph's maximum $top
@@ -57,8 +53,6 @@ CONTAINERS_QUERY: Final = (
 """The subscriptions Resource Graph itself can read: one left out is not scanned, whatever the reason."""
 
 MANAGEMENT_GROUPS_API: Final = "2020-05-01"
-# What the SDK's operations raise for these statuses (the scan treats an authentication failure apart).
-_ERROR_MAP: Final = {401: ClientAuthenticationError, 404: ResourceNotFoundError}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +121,7 @@ def management_group_subscriptions(clients: ClientFactory, management_group: str
             # The client's raw-request entry point, through its own policies
             # (https://aka.ms/azsdk/dpcodegen/python/send_request).
             response = client.send_request(request)
-            if response.status_code != 200:
-                map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+            raise_for_status(response)
             page = response.json()
             for item in page.get("value") or ():
                 kind = str(item.get("type") or "").lower()

@@ -56,20 +56,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from azure.core.exceptions import (
-    ClientAuthenticationError,
     DecodeError,
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceNotFoundError,
-    ResourceNotModifiedError,
-    map_error,
 )
 from azure.core.rest import HttpRequest
 
 from aigov import armpath
 from aigov.cost.model import PROVISIONED_SKUS
 from aigov.cost.usage import COMPLETION_TOKENS_30D, PROMPT_TOKENS_30D, REQUESTS_30D
-from aigov.live.client import ClientFactory
+from aigov.live.client import ClientFactory, raise_for_status
 from aigov.live.deployments import split_account_id
 from aigov.live.guard import UnreadablePageError, walk
 from aigov.model import Resource
@@ -81,13 +75,6 @@ BATCH_API_VERSION: Final = "2024-02-01"  # azure-monitor-querymetrics 1.0's defa
 MIN_LOOKBACK_DAYS: Final = 30
 RUN_RATE_DAYS: Final = 30  # the token and request totals that price usage (aigov.cost.usage.OBSERVED_HOURS)
 MIN_TOP: Final = 100
-# What the SDK's operations raise for these statuses (the scan treats an authentication failure apart).
-_ERROR_MAP: Final = {
-    401: ClientAuthenticationError,
-    404: ResourceNotFoundError,
-    409: ResourceExistsError,
-    304: ResourceNotModifiedError,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,9 +211,7 @@ def fetch_batch(
         response = clients.metrics(region).send_request(request)
     except DecodeError as exc:
         raise UnreadablePageError(f"the batch metrics answer is not JSON: {exc}") from None
-    if response.status_code != 200:
-        map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
-        raise HttpResponseError(response=response)
+    raise_for_status(response, arm_error=False)
     try:
         answer = response.json()
     except ValueError as exc:
