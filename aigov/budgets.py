@@ -69,8 +69,6 @@ BUDGET_RULE_ID: Final = "AIGOV-BUDGET-001"
 """The rule id of every budget finding (for waivers, baselines and --check)."""
 
 BUDGET_CATEGORY: Final = "budget"
-BUDGET_KEY_PREFIX: Final = "budget:"
-"""A budget finding's resource key is the prefix and the budget's name."""
 BUDGET_TYPE: Final = "aigov/budget"
 """The type of a budget finding's subject: the budget, not an Azure resource."""
 
@@ -331,7 +329,7 @@ def _finding(budget: Budget, status: BudgetStatus) -> Finding:
 
 
 def _key(budget: Budget) -> str:
-    return f"{BUDGET_KEY_PREFIX}{budget.name}"
+    return f"budget:{budget.name}"
 
 
 def _confidence(status: BudgetStatus) -> Confidence:

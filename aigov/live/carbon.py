@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from azure.core.exceptions import AzureError
+from azure.mgmt.carbonoptimization import CarbonOptimizationMgmtClient
 from azure.mgmt.carbonoptimization.models import DateRange, ItemDetailsQueryFilter
 
 from aigov.cost.usage import observed_usage
@@ -69,7 +70,7 @@ def read_emissions(clients: ClientFactory, subscription_ids: Sequence[str]) -> E
         per_resource: dict[str, float] = {}
         for start in range(0, len(subscription_ids), SUBSCRIPTIONS_PER_QUERY):
             chunk = list(subscription_ids[start : start + SUBSCRIPTIONS_PER_QUERY])
-            per_resource.update(_items(clients, chunk, month))
+            per_resource.update(_items(client, clients.retry.max_pages, chunk, month))
     except AzureError as exc:
         return Emissions(None, error=reason(exc))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -77,11 +78,12 @@ def read_emissions(clients: ClientFactory, subscription_ids: Sequence[str]) -> E
     return Emissions(month.strftime("%Y-%m"), per_resource)
 
 
-def _items(clients: ClientFactory, subscriptions: list[str], month: dt.date) -> dict[str, float]:
-    client = clients.carbon()
+def _items(
+    client: CarbonOptimizationMgmtClient, max_pages: int, subscriptions: list[str], month: dt.date
+) -> dict[str, float]:
     found: dict[str, float] = {}
     token: str | None = None
-    with walk(clients.retry.max_pages):
+    with walk(max_pages):
         while True:
             query = ItemDetailsQueryFilter(
                 date_range=DateRange(start=month, end=month),

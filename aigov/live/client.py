@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -289,13 +290,10 @@ class ClientFactory:
 
     def raw(self) -> SubscriptionClient:
         """A client for raw ARM requests (``send_request``) through the scan's policies, made once."""
-        key = ("raw", "")
-        with self._lock:
-            found = self._per_subscription.get(key)
-            if found is None:
-                found = self._per_subscription[key] = SubscriptionClient(self.credential, **self._options())
-            client: SubscriptionClient = found
-            return client
+        client: SubscriptionClient = self._once(
+            ("raw", ""), lambda: SubscriptionClient(self.credential, **self._options())
+        )
+        return client
 
     def resource_graph(self) -> ResourceGraphClient:
         return ResourceGraphClient(self.credential, **self._options())
@@ -316,34 +314,32 @@ class ClientFactory:
 
     def carbon(self) -> CarbonOptimizationMgmtClient:
         """The Carbon Optimization client (tenant-wide: the subscriptions are in each query), made once."""
-        key = ("carbon", "")
-        with self._lock:
-            found = self._per_subscription.get(key)
-            if found is None:
-                found = CarbonOptimizationMgmtClient(self.credential, **self._options())
-                self._per_subscription[key] = found
-            client: CarbonOptimizationMgmtClient = found
-            return client
+        client: CarbonOptimizationMgmtClient = self._once(
+            ("carbon", ""), lambda: CarbonOptimizationMgmtClient(self.credential, **self._options())
+        )
+        return client
 
     def metrics(self, region: str) -> MetricsClient:
         """The batch metrics client of ``region`` (its regional endpoint), made once per region."""
-        key = ("metrics", normalise_region(region))
-        with self._lock:
-            found = self._per_subscription.get(key)
-            if found is None:
-                url = self.metrics_endpoint.for_region(region)
-                options = self._options(url, self.metrics_endpoint.scope)
-                del options["base_url"]
-                found = MetricsClient(url, self.credential, **options)
-                self._per_subscription[key] = found
-            client: MetricsClient = found
-            return client
+
+        def make() -> MetricsClient:
+            url = self.metrics_endpoint.for_region(region)
+            options = self._options(url, self.metrics_endpoint.scope)
+            del options["base_url"]
+            return MetricsClient(url, self.credential, **options)
+
+        client: MetricsClient = self._once(("metrics", normalise_region(region) or ""), make)
+        return client
 
     def _cached(self, kind: str, subscription_id: str, cls: Any) -> Any:
-        key = (kind, subscription_id.lower())
+        return self._once(
+            (kind, subscription_id.lower()), lambda: cls(self.credential, subscription_id, **self._options())
+        )
+
+    def _once(self, key: tuple[str, str], make: Callable[[], Any]) -> Any:
+        """The client kept under ``key``, made by ``make`` the first time (one per key, across threads)."""
         with self._lock:
             client = self._per_subscription.get(key)
             if client is None:
-                client = cls(self.credential, subscription_id, **self._options())
-                self._per_subscription[key] = client
+                client = self._per_subscription[key] = make()
             return client

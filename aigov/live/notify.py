@@ -38,12 +38,13 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from aigov.budgets import BUDGET_CATEGORY, BUDGET_KEY_PREFIX
+from aigov.budgets import BUDGET_RULE_ID
 from aigov.errors import AigovError
 from aigov.live.anomaly import CATEGORY as ANOMALY
 from aigov.live.history import HistoryDiff, StoredFinding
 from aigov.model import BudgetState, BudgetStatus, Finding, Inventory, ScanResult, monthly_at_risk
 from aigov.report.base import budget_text, format_usd
+from aigov.report.json_report import budget_record
 
 KINDS: Final = ("slack", "teams", "json")
 OWNER_TAG: Final = "owner"
@@ -193,24 +194,22 @@ def build_digest(result: ScanResult, diff: HistoryDiff | None) -> Digest:
     findings = [f for f in result.findings if f.category != ANOMALY]
     anomalies = [f for f in result.findings if f.category == ANOMALY]
     compared = diff is not None and diff.previous_at is not None
-    new = list(diff.new) if diff is not None and compared else []
-    fixed = list(diff.fixed) if diff is not None and compared else []
+    # A budget is no resource's: it has a section of its own, not an owner's line.
+    new = [f for f in diff.new if f.rule_id != BUDGET_RULE_ID] if diff is not None and compared else []
+    fixed = [s for s in diff.fixed if s.rule_id != BUDGET_RULE_ID] if diff is not None and compared else []
 
     groups: dict[str, dict[str, list[Any]]] = {}
 
     def group(owner: str) -> dict[str, list[Any]]:
         return groups.setdefault(owner, {"open": [], "new": [], "fixed": [], "anomalies": []})
 
-    # A budget is no resource's: it has a section of its own, not an owner's line.
     for f in findings:
-        if f.category != BUDGET_CATEGORY:
+        if f.rule_id != BUDGET_RULE_ID:
             group(_owner(f.resource.key, inventory))["open"].append(f)
     for f in new:
-        if f.category != BUDGET_CATEGORY:
-            group(_owner(f.resource.key, inventory))["new"].append(f)
+        group(_owner(f.resource.key, inventory))["new"].append(f)
     for stored in fixed:
-        if not stored.resource_key.startswith(BUDGET_KEY_PREFIX):
-            group(_owner(stored.resource_key, inventory))["fixed"].append(stored)
+        group(_owner(stored.resource_key, inventory))["fixed"].append(stored)
     for f in anomalies:
         group(_owner(f.resource.key, inventory))["anomalies"].append(f)
 
@@ -245,6 +244,9 @@ def build_digest(result: ScanResult, diff: HistoryDiff | None) -> Digest:
     )
 
 
+_DIGEST_BUDGET_KEYS: Final = frozenset(
+    {"name", "state", "limit_usd", "forecast_usd", "over_usd", "unknown_resources"}
+)
 _BUDGET_ORDER: Final = (BudgetState.OVER, BudgetState.WARNING, BudgetState.UNDETERMINED, BudgetState.EMPTY)
 
 
@@ -318,11 +320,10 @@ def _lines(owner: OwnerDigest, compared: bool) -> list[str]:
     return out
 
 
-def _budget_lines(digest: Digest) -> list[str]:
-    """The budgets section as plain lines (see :func:`_worst_first`)."""
-    if not digest.budgets:
-        return []
-    return ["budgets:", *(f"  {budget_text(b)}" for b in digest.budgets)]
+def _sections(digest: Digest) -> list[list[str]]:
+    """The digest's sections as plain lines: the budgets (see :func:`_worst_first`), then each owner's."""
+    budgets = [["budgets:", *(f"  {budget_text(b)}" for b in digest.budgets)]] if digest.budgets else []
+    return budgets + [_lines(owner, digest.compared) for owner in digest.owners]
 
 
 def payload(digest: Digest, kind: str) -> dict[str, Any]:
@@ -338,12 +339,9 @@ def _slack(digest: Digest) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{digest.headline}*"}}
     ]
-    for owner in digest.owners:
-        text = "\n".join(_lines(owner, digest.compared))
+    for lines in _sections(digest):
+        text = "\n".join(lines)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{text[:2900]}```"}})
-    if digest.budgets:
-        text = "\n".join(_budget_lines(digest))
-        blocks.insert(1, {"type": "section", "text": {"type": "mrkdwn", "text": f"```{text[:2900]}```"}})
     return {"text": digest.headline, "blocks": blocks[:50]}
 
 
@@ -351,10 +349,8 @@ def _teams(digest: Digest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": digest.headline, "weight": "Bolder", "wrap": True, "size": "Medium"}
     ]
-    for group in ([_budget_lines(digest)] if digest.budgets else []) + [
-        _lines(owner, digest.compared) for owner in digest.owners
-    ]:
-        head, *rest = group
+    for lines in _sections(digest):
+        head, *rest = lines
         body.append({"type": "TextBlock", "text": head, "weight": "Bolder", "wrap": True, "separator": True})
         body.extend(
             {"type": "TextBlock", "text": line.strip(), "wrap": True, "spacing": "None"} for line in rest
@@ -389,14 +385,10 @@ def _json(digest: Digest) -> dict[str, Any]:
         "monthly_at_risk_change_usd": digest.change_usd,
         "compared_with_previous_scan": digest.compared,
         "not_scanned": digest.not_scanned,
+        # The report's budget records without their resource lists, which a chat message does not need.
         "budgets": [
             {
-                "name": b.name,
-                "state": b.state.value,
-                "limit_usd": b.limit_usd,
-                "forecast_usd": b.spend_usd,
-                "over_usd": b.over_usd,
-                "unknown_resources": b.unknown_resources,
+                **{k: v for k, v in budget_record(b).items() if k in _DIGEST_BUDGET_KEYS},
                 "text": budget_text(b),
             }
             for b in digest.budgets

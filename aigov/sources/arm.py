@@ -544,16 +544,13 @@ class _Reader:
             if given is not None and key in given and not (given[key] is None and "defaultValue" in spec):
                 return typed(given[key], spec.get("type"))  # an explicit null deploys the default
             kind = str(spec.get("type", "")).lower()
-            if kind in ("securestring", "secureobject") and spec.get("defaultValue", None) in ("", {}):
+            if kind in ("securestring", "secureobject") and spec.get("defaultValue") in ("", {}):
                 # A secret given at deployment (pipeline, Key Vault): its empty default is a placeholder.
                 self.warn(
                     f"{file}: parameter '{name}' is {spec.get('type')} with an empty default: its value is "
                     "given at deployment and is unknown here (give it with --parameters)"
                 )
-                return (
-                    opaque(f"parameters('{name}')", evaluator.identity) if kind == "securestring" else UNKNOWN
-                )
-            if "defaultValue" in spec:
+            elif "defaultValue" in spec:
                 try:
                     return evaluator.value(spec["defaultValue"])
                 except ExpressionError as exc:
@@ -562,9 +559,9 @@ class _Reader:
                         file=file,
                         where=_where(where, "parameters", name),
                     ) from None
-            if spec.get("nullable") is True:
+            elif spec.get("nullable") is True:
                 return None  # an optional parameter (Bicep's `param x string?`) given no value is null
-            if depth == 0:
+            elif depth == 0:
                 self.warn(
                     f"{file}: parameter '{name}' has no value (give it with --parameters); "
                     "values that use it are unknown"

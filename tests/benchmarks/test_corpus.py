@@ -13,6 +13,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "corpus"
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+
+
+def _search(sku: str, replicas: int) -> dict[str, object]:
+    """The ARM resource of the search service the pair tests compare."""
+    return {
+        "type": "Microsoft.Search/searchServices",
+        "apiVersion": "2023-11-01",
+        "name": "srch-pair",
+        "location": "eastus",
+        "sku": {"name": sku},
+        "properties": {"replicaCount": replicas, "partitionCount": 1},
+    }
+
+
+def _template(*resources: object) -> str:
+    return json.dumps({"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": list(resources)})
 
 
 def _load_runner() -> ModuleType:
@@ -105,15 +122,7 @@ def test_a_pair_whose_registry_modules_are_not_restored_is_counted_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # an empty module cache
-    search = {
-        "type": "Microsoft.Search/searchServices",
-        "apiVersion": "2023-11-01",
-        "name": "srch-pair",
-        "location": "eastus",
-        "sku": {"name": "basic"},
-        "properties": {"replicaCount": 1, "partitionCount": 1},
-    }
-    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+    search = _search("basic", 1)
     module = {
         "type": "Microsoft.Resources/deployments",
         "apiVersion": "2022-09-01",
@@ -121,15 +130,13 @@ def test_a_pair_whose_registry_modules_are_not_restored_is_counted_apart(
         "properties": {
             "expressionEvaluationOptions": {"scope": "inner"},
             "mode": "Incremental",
-            "template": {"$schema": schema, "contentVersion": "1.0.0.0", "resources": [search]},
+            "template": {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [search]},
         },
     }
     (tmp_path / "main.bicep").write_text(
         "module search 'br:contoso.azurecr.io/search:1' = {\n  name: 'search'\n}\n"
     )
-    (tmp_path / "main.json").write_text(
-        json.dumps({"$schema": schema, "contentVersion": "1.0.0.0", "resources": [module]})
-    )
+    (tmp_path / "main.json").write_text(_template(module))
     assert (
         corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "not restored"
     )
@@ -147,7 +154,6 @@ def test_a_template_spec_unread_on_both_sides_does_not_hide_an_unrestored_module
 ) -> None:
     # The Bicep repository's Registry sample: template specs stay links, registry modules go inline.
     monkeypatch.setenv("HOME", str(tmp_path))
-    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
     spec = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Resources/templateSpecs/s/versions/1"
     linked = {
         "type": "Microsoft.Resources/deployments",
@@ -162,34 +168,21 @@ def test_a_template_spec_unread_on_both_sides_does_not_hide_an_unrestored_module
         "properties": {
             "expressionEvaluationOptions": {"scope": "inner"},
             "mode": "Incremental",
-            "template": {"$schema": schema, "contentVersion": "1.0.0.0", "resources": []},
+            "template": {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": []},
         },
     }
     (tmp_path / "main.bicep").write_text(
         "module fromSpec 'ts:0000/rg/s:1' = {\n  name: 'fromSpec'\n}\n"
         "module plan 'br:contoso.azurecr.io/plan:1' = {\n  name: 'plan'\n}\n"
     )
-    (tmp_path / "main.json").write_text(
-        json.dumps({"$schema": schema, "contentVersion": "1.0.0.0", "resources": [linked, inline]})
-    )
+    (tmp_path / "main.json").write_text(_template(linked, inline))
     assert (
         corpus.compare(tmp_path / "main.bicep", tmp_path / "main.json", 60, str(tmp_path)) == "not restored"
     )
 
 
 def test_a_pair_that_resolves_a_value_differently_is_counted_apart(tmp_path: Path) -> None:
-    schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
-    search = {
-        "type": "Microsoft.Search/searchServices",
-        "apiVersion": "2023-11-01",
-        "name": "srch-pair",
-        "location": "eastus",
-        "sku": {"name": "standard"},
-        "properties": {"replicaCount": 2, "partitionCount": 1},
-    }
-    (tmp_path / "main.json").write_text(
-        json.dumps({"$schema": schema, "contentVersion": "1.0.0.0", "resources": [search]})
-    )
+    (tmp_path / "main.json").write_text(_template(_search("standard", 2)))
     bicep = (
         "resource s 'Microsoft.Search/searchServices@2023-11-01' = {\n  name: 'srch-pair'\n"
         "  location: 'eastus'\n  sku: { name: 'standard' }\n"

@@ -243,10 +243,10 @@ def with_registry_modules(
         else:
             target, shown = _local_template(call, root)
         module = load_module_template(target, shown, _given(call.params), _context(call), options)
-        resources.extend(_prefixed(resource, call.prefix) for resource in module)
+        resources.extend(prefixed(resource, call.prefix) for resource in module)
         warnings.extend(module.warnings)
         files.extend([str(target), *module.files])
-        unread.extend(replace(u, address=call.prefix + u.address, source=_SOURCE) for u in module.unread)
+        unread.extend(prefixed_unread(u, call.prefix) for u in module.unread)
     return Inventory(resources, warnings=warnings, unread=unread, files=files)
 
 
@@ -316,10 +316,24 @@ def _context(call: RegistryCall) -> DeploymentContext:
     return DeploymentContext(known(call.subscription_id), known(call.resource_group), known(call.location))
 
 
-def _prefixed(resource: Resource, prefix: str) -> Resource:
+def prefixed(
+    resource: Resource, prefix: str, *, file: str | None = None, line: int | None = None
+) -> Resource:
+    """A module's resource as the calling Bicep file sees it: addressed under ``prefix``.
+
+    ``file`` and ``line``: where the Bicep file declares it, when the module has no file of its own.
+    """
+    origin = replace(resource.origin, source=_SOURCE, address=prefix + resource.key)
+    if file is not None:
+        origin = replace(origin, file=file, line=line)
     return replace(
         resource,
         key=prefix + resource.key,
         parent_key=prefix + resource.parent_key if resource.parent_key is not None else None,
-        origin=replace(resource.origin, source=_SOURCE, address=prefix + resource.key),
+        origin=origin,
     )
+
+
+def prefixed_unread(unread: UnreadInput, prefix: str) -> UnreadInput:
+    """A module's input not read, addressed under ``prefix`` as the calling Bicep file sees it."""
+    return replace(unread, address=prefix + unread.address, source=_SOURCE)

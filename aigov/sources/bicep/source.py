@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ from aigov.sources.bicep.evaluate import (
 )
 from aigov.sources.bicep.names import check_declared
 from aigov.sources.bicep.parser import parse
-from aigov.sources.bicep.registry import with_registry_modules
+from aigov.sources.bicep.registry import prefixed, prefixed_unread, with_registry_modules
 from aigov.sources.template_values import contains_undetermined
 
 
@@ -242,18 +241,12 @@ def with_nested_deployments(
             _literal(template), shown, given, context, options, folder, evaluation.root
         )
         prefix = instance.key + "."
-        for resource in module.resources:
-            resources.append(
-                replace(
-                    resource,
-                    key=prefix + resource.key,
-                    parent_key=prefix + resource.parent_key if resource.parent_key is not None else None,
-                    origin=Origin(BicepSource.name, instance.file, instance.line, prefix + resource.key),
-                )
-            )
+        resources.extend(
+            prefixed(r, prefix, file=instance.file, line=instance.line) for r in module.resources
+        )
         warnings.extend(module.warnings)
         files.extend(module.files)
-        unread.extend(replace(u, address=prefix + u.address, source=BicepSource.name) for u in module.unread)
+        unread.extend(prefixed_unread(u, prefix) for u in module.unread)
     return Inventory(resources, warnings=warnings, unread=unread, files=files)
 
 
