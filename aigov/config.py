@@ -27,7 +27,7 @@ from aigov.cost.modelfacts import (
     load_equivalents,
     load_lifecycle,
 )
-from aigov.cost.reservations import Reservation
+from aigov.cost.reservations import MONTH, Reservation
 from aigov.cost.usage import UsageEntry, parse_entries
 from aigov.entries import entry_kind
 from aigov.errors import ConfigError
@@ -249,6 +249,7 @@ def _reservation(raw: Mapping[str, Any]) -> Reservation:
         subscription=scope["subscription"].casefold() if "subscription" in scope else None,
         resource_group=scope["resource_group"].casefold() if "resource_group" in scope else None,
         name=raw.get("name"),
+        term=raw.get("term", MONTH),
     )
 
 

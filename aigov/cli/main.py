@@ -173,6 +173,13 @@ def _terraform_variables(pairs: Sequence[str]) -> dict[str, str]:
     help="`scan azure`: read each AI resource's latest month of emissions (Azure Carbon Optimization).",
 )
 @click.option(
+    "--reservations",
+    "read_reservations",
+    is_flag=True,
+    help="`scan azure`: net the PTU reservations the credential can read (Reservations API) instead of "
+    "aigov.yaml's pricing.reservations.",
+)
+@click.option(
     "--window-days",
     type=click.IntRange(min=1),
     help="`scan azure`: days without requests that make a fine-tuned deployment idle [default: 7].",
@@ -324,6 +331,7 @@ def scan(
     window_days: int | None = None,
     utilisation_threshold: float | None = None,
     carbon: bool = False,
+    read_reservations: bool = False,
     var_files: tuple[str, ...] = (),
     tf_vars: tuple[str, ...] = (),
     parameters_file: str | None = None,
@@ -377,6 +385,7 @@ def scan(
             window_days=window_days,
             utilisation_threshold=utilisation_threshold,
             carbon=carbon,
+            reservations=read_reservations,
             retry_after_max=retry_after_max,
             timeout=timeout,
             policy_dirs=policy_dirs,
@@ -388,11 +397,20 @@ def scan(
         raise AigovError(
             "--subscription is given once for a plan or template; several are for `aigov scan azure`"
         )
-    live_only = (management_groups, arm_endpoint, metrics_endpoint, history_path, window_days, notify, carbon)
+    live_only = (
+        management_groups,
+        arm_endpoint,
+        metrics_endpoint,
+        history_path,
+        window_days,
+        notify,
+        carbon,
+        read_reservations,
+    )
     if any(live_only) or {utilisation_threshold, retry_after_max, timeout, keep_days} != {None}:
         raise AigovError(
             "--management-group, --arm-endpoint, --metrics-endpoint, --history, --keep-days, --notify, "
-            "--window-days, --carbon, "
+            "--window-days, --carbon, --reservations, "
             "--utilisation-threshold, --max-retry-after and --timeout apply to `aigov scan azure` only"
         )
     subscription = subscriptions[0] if subscriptions else None

@@ -43,6 +43,9 @@ DIRECTIONS: Final = ("input", "cached_input", "output")
 
 PTU: Final = "openai_ptu"
 PTU_RESERVATION: Final = "openai_ptu_reservation"
+MONTH_TERM: Final = "1 Month"
+YEAR_TERM: Final = "1 Year"
+"""A PTU reservation row's ``term`` (absent: one month); its ``unit_price`` is per PTU for the whole term."""
 FT_HOSTING: Final = "openai_ft_hosting"
 TOKENS: Final = "openai_tokens"
 SEARCH_UNIT: Final = "search_unit"
@@ -122,7 +125,11 @@ class Catalog:
 
     def ptu_reservation_monthly(self, sku_name: str, region: object) -> PriceMatch | None:
         """$/PTU/month of a one-month PTU reservation for a provisioned deployment type."""
-        return self._lookup(PTU_RESERVATION, (sku_name,), region)
+        return self._lookup(PTU_RESERVATION, (sku_name, MONTH_TERM), region)
+
+    def ptu_reservation_yearly(self, sku_name: str, region: object) -> PriceMatch | None:
+        """$/PTU/year of a one-year PTU reservation for a provisioned deployment type."""
+        return self._lookup(PTU_RESERVATION, (sku_name, YEAR_TERM), region)
 
     def ft_hosting_hourly(self, sku_name: str, region: object) -> PriceMatch | None:
         """$/hour hosting fee of a fine-tuned model deployed with ``sku_name``."""
@@ -447,6 +454,8 @@ def _match_keys(family: str, raw: Mapping[str, Any]) -> tuple[str | None, ...]:
         return (raw["model"], raw.get("version"), raw["sku"], raw["direction"])
     if family == VM:
         return (raw["size"],)
+    if family == PTU_RESERVATION:
+        return (raw["sku"], raw.get("term", MONTH_TERM))
     return (raw["sku"],)
 
 

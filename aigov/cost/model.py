@@ -32,7 +32,10 @@ from aigov.cost.catalog import (
     PriceMatch,
 )
 from aigov.cost.reservations import (
+    MONTH,
     RESERVATION_TYPE,
+    TERMS,
+    YEAR,
     Allocation,
     Provisioned,
     Reservation,
@@ -259,7 +262,7 @@ class CostModel:
         if hourly is None or monthly is None:
             missing = "hourly PTU" if hourly is None else "PTU reservation"
             return _unknown_impact(resource, f"no {missing} price for {sku} in the price catalogue", ())
-        prices = (hourly.price, monthly.price)
+        prices: tuple[Price, ...] = (hourly.price, monthly.price)
         capacity = _quantity(armpath.get(resource.body, "sku.capacity"), "sku.capacity")
         if not isinstance(capacity, float):
             why = "known only after apply" if isinstance(capacity, _Unknown) else "not in the input"
@@ -282,8 +285,20 @@ class CostModel:
         )
         if per_ptu <= 0:
             basis += "; the reservation is no cheaper here"
+        used = [hourly, monthly]
+        yearly = self.catalog.ptu_reservation_yearly(sku, region)
+        if yearly is not None:
+            year_rate = yearly.price.unit_price * (1 - self.terms.discount(PTU_RESERVATION) / 100)
+            year_amount = round(max(billed * (hour_rate * HOURS_PER_MONTH - year_rate / 12), 0.0), 2)
+            basis += (
+                f"; a 1-year reservation saves {_usd(year_amount)} $/month: {_num(billed)} PTU x "
+                f"({_rate(hour_rate)} $/h x {HOURS_PER_MONTH} h − {_rate(year_rate)} $/PTU/year / 12) "
+                f"(reservation {_context(sku, yearly)})"
+            )
+            prices = (*prices, yearly.price)
+            used.append(yearly)
         confidence = Confidence.EXACT
-        if any(m.fallback or m.uncertain for m in (hourly, monthly)):
+        if any(m.fallback or m.uncertain for m in used):
             confidence = Confidence.ESTIMATE
         line = CostLine(resource.key, amount, basis, confidence, prices, saving=True)
         return CostImpact(amount, basis, confidence, (line,))
@@ -669,19 +684,35 @@ class CostModel:
         return members, allocation
 
     def _reservation(self, resource: Resource, inventory: Inventory) -> _Estimate:
-        """An owned PTU reservation: PTU x its monthly price, billed whether deployments use it or not."""
+        """An owned PTU reservation: PTU x its price per month of its term, billed whether used or not."""
         sku = _text(armpath.get(resource.body, "sku.name"))
         if not isinstance(sku, str):
             return _unknown(resource, "no deployment type (sku.name) for the reservation")
-        match = self.catalog.ptu_reservation_monthly(sku, inventory.effective_location(resource))
+        term = _text(armpath.get(resource.body, "properties.term")) or MONTH
+        if term not in TERMS:
+            return _unknown(resource, f"reservation term {term} is not one Azure sells for PTUs (P1M, P1Y)")
+        yearly = term == YEAR
+        region = inventory.effective_location(resource)
+        match = (self.catalog.ptu_reservation_yearly if yearly else self.catalog.ptu_reservation_monthly)(
+            sku, region
+        )
         if match is None:
-            return _unknown(resource, f"no PTU reservation price for {sku} in the price catalogue")
+            return _unknown(
+                resource, f"no {TERMS[term]} PTU reservation price for {sku} in the price catalogue"
+            )
         quantity = _quantity(armpath.get(resource.body, "properties.quantity"), "properties.quantity")
         if not isinstance(quantity, float):
             return _unknown(resource, "no PTU count (properties.quantity) for the reservation", match)
-        monthly = round(quantity * match.price.unit_price, 2)
         rate = _rate(match.price.unit_price)
-        formula = f"{_num(quantity)} PTU x {rate} $/PTU/month reserved ({_context(sku, match)})"
+        if yearly:
+            monthly = round(quantity * match.price.unit_price / 12, 2)
+            formula = (
+                f"{_num(quantity)} PTU x {rate} $/PTU/year / 12 months reserved, 1-year term "
+                f"({_context(sku, match)})"
+            )
+        else:
+            monthly = round(quantity * match.price.unit_price, 2)
+            formula = f"{_num(quantity)} PTU x {rate} $/PTU/month reserved ({_context(sku, match)})"
         return self._priced(resource, monthly, formula, Confidence.EXACT, match, PTU_RESERVATION)
 
     def _online_deployment(self, resource: Resource, inventory: Inventory) -> _Estimate:

@@ -10,7 +10,9 @@ and region, and turns the rows it recognises into catalogue rows:
   model, version (month and day, as the meter writes it), deployment type
   and direction, in $/1M tokens whatever the API's unit (``1K``, ``1M``);
 * ``Provisioned Managed Global|Data Zone|Regional Unit`` → ``openai_ptu``
-  ($/PTU/hour, unit ``1/Hour``); one-month reservations → ``openai_ptu_reservation``;
+  ($/PTU/hour, unit ``1/Hour``); one-month and one-year reservations →
+  ``openai_ptu_reservation`` (``term`` ``1 Year`` for the latter; the API's
+  price is per PTU for the whole term);
 * fine-tuned ``hosting`` meters → ``openai_ft_hosting`` ($/hour);
 * AI Search ``<Tier> Unit`` meters → ``search_unit`` ($/hour).
 
@@ -53,15 +55,18 @@ import yaml
 from aigov.cost.catalog import (
     ALL_REGIONS,
     FT_HOSTING,
+    MONTH_TERM,
     PTU,
     PTU_RESERVATION,
     SEARCH_UNIT,
     TOKENS,
     VM,
+    YEAR_TERM,
     bundled_catalog_path,
     load_catalog,
     normalise_region,
 )
+from aigov.cost.reservations import provisioned_type
 from aigov.errors import CatalogError
 from aigov.policy import yamlio
 
@@ -188,13 +193,20 @@ def parse_item(item: Mapping[str, Any]) -> Parsed | None:
         sku = _SEARCH_METERS.get(folded)
         return Parsed(SEARCH_UNIT, (("sku", sku),), "1 Hour") if sku and kind == "Consumption" else None
     if kind == "Reservation":
-        if str(item.get("reservationTerm", "")) != "1 Month":
+        term = str(item.get("reservationTerm", ""))
+        if term not in (MONTH_TERM, YEAR_TERM):
             return None
         text = f"{item.get('skuName', '')} {meter} {item.get('productName', '')}".casefold()
         if "provisioned" not in text:
             return None
-        sku = _deployment_family(text)
-        return Parsed(PTU_RESERVATION, (("sku", sku),), "1 Month") if sku else None
+        sku = provisioned_type(text)
+        if not sku:
+            return None
+        # The API's retailPrice of a reservation is per PTU for the whole term.
+        keys: tuple[tuple[str, str], ...] = (
+            (("sku", sku),) if term == MONTH_TERM else (("sku", sku), ("term", term))
+        )
+        return Parsed(PTU_RESERVATION, keys, term)
     if kind != "Consumption":
         return None
     if folded in _PTU_METERS:
@@ -212,16 +224,6 @@ def parse_item(item: Mapping[str, Any]) -> Parsed | None:
 
 def _words(text: str) -> list[str]:
     return [w for w in re.split(r"[\s_\-]+", text) if w]
-
-
-def _deployment_family(text: str) -> str | None:
-    if "global" in text:
-        return "GlobalProvisionedManaged"
-    if "data zone" in text or "datazone" in text:
-        return "DataZoneProvisionedManaged"
-    if "regional" in text:
-        return "ProvisionedManaged"
-    return None
 
 
 def _standard_type(words: set[str], data_zone: bool, batch: bool = False) -> str | None:
@@ -338,6 +340,10 @@ def refresh(
                 for item in client.items(url, f"{service} in {region}"):
                     parsed = parse_item(item)
                     unit = normalise_unit(str(item.get("unitOfMeasure", "")))
+                    if parsed is not None and parsed.family == PTU_RESERVATION:
+                        # A reservation's retailPrice is for the whole term whatever unitOfMeasure says
+                        # (the API writes "1 Hour" on reservation rows too).
+                        unit = (parsed.unit, 1.0)
                     price = item.get("retailPrice", item.get("unitPrice"))
                     tier = item.get("tierMinimumUnits", 0)
                     usable = (
@@ -421,6 +427,8 @@ def _row_keys(raw: Mapping[str, Any]) -> _Keys:
         fields = ("model", "version", "sku", "direction")
     elif raw["family"] == VM:
         fields = ("size",)
+    elif raw["family"] == PTU_RESERVATION and raw.get("term", MONTH_TERM) != MONTH_TERM:
+        fields = ("sku", "term")
     return tuple((f, str(raw[f])) for f in fields if raw.get(f) is not None)
 
 
@@ -541,7 +549,9 @@ def _rows(found: Mapping[_Slot, _Found]) -> list[dict[str, Any]]:
         if not regions:
             continue
         seen.update((family, keys, r) for r in regions)
-        unit = {PTU_RESERVATION: "1 Month", TOKENS: "1M tokens"}.get(family, "1 Hour")
+        unit = {PTU_RESERVATION: dict(keys).get("term", MONTH_TERM), TOKENS: "1M tokens"}.get(
+            family, "1 Hour"
+        )
         row: dict[str, Any] = {"family": family, "meter": item.meter, **dict(keys)}
         if item.product:
             row["product"] = item.product

@@ -18,13 +18,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from aigov import armpath, armtypes
 from aigov.cost.catalog import normalise_region
 from aigov.model import Action, Inventory, Origin, Resource
 
 _DEPLOYMENT = armtypes.DEPLOYMENT.casefold()
+MONTH: Final = "P1M"
+YEAR: Final = "P1Y"
+TERMS: Final = {MONTH: "1-month", YEAR: "1-year"}
+"""The PTU reservation terms Azure sells (Microsoft Learn: one month or one year), as ARM writes them."""
+
+
+def provisioned_type(text: str) -> str | None:
+    """The provisioned deployment type a PTU reservation's name or SKU text names, if it names one.
+
+    Reservation SKUs and Retail Prices API reservation rows spell the
+    deployment type out (``Provisioned Managed Global``, ``... Data Zone``,
+    ``... Regional``); a text naming none is not guessed at.
+    """
+    folded = text.casefold()
+    if "global" in folded:
+        return "GlobalProvisionedManaged"
+    if "data zone" in folded or "datazone" in folded or "data_zone" in folded:
+        return "DataZoneProvisionedManaged"
+    if "regional" in folded:
+        return "ProvisionedManaged"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +61,12 @@ class Reservation:
     subscription: str | None = None  # casefolded
     resource_group: str | None = None  # casefolded; only with a subscription
     name: str | None = None
+    term: str = MONTH  # ARM's term: P1M (one month) or P1Y (one year)
+    id: str | None = None  # the reservation's ARM id, when read from the Reservations API
+
+    def key(self, index: int) -> str:
+        """The reservation's resource key: its ARM id (lower case), else its place in aigov.yaml."""
+        return self.id.casefold() if self.id else reservation_key(index)
 
     @property
     def specificity(self) -> int:
@@ -138,6 +165,7 @@ RESERVATION_TYPE = "Microsoft.Capacity/reservationOrders/reservations"
 """The ARM type of a reservation; aigov.yaml's reservations are evaluated as resources of it."""
 
 RESERVATION_SOURCE = "aigov.yaml"
+LIVE_SOURCE = "azure"  # a reservation read from the Reservations API is a live resource
 
 
 def reservation_key(index: int) -> str:
@@ -148,7 +176,7 @@ def reservation_resources(reservations: Sequence[Reservation], file: str | None)
     """aigov.yaml's reservations in ARM shape (``sku.name`` the deployment type, ``properties.quantity``)."""
     out = []
     for i, r in enumerate(reservations):
-        key = reservation_key(i)
+        key = r.key(i)
         scopes = []
         if r.subscription is not None:
             scope = f"/subscriptions/{r.subscription}"
@@ -159,6 +187,7 @@ def reservation_resources(reservations: Sequence[Reservation], file: str | None)
             "sku": {"name": r.deployment_type},
             "properties": {
                 "quantity": r.ptu,
+                "term": r.term,
                 "appliedScopeType": "Single" if scopes else "Shared",
                 "appliedScopes": scopes,
                 "scope": r.scope_text,
@@ -172,7 +201,9 @@ def reservation_resources(reservations: Sequence[Reservation], file: str | None)
                 type=RESERVATION_TYPE,
                 name=r.name or key,
                 body=body,
-                origin=Origin(source=RESERVATION_SOURCE, file=file, address=key),
+                origin=Origin(source=RESERVATION_SOURCE, file=file, address=key)
+                if r.id is None
+                else Origin(source=LIVE_SOURCE, address=r.id),
                 action=Action.LIVE,
             )
         )
@@ -212,7 +243,7 @@ def reservation_usage(
                 continue
             if r.matches(r.deployment_type, d.place, d.subscription, d.resource_group):
                 others[d.sku] = others.get(d.sku, 0.0) + d.ptu
-        out[reservation_key(i)] = {
+        out[r.key(i)] = {
             "used_ptu": _number(taken),
             "unused_ptu": _number(r.ptu - taken),
             "other_types": ", ".join(f"{sku} ({_number(ptu)} PTU)" for sku, ptu in sorted(others.items())),

@@ -51,6 +51,7 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.policyinsights import PolicyInsightsClient
+from azure.mgmt.reservations import ReservationsMgmtClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.monitor.querymetrics import MetricsClient
@@ -175,6 +176,7 @@ _KINDS: Final = (
     ("deployments", re.compile(r"/accounts/[^/]+/deployments$", re.I)),
     ("subscriptions", re.compile(r"^/subscriptions/?$", re.I)),
     ("carbon", re.compile(r"^/providers/microsoft\.carbon/", re.I)),
+    ("reservations", re.compile(r"^/providers/microsoft\.capacity/reservations$", re.I)),
     (
         "management_groups",
         re.compile(r"^/providers/microsoft\.management/managementgroups/[^/]+/descendants$", re.I),
@@ -316,6 +318,13 @@ class ClientFactory:
         """The Carbon Optimization client (tenant-wide: the subscriptions are in each query), made once."""
         client: CarbonOptimizationMgmtClient = self._once(
             ("carbon", ""), lambda: CarbonOptimizationMgmtClient(self.credential, **self._options())
+        )
+        return client
+
+    def reservations(self) -> ReservationsMgmtClient:
+        """The Reservations client (tenant-wide: every reservation the caller may read), made once."""
+        client: ReservationsMgmtClient = self._once(
+            ("reservations", ""), lambda: ReservationsMgmtClient(self.credential, **self._options())
         )
         return client
 

@@ -91,6 +91,7 @@ def azure_command(
     utilisation_threshold: float | None,
     policy_dirs: tuple[str, ...],
     carbon: bool = False,
+    reservations: bool = False,
     catalog_path: str | None,
     retry_after_max: float | None = None,
     timeout: float | None = None,
@@ -118,6 +119,7 @@ def azure_command(
         window_days=window_days if window_days is not None else DEFAULT_WINDOW_DAYS,
         utilisation_threshold=utilisation_threshold,
         carbon=carbon,
+        reservations=reservations,
         environment_tag=config.live_environment_tag,
         retry=retry,
         scan=ScanOptions(

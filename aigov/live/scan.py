@@ -43,7 +43,7 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 from aigov.armtypes import ACCOUNT, DEPLOYMENT
 from aigov.budgets import budget_findings
 from aigov.config import Config
-from aigov.cost.model import CostModel, is_fine_tuned
+from aigov.cost.model import CostModel, PricingTerms, is_fine_tuned
 from aigov.cost.pricing import estimate_inventory
 from aigov.cost.reservations import reservation_resources, reservation_usage
 from aigov.errors import AigovError
@@ -57,6 +57,7 @@ from aigov.live.mapping import to_resource
 from aigov.live.progress import DEFAULT_INTERVAL as DEFAULT_PROGRESS_INTERVAL
 from aigov.live.progress import ProgressLines
 from aigov.live.reasons import first_line, reason, refused
+from aigov.live.reservations import OwnedReservations, read_reservations
 from aigov.model import (
     HOURS_PER_MONTH,
     Finding,
@@ -109,6 +110,7 @@ class LiveOptions:
     retry: RetrySettings = field(default_factory=RetrySettings)
     policy_states: bool = True
     carbon: bool = False  # --carbon: read monthly emissions from the Carbon Optimization API
+    reservations: bool = False  # --reservations: net the PTU reservations the Reservations API lists
     policy_severity: Severity = Severity.INFO
     progress: bool | None = None  # None: a bar when stderr is a terminal, else progress lines
     progress_interval: float = DEFAULT_PROGRESS_INTERVAL  # seconds between progress lines at most
@@ -251,14 +253,20 @@ def _scan(
     not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
     refused = {n.scope.lower() for n in not_scanned}
 
-    reservations = config.pricing_terms.reservations
+    terms = config.pricing_terms
+    owned_live = None
+    if options.reservations:
+        owned_live = read_reservations(clients)
+        terms, notes = _owned_terms(config, owned_live)
+        warnings.extend(notes)
+    reservations = terms.reservations
     owned = reservation_resources(reservations, str(config.file) if config.file else None)
     inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key), *owned])
     costs = CostModel(
         catalog,
         default_region=config.default_region,
         usage=load_usage_book(config, options.scan).with_observed(usage),
-        terms=config.pricing_terms,
+        terms=terms,
     )
     _add_idle_cost(inventory, usage, costs)
     add_hosting_per_request(inventory, usage, costs)
@@ -321,6 +329,28 @@ def _scan(
         emissions=emissions,
         carbon=carbon or {},
     )
+
+
+def _owned_terms(config: Config, owned: OwnedReservations) -> tuple[PricingTerms, list[str]]:
+    """The pricing terms with the Reservations API's PTU reservations, and what to warn about.
+
+    The API's reservations replace aigov.yaml's (the same reservation counted
+    twice would hide uncovered PTUs); when the API could not be read,
+    aigov.yaml's stay, and the warning says so.
+    """
+    declared = config.pricing_terms.reservations
+    if not owned.read:
+        kept = f"; aigov.yaml's {len(declared)} pricing.reservations are used" if declared else ""
+        return config.pricing_terms, [
+            f"reservations: not read from the Reservations API ({owned.error}){kept}"
+        ]
+    notes = [f"reservations: {note}" for note in owned.notes]
+    if declared:
+        notes.append(
+            f"reservations: aigov.yaml's {len(declared)} pricing.reservations are not used: "
+            f"the Reservations API listed {len(owned.reservations)} active PTU reservations"
+        )
+    return dataclasses.replace(config.pricing_terms, reservations=owned.reservations), notes
 
 
 def _subscription_context(

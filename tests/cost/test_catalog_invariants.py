@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -190,12 +191,15 @@ def test_every_named_region_has_a_price_or_an_explicit_unpriced_entry(region: st
 
 def test_an_unpriced_region_is_an_estimate_that_says_why() -> None:
     catalog = load_catalog()
-    search = catalog.search_unit_hourly("standard", "swedencentral")
+    search = catalog.search_unit_hourly("standard", "westus")
     assert search is not None
     assert (search.region, search.fallback_reason) == (
         "eastus",
-        "no sourced price in swedencentral: the pricing page figures copied here are for eastus",
+        "no sourced price in westus: the pricing page figures copied here are for eastus and the "
+        "per-region copy has no westus answer",
     )
+    # Storage optimised tiers have no eastus price at all: unknown there, never another tier's price.
+    assert catalog.search_unit_hourly("storage_optimized_l1", "eastus") is None
     vm = catalog.vm_hourly("Standard_NC24ads_A100_v4", "swedencentral")
     assert vm is not None
     assert vm.where == (
@@ -203,9 +207,9 @@ def test_an_unpriced_region_is_an_estimate_that_says_why() -> None:
         "priced at eastus"
     )
     # A region nobody declared keeps the plain reason.
-    other = catalog.search_unit_hourly("standard", "japaneast")
+    other = catalog.search_unit_hourly("standard", "francecentral")
     assert other is not None
-    assert other.fallback_reason == "region japaneast not in catalogue"
+    assert other.fallback_reason == "region francecentral not in catalogue"
     # The free tier is priced in every region ("*"): a family-wide declaration does not hide it.
     free = catalog.search_unit_hourly("free", "swedencentral")
     assert free is not None
@@ -222,3 +226,29 @@ def test_a_region_both_priced_and_declared_unpriced_is_refused(tmp_path: Path) -
     with pytest.raises(CatalogError, match=r"declared unpriced in eastus but priced there") as info:
         load_catalog(broken)
     assert "$.unpriced" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("sku", "region", "price", "effective"),
+    [
+        # Per-region Retail Prices API answers (third-party copy): the same S1 meter in Europe as in eastus,
+        # a dearer one in Japan, and the storage optimised tiers the pricing page copy lacked.
+        ("standard", "swedencentral", 0.336, date(2022, 4, 1)),
+        ("standard", "japaneast", 0.444, date(2019, 7, 1)),
+        ("standard3", "westeurope", 2.688, date(2016, 12, 1)),
+        ("storage_optimized_l1", "westeurope", 3.839, date(2019, 9, 1)),
+        ("storage_optimized_l2", "mexicocentral", 8.4447, date(2024, 2, 1)),
+    ],
+)
+def test_search_units_are_priced_per_region_from_the_api_answers(
+    sku: str, region: str, price: float, effective: date
+) -> None:
+    match = load_catalog().search_unit_hourly(sku, region)
+    assert match is not None
+    assert (match.region, match.fallback_reason) == (region, None)
+    assert (match.price.unit_price, match.price.effective) == (price, effective)
+    assert match.price.source.startswith(
+        "third-party copy: Arturo-Quiroga-MSFT/azure-architecture-diagram-builder"
+    )
+    assert match.price.query is not None
+    assert f"armRegionName%20eq%20'{region}'" in match.price.query

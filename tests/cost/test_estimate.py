@@ -112,7 +112,9 @@ def test_focus_csv() -> None:
     }
     search = next(r for r in rows if r["ResourceType"] == "Microsoft.Search/searchServices")
     assert search["ServiceName"] == "Azure AI Search"
-    assert search["x_Confidence"] == "estimate"
+    # The example's eastus2 service is priced from that region's own Retail Prices API answer.
+    assert search["x_Confidence"] == "exact"
+    assert "(standard3, eastus2, price effective 2016-12-01" in search["x_Basis"]
 
 
 def test_charge_period_wraps_the_year() -> None:

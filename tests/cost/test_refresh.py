@@ -85,6 +85,16 @@ FOUNDRY = [
         productName="Azure AI Foundry Provisioned Throughput Reservation",
         skuName="Provisioned Managed Global",
     ),
+    # The one-year term: its retailPrice is per PTU for the whole year, whatever unitOfMeasure says.
+    _item(
+        "Provisioned Managed Global Reservation",
+        2652.0,
+        "1 Hour",
+        type="Reservation",
+        reservationTerm="1 Year",
+        productName="Azure AI Foundry Provisioned Throughput Reservation",
+        skuName="Provisioned Managed Global",
+    ),
     _item("gpt-4.1-nano FT Training global", 1.5, "1M"),  # not an inference price: skipped
 ]
 SEARCH = [
@@ -182,10 +192,10 @@ def api() -> Iterator[str]:
 def test_refresh_pages_through_the_api_and_normalises_units(api: str, isolated_cache: Path) -> None:
     result = refresh(["eastus"], base_url=f"{api}/api/retail/prices", today=TODAY)
     assert result.path == isolated_cache / "prices-2026-12-01.yaml"
-    # 8 Foundry rows in 4 pages, 2 search rows in 1 page
-    assert len(FakeRetailApi.requests) == 5
+    # 9 Foundry rows in 5 pages, 2 search rows in 1 page
+    assert len(FakeRetailApi.requests) == 6
     assert all("armRegionName" in urllib.parse.unquote(r) for r in FakeRetailApi.requests)
-    assert (result.recognised, result.skipped) == (8, 2)
+    assert (result.recognised, result.skipped) == (9, 2)
     catalog = load_catalog(result.path)
     assert catalog.info.as_of == TODAY
     assert catalog.info.kind == "refreshed"
@@ -216,6 +226,9 @@ def test_refresh_pages_through_the_api_and_normalises_units(api: str, isolated_c
     reservation = catalog.ptu_reservation_monthly("GlobalProvisionedManaged", "eastus")
     assert reservation is not None
     assert reservation.price.unit_price == 260.0
+    yearly = catalog.ptu_reservation_yearly("GlobalProvisionedManaged", "eastus")
+    assert yearly is not None
+    assert (yearly.price.unit_price, yearly.price.unit) == (2652.0, "1 Year")
     hosting = catalog.ft_hosting_hourly("GlobalStandard", "eastus")
     assert hosting is not None
     assert hosting.price.unit_price == 1.7
@@ -285,7 +298,7 @@ def test_currency_is_asked_for_and_recorded(api: str, tmp_path: Path) -> None:
 
 def test_a_429_is_retried_after_the_time_it_asks_for(api: str, tmp_path: Path) -> None:
     result = refresh(["eastus"], base_url=f"{api}/throttle", output=tmp_path / "p.yaml", today=TODAY)
-    assert result.recognised == 8
+    assert result.recognised == 9
     first, second = FakeRetailApi.requests[:2]
     assert first == second  # the same page, asked again
     assert FakeRetailApi.times[1] - FakeRetailApi.times[0] >= 0.95  # Retry-After: 1 honoured
@@ -409,24 +422,23 @@ def test_without_bundled_rows_a_short_version_still_matches(api: str, tmp_path: 
 
 def test_unpriced_regions_are_kept_less_those_the_answer_prices(api: str, tmp_path: Path) -> None:
     bundled = load_catalog()
-    declared = bundled.search_unit_hourly("standard", "swedencentral")
+    declared = bundled.search_unit_hourly("standard", "westus")
     assert declared is not None
-    assert declared.fallback_reason == (
-        "no sourced price in swedencentral: the pricing page figures copied here are for eastus"
-    )
-    regions = ["eastus", "swedencentral"]  # eastus first: the default region stays eastus
+    assert declared.fallback_reason is not None
+    assert declared.fallback_reason.startswith("no sourced price in westus: ")
+    regions = ["eastus", "westus"]  # eastus first: the default region stays eastus
     path = refresh(regions, base_url=api, output=tmp_path / "p.yaml", today=TODAY).path
     catalog = load_catalog(path)  # a region priced and still declared unpriced would not load
-    search = catalog.search_unit_hourly("standard", "swedencentral")
+    search = catalog.search_unit_hourly("standard", "westus")
     assert search is not None
     assert (search.price.unit_price, search.price.source) == (0.336, "Azure Retail Prices API")
-    # Tiers the answer did not price there, and the other regions, stay declared unpriced.
-    for sku, region in (("basic", "swedencentral"), ("standard", "eastus2")):
-        match = catalog.search_unit_hourly(sku, region)
-        assert match is not None
-        assert match.fallback_reason is not None
-        assert match.fallback_reason.startswith(f"no sourced price in {region}: "), (sku, region)
-    free = catalog.search_unit_hourly("free", "swedencentral")  # priced everywhere
+    # Tiers the answer did not price there stay declared unpriced, one declaration per bundled tier.
+    basic = catalog.search_unit_hourly("basic", "westus")
+    assert basic is not None
+    assert basic.fallback_reason is not None
+    assert basic.fallback_reason.startswith("no sourced price in westus: ")
+    assert catalog.unpriced("search_unit", "storage_optimized_l1", "eastus")
+    free = catalog.search_unit_hourly("free", "westus")  # priced everywhere
     assert free is not None
     assert free.fallback_reason is None
     vm = catalog.vm_hourly("Standard_NC24ads_A100_v4", "swedencentral")

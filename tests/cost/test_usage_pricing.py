@@ -10,6 +10,7 @@ import pytest
 from aigov.cost import CostKind, CostModel, CostSpec, load_catalog
 from aigov.cost.catalog import Catalog
 from aigov.cost.model import PricingTerms, Reservation, fine_tuned_base
+from aigov.cost.reservations import reservation_resources
 from aigov.cost.usage import COMPLETION_TOKENS_30D, PROMPT_TOKENS_30D, UsageBook, UsageEntry
 from aigov.cost.usage import Usage as U
 from aigov.model import Confidence, Inventory, Origin, Resource
@@ -195,3 +196,48 @@ def test_reservation_saving() -> None:
     assert CostModel(catalog, terms=covered).impact(spec, deployment, inventory).monthly_usd == 2350.0
     standard = _dep("chat", "GlobalStandard")
     assert CostModel(catalog).impact(spec, standard, _inventory(standard)).monthly_usd == 0.0
+
+
+def _with_yearly(tmp_path: Path) -> Catalog:
+    """The reservation test catalogue plus a one-year Global reservation price (per PTU per year)."""
+    yearly = (
+        '  - {family: "openai_ptu_reservation", meter: "Provisioned Managed Global", '
+        'sku: "GlobalProvisionedManaged", regions: ["*"], term: "1 Year", unit: "1 Year", '
+        "unit_price: 2652.0, source: test, effective: 2026-07-01}\n"
+    )
+    path = tmp_path / "prices.yaml"
+    path.write_text(RESERVATION_PRICES.read_text(encoding="utf-8") + yearly, encoding="utf-8")
+    return load_catalog(path)
+
+
+def test_reservation_saving_names_the_one_year_term_beside_the_one_month_term(tmp_path: Path) -> None:
+    catalog = _with_yearly(tmp_path)
+    deployment = _dep("ptu", "GlobalProvisionedManaged", capacity=15)
+    impact = CostModel(catalog).impact(
+        CostSpec(CostKind.RESERVATION_SAVING), deployment, _inventory(deployment)
+    )
+    assert impact.monthly_usd == 7050.0  # the 1-month term: 15 x (1.0 x 730 - 260)
+    # 15 x (1.0 x 730 - 2652 / 12) = 15 x 509 = 7,635.00
+    assert "a 1-year reservation saves 7,635.00 $/month" in impact.basis
+    assert "2652.00 $/PTU/year / 12" in impact.basis
+    assert [p.unit for p in impact.lines[0].prices] == ["1 Hour", "1 Month", "1 Year"]
+
+
+def test_an_owned_one_year_reservation_costs_its_yearly_price_over_twelve_months(tmp_path: Path) -> None:
+    catalog = _with_yearly(tmp_path)
+    owned = (
+        Reservation("GlobalProvisionedManaged", 10, term="P1Y"),
+        Reservation("GlobalProvisionedManaged", 10),
+    )
+    resources = reservation_resources(owned, "aigov.yaml")
+    inventory = Inventory(resources)
+    model = CostModel(catalog, terms=PricingTerms(reservations=owned))
+    yearly, monthly = (model.line_for(r, inventory) for r in resources)
+    assert yearly.monthly_usd == 2210.0  # 10 x 2,652 / 12
+    assert "2652.00 $/PTU/year / 12 months reserved, 1-year term" in yearly.formula
+    assert monthly.monthly_usd == 2600.0  # 10 x 260
+    # Without a one-year price the one-year reservation is unknown, never priced at the monthly rate.
+    bare = CostModel(load_catalog(RESERVATION_PRICES), terms=PricingTerms(reservations=owned))
+    line = bare.line_for(resources[0], inventory)
+    assert line.monthly_usd is None
+    assert "no 1-year PTU reservation price for GlobalProvisionedManaged" in line.formula

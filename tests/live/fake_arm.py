@@ -30,6 +30,7 @@ import base64
 import datetime as dt
 import ipaddress
 import json
+import re
 import ssl
 import threading
 import time
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -110,6 +111,8 @@ class Estate:
     # The Carbon Optimization API: kgCO2e of the latest month per lower-case resource id, and that month.
     carbon: dict[str, float] = field(default_factory=dict)
     carbon_month: str = "2026-10-01"
+    # The Reservations API (Reservation - List All): ReservationResponse documents, every reserved type.
+    reservations: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for row in self.resources:
@@ -376,6 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"startDate": "2024-06-01", "endDate": fake.estate.carbon_month}, {}
         if method == "POST" and lowered == ["providers", "microsoft.carbon", "carbonemissionreports"]:
             return self._carbon(fake, body)
+        if method == "GET" and lowered == ["providers", "microsoft.capacity", "reservations"]:
+            return self._reservations(fake, query)
         return 404, _error("NotFound", f"The fake ARM has no route for {method} /{'/'.join(segments)}."), {}
 
     # ------------------------------------------------------------------ APIs
@@ -388,6 +393,27 @@ class _Handler(BaseHTTPRequestHandler):
         if start + fake.page_size < len(items):
             answer["nextLink"] = (
                 f"{fake.url}/subscriptions?api-version=2022-12-01&$skiptoken={start + fake.page_size}"
+            )
+        return 200, answer, {}
+
+    def _reservations(self, fake: FakeArm, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
+        """``Reservation - List All`` (2022-11-01), filtered by reserved type, paged by ``nextLink``."""
+        items = fake.estate.reservations
+        wanted = query.get("$filter", [""])[0]
+        match = re.fullmatch(r"properties/reservedResourceType eq '([^']+)'", wanted)
+        if wanted and match is None:
+            return 400, _error("InvalidFilter", f"The fake cannot read the filter {wanted!r}."), {}
+        if match is not None:
+            kind = match.group(1).lower()
+            items = [i for i in items if str(i["properties"].get("reservedResourceType", "")).lower() == kind]
+        start = _decode(query.get("$skiptoken", [None])[0])
+        page = items[start : start + fake.page_size]
+        answer: dict[str, Any] = {"value": page, "summary": {"succeededCount": len(items)}}
+        if start + fake.page_size < len(items):
+            token = _encode(start + fake.page_size)
+            answer["nextLink"] = (
+                f"{fake.url}/providers/Microsoft.Capacity/reservations?api-version=2022-11-01"
+                f"&$filter={quote(wanted)}&$skiptoken={token}"
             )
         return 200, answer, {}
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import FAST_RETRY
-from fake_arm import FakeArm
+from fake_arm import FakeArm, Fault
 
 from aigov.cli.main import main
 from aigov.config import load_config
@@ -116,7 +117,8 @@ def test_without_a_reservation_price_the_figure_is_unknown_with_the_reason(
     [finding] = of(live, "AIGOV-RATE-002").values()
     assert finding.cost.monthly_usd is None
     assert (
-        "no PTU reservation price for DataZoneProvisionedManaged in the price catalogue" in finding.cost.basis
+        "no 1-month PTU reservation price for DataZoneProvisionedManaged in the price catalogue"
+        in finding.cost.basis
     )
 
 
@@ -139,3 +141,141 @@ def test_scan_azure_reports_reservations_from_the_configuration(
     # Azure Policy states are reported beside the rules, whatever --check selects.
     found = {(f["rule_id"], f["resource"]["name"]) for f in findings if f["rule_id"].startswith("AIGOV-")}
     assert found == {("AIGOV-RATE-002", "dz-east"), ("AIGOV-RATE-003", "dz-east")}
+
+
+# ---------------------------------------------------------------------------- --reservations: the API's
+
+
+def _owned(
+    name: str,
+    quantity: int,
+    *,
+    description: str,
+    scope: str = "Shared",
+    scopes: tuple[str, ...] = (),
+    term: str = "P1M",
+    state: str = "Succeeded",
+    location: str = "eastus",
+    reserved: str = "OpenAIPTU",
+) -> dict[str, Any]:
+    """A ReservationResponse as ``Reservation - List All`` (2022-11-01) returns it."""
+    order = f"0000000{len(name)}-0000-0000-0000-{name.encode().hex()[:12]:0>12}"
+    return {
+        "id": f"/providers/Microsoft.Capacity/reservationOrders/{order}/reservations/{order}",
+        "name": f"{order}/{order}",
+        "type": "Microsoft.Capacity/reservationOrders/reservations",
+        "location": location,
+        "etag": 4,
+        "sku": {"name": description.replace(" ", "_")},
+        "properties": {
+            "reservedResourceType": reserved,
+            "displayName": name,
+            "quantity": quantity,
+            "provisioningState": state,
+            "appliedScopeType": scope,
+            **({"appliedScopes": list(scopes)} if scopes else {}),
+            "term": term,
+            "billingPlan": "Monthly",
+            "skuDescription": description,
+            "expiryDate": "2027-05-01",
+        },
+    }
+
+
+@pytest.fixture
+def yearly_catalog(catalog: Path) -> Path:
+    """The reservation test catalogue with a one-year Global price (per PTU for the whole year)."""
+    with catalog.open("a", encoding="utf-8") as out:
+        out.write(
+            '  - {family: "openai_ptu_reservation", meter: "Provisioned Managed Global", '
+            'sku: "GlobalProvisionedManaged", regions: ["*"], term: "1 Year", unit: "1 Year", '
+            "unit_price: 2652.0, source: test, effective: 2026-07-01}\n"
+        )
+    return catalog
+
+
+def live_scan(arm: FakeArm, tmp_path: Path, catalog: Path, config: str = "") -> LiveScan:
+    config_file = tmp_path / "aigov.yaml"
+    config_file.write_text(config, encoding="utf-8")
+    options = LiveOptions(
+        arm_endpoint=arm.url,
+        metrics_endpoint=arm.metrics_url,
+        retry=FAST_RETRY,
+        progress=False,
+        reservations=True,
+        scan=ScanOptions(catalog_path=catalog),
+    )
+    return scan_live(load_config(config_file), now=NOW, options=options)
+
+
+def test_the_reservations_api_reservations_are_netted_with_their_terms(
+    arm: FakeArm, tmp_path: Path, yearly_catalog: Path
+) -> None:
+    arm.estate.reservations = [
+        # reports-ptu: 50 PTU of ProvisionedManaged in eastus, subscription PROD.
+        _owned(
+            "regional-prod",
+            80,
+            description="Provisioned Managed Regional",
+            scope="Single",
+            scopes=(f"/subscriptions/{PROD}",),
+        ),
+        _owned("global-year", 10, description="Provisioned Managed Global", term="P1Y"),
+        _owned("old-global", 40, description="Provisioned Managed Global", state="Expired"),
+        _owned("vm-reservation", 4, description="Standard_D4s_v5", reserved="VirtualMachines"),
+        _owned("mg-dz", 20, description="Provisioned Managed Data Zone", scope="ManagementGroup"),
+        _owned("mystery", 5, description="Foundry PTU"),
+    ]
+    live = live_scan(
+        arm,
+        tmp_path,
+        yearly_catalog,
+        "pricing:\n  reservations:\n    - {deployment_type: ProvisionedManaged, ptu: 999}\n",
+    )
+    unused = of(live, "AIGOV-RATE-002")
+    assert set(unused) == {"regional-prod", "global-year"}
+    # 30 unused PTU x 286 $/PTU/month: the API's 80 PTU, not aigov.yaml's 999.
+    assert unused["regional-prod"].cost.monthly_usd == 8580.0
+    # 10 unused PTU x 2,652 $/PTU/year / 12 months = 2,210.00 $/month.
+    assert unused["global-year"].cost.monthly_usd == 2210.0
+    assert "1-year term" in unused["global-year"].cost.basis
+    # The reservation is a live resource: its ARM id, read from the API.
+    assert unused["regional-prod"].resource.origin.source == "azure"
+    assert unused["regional-prod"].resource.origin.address.startswith("/providers/Microsoft.Capacity/")
+    # The covered deployment bills nothing by the hour.
+    assert of(live, "AIGOV-RATE-001")["reports-ptu"].cost.monthly_usd == 0.0
+    warnings = "\n".join(live.result.warnings)
+    assert "reservation mg-dz: scoped to ManagementGroup" in warnings
+    assert "reservation mystery: its SKU 'Foundry_PTU' names no provisioned deployment type" in warnings
+    assert "aigov.yaml's 1 pricing.reservations are not used" in warnings
+    assert "old-global" not in warnings  # an expired reservation is simply not owned any more
+    # Five OpenAIPTU reservations, two a page: three pages, each asking for the reserved type only.
+    calls = arm.calls("/providers/Microsoft.Capacity/reservations")
+    assert [c.query["$filter"] for c in calls] == [["properties/reservedResourceType eq 'OpenAIPTU'"]] * 3
+    assert live.calls.calls["reservations"] == 3
+
+
+def test_reservations_the_credential_may_not_read_fall_back_to_the_configuration(
+    arm: FakeArm, tmp_path: Path, catalog: Path
+) -> None:
+    arm.faults.append(Fault("/providers/Microsoft.Capacity/reservations", status=403, times=99))
+    live = live_scan(
+        arm,
+        tmp_path,
+        catalog,
+        "pricing:\n  reservations:\n"
+        "    - {name: dz-east, deployment_type: DataZoneProvisionedManaged, region: eastus, ptu: 15}\n",
+    )
+    assert set(of(live, "AIGOV-RATE-002")) == {"dz-east"}
+    [warning] = [w for w in live.result.warnings if w.startswith("reservations:")]
+    assert "not read from the Reservations API" in warning
+    assert "403" in warning or "AuthorizationFailed" in warning
+    assert warning.endswith("aigov.yaml's 1 pricing.reservations are used")
+    assert not live.result.not_scanned  # the estate was read; only the netting fell back
+
+
+def test_the_reservations_flag_is_for_live_scans_only(tmp_path: Path) -> None:
+    plan = Path(__file__).resolve().parents[2] / "fixtures" / "pipeline" / "plan.json"
+    result = CliRunner().invoke(main, ["scan", str(plan), "--reservations"])
+    assert result.exit_code == 2
+    assert "--reservations" in result.output
