@@ -173,6 +173,9 @@ _KINDS: Final = (
     ("policy_states", re.compile(r"/providers/microsoft\.policyinsights/policystates/", re.I)),
     ("resource_graph", re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.I)),
     ("deployments", re.compile(r"/accounts/[^/]+/deployments$", re.I)),
+    ("online_deployments", re.compile(r"/workspaces/[^/]+/onlineendpoints/[^/]+/deployments$", re.I)),
+    ("online_endpoints", re.compile(r"/workspaces/[^/]+/onlineendpoints$", re.I)),
+    ("serverless_endpoints", re.compile(r"/workspaces/[^/]+/serverlessendpoints$", re.I)),
     ("subscriptions", re.compile(r"^/subscriptions/?$", re.I)),
     ("carbon", re.compile(r"^/providers/microsoft\.carbon/", re.I)),
     (
