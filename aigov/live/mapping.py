@@ -14,14 +14,22 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from aigov.armtypes import ACCOUNT, COMPUTE, DEPLOYMENT, SEARCH, WORKSPACE
+from aigov.armtypes import (
+    ACCOUNT,
+    COMPUTE,
+    DEPLOYMENT,
+    ONLINE_DEPLOYMENT,
+    SEARCH,
+    SERVERLESS_ENDPOINT,
+    WORKSPACE,
+)
 from aigov.errors import SourceError
 from aigov.model import Action, Origin, Resource
 
 SOURCE: Final = "azure"
 
 
-AI_TYPES: Final = (ACCOUNT, DEPLOYMENT, SEARCH, WORKSPACE, COMPUTE)
+AI_TYPES: Final = (ACCOUNT, DEPLOYMENT, SEARCH, WORKSPACE, COMPUTE, ONLINE_DEPLOYMENT, SERVERLESS_ENDPOINT)
 """The resource types a live scan reads and rules are written for."""
 
 CANONICAL_TYPES: Final = {t.lower(): t for t in AI_TYPES}

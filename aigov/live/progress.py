@@ -4,10 +4,11 @@ A scan whose standard error is not a terminal (a CI job, a cron mail) prints
 one line when a phase starts, then one at least every ``interval`` seconds
 while it runs, and one when it ends, so a long scan never looks hung::
 
-    aigov: reading accounts and policy states: 3/5 subscriptions, 41/120 accounts done (20 s)
+    aigov: reading accounts, workspaces and policy states: 3/5 subscriptions, 41/120 accounts done (20 s)
 
 A subscription is done when every call the scan makes for it (its accounts'
-deployments and metrics, its policy states) has answered or failed.
+deployments and metrics, its Azure ML workspaces' endpoints, its policy
+states) has answered or failed.
 """
 
 from __future__ import annotations

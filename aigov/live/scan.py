@@ -8,8 +8,9 @@ price and context helpers it reuses):
    paged Resource Graph query), and which targets Resource Graph read in full
    (:mod:`aigov.live.coverage`);
 3. per Azure OpenAI / AI Services account, on a bounded thread pool: its
-   deployments; per subscription holding AI resources: its non-compliant
-   Azure Policy states;
+   deployments; per Azure ML workspace: its online endpoints' deployments and
+   its serverless endpoints (:mod:`aigov.live.ml_endpoints`); per subscription
+   holding AI resources: its non-compliant Azure Policy states;
 4. the usage of every deployment from Azure Monitor's batch metrics API, up
    to 50 accounts of one subscription and region a call (:mod:`aigov.live.observe`);
 5. the engine over the inventory, with usage in the context and the 30-day
@@ -31,6 +32,7 @@ import contextlib
 import dataclasses
 import functools
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from typing import Any, Final, TypeVar
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError
 
-from aigov.armtypes import ACCOUNT, DEPLOYMENT
+from aigov.armtypes import ACCOUNT, DEPLOYMENT, WORKSPACE
 from aigov.budgets import budget_findings
 from aigov.config import Config
 from aigov.cost.model import CostModel, PricingTerms, is_fine_tuned
@@ -54,6 +56,7 @@ from aigov.live.credentials import SIGN_IN_HINT, make_credential
 from aigov.live.deployments import list_deployments
 from aigov.live.low_use import add_hosting_per_request
 from aigov.live.mapping import to_resource
+from aigov.live.ml_endpoints import list_online_deployments, list_serverless_endpoints
 from aigov.live.progress import DEFAULT_INTERVAL as DEFAULT_PROGRESS_INTERVAL
 from aigov.live.progress import ProgressLines
 from aigov.live.reasons import first_line, reason, refused
@@ -90,6 +93,12 @@ DEFAULT_ENVIRONMENT_TAG: Final = "environment"
 MAX_NAMED: Final = 10  # deployments named in one warning at most
 # Account kinds that hold model deployments; others (Speech, Vision, ...) have none to list.
 DEPLOYMENT_KINDS: Final = frozenset({"openai", "aiservices"})
+# What is read per Azure ML workspace: the collection (its scope under NOT SCANNED, under which
+# the history finds the resources it holds) and the call that lists it.
+ML_LISTINGS: Final = (
+    ("onlineEndpoints", list_online_deployments),
+    ("serverlessEndpoints", list_serverless_endpoints),
+)
 
 T = TypeVar("T")
 
@@ -206,12 +215,14 @@ def _scan(
     accounts = [
         r for r in resources if r.type == ACCOUNT and str(r.body.get("kind", "")).lower() in DEPLOYMENT_KINDS
     ]
+    workspaces = [r for r in resources if r.type == WORKSPACE]
     with_ai = sorted({r.subscription_id.lower() for r in resources if isinstance(r.subscription_id, str)})
     failures: dict[str, list[tuple[str, str, bool]]] = {}  # subscription -> (scope, reason, refused)
 
     states: list[policy_states.PolicyState] = []
     deployments: list[Resource] = []
     by_account: list[tuple[Resource, list[Resource]]] = []
+    endpoints: list[Resource] = []  # Azure ML online deployments and serverless endpoints
 
     def policy_job(subscription_id: str) -> list[policy_states.PolicyState]:
         return policy_states.list_non_compliant(clients, subscription_id)
@@ -220,10 +231,15 @@ def _scan(
         (account.address, functools.partial(list_deployments, clients, account), account)
         for account in accounts
     ]
+    jobs.extend(
+        (f"{workspace.address}/{collection}", functools.partial(read, clients, workspace), workspace)
+        for workspace in workspaces
+        for collection, read in ML_LISTINGS
+    )
     if options.policy_states:
         jobs.extend((sub, functools.partial(policy_job, sub), sub) for sub in with_ai)
 
-    for scope, outcome in _run_bounded(jobs, options, "Reading accounts and policy states"):
+    for scope, outcome in _run_bounded(jobs, options, "Reading accounts, workspaces and policy states"):
         subject = outcome[0]
         if isinstance(outcome[1], BaseException):
             error = outcome[1]
@@ -231,7 +247,9 @@ def _scan(
                 raise error
             _record(failures, subject, scope, error)
             continue
-        if isinstance(subject, Resource):
+        if isinstance(subject, Resource) and subject.type == WORKSPACE:
+            endpoints.extend(outcome[1])
+        elif isinstance(subject, Resource):
             deployments.extend(outcome[1])
             by_account.append((subject, outcome[1]))
         else:
@@ -250,7 +268,7 @@ def _scan(
         sub = account.subscription_id if isinstance(account.subscription_id, str) else ""
         failures.setdefault(sub.lower(), []).append((f"{account.address} (metrics)", why, False))
 
-    not_scanned.extend(_collapse(failures, accounts, with_ai, options.policy_states))
+    not_scanned.extend(_collapse(failures, Counter(_job_subscription(subject) for _, _, subject in jobs)))
     refused = {n.scope.lower() for n in not_scanned}
 
     terms = config.pricing_terms
@@ -261,7 +279,8 @@ def _scan(
         warnings.extend(notes)
     reservations = terms.reservations
     owned = reservation_resources(reservations, str(config.file) if config.file else None)
-    inventory = Inventory([*resources, *sorted(deployments, key=lambda d: d.key), *owned])
+    children = sorted([*deployments, *endpoints], key=lambda d: d.key)
+    inventory = Inventory([*resources, *children, *owned])
     costs = CostModel(
         catalog,
         default_region=config.default_region,
@@ -463,7 +482,7 @@ def _run_bounded(
                 if progress is not None:
                     progress.advance(task)
                 if isinstance(lines, ProgressLines):
-                    lines.done(_job_subscription(subject), account=isinstance(subject, Resource))
+                    lines.done(_job_subscription(subject), account=_is_account(subject))
         finally:
             if progress is not None:
                 progress.stop()
@@ -476,11 +495,16 @@ def _progress_lines(
     """Progress lines on stderr when no bar is drawn there (CI), else nothing."""
     if options.progress is not None or terminal or not jobs:
         return contextlib.nullcontext()
-    accounts = sum(1 for _, _, subject in jobs if isinstance(subject, Resource))
+    accounts = sum(1 for _, _, subject in jobs if _is_account(subject))
     subscriptions = [_job_subscription(subject) for _, _, subject in jobs]
     return ProgressLines(
         sys.stderr, label[:1].lower() + label[1:], subscriptions, accounts, interval=options.progress_interval
     )
+
+
+def _is_account(subject: Any) -> bool:
+    """Whether a job reads an account (which the progress lines count), not a workspace or subscription."""
+    return isinstance(subject, Resource) and subject.type == ACCOUNT
 
 
 def _job_subscription(subject: Any) -> str:
@@ -513,18 +537,15 @@ def _record(
 
 
 def _collapse(
-    failures: Mapping[str, list[tuple[str, str, bool]]],
-    accounts: Sequence[Resource],
-    subscriptions_with_ai: Sequence[str],
-    policy_states_read: bool,
+    failures: Mapping[str, list[tuple[str, str, bool]]], jobs: Mapping[str, int]
 ) -> list[NotScanned]:
-    """One entry per subscription that refused every call, else one per failed scope."""
+    """One entry per subscription that refused every call, else one per failed scope.
+
+    ``jobs``: how many calls (accounts, workspace listings, policy states) each subscription had.
+    """
     out: list[NotScanned] = []
     for sub, items in sorted(failures.items()):
-        expected = sum(
-            1 for a in accounts if isinstance(a.subscription_id, str) and a.subscription_id.lower() == sub
-        ) + (1 if policy_states_read and sub in subscriptions_with_ai else 0)
-        if items and all(was_refused for _, _, was_refused in items) and len(items) >= expected:
+        if items and all(was_refused for _, _, was_refused in items) and len(items) >= jobs.get(sub, 0):
             out.append(NotScanned(sub, items[0][1]))
             continue
         out.extend(NotScanned(scope, why) for scope, why, _ in items)

@@ -19,8 +19,8 @@ from aigov.live.scan import LiveOptions, scan_live
 
 NOW = datetime(2026, 6, 2, 6, 0, tzinfo=UTC)
 LINE = re.compile(
-    r"^aigov: reading accounts and policy states: (\d+)/(\d+) subscriptions, (\d+)/(\d+) accounts done "
-    r"\((\d+) s\)$"
+    r"^aigov: reading accounts, workspaces and policy states: "
+    r"(\d+)/(\d+) subscriptions, (\d+)/(\d+) accounts done \((\d+) s\)$"
 )
 
 

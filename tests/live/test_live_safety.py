@@ -380,7 +380,7 @@ class TestBoundedWaits:
         live = scan(arm)
         assert live.result.not_scanned == ()
         assert live.calls.statuses[429] == 2
-        assert live.graph_pages == 3
+        assert live.graph_pages == 4  # 7 rows, 2 per page
 
     def test_a_silent_endpoint_costs_one_timeout_per_scope(self, arm: FakeArm) -> None:
         slow = Fault(f"{OAI_DEV}/deployments", delay=1.5, times=5)  # longer than the 1 s read timeout

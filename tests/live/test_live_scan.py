@@ -160,8 +160,9 @@ class TestScopes:
     def test_explicit_subscriptions_only(self, arm: FakeArm) -> None:
         live = scan(arm, subscriptions=(DEV,))
         assert {r.subscription_id for r in live.result.resources} == {DEV}
-        [graph] = resource_queries(arm)
-        assert graph.body["subscriptions"] == [DEV]
+        pages = resource_queries(arm)
+        assert len(pages) == 2  # oai-dev, speech-dev and mlw-research, 2 rows a page
+        assert all(graph.body["subscriptions"] == [DEV] for graph in pages)
 
     def test_a_subscription_the_credential_cannot_see_is_not_scanned(self, arm: FakeArm) -> None:
         ghost = "00000000-0000-0000-0000-0000000000ff"
@@ -210,7 +211,7 @@ class TestRequestShapes:
     def test_resource_graph_pages_are_followed_by_skip_token(self, arm: FakeArm) -> None:
         live = scan(arm)
         pages = resource_queries(arm)
-        assert len(pages) == live.graph_pages == 3  # 6 rows, 2 per page
+        assert len(pages) == live.graph_pages == 4  # 7 rows, 2 per page
         assert "$skipToken" not in pages[0].body["options"]
         assert all(p.body["options"].get("$skipToken") for p in pages[1:])
         assert all(p.body["options"]["resultFormat"] == "objectArray" for p in pages)
@@ -219,8 +220,11 @@ class TestRequestShapes:
         live = scan(arm)
         assert live.calls.calls == {
             "subscriptions": 2,
-            "resource_graph": 5,  # 3 pages of resources, 2 of the 3 subscriptions it read
+            "resource_graph": 6,  # 4 pages of resources, 2 of the 3 subscriptions it read
             "deployments": 4,
+            "online_endpoints": 2,  # mlw-research's 3 endpoints, 2 a page
+            "online_deployments": 4,  # chat 1, scoring 2 pages, onprem 1
+            "serverless_endpoints": 1,
             "metric_definitions": 2,  # OpenAI and AIServices
             "metrics_batch": 4,  # a1 eastus, a1 westeurope, a2 eastus, a3 eastus
             "policy_states": 3,
