@@ -66,6 +66,7 @@ WORKSPACE: Final = armtypes.WORKSPACE.casefold()
 COMPUTE: Final = armtypes.COMPUTE.casefold()
 RESERVATION: Final = RESERVATION_TYPE.casefold()
 ONLINE_DEPLOYMENT: Final = armtypes.ONLINE_DEPLOYMENT.casefold()
+SERVERLESS_ENDPOINT: Final = armtypes.SERVERLESS_ENDPOINT.casefold()
 
 PROVISIONED_SKUS: Final = frozenset(
     {"globalprovisionedmanaged", "datazoneprovisionedmanaged", "provisionedmanaged"}
@@ -422,6 +423,12 @@ class CostModel:
             return self._reservation(resource, inventory)
         if kind == ONLINE_DEPLOYMENT:
             return self._online_deployment(resource, inventory)
+        if kind == SERVERLESS_ENDPOINT:
+            return _unknown(
+                resource,
+                "serverless endpoint: billed per token at its model's Azure Marketplace price, which the "
+                "price catalogue does not hold",
+            )
         return None
 
     def _rollup(self, resource: Resource, inventory: Inventory, child_type: str, empty: str) -> CostImpact:

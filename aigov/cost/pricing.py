@@ -1,7 +1,8 @@
 """The monthly cost of each billed AI resource of an inventory: what ``scan`` and ``estimate`` share.
 
 Every scan prices every billed resource (Azure OpenAI deployments, AI
-Search services, Azure ML computes) with the same :class:`CostModel` the
+Search services, Azure ML computes, managed online deployments and
+serverless endpoints) with the same :class:`CostModel` the
 rules use, in violation or not; ``aigov estimate`` lists the same rows.
 Accounts and workspaces are not rows of their own: their cost is the sum
 of their children's.
@@ -15,7 +16,7 @@ from typing import Final
 
 from aigov import armpath
 from aigov.armtypes import TEMPLATE_DEPLOYMENT
-from aigov.cost.model import COMPUTE, DEPLOYMENT, SEARCH, CostModel
+from aigov.cost.model import COMPUTE, DEPLOYMENT, ONLINE_DEPLOYMENT, SEARCH, SERVERLESS_ENDPOINT, CostModel
 from aigov.model import (
     UNKNOWN,
     Confidence,
@@ -28,7 +29,7 @@ from aigov.model import (
     cost_per_1000_requests,
 )
 
-BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE})
+BILLED_TYPES: Final = frozenset({DEPLOYMENT, SEARCH, COMPUTE, ONLINE_DEPLOYMENT, SERVERLESS_ENDPOINT})
 
 
 @dataclass(frozen=True, slots=True)
