@@ -25,6 +25,7 @@ TLS is always verified; a private CA is trusted through the standard
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import Counter
@@ -45,7 +46,7 @@ from azure.core.exceptions import (
 )
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.transport import RequestsTransport
-from azure.core.rest import HttpResponse
+from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.carbonoptimization import CarbonOptimizationMgmtClient
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.core.exceptions import ARMErrorFormat
@@ -213,6 +214,23 @@ def raise_for_status(response: HttpResponse, *, arm_error: bool = True) -> None:
         return
     map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
     raise HttpResponseError(response=response, error_format=ARMErrorFormat if arm_error else None)
+
+
+def send_json(client: Any, request: HttpRequest, *, arm_error: bool = True) -> Any:
+    """Send a raw request through ``client``'s pipeline (``send_request``) and read its JSON answer once.
+
+    The response is streamed, so the pipeline's content-decoding policy leaves
+    the body alone (it would parse every page a second time, in the threads
+    that wait for the next calls); the body is read here, raised for status as
+    the SDK's operations do, then parsed. Raises ``ValueError`` for a body
+    that is not JSON.
+    """
+    # The client's raw-request entry point, through its own policies
+    # (https://aka.ms/azsdk/dpcodegen/python/send_request).
+    response = client.send_request(request, stream=True)
+    response.read()
+    raise_for_status(response, arm_error=arm_error)
+    return json.loads(response.content)
 
 
 class CallLog:

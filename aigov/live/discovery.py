@@ -27,7 +27,7 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 from aigov.armtypes import ACCOUNT, COMPUTE, SEARCH, WORKSPACE
-from aigov.live.client import ClientFactory, raise_for_status
+from aigov.live.client import ClientFactory, send_json
 from aigov.live.guard import walk
 
 PAGE_SIZE: Final = 1000  # Resource Graph's maximum $top
@@ -118,11 +118,7 @@ def management_group_subscriptions(clients: ClientFactory, management_group: str
     out: list[str] = []
     with walk(clients.retry.max_pages):
         while True:
-            # The client's raw-request entry point, through its own policies
-            # (https://aka.ms/azsdk/dpcodegen/python/send_request).
-            response = client.send_request(request)
-            raise_for_status(response)
-            page = response.json()
+            page = send_json(client, request)
             for item in page.get("value") or ():
                 kind = str(item.get("type") or "").lower()
                 if kind.endswith("/subscriptions") and isinstance(item.get("name"), str):

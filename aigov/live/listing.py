@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from azure.core.rest import HttpRequest
 
-from aigov.live.client import ClientFactory, raise_for_status
+from aigov.live.client import ClientFactory, send_json
 from aigov.live.guard import walk
 
 
@@ -38,9 +38,7 @@ def list_documents(clients: ClientFactory, path: str, api_version: str, what: st
     out: list[dict[str, Any]] = []
     with walk(clients.retry.max_pages):
         while True:
-            response = client.send_request(request)
-            raise_for_status(response)
-            page: Any = response.json()
+            page: Any = send_json(client, request)
             items = page.get("value") if isinstance(page, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
                 raise ValueError(f"a {what} page has no list of {what} under 'value'")

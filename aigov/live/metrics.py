@@ -63,7 +63,7 @@ from azure.core.rest import HttpRequest
 from aigov import armpath
 from aigov.cost.model import PROVISIONED_SKUS
 from aigov.cost.usage import COMPLETION_TOKENS_30D, PROMPT_TOKENS_30D, REQUESTS_30D
-from aigov.live.client import ClientFactory, raise_for_status
+from aigov.live.client import ClientFactory, send_json
 from aigov.live.deployments import split_account_id
 from aigov.live.guard import UnreadablePageError, walk
 from aigov.model import Resource
@@ -205,16 +205,9 @@ def fetch_batch(
         },
         json={"resourceids": ["/" + a.strip("/") for a in account_ids]},
     )
-    # `send_request` is the generated client's documented raw-request entry point
-    # (https://aka.ms/azsdk/dpcodegen/python/send_request).
     try:
-        response = clients.metrics(region).send_request(request)
-    except DecodeError as exc:
-        raise UnreadablePageError(f"the batch metrics answer is not JSON: {exc}") from None
-    raise_for_status(response, arm_error=False)
-    try:
-        answer = response.json()
-    except ValueError as exc:
+        answer = send_json(clients.metrics(region), request, arm_error=False)
+    except (DecodeError, ValueError) as exc:
         raise UnreadablePageError(f"the batch metrics answer is not JSON: {exc}") from None
     values = answer.get("values") if isinstance(answer, dict) else None
     if not isinstance(values, list):
