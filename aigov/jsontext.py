@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
-from typing import Any, Final
+from collections.abc import Callable, Iterator
+from typing import Any, Final, TextIO
 
 from aigov.errors import AigovError
 
@@ -88,18 +88,25 @@ def dumps_outline(value: Any, levels: int = 2) -> str:
     large report. ASCII only; NaN and infinity raise ``ValueError``. Ends
     without a newline.
     """
-    return _outline(value, levels, "")
+    return "".join(_outline(value, levels, ""))
 
 
-def _outline(value: Any, levels: int, indent: str) -> str:
+def write_outline(value: Any, out: TextIO, levels: int = 2) -> None:
+    """:func:`dumps_outline` written to ``out`` a line at a time: the whole text is never one string."""
+    for piece in _outline(value, levels, ""):
+        out.write(piece)
+
+
+def _outline(value: Any, levels: int, indent: str) -> Iterator[str]:
     if levels <= 0 or not isinstance(value, dict | list) or not value:
-        return _COMPACT.encode(value)
+        yield _COMPACT.encode(value)
+        return
     inner = indent + "  "
-    if isinstance(value, dict):
-        items = [
-            f"{inner}{_COMPACT.encode(str(key))}: {_outline(item, levels - 1, inner)}"
-            for key, item in value.items()
-        ]
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    items = [inner + _outline(item, levels - 1, inner) for item in value]
-    return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    dict_value = isinstance(value, dict)
+    yield "{\n" if dict_value else "[\n"
+    pairs = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+    for i, (key, item) in enumerate(pairs):
+        head = ",\n" if i else ""
+        yield f"{head}{inner}{_COMPACT.encode(str(key))}: " if dict_value else f"{head}{inner}"
+        yield from _outline(item, levels - 1, inner)
+    yield "\n" + indent + ("}" if dict_value else "]")

@@ -104,8 +104,11 @@ def _identity(path: str) -> object:
     return (info.st_dev, info.st_ino)
 
 
-def write_output(path: str, text: str) -> None:
+def write_output(path: str, text: str | Callable[[TextIO], None]) -> None:
     """Write a report to ``path`` without ever destroying what is there.
+
+    ``text`` is the report, or a function that writes it to the stream it is
+    given (a large report is then never one string in memory).
 
     A regular file (or a new one) is written through a temporary file in its
     directory and renamed over it, keeping its mode; a symbolic link is
@@ -121,11 +124,10 @@ def write_output(path: str, text: str) -> None:
         info = None
     except OSError as exc:
         raise AigovError(exc.strerror or str(exc), file=path) from None
-    data = text.encode("utf-8")
     if info is not None and (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
         try:
-            with open(real, "wb") as handle:
-                handle.write(data)
+            with open(real, "w", encoding="utf-8", newline="") as handle:
+                _write(handle, text)
         except OSError as exc:
             raise AigovError(exc.strerror or str(exc), file=path) from None
         return
@@ -140,8 +142,8 @@ def write_output(path: str, text: str) -> None:
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            _write(handle, text)
         os.chmod(tmp, mode)
         os.replace(tmp, real)
         tmp = None
@@ -151,6 +153,13 @@ def write_output(path: str, text: str) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _write(handle: TextIO, text: str | Callable[[TextIO], None]) -> None:
+    if isinstance(text, str):
+        handle.write(text)
+    else:
+        text(handle)
 
 
 def _umask() -> int:

@@ -8,6 +8,7 @@ never read as "no violations" or as "violations found").
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -436,12 +437,13 @@ def scan(
     threshold = parse_fail_on(fail_on)
     for fmt, target in zip(formats, targets, strict=True):
         report_options = _report_options(target, threshold, on_unknown, compact)
+        reporter = REPORTERS[fmt]()
         with collector_paused():  # the text of a report holds no cycles; the scan's result is a large heap
-            text = REPORTERS[fmt]().render(result, report_options)
-        if target == STDIN:
-            click.echo(text, nl=not text.endswith("\n"))
-        else:
-            write_output(target, text)
+            if target == STDIN:
+                text = reporter.render(result, report_options)
+                click.echo(text, nl=not text.endswith("\n"))
+            else:
+                write_output(target, functools.partial(reporter.write, result, report_options))
     if result.cost_change is not None and ("table", STDIN) not in zip(formats, targets, strict=True):
         # The table on stdout has a "Cost change" section; otherwise the CI log gets the one line.
         click.echo(summary_line(result.cost_change), err=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TextIO
 
 from aigov.gate import OnUnknown, fails_gate
 from aigov.model import (
@@ -60,6 +60,10 @@ class Reporter(ABC):
     @abstractmethod
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
         """The whole report as text, ending with a newline."""
+
+    def write(self, result: ScanResult, options: ReportOptions, out: TextIO) -> None:
+        """Write the report to ``out``: what :meth:`render` returns, or piece by piece where a format can."""
+        out.write(self.render(result, options))
 
 
 SEVERITIES_DESCENDING: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank, reverse=True))

@@ -21,11 +21,11 @@ import hashlib
 import json
 from functools import cache
 from importlib import resources
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TextIO
 
 from aigov import __version__
 from aigov.baseline import count_baseline
-from aigov.jsontext import dumps_outline
+from aigov.jsontext import dumps_outline, write_outline
 from aigov.model import (
     UNKNOWN,
     AnomalyEvidence,
@@ -84,6 +84,10 @@ class JsonReporter(Reporter):
         # restore the characters. NaN is not JSON: refuse rather than emit it.
         # One line per finding and per resource, written by the C encoder.
         return dumps_outline(build_document(result, options)) + "\n"
+
+    def write(self, result: ScanResult, options: ReportOptions, out: TextIO) -> None:
+        write_outline(build_document(result, options), out)
+        out.write("\n")
 
 
 def price_id(price: Price) -> str:

@@ -41,11 +41,11 @@ import re
 from collections.abc import Iterable
 from datetime import UTC
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TextIO
 from urllib.parse import quote
 
 from aigov import __version__
-from aigov.jsontext import dumps_outline
+from aigov.jsontext import dumps_outline, write_outline
 from aigov.model import BaselineState, Finding, Outcome, ScanResult, Severity
 from aigov.report.base import (
     DEFAULT_OPTIONS,
@@ -91,6 +91,10 @@ class SarifReporter(Reporter):
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
         # One line per result (runs[0].results[i]), written by the C encoder: see dumps_outline.
         return dumps_outline(build_log(result, options), levels=4) + "\n"
+
+    def write(self, result: ScanResult, options: ReportOptions, out: TextIO) -> None:
+        write_outline(build_log(result, options), out, levels=4)
+        out.write("\n")
 
 
 def build_log(result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS, cwd: Path | None = None) -> Any:

@@ -34,8 +34,9 @@ findings takes seconds; such a long report is then printed without colour.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
-from typing import ClassVar
+from typing import ClassVar, TextIO
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -88,6 +89,12 @@ class TableReporter(Reporter):
 
     def render(self, result: ScanResult, options: ReportOptions = DEFAULT_OPTIONS) -> str:
         buffer = StringIO()
+        self.write(result, options, buffer)
+        return buffer.getvalue()
+
+    def write(self, result: ScanResult, options: ReportOptions, out: TextIO) -> None:
+        """Write the report line by line: a report of 20,000 findings is never one string in memory."""
+        buffer = StringIO()
         console = Console(
             file=buffer,
             width=options.width,
@@ -106,16 +113,18 @@ class TableReporter(Reporter):
             lines = (
                 table_lines(renderable, options.width) if plain and isinstance(renderable, Table) else None
             )
-            if lines is not None:
-                buffer.write("\n".join(lines) + "\n")
-            else:
+            if lines is None:
                 console.print(renderable)
-        # rich pads table cells to the column width; trailing blanks are noise
-        # in a CI log and a trap in a golden file.
-        lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
-        return "\n".join(lines) + "\n"
+                lines = buffer.getvalue().splitlines()
+                buffer.seek(0)
+                buffer.truncate()
+            # rich pads table cells to the column width; trailing blanks are noise
+            # in a CI log and a trap in a golden file.
+            for line in lines:
+                out.write(line.rstrip() + "\n")
 
-    def _renderables(self, result: ScanResult, options: ReportOptions) -> list[RenderableType]:
+    def _renderables(self, result: ScanResult, options: ReportOptions) -> Iterator[RenderableType]:
+        """The report's parts in order, each made when it is written: one large table alive at a time."""
         if not result.findings:
             parts: list[RenderableType] = [
                 Text(
@@ -130,28 +139,25 @@ class TableReporter(Reporter):
             parts.extend(_budgets(result))
             parts.extend(_showback(result))
             parts.extend(_warnings(result))
-            return parts
+            yield from parts
+            return
         findings = ordered_findings(result.findings)
         if options.compact:
-            return _compact(result, findings, options)
-        parts = [
-            _findings_table(findings, options),
-            Text(_ESTIMATE_NOTE, style="dim"),
-            Text(""),
-            Text("Cost basis", style="bold"),
-            _basis_grid(findings),
-            Text(""),
-            _totals(result, findings, options),
-        ]
+            yield from _compact(result, findings, options)
+            return
+        yield _findings_table(findings, options)
+        yield from (Text(_ESTIMATE_NOTE, style="dim"), Text(""), Text("Cost basis", style="bold"))
+        yield _basis_grid(findings)
+        yield Text("")
+        yield _totals(result, findings, options)
         if result.cost_change is not None:
-            parts.extend([Text(""), _cost_change(result.cost_change)])
-        parts.extend(_budgets(result))
-        parts.extend(_showback(result))
+            yield from (Text(""), _cost_change(result.cost_change))
+        yield from _budgets(result)
+        yield from _showback(result)
         warnings = _warnings(result)
         if warnings:
-            parts.append(Text(""))
-            parts.extend(warnings)
-        return parts
+            yield Text("")
+            yield from warnings
 
 
 def _compact(result: ScanResult, findings: list[Finding], options: ReportOptions) -> list[RenderableType]:
