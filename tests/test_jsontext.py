@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
 from aigov.errors import SourceError
-from aigov.jsontext import decode, dumps_outline
+from aigov.jsontext import decode, dumps_outline, write_outline
 
 
 @pytest.mark.parametrize(
@@ -58,3 +59,16 @@ def test_outline_is_ascii_and_refuses_nan() -> None:
     assert dumps_outline({"name": "café\n"}) == '{\n  "name": "caf\\u00e9\\n"\n}'
     with pytest.raises(ValueError, match="not JSON compliant"):
         dumps_outline({"cost": [float("nan")]})
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2, 4])
+def test_written_outline_is_the_same_text_as_the_string_one(levels: int) -> None:
+    document = {
+        "a": [{"b": [1, {"c": []}], "d": {}}, [], [[2, 3]]],
+        "e": {"f": {"g": [None, True, "x"]}},
+        "h": "é",
+    }
+    out = io.StringIO()
+    write_outline(document, out, levels)
+    assert out.getvalue() == dumps_outline(document, levels)
+    assert json.loads(out.getvalue()) == document

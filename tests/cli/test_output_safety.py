@@ -9,10 +9,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from click.testing import CliRunner, Result
 
+from aigov.cli.common import write_output
 from aigov.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -226,6 +228,22 @@ def test_the_temporary_file_is_removed_when_writing_fails(tmp_path: Path) -> Non
     assert done.stdout.startswith(f"{target}: ")
     assert target.read_text() == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_a_streamed_report_that_fails_part_way_leaves_the_previous_one(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("previous report")
+
+    def writer(out: TextIO) -> None:
+        out.write("half a report\n")
+        raise ValueError("a figure that is not a number")
+
+    with pytest.raises(ValueError, match="not a number"):
+        write_output(str(target), writer)
+    assert target.read_text() == "previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.txt"]
+    write_output(str(target), lambda out: out.write("line 1 − ≥\nline 2\n"))
+    assert target.read_bytes() == "line 1 − ≥\nline 2\n".encode()
 
 
 def test_estimate_refuses_its_inputs_too(workspace: Path) -> None:
