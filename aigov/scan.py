@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aigov.baseline import BaselineError, PreviousReport, ReportFinding, load_report, mark_baseline
 from aigov.budgets import BUDGET_RULE_ID, budget_findings, check_budgets
+from aigov.collector import collector_paused
 from aigov.config import Config
 from aigov.cost.catalog import Catalog, load_catalog
 from aigov.cost.model import CostModel
@@ -155,10 +156,13 @@ def run_scan(
         used_entries |= book.matched(inventory)
         read_files.extend([path, *inventory.files] if path != STDIN else inventory.files)
         resources.extend(r for r in inventory if r.action.evaluated)
-        findings.extend(evaluate(inventory, rules, context, costs))
-        rows = estimate_inventory(inventory, costs, source_input.name)
-        priced.extend(row.resource_cost() for row in rows)
-        showback_parts.append(allocate(inventory, rows, context, config.cost_center_tag))
+        # Findings, cost lines and showback rows hold no reference cycles; full collector passes
+        # over the inventory's heap would cost a tenth of a large scan and free nothing.
+        with collector_paused():
+            findings.extend(evaluate(inventory, rules, context, costs))
+            rows = estimate_inventory(inventory, costs, source_input.name)
+            priced.extend(row.resource_cost() for row in rows)
+            showback_parts.append(allocate(inventory, rows, context, config.cost_center_tag))
         source_warnings.extend(inventory.warnings)
     cost = InputCost(tuple(priced))
     budgets = budget_state(config, cost, options)

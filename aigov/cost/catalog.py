@@ -116,6 +116,10 @@ class Catalog:
     _matches: dict[tuple[int, str, bool, str | None], PriceMatch] = dataclasses.field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    # Each lookup answered once per (family, keys, region asked).
+    _lookups: dict[tuple[str, tuple[str | None, ...], object], PriceMatch | None] = dataclasses.field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     # ------------------------------------------------------------------ lookups
 
@@ -212,6 +216,16 @@ class Catalog:
         ).get(asked)
 
     def _lookup(self, family: str, keys: tuple[str | None, ...], region: object) -> PriceMatch | None:
+        if not isinstance(region, str | None) and region is not UNKNOWN:
+            return self._find(family, keys, region)  # an odd value (a list, a dict) is not cached
+        asked = (family, keys, region)
+        try:
+            return self._lookups[asked]
+        except KeyError:
+            found = self._lookups[asked] = self._find(family, keys, region)
+            return found
+
+    def _find(self, family: str, keys: tuple[str | None, ...], region: object) -> PriceMatch | None:
         rows = self._rows.get((family, tuple(_fold(k) for k in keys)))
         if rows is None:
             return None

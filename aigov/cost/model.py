@@ -215,9 +215,14 @@ class CostModel:
     def _monthly_cost(self, resource: Resource, inventory: Inventory) -> CostImpact:
         kind = resource.type.casefold()
         if kind == ACCOUNT:
-            return self._rollup(resource, inventory, DEPLOYMENT, "no billed deployments in this input")
+            return self._rollup(resource, inventory, (DEPLOYMENT,), "no billed deployments in this input")
         if kind == WORKSPACE:
-            return self._rollup(resource, inventory, COMPUTE, "no billed computes in this input")
+            return self._rollup(
+                resource,
+                inventory,
+                (COMPUTE, ONLINE_DEPLOYMENT, SERVERLESS_ENDPOINT),
+                "no billed computes, online deployments or serverless endpoints in this input",
+            )
         estimate = self._leaf(resource, inventory)
         if estimate is None:
             return CostImpact.unknown(f"aigov has no price model for {resource.type}")
@@ -431,10 +436,12 @@ class CostModel:
             )
         return None
 
-    def _rollup(self, resource: Resource, inventory: Inventory, child_type: str, empty: str) -> CostImpact:
+    def _rollup(
+        self, resource: Resource, inventory: Inventory, child_types: tuple[str, ...], empty: str
+    ) -> CostImpact:
         lines = []
         for child in inventory.children(resource):
-            if child.type.casefold() != child_type:
+            if child.type.casefold() not in child_types:
                 continue
             estimate = self._leaf(child, inventory)
             if estimate is not None:

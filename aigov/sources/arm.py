@@ -1018,14 +1018,18 @@ class _Reader:
         out: list[Resource] = []
         for found in self.found:
             parent_key = found.parent.key if found.parent is not None else None
-            if parent_key is None and found.type.count("/") > 1:
-                parent_names = found.names[:-1]
-                parent_type = found.type.rsplit("/", 1)[0].lower()
+            parent_type, parent_names = found.type.lower(), found.names
+            # The nearest ancestor the template holds: an online deployment's endpoint is not a
+            # resource aigov evaluates, so its workspace is the parent it is priced and tagged under.
+            while parent_key is None and parent_type.count("/") > 1:
+                parent_names = parent_names[:-1]
+                parent_type = parent_type.rsplit("/", 1)[0]
                 if all(isinstance(n, str) for n in parent_names):
                     parent_key = by_name.get((parent_type, tuple(n.lower() for n in parent_names)))
                 else:
                     # The name is known only at deployment: the child depends on its parent, as ARM requires.
                     parent_key = _depended_parent(found, parent_type, by_name, by_symbol, types)
+                    break
             leaf = finalize(found.names[-1])
             out.append(
                 Resource(

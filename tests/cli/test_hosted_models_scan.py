@@ -73,3 +73,23 @@ def test_a_misspelt_allow_list_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "allowed_instance_type" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_workspace_costs_what_its_online_deployments_and_endpoints_cost() -> None:
+    # The online deployment's endpoint is not a resource aigov evaluates: the deployment's parent is its
+    # workspace, which is priced and tagged with it (here by AIGOV-TAG-001's finding on the workspace).
+    result = CliRunner().invoke(
+        main, ["scan", TEMPLATE, "--check", "AIGOV-TAG-001", "--format", "json"], catch_exceptions=False
+    )
+    document = json.loads(result.stdout)
+    workspace = next(f for f in document["findings"] if f["resource"]["name"] == "ml-research")
+    assert (
+        workspace["cost"]["monthly_usd"] == 5362.58
+    )  # the GPU deployment; the serverless endpoint is unknown
+    assert workspace["cost"]["partial"] is True
+    assert workspace["cost"]["basis"].startswith("llama: 2 instances x 3.673 $/h x 730 h")
+    # The estimate's rows are the billed children; the workspace is not a row of its own.
+    rows = {r["address"].rsplit("/", 1)[-1]: r["monthly_usd"] for r in document["cost"]["resources"]}
+    assert rows["llama"] == 5362.58
+    assert rows["llama3"] is None
+    assert "ml-research" not in rows
