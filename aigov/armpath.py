@@ -124,7 +124,9 @@ def _get(node: Any, steps: tuple[Step, ...], i: int) -> Any:
             if not isinstance(node, list) or step >= len(node):
                 return MISSING
             node = node[step]
-        elif isinstance(node, Mapping):
+        elif type(node) is dict or isinstance(
+            node, Mapping
+        ):  # a dict, as parsed JSON is, without the ABC check
             node = _lookup_key(node, step)
             if node is MISSING:
                 return MISSING
@@ -153,6 +155,10 @@ def _set(node: Any, steps: tuple[Step, ...], value: Any) -> Any:
         items[step] = _set(items[step], rest, value)
         return items
     copy = dict(node) if isinstance(node, Mapping) else {}
-    existing_key = next((k for k in copy if isinstance(k, str) and k.casefold() == step.casefold()), step)
+    existing_key = (
+        step
+        if step in copy
+        else next((k for k in copy if isinstance(k, str) and k.casefold() == step.casefold()), step)
+    )
     copy[existing_key] = _set(copy.get(existing_key), rest, value)
     return copy

@@ -203,8 +203,8 @@ def test_an_unpriced_region_is_an_estimate_that_says_why() -> None:
     vm = catalog.vm_hourly("Standard_NC24ads_A100_v4", "swedencentral")
     assert vm is not None
     assert vm.where == (
-        "no sourced price in swedencentral: the VM price source copied here lists US regions only; "
-        "priced at eastus"
+        "no sourced price in swedencentral: the VM price sources copied here list US regions only, and the "
+        "per-region copy has no Linux row for this size; priced at eastus"
     )
     # A region nobody declared keeps the plain reason.
     other = catalog.search_unit_hourly("standard", "francecentral")
@@ -252,3 +252,12 @@ def test_search_units_are_priced_per_region_from_the_api_answers(
     )
     assert match.price.query is not None
     assert f"armRegionName%20eq%20'{region}'" in match.price.query
+
+
+def test_a_non_us_gpu_size_is_priced_from_its_regional_linux_row() -> None:
+    # The per-region copy's Linux row (productName without "Windows"): 19.10 $/h for 4 A100s in
+    # swedencentral, where the US regions' copy has none; the other sizes there stay declared unpriced.
+    match = load_catalog().vm_hourly("Standard_NC96ads_A100_v4", "swedencentral")
+    assert match is not None
+    assert (match.region, match.fallback_reason, match.price.unit_price) == ("swedencentral", None, 19.1)
+    assert match.price.effective == date(2023, 12, 1)

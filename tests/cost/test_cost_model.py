@@ -337,7 +337,7 @@ def test_workspace_rolls_up_its_computes(costs: CostModel) -> None:
     assert {line.resource_key for line in impact.lines} == {"cluster", "ci"}
     empty = costs.monthly_cost(workspace, Inventory([workspace]))
     assert empty.monthly_usd == 0.0
-    assert empty.basis == "no billed computes in this input"
+    assert empty.basis == "no billed computes, online deployments or serverless endpoints in this input"
 
 
 def test_unsupported_type_is_unknown(costs: CostModel) -> None:
