@@ -54,11 +54,18 @@ COST_BASIS_BY_TYPE: Final[Mapping[str, str]] = {
         "the sum of its deployments (the account SKU bills nothing itself)"
     ),
     "microsoft.search/searchservices": "$/search unit/h x replicas x partitions x 730 h (exact; free is 0)",
-    "microsoft.machinelearningservices/workspaces": "the sum of its computes",
+    "microsoft.machinelearningservices/workspaces": (
+        "the sum of its computes, online deployments and serverless endpoints"
+    ),
+    "microsoft.machinelearningservices/workspaces/serverlessendpoints": (
+        "unknown: billed per token at the model's Azure Marketplace price, not in the catalogue"
+    ),
     "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments": (
         "managed: instances (sku.capacity) x the instance type's Linux VM $/h x 730 h (estimate)"
     ),
-    "microsoft.capacity/reservationorders/reservations": "PTU x the reservation's $/PTU/month (exact)",
+    "microsoft.capacity/reservationorders/reservations": (
+        "PTU x the reservation's $/PTU/month (exact); a 1-year term at its yearly price / 12"
+    ),
     "microsoft.machinelearningservices/workspaces/computes": (
         "cluster: $/VM/h x minNodeCount x 730 h (exact), or x maxNodeCount when it scales to zero "
         "(an upper-bound estimate); instance: $/VM/h x 730 h (estimate)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from aigov.live.client import ClientFactory
-from aigov.live.listing import list_documents, provider_path
+from aigov.live.listing import list_documents, provider_path, split_resource_id
 from aigov.live.mapping import to_resource
 from aigov.model import Resource
 
@@ -22,15 +22,7 @@ API_VERSION: Final = "2024-10-01"
 
 def split_account_id(account_id: str) -> tuple[str, str, str]:
     """``(subscription, resource group, account name)`` of an account id (case kept)."""
-    parts = account_id.strip("/").split("/")
-    lowered = [p.lower() for p in parts]
-    try:
-        sub = parts[lowered.index("subscriptions") + 1]
-        group = parts[lowered.index("resourcegroups") + 1]
-        name = parts[lowered.index("accounts") + 1]
-    except (ValueError, IndexError):
-        raise ValueError(f"not a Cognitive Services account id: {account_id}") from None
-    return sub, group, name
+    return split_resource_id(account_id, "accounts", "a Cognitive Services account")
 
 
 def list_deployments(clients: ClientFactory, account: Resource) -> list[Resource]:

@@ -18,6 +18,23 @@ from aigov.live.client import ClientFactory, send_json
 from aigov.live.guard import walk
 
 
+def split_resource_id(resource_id: str, collection: str, what: str) -> tuple[str, str, str]:
+    """``(subscription, resource group, name)`` of an id whose name follows ``collection`` (case kept).
+
+    ``collection`` is the resource type's last segment (``accounts``, ``workspaces``); ``what`` names
+    the kind of id in the ``ValueError`` an id of another shape raises.
+    """
+    parts = resource_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    try:
+        sub = parts[lowered.index("subscriptions") + 1]
+        group = parts[lowered.index("resourcegroups") + 1]
+        name = parts[lowered.index(collection) + 1]
+    except (ValueError, IndexError):
+        raise ValueError(f"not {what} id: {resource_id}") from None
+    return sub, group, name
+
+
 def provider_path(subscription: str, group: str, namespace: str, *segments: str) -> str:
     """``/subscriptions/{s}/resourceGroups/{g}/providers/{namespace}/{segments...}``, each part quoted."""
     head = ("subscriptions", subscription, "resourceGroups", group, "providers")

@@ -17,7 +17,8 @@ inventory (templates and plans drop it too), so the workspace is the nearest
 ancestor whose region, tags and owner the deployment inherits. Its cost is
 its own (instances x the instance type's hourly price x 730 h when
 ``endpointComputeType`` is ``Managed``; a Kubernetes deployment runs on the
-user's cluster), never part of the workspace's sum of computes.
+user's cluster); the workspace's cost is the sum of its computes, online
+deployments and serverless endpoints.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Final
 
 from aigov.live.client import ClientFactory
 from aigov.live.guard import UnreadablePageError
-from aigov.live.listing import list_documents, provider_path
+from aigov.live.listing import list_documents, provider_path, split_resource_id
 from aigov.live.mapping import to_resource
 from aigov.model import Resource
 
@@ -43,15 +44,7 @@ NAMESPACE: Final = "Microsoft.MachineLearningServices"
 
 def split_workspace_id(workspace_id: str) -> tuple[str, str, str]:
     """``(subscription, resource group, workspace name)`` of a workspace id (case kept)."""
-    parts = workspace_id.strip("/").split("/")
-    lowered = [p.lower() for p in parts]
-    try:
-        sub = parts[lowered.index("subscriptions") + 1]
-        group = parts[lowered.index("resourcegroups") + 1]
-        name = parts[lowered.index("workspaces") + 1]
-    except (ValueError, IndexError):
-        raise ValueError(f"not an Azure ML workspace id: {workspace_id}") from None
-    return sub, group, name
+    return split_resource_id(workspace_id, "workspaces", "an Azure ML workspace")
 
 
 def list_online_deployments(clients: ClientFactory, workspace: Resource) -> list[Resource]:
