@@ -56,7 +56,9 @@ from azure.mgmt.reservations import ReservationsMgmtClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.monitor.querymetrics import MetricsClient
+from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 
 from aigov.errors import AigovError
 from aigov.live.guard import DEFAULT_MAX_PAGES, PageWalkPolicy, PinnedHostPolicy
@@ -233,6 +235,13 @@ def send_json(client: Any, request: HttpRequest, *, arm_error: bool = True) -> A
     return json.loads(response.content)
 
 
+class _PipelineSigned(AuthBase):
+    """The session's auth: the request as the pipeline signed it (no ``.netrc`` lookup, no Basic auth)."""
+
+    def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        return request
+
+
 class CallLog:
     """Thread-safe counts of HTTP attempts by kind and of responses by status (retries included)."""
 
@@ -276,6 +285,10 @@ class ClientFactory:
         self._lock = threading.Lock()
         self._per_subscription: dict[tuple[str, str], Any] = {}
         self._session = requests.Session()
+        # The pipeline signs every request with its bearer token; without an auth of its own the
+        # session would look up ~/.netrc on each request and, for a host listed there, replace the
+        # token with Basic credentials.
+        self._session.auth = _PipelineSigned()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
         self._session.mount("https://", adapter)
 

@@ -402,3 +402,19 @@ class TestBoundedWaits:
         assert all("no answer within the timeout" in r for r in reasons(live).values())
         assert live.scanned_subscription_ids == ()
         assert partial(live)
+
+
+def test_a_netrc_entry_for_the_arm_host_never_replaces_the_bearer_token(
+    arm: FakeArm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests signs a request with ~/.netrc's Basic credentials for its host unless the session has an
+    # auth of its own; the pipeline's bearer token must be what every call carries.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-a-token\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    live = scan(arm)
+    assert not live.result.not_scanned
+    assert arm.log
+    assert all(str(c.authorization).startswith("Bearer ") for c in arm.log)
+    assert {c.status for c in arm.log} == {200}
