@@ -279,3 +279,30 @@ def test_the_reservations_flag_is_for_live_scans_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["scan", str(plan), "--reservations"])
     assert result.exit_code == 2
     assert "--reservations" in result.output
+
+
+def test_scan_azure_reservations_flag_nets_the_apis_reservations(
+    arm: FakeArm, tmp_path: Path, catalog: Path
+) -> None:
+    arm.estate.reservations = [_owned("dz-api", 15, description="Provisioned Managed Data Zone")]
+    config = tmp_path / "aigov.yaml"
+    config.write_text(
+        "pricing:\n  reservations:\n"
+        "    - {name: dz-yaml, deployment_type: DataZoneProvisionedManaged, ptu: 15}\n",
+        encoding="utf-8",
+    )
+    args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
+    args += ["--config", str(config), "--catalog", str(catalog), "--reservations"]
+    result = CliRunner().invoke(
+        main, [*args, "--check", "AIGOV-RATE-00[23]", "--format", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    found = {
+        (f["rule_id"], f["resource"]["name"])
+        for f in document["findings"]
+        if f["rule_id"].startswith("AIGOV-")
+    }
+    assert found == {("AIGOV-RATE-002", "dz-api"), ("AIGOV-RATE-003", "dz-api")}
+    assert document["live"]["api_calls"]["reservations"] == 1
+    assert any("aigov.yaml's 1 pricing.reservations are not used" in w for w in document["warnings"])
