@@ -363,7 +363,10 @@ class CostModel:
 
         (_, cheapest), value, alternative, fit = best
         label = value if isinstance(value, str) else f"{spec.field} = {value}"
-        chosen = f"nearest allowed ({fit.note})" if fit.note else "cheapest allowed"
+        if spec.to_context is not None and len(spec.to) == 1 and not isinstance(spec.to[0], str):
+            chosen = f"as {spec.to_context} says"  # a quantity the context gives (a reservation's PTUs used)
+        else:
+            chosen = f"nearest allowed ({fit.note})" if fit.note else "cheapest allowed"
         upper_bound = False
         if alternative.pay_per_token and alternative.line.monthly_usd is None:
             # The alternative bills tokens no input states: what it would cost is not counted, so the
