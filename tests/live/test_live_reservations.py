@@ -122,24 +122,37 @@ def test_without_a_reservation_price_the_figure_is_unknown_with_the_reason(
     )
 
 
-def test_scan_azure_reports_reservations_from_the_configuration(
-    arm: FakeArm, tmp_path: Path, catalog: Path
-) -> None:
+def scan_cli(arm: FakeArm, tmp_path: Path, catalog: Path, name: str, *extra: str) -> dict[str, Any]:
+    """``aigov scan azure`` with one Data Zone reservation named ``name`` in aigov.yaml: the JSON report."""
     config = tmp_path / "aigov.yaml"
     config.write_text(
         "pricing:\n  reservations:\n"
-        "    - {name: dz-east, deployment_type: DataZoneProvisionedManaged, ptu: 15}\n",
+        f"    - {{name: {name}, deployment_type: DataZoneProvisionedManaged, ptu: 15}}\n",
         encoding="utf-8",
     )
     args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
-    args += ["--config", str(config), "--catalog", str(catalog)]
+    args += ["--config", str(config), "--catalog", str(catalog), *extra]
     result = CliRunner().invoke(
         main, [*args, "--check", "AIGOV-RATE-00[23]", "--format", "json"], catch_exceptions=False
     )
     assert result.exit_code == 1, result.output
-    findings = json.loads(result.stdout)["findings"]
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def rule_findings(document: dict[str, Any]) -> set[tuple[str, str]]:
     # Azure Policy states are reported beside the rules, whatever --check selects.
-    found = {(f["rule_id"], f["resource"]["name"]) for f in findings if f["rule_id"].startswith("AIGOV-")}
+    return {
+        (f["rule_id"], f["resource"]["name"])
+        for f in document["findings"]
+        if f["rule_id"].startswith("AIGOV-")
+    }
+
+
+def test_scan_azure_reports_reservations_from_the_configuration(
+    arm: FakeArm, tmp_path: Path, catalog: Path
+) -> None:
+    found = rule_findings(scan_cli(arm, tmp_path, catalog, "dz-east"))
     assert found == {("AIGOV-RATE-002", "dz-east"), ("AIGOV-RATE-003", "dz-east")}
 
 
@@ -285,24 +298,8 @@ def test_scan_azure_reservations_flag_nets_the_apis_reservations(
     arm: FakeArm, tmp_path: Path, catalog: Path
 ) -> None:
     arm.estate.reservations = [_owned("dz-api", 15, description="Provisioned Managed Data Zone")]
-    config = tmp_path / "aigov.yaml"
-    config.write_text(
-        "pricing:\n  reservations:\n"
-        "    - {name: dz-yaml, deployment_type: DataZoneProvisionedManaged, ptu: 15}\n",
-        encoding="utf-8",
-    )
-    args = ["scan", "azure", "--arm-endpoint", arm.url, "--metrics-endpoint", arm.metrics_url]
-    args += ["--config", str(config), "--catalog", str(catalog), "--reservations"]
-    result = CliRunner().invoke(
-        main, [*args, "--check", "AIGOV-RATE-00[23]", "--format", "json"], catch_exceptions=False
-    )
-    assert result.exit_code == 1, result.output
-    document = json.loads(result.stdout)
-    found = {
-        (f["rule_id"], f["resource"]["name"])
-        for f in document["findings"]
-        if f["rule_id"].startswith("AIGOV-")
-    }
+    document = scan_cli(arm, tmp_path, catalog, "dz-yaml", "--reservations")
+    found = rule_findings(document)
     assert found == {("AIGOV-RATE-002", "dz-api"), ("AIGOV-RATE-003", "dz-api")}
     assert document["live"]["api_calls"]["reservations"] == 1
     assert any("aigov.yaml's 1 pricing.reservations are not used" in w for w in document["warnings"])
