@@ -124,9 +124,7 @@ def _get(node: Any, steps: tuple[Step, ...], i: int) -> Any:
             if not isinstance(node, list) or step >= len(node):
                 return MISSING
             node = node[step]
-        elif type(node) is dict or isinstance(
-            node, Mapping
-        ):  # a dict, as parsed JSON is, without the ABC check
+        elif type(node) is dict or isinstance(node, Mapping):  # parsed JSON skips the ABC check
             node = _lookup_key(node, step)
             if node is MISSING:
                 return MISSING

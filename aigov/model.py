@@ -77,6 +77,10 @@ class Action(enum.StrEnum):
         return self is not Action.REFERENCE
 
 
+LIVE_SOURCE: Final = "azure"
+"""The source name of resources read from a live Azure estate (as opposed to a file)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a resource came from, precise enough to annotate a diff or open the portal."""
@@ -90,7 +94,7 @@ class Origin:
 
     @property
     def live(self) -> bool:
-        return self.source == "azure"
+        return self.source == LIVE_SOURCE
 
 
 @dataclass(frozen=True, slots=True)

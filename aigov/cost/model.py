@@ -268,7 +268,7 @@ class CostModel:
         if hourly is None or monthly is None:
             missing = "hourly PTU" if hourly is None else "PTU reservation"
             return _unknown_impact(resource, f"no {missing} price for {sku} in the price catalogue", ())
-        prices: tuple[Price, ...] = (hourly.price, monthly.price)
+        prices = (hourly.price, monthly.price)
         capacity = _quantity(armpath.get(resource.body, "sku.capacity"), "sku.capacity")
         if not isinstance(capacity, float):
             why = "known only after apply" if isinstance(capacity, _Unknown) else "not in the input"
@@ -301,12 +301,11 @@ class CostModel:
                 f"({_rate(hour_rate)} $/h x {HOURS_PER_MONTH} h − {_rate(year_rate)} $/PTU/year / 12) "
                 f"(reservation {_context(sku, yearly)})"
             )
-            prices = (*prices, yearly.price)
             used.append(yearly)
         confidence = Confidence.EXACT
         if any(m.fallback or m.uncertain for m in used):
             confidence = Confidence.ESTIMATE
-        line = CostLine(resource.key, amount, basis, confidence, prices, saving=True)
+        line = CostLine(resource.key, amount, basis, confidence, tuple(m.price for m in used), saving=True)
         return CostImpact(amount, basis, confidence, (line,))
 
     # ------------------------------------------------------------------ delta

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from aigov import armpath, armtypes
 from aigov.cost.catalog import normalise_region
-from aigov.model import Action, Inventory, Origin, Resource
+from aigov.model import LIVE_SOURCE, Action, Inventory, Origin, Resource
 
 _DEPLOYMENT = armtypes.DEPLOYMENT.casefold()
 MONTH: Final = "P1M"
@@ -165,7 +165,6 @@ RESERVATION_TYPE = "Microsoft.Capacity/reservationOrders/reservations"
 """The ARM type of a reservation; aigov.yaml's reservations are evaluated as resources of it."""
 
 RESERVATION_SOURCE = "aigov.yaml"
-LIVE_SOURCE = "azure"  # a reservation read from the Reservations API is a live resource
 
 
 def reservation_key(index: int) -> str:

@@ -24,9 +24,9 @@ from aigov.armtypes import (
     WORKSPACE,
 )
 from aigov.errors import SourceError
-from aigov.model import Action, Origin, Resource
+from aigov.model import LIVE_SOURCE, Action, Origin, Resource
 
-SOURCE: Final = "azure"
+SOURCE: Final = LIVE_SOURCE
 
 
 AI_TYPES: Final = (ACCOUNT, DEPLOYMENT, SEARCH, WORKSPACE, COMPUTE, ONLINE_DEPLOYMENT, SERVERLESS_ENDPOINT)

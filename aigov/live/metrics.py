@@ -55,9 +55,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from azure.core.exceptions import (
-    DecodeError,
-)
 from azure.core.rest import HttpRequest
 
 from aigov import armpath
@@ -207,7 +204,7 @@ def fetch_batch(
     )
     try:
         answer = send_json(clients.metrics(region), request, arm_error=False)
-    except (DecodeError, ValueError) as exc:
+    except ValueError as exc:
         raise UnreadablePageError(f"the batch metrics answer is not JSON: {exc}") from None
     values = answer.get("values") if isinstance(answer, dict) else None
     if not isinstance(values, list):

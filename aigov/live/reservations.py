@@ -21,7 +21,7 @@ aigov.yaml's reservations.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from azure.core.exceptions import AzureError
@@ -37,7 +37,6 @@ RESERVED_TYPE: Final = "OpenAIPTU"
 
 FILTER: Final = f"properties/reservedResourceType eq '{RESERVED_TYPE}'"
 ACTIVE: Final = "succeeded"
-SOURCE_URL: Final = "https://learn.microsoft.com/rest/api/reserved-vm-instances/reservation/list-all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +46,6 @@ class OwnedReservations:
     reservations: tuple[Reservation, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None  # why nothing was read
-    inactive: int = 0  # reservations listed but not active (expired, cancelled, split, merged, ...)
-    skipped: tuple[str, ...] = field(default=())  # ids of active reservations left out (see notes)
 
     @property
     def read(self) -> bool:
@@ -60,29 +57,23 @@ def read_reservations(clients: ClientFactory) -> OwnedReservations:
     client = clients.reservations()
     kept: list[Reservation] = []
     notes: list[str] = []
-    skipped: list[str] = []
-    inactive = 0
     try:
         with walk(clients.retry.max_pages):
             for item in client.reservation.list_all(filter=FILTER):
                 outcome = _reservation(item)
-                if outcome is None:
-                    inactive += 1
-                elif isinstance(outcome, Reservation):
+                if isinstance(outcome, Reservation):
                     kept.append(outcome)
-                else:
-                    ident, note = outcome
-                    skipped.append(ident)
-                    notes.append(note)
+                elif outcome is not None:
+                    notes.append(outcome)
     except AzureError as exc:
         return OwnedReservations(error=reason(exc))
     except (ValueError, TypeError, AttributeError) as exc:
         return OwnedReservations(error=f"an answer of the Reservations API could not be read: {exc}")
-    return OwnedReservations(tuple(kept), tuple(notes), None, inactive, tuple(skipped))
+    return OwnedReservations(tuple(kept), tuple(notes))
 
 
-def _reservation(item: Any) -> Reservation | tuple[str, str] | None:
-    """``item`` as a reservation to net, ``(id, why it is left out)``, or None when it is not active."""
+def _reservation(item: Any) -> Reservation | str | None:
+    """``item`` as a reservation to net, why it is left out, or None when it is not an active PTU one."""
     props = item.properties
     ident = str(item.id or item.name or "")
     if props is None or _text(props.reserved_resource_type).casefold() != RESERVED_TYPE.casefold():
@@ -93,25 +84,25 @@ def _reservation(item: Any) -> Reservation | tuple[str, str] | None:
     sku = item.sku.name if item.sku is not None else None
     kind = provisioned_type(" ".join(str(t) for t in (sku, props.sku_description) if t))
     if kind is None:
-        return ident, (
+        return (
             f"reservation {label}: its SKU {sku!r} names no provisioned deployment type (Global, "
             "Data Zone or Regional), so it is not netted; set it in aigov.yaml pricing.reservations"
         )
     term = _text(props.term)
     if term not in TERMS:
-        return ident, f"reservation {label}: term {term or 'missing'} is not P1M or P1Y, so it is not netted"
+        return f"reservation {label}: term {term or 'missing'} is not P1M or P1Y, so it is not netted"
     quantity = props.quantity
     if not isinstance(quantity, int | float) or isinstance(quantity, bool) or quantity <= 0:
-        return ident, f"reservation {label}: no PTU quantity, so it is not netted"
+        return f"reservation {label}: no PTU quantity, so it is not netted"
     scope = _text(props.applied_scope_type).casefold()
     subscription = group = None
     if scope == "single":
         place = _single_scope(props)
         if place is None:
-            return ident, f"reservation {label}: a single scope without a subscription, so it is not netted"
+            return f"reservation {label}: a single scope without a subscription, so it is not netted"
         subscription, group = place
     elif scope != "shared":
-        return ident, (
+        return (
             f"reservation {label}: scoped to {_text(props.applied_scope_type) or 'an unknown scope'}; the "
             "scan does not know which subscriptions that holds, so it is not netted"
         )

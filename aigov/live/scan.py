@@ -272,10 +272,8 @@ def _scan(
     refused = {n.scope.lower() for n in not_scanned}
 
     terms = config.pricing_terms
-    owned_live = None
     if options.reservations:
-        owned_live = read_reservations(clients)
-        terms, notes = _owned_terms(config, owned_live)
+        terms, notes = _owned_terms(config, read_reservations(clients))
         warnings.extend(notes)
     reservations = terms.reservations
     owned = reservation_resources(reservations, str(config.file) if config.file else None)
