@@ -114,7 +114,7 @@ def read_regular_file(
         if info.st_size > limit:
             raise error(f"file is larger than {_size_text(limit)}; not read", file=shown)
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return read_bounded(handle, limit, shown, error)
+            return read_bounded(handle, limit, shown, error, first=info.st_size + 1)
     except OSError as exc:
         raise error(f"cannot read: {_strerror(exc)}", file=shown) from None
     finally:
@@ -135,12 +135,21 @@ def read_head(
         os.close(fd)
 
 
-def read_bounded(stream: BinaryIO, limit: int, shown: str, error: ErrorFactory = AigovError) -> bytes:
-    """All of ``stream`` (a file, or standard input) when it holds at most ``limit`` bytes, else ``error``."""
+def read_bounded(
+    stream: BinaryIO, limit: int, shown: str, error: ErrorFactory = AigovError, *, first: int = _CHUNK
+) -> bytes:
+    """All of ``stream`` (a file, or standard input) when it holds at most ``limit`` bytes, else ``error``.
+
+    ``first`` sizes the first read: a regular file's size plus one reads it
+    in one call into one buffer (no join copies it again), and a file that
+    grew meanwhile is still read to its end within ``limit``.
+    """
     chunks: list[bytes] = []
     total = 0
+    size = first
     while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - total))
+        chunk = stream.read(min(size, limit + 1 - total))
+        size = _CHUNK
         if not chunk:
             break
         chunks.append(chunk)

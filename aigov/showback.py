@@ -239,11 +239,13 @@ def summarise(
         allocations.extend(part.allocations)
     findings = tuple(findings)
     at_risk = _per_resource(findings)
-    findings_on: dict[str, set[str]] = {}
+    # a finding's identity is its rule and resource (what its fingerprint hashes); only counts are kept
+    findings_on: dict[str, set[tuple[str, str]]] = {}
     for finding in findings:
+        identity = (finding.rule_id, finding.resource.key)
         keys = {line.resource_key for line in finding.cost.lines} or {finding.resource.key}
         for key in keys:
-            findings_on.setdefault(key, set()).add(finding.fingerprint)
+            findings_on.setdefault(key, set()).add(identity)
 
     def owner_of(key: str) -> Owner:
         return owners.get(key, NO_OWNER)
@@ -355,7 +357,7 @@ def _lookup(tags: Any, folded: str) -> str | None:
 def _group(
     allocations: list[Allocation],
     at_risk: Mapping[str, Risk],
-    findings_on: Mapping[str, set[str]],
+    findings_on: Mapping[str, set[tuple[str, str]]],
     owner_of: Callable[[str], Owner],
     value_of: Callable[[Owner], str | None],
     labels: Mapping[str, str],
@@ -365,12 +367,12 @@ def _group(
     for allocation in allocations:
         cost.setdefault(value_of(allocation.owner), []).append(allocation)
     risk: dict[str | None, Risk] = {}
-    found: dict[str | None, set[str]] = {}
+    found: dict[str | None, set[tuple[str, str]]] = {}
     for key, amount in at_risk.items():
         group = value_of(owner_of(key))
         risk[group] = _add(risk.get(group, NO_RISK), amount)
-    for key, fingerprints in findings_on.items():
-        found.setdefault(value_of(owner_of(key)), set()).update(fingerprints)
+    for key, identities in findings_on.items():
+        found.setdefault(value_of(owner_of(key)), set()).update(identities)
     lines = [
         _total(
             group, labels, cost.get(group, []), risk.get(group, NO_RISK), len(found.get(group, ())), untagged
