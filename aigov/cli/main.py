@@ -505,7 +505,8 @@ def _scan_azure(
     command = azure_command(config, **given)
     report = run_azure(config, command, now=now)
     for fmt, target in zip(formats, targets, strict=True):
-        text = report.render(fmt, _report_options(target, threshold, on_unknown, compact))
+        with collector_paused():  # as for a scan of files: the report's text holds no cycles
+            text = report.render(fmt, _report_options(target, threshold, on_unknown, compact))
         if target == STDIN:
             click.echo(text, nl=not text.endswith("\n"))
         else:

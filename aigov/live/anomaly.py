@@ -44,12 +44,14 @@ A provisioned deployment bills its PTUs by the hour whatever the traffic
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final
 
 from aigov import armpath
@@ -102,19 +104,22 @@ def daily_values(
 
     Buckets that begin before ``since`` (the deployment's creation) are left out: they are not its history.
     """
-    days = (end - start) // _DAY
+    starts, dates = _buckets(start, end)
+    days = len(starts)
     values = [0.0] * days
     for stamp, value in points:
-        index = (stamp - start) // _DAY
+        index = (stamp - start).days  # the floor, as timedelta keeps 0 <= seconds < 1 day
         if 0 <= index < days:
             values[index] += value
-    out = []
-    for i, value in enumerate(values):
-        bucket = start + i * _DAY
-        if since is not None and bucket < since:
-            continue
-        out.append((bucket.date(), value))
-    return out
+    first = 0 if since is None else bisect.bisect_left(starts, since)
+    return list(zip(dates[first:], values[first:], strict=True))
+
+
+@lru_cache(maxsize=8)
+def _buckets(start: datetime, end: datetime) -> tuple[tuple[datetime, ...], tuple[date, ...]]:
+    """The daily buckets' start moments and dates: the same for every series of one scan's window."""
+    starts = tuple(start + i * _DAY for i in range((end - start) // _DAY))
+    return starts, tuple(moment.date() for moment in starts)
 
 
 @dataclass(frozen=True, slots=True)

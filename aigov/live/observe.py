@@ -97,10 +97,10 @@ def observe(
             else:
                 retry.extend(chunk)
             continue
-        answers: dict[str, Any] = outcome
+        read: dict[str, _AccountUse] = outcome
         for account, found in chunk:
-            if _id(account) in answers:
-                _use(out, account, found, answers[_id(account)], names[_kind(account)], now, window_days)
+            if _id(account) in read:
+                _merge(out, read[_id(account)])
             else:
                 retry.append((account, found))
 
@@ -109,12 +109,12 @@ def observe(
         region = normalise_region(str(account.location))
         single = functools.partial(_read, clients, region, [(account, found)], names, now, window_days)
         singles.append((account.address, single, (account, found)))
-    for _, ((account, found), outcome) in run(singles, "Reading usage metrics one account at a time"):
+    for _, ((account, _), outcome) in run(singles, "Reading usage metrics one account at a time"):
         if isinstance(outcome, BaseException):
             out.failed.append((account, reason(_raise_unless_azure(outcome))))
             continue
         if _id(account) in outcome:
-            _use(out, account, found, outcome[_id(account)], names[_kind(account)], now, window_days)
+            _merge(out, outcome[_id(account)])
         else:
             out.failed.append((account, "the batch metrics answer left the account out"))
     return out
@@ -170,25 +170,40 @@ def _read(
     names: Mapping[str, metrics.MetricNames],
     now: datetime,
     window_days: int,
-) -> dict[str, Any]:
-    """One batch call for ``chunk``, asking every name its accounts' kinds publish."""
+) -> dict[str, _AccountUse]:
+    """One batch call for ``chunk``, asking every name its accounts' kinds publish, and what each
+    account's answer tells (read here, on the worker thread, while other calls are in flight)."""
     most = max(len(found) for _, found in chunk)
     query = metrics.build_query(now, window_days, most)
     kinds = {_kind(account) for account, _ in chunk}
     asked = [m for m in metrics.all_names() if any(m in names[k].asked for k in kinds)]
-    return metrics.fetch_batch(clients, region, [account.address for account, _ in chunk], asked, query)
+    answers = metrics.fetch_batch(clients, region, [account.address for account, _ in chunk], asked, query)
+    return {
+        _id(account): _use(account, found, answers[_id(account)], names[_kind(account)], now, window_days)
+        for account, found in chunk
+        if _id(account) in answers
+    }
+
+
+@dataclass(slots=True)
+class _AccountUse:
+    """What one account's metrics answer tells, before it joins the :class:`Observation`."""
+
+    usage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    series: dict[str, dict[str, list[tuple[datetime, float]]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def _use(
-    out: Observation,
     account: Resource,
     found: Sequence[Resource],
     values: Any,
     names: metrics.MetricNames,
     now: datetime,
     window_days: int,
-) -> None:
+) -> _AccountUse:
     """Turn one account's answer into usage per deployment, and say what it left unknown."""
+    out = _AccountUse()
     query = metrics.build_query(now, window_days, len(found))
     answer = metrics.parse(values, names)
     for deployment in found:
@@ -208,6 +223,13 @@ def _use(
             f"metrics of {account.address}: token counts unknown ({tokens}); "
             "its pay-per-token deployments are not priced from observed usage"
         )
+    return out
+
+
+def _merge(out: Observation, read: _AccountUse) -> None:
+    out.usage.update(read.usage)
+    out.series.update(read.series)
+    out.notes.extend(read.notes)
 
 
 def _kind(account: Resource) -> str:

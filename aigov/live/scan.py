@@ -44,6 +44,7 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from aigov.armtypes import ACCOUNT, DEPLOYMENT, WORKSPACE
 from aigov.budgets import budget_findings
+from aigov.collector import collector_paused
 from aigov.config import Config
 from aigov.cost.model import CostModel, PricingTerms, is_fine_tuned
 from aigov.cost.pricing import estimate_inventory
@@ -304,24 +305,24 @@ def _scan(
         usage=usage,
         carbon=carbon,
     )
-    findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
-    findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
-    if config.anomalies.enabled:
-        findings.extend(_spikes(config, now, options, catalog, inventory, observed.series, warnings))
-    rows = estimate_inventory(inventory, costs, "azure")
-    cost = InputCost(tuple(row.resource_cost() for row in rows))
+    # As in a scan of files: findings, cost lines and showback rows hold no reference cycles, and
+    # full collector passes over the inventory's heap would free nothing.
+    with collector_paused():
+        findings: list[Finding] = list(evaluate(inventory, rules, context, costs))
+        findings.extend(policy_states.to_findings(states, inventory, costs, severity=options.policy_severity))
+        if config.anomalies.enabled:
+            findings.extend(_spikes(config, now, options, catalog, inventory, observed.series, warnings))
+        rows = estimate_inventory(inventory, costs, "azure")
+        cost = InputCost(tuple(row.resource_cost() for row in rows))
+        showback_part = allocate(inventory, rows, context, config.cost_center_tag)
     budgets = budget_state(config, cost, options.scan)
     findings.extend(budget_findings(config.budgets, budgets) if budgets else [])
 
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
-    showback = summarise(
-        [allocate(inventory, rows, context, config.cost_center_tag)],
-        findings,
-        context,
-        config.cost_center_tag,
-    )
+    with collector_paused():
+        showback = summarise([showback_part], findings, context, config.cost_center_tag)
     warnings.extend(lifecycle_warnings(context, config))
     result = ScanResult(
         inputs=_inputs(options),
