@@ -185,7 +185,7 @@ def test_unknown_or_missing_region_uses_default(catalog: Catalog) -> None:
 
 def test_unknown_sku_is_none(catalog: Catalog) -> None:
     assert catalog.ptu_hourly("NoSuchSku", "eastus") is None
-    assert catalog.vm_hourly("Standard_NV36ads_A10_v5", "eastus") is None
+    assert catalog.vm_hourly("Standard_NC8ads_A10_v4", "eastus") is None
     assert catalog.search_unit_hourly("storage_optimized_l1", "eastus") is None
 
 

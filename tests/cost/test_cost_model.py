@@ -283,6 +283,17 @@ def test_nc48_a100_node_all_month_is_twice_nc24_linux(costs: CostModel) -> None:
     assert price.query is None
 
 
+def test_a10_v5_node_all_month_is_priced_from_its_linux_row(costs: CostModel) -> None:
+    impact = _cost(costs, _cluster("Standard_NV36ads_A10_v5", 1, 1), _workspace())
+    assert impact.monthly_usd == 2_336.00  # 3.2 $/h x 730 h in eastus
+    assert impact.confidence is Confidence.ESTIMATE  # a third-party copy: price uncertain
+    (price,) = impact.prices
+    assert price.meter == "NV36ads A10 v5"
+    assert price.region == "eastus"
+    assert price.source.startswith("third-party copy: ")
+    assert "catalogs/v5/azure/vms.csv" in (price.url or "")
+
+
 def test_cluster_priced_with_third_party_price_is_an_estimate(costs: CostModel) -> None:
     impact = _cost(costs, _cluster("Standard_NC24ads_A100_v4", 2, 4), _workspace())
     assert impact.monthly_usd == 5_362.58
@@ -318,9 +329,9 @@ def test_compute_instance_assumes_it_runs_all_month(costs: CostModel) -> None:
 
 
 def test_compute_size_not_catalogued_is_unknown(costs: CostModel) -> None:
-    impact = _cost(costs, _cluster("Standard_NV36ads_A10_v5", 1, 1), _workspace())
+    impact = _cost(costs, _cluster("Standard_NC8ads_A10_v4", 1, 1), _workspace())
     assert impact.monthly_usd is None
-    assert "no price for VM size Standard_NV36ads_A10_v5" in impact.basis
+    assert "no price for VM size Standard_NC8ads_A10_v4" in impact.basis
 
 
 def test_workspace_rolls_up_its_computes(costs: CostModel) -> None:
