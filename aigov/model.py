@@ -128,6 +128,25 @@ class Resource:
     def address(self) -> str:
         return self.origin.address or self.key
 
+    def with_body(self, body: Mapping[str, Any]) -> Resource:
+        """This resource with another body (an alternative priced as if the resource had it).
+
+        ``dataclasses.replace`` without its per-call field inspection: pricing
+        allowed alternatives makes one copy per alternative of every finding.
+        """
+        return Resource(
+            self.key,
+            self.type,
+            self.name,
+            body,
+            self.origin,
+            self.action,
+            self.subscription_id,
+            self.resource_group,
+            self.parent_key,
+            self.api_version,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class UnreadInput:

@@ -243,8 +243,12 @@ def summarise(
     findings_on: dict[str, set[tuple[str, str]]] = {}
     for finding in findings:
         identity = (finding.rule_id, finding.resource.key)
-        keys = {line.resource_key for line in finding.cost.lines} or {finding.resource.key}
-        for key in keys:
+        lines = finding.cost.lines
+        if len(lines) <= 1:  # most findings: one line, on the resource or the one it bills
+            key = lines[0].resource_key if lines else finding.resource.key
+            findings_on.setdefault(key, set()).add(identity)
+            continue
+        for key in {line.resource_key for line in lines}:
             findings_on.setdefault(key, set()).add(identity)
 
     def owner_of(key: str) -> Owner:

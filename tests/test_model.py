@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import pytest
 
 from aigov.model import (
     UNKNOWN,
+    Action,
     Confidence,
     CostImpact,
     CostLine,
@@ -21,6 +23,36 @@ from aigov.model import (
 
 def _res(key: str, type_: str, body: dict[str, object], parent: str | None = None) -> Resource:
     return Resource(key=key, type=type_, name=key, body=body, origin=Origin("test"), parent_key=parent)
+
+
+def test_with_body_keeps_every_other_field() -> None:
+    resource = Resource(
+        key="k",
+        type="Microsoft.Search/searchServices",
+        name="s",
+        body={"sku": {"name": "standard3"}},
+        origin=Origin("test", "main.tf", 3, "azurerm_search_service.s"),
+        action=Action.UPDATE,
+        subscription_id="sub",
+        resource_group="rg",
+        parent_key="p",
+        api_version="2024-06-01",
+    )
+    body = {"sku": {"name": "standard"}}
+    assert resource.with_body(body) == dataclasses.replace(resource, body=body)
+    # every field is compared above: a field added to Resource must be copied by with_body too
+    assert {f.name for f in dataclasses.fields(Resource)} == {
+        "key",
+        "type",
+        "name",
+        "body",
+        "origin",
+        "action",
+        "subscription_id",
+        "resource_group",
+        "parent_key",
+        "api_version",
+    }
 
 
 def test_unknown_is_a_singleton_that_refuses_truthiness() -> None:

@@ -11,7 +11,6 @@ so the difference per token is still visible.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from aigov import armpath
@@ -37,7 +36,7 @@ def change_impact(costs: CostModel, spec: CostSpec, resource: Resource, inventor
         if isinstance(value, str) and isinstance(sku, str):
             newest = costs.catalog.newest_version(value, sku)
         body = armpath.with_value(body, "properties.model.version", newest)
-    alternative = costs.line_for(dataclasses.replace(resource, body=body), inventory)
+    alternative = costs.line_for(resource.with_body(body), inventory)
     label = value if isinstance(value, str) else f"{spec.field} = {value}"
     if current.monthly_usd is None or alternative.monthly_usd is None:
         basis = f"now: {current.formula}; with {label}: {alternative.formula}; the difference depends on both"

@@ -12,6 +12,7 @@ missing price decides the figure it is ``None``, never a guess.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -331,28 +332,35 @@ class CostModel:
             counts = {**counts, "batch": 1.0}
         current_value = _text(armpath.get(resource.body, spec.field))
         best: tuple[tuple[tuple[float, ...], float], Any, _Estimate, Fit] | None = None
-        skipped: list[str] = []
+        skipped: list[tuple[int, str]] = []
         refused: list[str] = []
-        for value in spec.to:
+        candidates: list[tuple[tuple[float, ...], int, Any, Fit]] = []
+        for index, value in enumerate(spec.to):
             fit = fits.fit(resource.type, spec.field, current_value, value, counts)
             if fit.reason is not None:
                 refused.append(fit.reason)
-                continue
-            body = armpath.with_value(resource.body, spec.field, value)
-            if spec.field.casefold() == "properties.model.name":
-                # Another model's versions are its own: price the alternative at its newest version.
-                body = armpath.with_value(body, "properties.model.version", None)
-            changed = dataclasses.replace(resource, body=body)
-            alternative = self._any(changed, inventory)
-            if alternative.fixed is None:
-                skipped.append(f"{value} ({alternative.line.formula})")
-                continue
-            # The nearest in capacity among those that take the same load; the cheaper of equally near ones.
-            rank = (fit.distance, alternative.fixed)
-            if best is None or rank < best[0]:
-                best = (rank, value, alternative, fit)
+            else:
+                candidates.append((fit.distance, index, value, fit))
+        # The nearest in capacity among those that take the same load; the cheaper of equally near ones.
+        # Only the nearest that can be priced count, so farther ones are not priced at all.
+        candidates.sort(key=lambda candidate: candidate[:2])
+        for _, group in itertools.groupby(candidates, key=lambda candidate: candidate[0]):
+            for distance, index, value, fit in group:
+                body = armpath.with_value(resource.body, spec.field, value)
+                if spec.field.casefold() == "properties.model.name":
+                    # Another model's versions are its own: price the alternative at its newest version.
+                    body = armpath.with_value(body, "properties.model.version", None)
+                alternative = self._any(resource.with_body(body), inventory)
+                if alternative.fixed is None:
+                    skipped.append((index, f"{value} ({alternative.line.formula})"))
+                    continue
+                rank = (distance, alternative.fixed)
+                if best is None or rank < best[0]:
+                    best = (rank, value, alternative, fit)
+            if best is not None:
+                break
         if best is None:
-            reasons = "; ".join(refused + skipped)
+            reasons = "; ".join(refused + [text for _, text in sorted(skipped)])
             what = "accepts the same load or could be priced" if refused else "could be priced"
             return _unknown_impact(
                 resource,
