@@ -246,7 +246,10 @@ def summarise(
         lines = finding.cost.lines
         if len(lines) <= 1:  # most findings: one line, on the resource or the one it bills
             key = lines[0].resource_key if lines else finding.resource.key
-            findings_on.setdefault(key, set()).add(identity)
+            found = findings_on.get(key)
+            if found is None:
+                found = findings_on[key] = set()
+            found.add(identity)
             continue
         for key in {line.resource_key for line in lines}:
             findings_on.setdefault(key, set()).add(identity)
