@@ -245,14 +245,14 @@ def summarise(
         identity = (finding.rule_id, finding.resource.key)
         lines = finding.cost.lines
         if len(lines) <= 1:  # most findings: one line, on the resource or the one it bills
-            key = lines[0].resource_key if lines else finding.resource.key
+            keys: Iterable[str] = (lines[0].resource_key if lines else finding.resource.key,)
+        else:
+            keys = {line.resource_key for line in lines}
+        for key in keys:
             found = findings_on.get(key)
             if found is None:
                 found = findings_on[key] = set()
             found.add(identity)
-            continue
-        for key in {line.resource_key for line in lines}:
-            findings_on.setdefault(key, set()).add(identity)
 
     def owner_of(key: str) -> Owner:
         return owners.get(key, NO_OWNER)

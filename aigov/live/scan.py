@@ -321,8 +321,7 @@ def _scan(
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
-    with collector_paused():
-        showback = summarise([showback_part], findings, context, config.cost_center_tag)
+    showback = summarise([showback_part], findings, context, config.cost_center_tag)
     warnings.extend(lifecycle_warnings(context, config))
     result = ScanResult(
         inputs=_inputs(options),
