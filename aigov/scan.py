@@ -176,6 +176,8 @@ def run_scan(
     warnings.extend(source_warnings)
     warnings.extend(unmatched_warning(entry) for entry in book.unmatched(used_entries))
     resources, findings = pipeline_state(inputs, resources, findings, config, now, options, warnings)
+    with collector_paused():  # as over the evaluation: showback totals hold no reference cycles
+        showback = summarise(showback_parts, findings, context, config.cost_center_tag)
     return ScanResult(
         inputs=tuple(display_name(p) for p in inputs),
         resources=tuple(resources),
@@ -190,7 +192,7 @@ def run_scan(
         ),
         cost=cost,
         read_files=tuple(read_files),
-        showback=summarise(showback_parts, findings, context, config.cost_center_tag),
+        showback=showback,
         budgets=budgets,
     )
 

@@ -6,11 +6,12 @@
 
 Each parse runs in a fresh process (CPU seconds, peak RSS): the standard
 library's ``json.loads`` with the collector running, paused (``gc.disable``)
-and frozen (``gc.freeze``), aigov's member-by-member parse of the plan (what
-a scan does: ``planned_values`` and ``prior_state`` dropped as they are
-read, other resource types dropped per element), and ``orjson`` and
-``msgspec`` where the interpreter has them (they are not aigov
-dependencies; a line says so when one is missing).
+and frozen (``gc.freeze``); aigov's parse of the plan as a scan does it
+(msgspec decodes the members aigov reads and steps over ``planned_values``
+and ``prior_state`` without building them; resource changes of other types
+are dropped), and its standard-library path (member by member, what input
+msgspec refuses takes); whole-document ``orjson`` and ``msgspec`` (orjson is
+not an aigov dependency; a line says so when it is missing).
 """
 
 from __future__ import annotations
@@ -27,11 +28,17 @@ CASES = {
     "json.loads, collector running": "import json; d = json.loads(open(p, 'rb').read())",
     "json.loads, collector paused": "import json, gc; gc.disable(); d = json.loads(open(p, 'rb').read())",
     "json.loads, collector frozen": "import json, gc; gc.freeze(); d = json.loads(open(p, 'rb').read())",
-    "aigov member parse, paused": (
+    "aigov plan parse, paused": (
         "import gc; from aigov.sources.json_sections import load_members; "
+        "from aigov.sources.terraform_plan import _NOTED_MEMBERS, _WANTED_MEMBERS, _mapped_change; "
+        "gc.disable(); d = load_members(open(p, 'rb').read(), _WANTED_MEMBERS, "
+        "keep={'resource_changes': _mapped_change}, noted=_NOTED_MEMBERS)"
+    ),
+    "aigov stdlib path, paused": (
+        "import gc; from aigov.sources.json_sections import _load_members_slowly; "
         "from aigov.sources.terraform_plan import _WANTED_MEMBERS, _mapped_change; gc.disable(); "
-        "d = load_members(open(p, encoding='utf-8').read(), _WANTED_MEMBERS, "
-        "keep={'resource_changes': _mapped_change})"
+        "d = _load_members_slowly(open(p, encoding='utf-8').read(), _WANTED_MEMBERS, "
+        "{'resource_changes': _mapped_change})"
     ),
     "orjson.loads, collector running": "import orjson; d = orjson.loads(open(p, 'rb').read())",
     "orjson.loads, collector paused": (

@@ -321,7 +321,8 @@ def _scan(
     stale = catalog.stale_warning(now)
     if stale:
         warnings.append(stale)
-    showback = summarise([showback_part], findings, context, config.cost_center_tag)
+    with collector_paused():
+        showback = summarise([showback_part], findings, context, config.cost_center_tag)
     warnings.extend(lifecycle_warnings(context, config))
     result = ScanResult(
         inputs=_inputs(options),

@@ -16,6 +16,11 @@ import re2
 
 ENGINE_SYNTAX_URL: Final = "https://github.com/google/re2/wiki/Syntax"
 
+_REMEMBERED: Final = 4096
+"""Results a pattern keeps, by text (a plan's 20,000 instances repeat a few dozen names and SKUs)."""
+_REMEMBERED_LENGTH: Final = 256
+"""Longer texts are matched every time, not kept."""
+
 
 class PatternError(ValueError):
     """A pattern RE2 cannot compile (its syntax, or a feature it does not have)."""
@@ -24,7 +29,7 @@ class PatternError(ValueError):
 class Pattern:
     """A compiled pattern; ``search`` finds it anywhere, ``fullmatch`` requires all of the text."""
 
-    __slots__ = ("_compiled",)
+    __slots__ = ("_compiled", "_fullmatched", "_searched")
 
     def __init__(self, pattern: str, *, ignore_case: bool = False, dot_all: bool = False) -> None:
         options = re2.Options()
@@ -38,18 +43,35 @@ class Pattern:
             raise PatternError("the pattern is not valid Unicode text") from None
         except re2.error as exc:
             raise PatternError(_reason(exc)) from None
+        self._searched: dict[str, bool] = {}
+        self._fullmatched: dict[str, bool] = {}
 
     def search(self, text: str) -> bool:
-        try:
-            return self._compiled.search(text) is not None
-        except UnicodeEncodeError:
-            return self._compiled.search(_utf8(text)) is not None
+        found = self._searched.get(text)
+        if found is None:
+            try:
+                found = self._compiled.search(text) is not None
+            except UnicodeEncodeError:
+                found = self._compiled.search(_utf8(text)) is not None
+            _remember(self._searched, text, found)
+        return found
 
     def fullmatch(self, text: str) -> bool:
-        try:
-            return self._compiled.fullmatch(text) is not None
-        except UnicodeEncodeError:
-            return self._compiled.fullmatch(_utf8(text)) is not None
+        found = self._fullmatched.get(text)
+        if found is None:
+            try:
+                found = self._compiled.fullmatch(text) is not None
+            except UnicodeEncodeError:
+                found = self._compiled.fullmatch(_utf8(text)) is not None
+            _remember(self._fullmatched, text, found)
+        return found
+
+
+def _remember(results: dict[str, bool], text: str, found: bool) -> None:
+    if len(text) <= _REMEMBERED_LENGTH:
+        if len(results) >= _REMEMBERED:
+            results.clear()  # bounded: a scan of distinct names starts again rather than grow
+        results[text] = found
 
 
 def escape(text: str) -> str:

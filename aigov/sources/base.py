@@ -11,6 +11,7 @@ can print one line.
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import sys
@@ -50,6 +51,9 @@ class SourceOptions:
 
 SNIFF_BYTES = 65536
 """How much of an input ``detect`` may look at."""
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+"""Windows PowerShell 5 writes ``terraform show -json > plan.json`` as UTF-16 with a byte-order mark."""
 
 
 @dataclass(frozen=True)
@@ -94,19 +98,32 @@ class SourceInput:
         return self._stdin is None and Path(self.path).is_dir()
 
     def sniff(self, size: int = SNIFF_BYTES) -> bytes:
-        """The first ``size`` bytes (empty for a directory), for cheap detection."""
+        """The first ``size`` bytes (empty for a directory), for cheap detection; UTF-16 as UTF-8."""
         if self._stdin is not None:
-            return self._stdin[:size]
-        if self.is_dir:
+            head = self._stdin[:size]
+        elif self.is_dir:
             return b""
-        return read_head(self.path, size, SourceError)
+        else:
+            head = read_head(self.path, size, SourceError)
+        if head.startswith(_UTF16_BOMS):
+            # A cut in the middle of a character is dropped: the head is only looked at.
+            return codecs.getincrementaldecoder("utf-16")(errors="replace").decode(head).encode()
+        return head
 
     def read_bytes(self) -> bytes:
+        """The whole content; UTF-16 with a byte-order mark (PowerShell's ``>``) comes as UTF-8."""
         if self._stdin is not None:
-            return self._stdin
-        if self.is_dir:
+            data = self._stdin
+        elif self.is_dir:
             raise SourceError("is a directory; this kind of input is a single file", file=self.path)
-        return read_regular_file(self.path, INPUT_LIMIT, SourceError)
+        else:
+            data = read_regular_file(self.path, INPUT_LIMIT, SourceError)
+        if not data.startswith(_UTF16_BOMS):
+            return data
+        try:
+            return data.decode("utf-16").encode()
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"not UTF-16 text (byte {exc.start + 1})", file=self.name) from None
 
     def read_text(self) -> str:
         """The whole content as text: UTF-8, a leading byte-order mark dropped."""

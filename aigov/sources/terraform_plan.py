@@ -30,6 +30,7 @@ at plan time; provider blocks inside modules called with ``count`` or
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -102,6 +103,9 @@ _WANTED_MEMBERS: Final = frozenset(
 )
 """The plan members aigov reads; planned_values and prior_state (about half a plan) are skipped."""
 
+_NOTED_MEMBERS: Final = frozenset({"planned_values", "values"})
+"""Members whose presence tells a plan without changes from a state."""
+
 
 def _mapped_type(kind: Any) -> bool:
     """Whether ``kind`` is a Terraform type aigov maps (a plan may hold any JSON value there)."""
@@ -117,24 +121,27 @@ def _read(source_input: SourceInput, options: SourceOptions) -> Inventory:
     # A function of its own so the parsed plan is freed when it returns,
     # before the collector resumes (else its first pass would walk it all).
     file = source_input.name
-    text = source_input.read_text()
-    plan, members = _parse(text, file)
+    data = source_input.read_bytes()
+    plan, members = _parse(data, file)
     _check_plan(plan, members, file)
     if "resource_changes" not in plan:
-        _check_no_resources(text, plan, file)
-    del text
+        _check_no_resources(data, plan, file)
+    del data
     return _PlanReader(plan, file, options).read()
 
 
 # --------------------------------------------------------------------------- parsing and checks
 
 
-def _parse(text: str, file: str) -> tuple[dict[str, Any], frozenset[str]]:
-    if not text.strip():
+def _parse(data: bytes, file: str) -> tuple[dict[str, Any], frozenset[str]]:
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise SourceError("invalid JSON: the input is empty", file=file)
     try:
-        return load_members(text, _WANTED_MEMBERS, keep={"resource_changes": _mapped_change})
-    except (json.JSONDecodeError, NotFinite, RecursionError) as exc:
+        return load_members(
+            data, _WANTED_MEMBERS, keep={"resource_changes": _mapped_change}, noted=_NOTED_MEMBERS
+        )
+    except (json.JSONDecodeError, NotFinite, RecursionError, UnicodeDecodeError) as exc:
+        text = None if isinstance(exc, UnicodeDecodeError) else data.decode("utf-8-sig")
         raise json_error(exc, file, SourceError, text) from None
     except NotAnObject as exc:
         raise SourceError(
@@ -182,14 +189,14 @@ def _check_plan(plan: Mapping[str, Any], members: frozenset[str], file: str) -> 
         raise SourceError("resource_changes is not an array", file=file, where="resource_changes")
 
 
-def _check_no_resources(text: str, plan: Mapping[str, Any], file: str) -> None:
+def _check_no_resources(data: bytes, plan: Mapping[str, Any], file: str) -> None:
     """A plan without ``resource_changes`` must declare no managed resource at all.
 
     Terraform omits the member only when there is nothing to change or keep;
     a plan that still lists resources elsewhere has lost its changes (edited,
     or written by another tool), and reading it as empty would pass it.
     """
-    planned = load_members(text, {"planned_values"})[0].get("planned_values")
+    planned = load_members(data, {"planned_values"})[0].get("planned_values")
     for member, module, children in (
         ("planned_values", _mapping(planned).get("root_module"), "child_modules"),
         ("configuration", _mapping(plan.get("configuration")).get("root_module"), "module_calls"),

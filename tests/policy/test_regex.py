@@ -7,6 +7,7 @@ import time
 import pytest
 
 from aigov.errors import RuleError
+from aigov.policy import regex
 from aigov.policy.conditions import compile_condition
 from aigov.policy.regex import Pattern, PatternError, escape
 
@@ -80,3 +81,19 @@ def test_a_value_with_a_lone_surrogate_is_matched_not_crashed_on() -> None:
 def test_a_pattern_with_a_lone_surrogate_is_refused() -> None:
     with pytest.raises(PatternError, match="not valid Unicode"):
         Pattern("\ud800")
+
+
+def test_results_kept_per_text_stay_those_of_the_engine_past_the_bound() -> None:
+    pattern = Pattern("^gpt-4o(-mini)?$")
+    texts = [
+        f"gpt-4o{'-mini' if i % 3 == 0 else ''}{'' if i % 2 else '-x'}{i % 7 or ''}" for i in range(10000)
+    ]
+    expected = [(t in ("gpt-4o", "gpt-4o-mini")) for t in texts]
+    for _ in range(2):  # the second pass reads kept results, or matches again after the bound cleared them
+        assert [pattern.search(t) for t in texts] == expected
+        assert [pattern.fullmatch(t) for t in texts] == expected
+    long_text = "gpt-4o" + "-" * 1000
+    assert pattern.search(long_text) is False
+    assert pattern.search("gpt-4o") is True
+    assert 0 < len(pattern._searched) <= regex._REMEMBERED  # bounded, whatever the scan's names
+    assert long_text not in pattern._searched

@@ -646,6 +646,28 @@ def test_byte_order_mark_is_accepted() -> None:
     )
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_plan_powershell_wrote_as_utf16_reads_as_its_utf8(encoding: str, tmp_path: Path) -> None:
+    # Windows PowerShell 5's `terraform show -json tfplan > plan.json` writes UTF-16 with a byte-order mark.
+    text = (FIXTURES / "example.json").read_text(encoding="utf-8")
+    data = ("\ufeff" + text).encode(encoding) if encoding == "utf-16-be" else text.encode(encoding)
+    assert data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    written = tmp_path / "plan.json"
+    written.write_bytes(data)
+    source_input = SourceInput.open(str(written))
+    assert detect(source_input) is TerraformPlanSource
+    read = TerraformPlanSource().load(source_input, SourceOptions())
+    expected = fixture("example.json")
+    assert [(r.key, r.body, r.subscription_id) for r in read] == [
+        (r.key, r.body, r.subscription_id) for r in expected
+    ]
+
+
+def test_utf16_that_does_not_decode_names_the_byte() -> None:
+    data = "{}".encode("utf-16") + b"\x00\xd8" + b"{\x00"  # a lone high surrogate
+    assert _error(data) == "plan.json: not UTF-16 text (byte 7)"
+
+
 def test_module_path() -> None:
     assert module_path("") == ()
     assert module_path("module.ai") == ("ai",)
@@ -727,6 +749,28 @@ def test_error_change_without_after_object() -> None:
     assert _error(json.dumps(document).encode()) == (
         "plan.json: azurerm_cognitive_account.a: the planned values (change.after) are not an object"
     )
+
+
+def test_error_bytes_that_are_not_utf8_name_the_byte() -> None:
+    data = json.dumps(plan([change("azurerm_cognitive_account.a", account_after("caf-x"))])).encode()
+    at = data.index(b"caf-x") + 3
+    assert _error(data[:at] + b"\xe9" + data[at + 1 :]) == f"plan.json: not UTF-8 text (byte {at + 1})"
+
+
+def test_error_a_number_beyond_a_float_in_a_change_is_refused() -> None:
+    document = plan([change("azurerm_cognitive_deployment.d", deployment_after())])
+    text = json.dumps(document, indent=1).replace('"capacity": 10', '"capacity": 1e999')
+    assert "1e999" in text
+    assert _error(text.encode()) == "plan.json: invalid JSON: 1e999 is too large a number"
+
+
+def test_what_python_json_reads_is_read_a_lone_surrogate_in_a_tag() -> None:
+    # msgspec refuses the escape; the standard library's path reads the plan as json.loads would.
+    after = account_after("a") | {"tags": {"team": "x\ud800"}}
+    data = json.dumps(plan([change("azurerm_cognitive_account.a", after)])).encode()
+    assert b"\\ud800" in data
+    inventory = TerraformPlanSource().load(SourceInput.from_bytes("p.json", data), SourceOptions())
+    assert get(inventory, "azurerm_cognitive_account.a").body["tags"] == {"team": "x\ud800"}
 
 
 # --------------------------------------------------------------------------- detection
