@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final
 
 from aigov import armpath, armtypes
@@ -182,6 +183,8 @@ class CostModel:
         # Reservation coverage per inventory: which PTUs come before each deployment in its pool.
         self._pools: dict[int, tuple[Inventory, list[Provisioned], Allocation]] = {}
         self._memos: dict[int, _Memo] = {}
+        # Pay-per-token lines without usage, by model, version, type and region: text and prices.
+        self._quoted: dict[tuple[str, str | None, str, object], tuple[str, tuple[Price, ...]]] = {}
 
     def usage_for(self, resource: Resource, inventory: Inventory) -> Usage | None:
         """The usage the model prices ``resource`` with, if any is known."""
@@ -557,35 +560,44 @@ class CostModel:
         if model is None:
             text = f"pay-per-token: no model in the input, {sku}; {_NO_USAGE}"
             return _Estimate(CostLine(resource.key, None, text, Confidence.UNKNOWN), 0.0, pay_per_token=True)
+        if usage is None:
+            # No traffic to price: the line quotes the rates, the same for every deployment of a model.
+            key = (model, version, sku, region)
+            quoted = self._quoted.get(key)
+            if quoted is None:
+                quoted = self._quoted[key] = self._quoted_rates(model, version, sku, region)
+            text, prices = quoted
+            line = CostLine(resource.key, None, text, Confidence.UNKNOWN, prices)
+            return _Estimate(line, 0.0, pay_per_token=True)
         matches = self.catalog.token_prices(model, version, sku, region)
         assumed_version = ""
-        if not matches and usage is not None and version is None:
+        if not matches and version is None:
             newest = self.catalog.newest_version(model, sku)
             if newest is not None:
                 matches = self.catalog.token_prices(model, newest, sku, region)
                 assumed_version = f", no version given: priced at version {newest}"
         if not matches:
-            text = f"pay-per-token: {model} {sku}, no token price in the price catalogue; {_NO_USAGE}"
-            if usage is not None:
-                text = (
-                    f"pay-per-token: {model} {sku}, no token price in the price catalogue "
-                    f"(usage: {usage.source})"
-                )
-            return _Estimate(CostLine(resource.key, None, text, Confidence.UNKNOWN), 0.0, pay_per_token=True)
-        first = next(iter(matches.values()))
-        place = "" if first.price.region == GLOBAL_REGION and not first.fallback else f"{first.where}, "
-        uncertain = ", price uncertain" if any(m.uncertain for m in matches.values()) else ""
-        where = f"{model} {sku}, {place}price {first.price.dates}{uncertain}{assumed_version}"
-        prices = tuple(m.price for m in matches.values())
-        if usage is None:
-            quoted = ", ".join(
-                f"{_rate(m.price.unit_price)} $/1M {direction.replace('_', ' ')}"
-                for direction, m in matches.items()
+            text = (
+                f"pay-per-token: {model} {sku}, no token price in the price catalogue (usage: {usage.source})"
             )
-            text = f"pay-per-token: {model} {sku} {quoted} ({where.partition(', ')[2]}); {_NO_USAGE}"
-            line = CostLine(resource.key, None, text, Confidence.UNKNOWN, prices)
-            return _Estimate(line, 0.0, pay_per_token=True)
+            return _Estimate(CostLine(resource.key, None, text, Confidence.UNKNOWN), 0.0, pay_per_token=True)
+        where = _token_price_place(model, sku, matches) + assumed_version
         return self._tokens(resource, model, matches, usage, where)
+
+    def _quoted_rates(
+        self, model: str, version: str | None, sku: str, region: object
+    ) -> tuple[str, tuple[Price, ...]]:
+        """A pay-per-token line without usage: its text (the rates, or that there are none) and prices."""
+        matches = self.catalog.token_prices(model, version, sku, region)
+        if not matches:
+            return f"pay-per-token: {model} {sku}, no token price in the price catalogue; {_NO_USAGE}", ()
+        quoted = ", ".join(
+            f"{_rate(m.price.unit_price)} $/1M {direction.replace('_', ' ')}"
+            for direction, m in matches.items()
+        )
+        where = _token_price_place(model, sku, matches)
+        text = f"pay-per-token: {model} {sku} {quoted} ({where.partition(', ')[2]}); {_NO_USAGE}"
+        return text, tuple(m.price for m in matches.values())
 
     def _tokens(
         self, resource: Resource, model: str, matches: Mapping[str, PriceMatch], usage: Usage, where: str
@@ -883,6 +895,14 @@ def _unknown_impact(resource: Resource, basis: str, prices: tuple[Price, ...]) -
     return CostImpact(None, basis, Confidence.UNKNOWN, (line,))
 
 
+def _token_price_place(model: str, sku: str, matches: Mapping[str, PriceMatch]) -> str:
+    """Where a model's token prices come from: ``<model> <type>, <region>, price <dates>[, uncertain]``."""
+    first = next(iter(matches.values()))
+    place = "" if first.price.region == GLOBAL_REGION and not first.fallback else f"{first.where}, "
+    uncertain = ", price uncertain" if any(m.uncertain for m in matches.values()) else ""
+    return f"{model} {sku}, {place}price {first.price.dates}{uncertain}"
+
+
 def _context(label: str, match: PriceMatch) -> str:
     """``ProvisionedManaged, eastus, price effective 2024-04-01, read 2026-09-30`` (+ fallback, doubt)."""
     text = f"{label}, {match.where}, price {match.price.dates}"
@@ -963,6 +983,7 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+@lru_cache(maxsize=4096)
 def _rate(value: float) -> str:
     """A unit price with at least two decimals and no noise: 2.00, 0.336, 0.0275."""
     whole, _, fraction = f"{value:.4f}".rstrip("0").partition(".")

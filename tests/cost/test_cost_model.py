@@ -142,6 +142,25 @@ def test_pay_per_token_without_catalogued_price(costs: CostModel) -> None:
     assert "no token price in the price catalogue" in impact.basis
 
 
+def test_pay_per_token_lines_quoted_once_per_model_keep_each_deployment_s_own(costs: CostModel) -> None:
+    deployments = [
+        _deployment("a", "GlobalStandard"),
+        _deployment("b", "GlobalStandard"),
+        _deployment("c", "DataZoneStandard"),
+        _deployment("d", "GlobalStandard", 1, "mystery-model", "1"),
+        _deployment("e", "GlobalStandard"),
+    ]
+    inventory = Inventory([_account(), *deployments])
+    lines = {d.key: costs.monthly_cost(d, inventory).lines[0] for d in deployments}
+    assert {key: line.resource_key for key, line in lines.items()} == {key: key for key in "abcde"}
+    assert lines["a"].formula == lines["b"].formula == lines["e"].formula
+    assert lines["a"].prices == lines["e"].prices
+    assert lines["c"].formula != lines["a"].formula
+    assert "DataZoneStandard" in lines["c"].formula
+    assert "no token price in the price catalogue" in lines["d"].formula
+    assert lines["d"].prices == ()
+
+
 def test_account_rolls_up_its_deployments(costs: CostModel) -> None:
     account = _account()
     ptu = _deployment("ptu", "ProvisionedManaged", 30)
