@@ -10,6 +10,7 @@ documented at https://github.com/google/re2/wiki/Syntax.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import re2
@@ -47,24 +48,22 @@ class Pattern:
         self._fullmatched: dict[str, bool] = {}
 
     def search(self, text: str) -> bool:
-        found = self._searched.get(text)
-        if found is None:
-            try:
-                found = self._compiled.search(text) is not None
-            except UnicodeEncodeError:
-                found = self._compiled.search(_utf8(text)) is not None
-            _remember(self._searched, text, found)
-        return found
+        return _matched(self._searched, self._compiled.search, text)
 
     def fullmatch(self, text: str) -> bool:
-        found = self._fullmatched.get(text)
-        if found is None:
-            try:
-                found = self._compiled.fullmatch(text) is not None
-            except UnicodeEncodeError:
-                found = self._compiled.fullmatch(_utf8(text)) is not None
-            _remember(self._fullmatched, text, found)
-        return found
+        return _matched(self._fullmatched, self._compiled.fullmatch, text)
+
+
+def _matched(results: dict[str, bool], match: Callable[[str | bytes], object], text: str) -> bool:
+    """Whether ``match`` finds the pattern in ``text``, kept per text."""
+    found = results.get(text)
+    if found is None:
+        try:
+            found = match(text) is not None
+        except UnicodeEncodeError:
+            found = match(_utf8(text)) is not None
+        _remember(results, text, found)
+    return found
 
 
 def _remember(results: dict[str, bool], text: str, found: bool) -> None:
