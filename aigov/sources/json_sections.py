@@ -67,13 +67,15 @@ def load_members(
     """
     keep = keep or {}
     asked = frozenset(wanted)
-    names_read, decoder = _struct_decoder(asked, frozenset(noted) - asked)
+    told = asked | frozenset(noted)
+    names_read, decoder = _struct_decoder(asked, told - asked)
+    content = _without_bom(data)
     try:
-        found = decoder.decode(_without_bom(data))
+        found = decoder.decode(content)
     except (msgspec.MsgspecError, RecursionError, ValueError):
-        text = data.removeprefix("\ufeff") if isinstance(data, str) else data.decode("utf-8-sig")
+        text = content if isinstance(content, str) else str(content, "utf-8")
         slow, names = _load_members_slowly(text, asked, keep)
-        return slow, names & (asked | frozenset(noted))
+        return slow, names & told
     members: dict[str, Any] = {}
     present: set[str] = set()
     for name, value in zip(names_read, msgspec.structs.astuple(found), strict=True):

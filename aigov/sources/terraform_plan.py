@@ -141,7 +141,7 @@ def _parse(data: bytes, file: str) -> tuple[dict[str, Any], frozenset[str]]:
             data, _WANTED_MEMBERS, keep={"resource_changes": _mapped_change}, noted=_NOTED_MEMBERS
         )
     except (json.JSONDecodeError, NotFinite, RecursionError, UnicodeDecodeError) as exc:
-        text = None if isinstance(exc, UnicodeDecodeError) else data.decode("utf-8-sig")
+        text = exc.doc if isinstance(exc, json.JSONDecodeError) else None  # the text it was parsed from
         raise json_error(exc, file, SourceError, text) from None
     except NotAnObject as exc:
         raise SourceError(
